@@ -1,0 +1,177 @@
+//! `rambok import FILE...`: JSON Lines in, one atomic append out.
+
+use super::{open_existing, require_user, CliError, Recorder, Result};
+use crate::domain::event::Event;
+use crate::json::parse_event;
+use crate::ledger::{Ledger, LedgerError};
+use chrono::Utc;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Longest line an import accepts, in bytes.
+pub const LINE_BYTES_MAX: usize = 64 * 1024;
+/// How many bad lines one import reports before it stops reading.
+const ERRORS_SHOWN_MAX: usize = 20;
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// JSON Lines files, one event per line (see docs/events.md). All are imported as one batch.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub recorder: Recorder,
+}
+
+/// Where an event came from, for error messages.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+/// Reads and parses every line of `files`; returns the events and their origins, or every
+/// problem found (up to a limit), each naming file, line and field.
+pub fn read_events(files: &[PathBuf], progress: bool) -> Result<(Vec<Event>, Vec<Origin>)> {
+    let mut events = Vec::new();
+    let mut origins = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    for path in files {
+        read_file(path, progress, &mut events, &mut origins, &mut errors)?;
+        if errors.len() >= ERRORS_SHOWN_MAX {
+            break;
+        }
+    }
+    if errors.is_empty() {
+        Ok((events, origins))
+    } else {
+        let more = if errors.len() >= ERRORS_SHOWN_MAX { "\n(stopped after the first errors)" } else { "" };
+        Err(CliError::Input(format!("{}{more}\nnothing was imported", errors.join("\n"))))
+    }
+}
+
+fn read_file(
+    path: &Path,
+    progress: bool,
+    events: &mut Vec<Event>,
+    origins: &mut Vec<Origin>,
+    errors: &mut Vec<String>,
+) -> Result<()> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| CliError::Input(format!("{name}: cannot open: {e}")))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        buf.clear();
+        // Read at most one byte past the limit, so a huge line cannot exhaust memory.
+        let n = std::io::Read::take(&mut reader, LINE_BYTES_MAX as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if progress && line_no % 100_000 == 0 {
+            eprint!("\r{name}: {line_no} rader lästa…");
+        }
+        if buf.len() > LINE_BYTES_MAX && !buf.ends_with(b"\n") {
+            errors.push(format!("{name}:{line_no}: the line is longer than {LINE_BYTES_MAX} bytes"));
+            skip_rest_of_line(&mut reader).map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
+            if errors.len() >= ERRORS_SHOWN_MAX {
+                break;
+            }
+            continue;
+        }
+        match parse_line(&buf, line_no) {
+            Ok(None) => {}
+            Ok(Some(event)) => {
+                events.push(event);
+                origins.push(Origin { file: name.clone(), line: line_no });
+            }
+            Err(message) => {
+                errors.push(format!("{name}:{line_no}: {message}"));
+                if errors.len() >= ERRORS_SHOWN_MAX {
+                    break;
+                }
+            }
+        }
+    }
+    if progress && line_no >= 100_000 {
+        eprintln!("\r{name}: {line_no} rader lästa.   ");
+    }
+    Ok(())
+}
+
+fn skip_rest_of_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let (done, used) = {
+            let available = reader.fill_buf()?;
+            if available.is_empty() {
+                return Ok(());
+            }
+            match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (true, i + 1),
+                None => (false, available.len()),
+            }
+        };
+        reader.consume(used);
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+/// One line: blank lines are skipped, a UTF-8 byte-order mark on the first line and a CR before
+/// the newline are tolerated (files saved on Windows).
+fn parse_line(bytes: &[u8], line_no: usize) -> std::result::Result<Option<Event>, String> {
+    let mut bytes = bytes;
+    if line_no == 1 {
+        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("the line is not valid UTF-8 (at byte {})", e.valid_up_to()))?;
+    let text = text.trim_end_matches(['\n', '\r']);
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    parse_event(&value).map(Some).map_err(|e| {
+        if e.field.is_empty() {
+            e.message
+        } else {
+            format!("field {}: {}", e.field, e.message)
+        }
+    })
+}
+
+/// Appends `events` through the one write path, translating a rejection back to its origin.
+pub fn append_all(ledger: &Ledger, events: &[Event], origins: &[Origin], recorder: &Recorder) -> Result<crate::ledger::Appended> {
+    let user = require_user(recorder)?;
+    ledger.append(events, &user, recorder.expect_seq, Utc::now()).map_err(|e| match e {
+        LedgerError::Rejected { index, error } => {
+            let o = &origins[index];
+            CliError::Input(format!(
+                "{}:{}: field {}: {}\nnothing was imported",
+                o.file, o.line, error.field, error.message
+            ))
+        }
+        other => CliError::Ledger(other),
+    })
+}
+
+pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
+    require_user(&args.recorder)?;
+    let ledger = open_existing(db)?;
+    let progress = std::io::stderr().is_terminal();
+    let (events, origins) = read_events(&args.files, progress)?;
+    let done = append_all(&ledger, &events, &origins, &args.recorder)?;
+    writeln!(
+        out,
+        "read {} events: {} added, {} skipped as already present; the ledger is at sequence {}",
+        events.len(),
+        done.added,
+        done.skipped,
+        done.head_seq
+    )
+    .map_err(super::io)
+}

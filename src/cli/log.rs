@@ -1,0 +1,131 @@
+//! `rambok log`: the recorded events, filtered, as a table or as JSON Lines.
+
+use super::{open_existing, CliError, Result};
+use crate::domain::event::Date;
+use crate::json::{event_to_json, parse_date};
+use crate::store::record::Recorded;
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Table,
+    /// One JSON object per line: seq, recorded_at, recorded_by, hash and the event.
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LogArgs {
+    /// Only events naming this office.
+    #[arg(long)]
+    pub office: Option<String>,
+    /// Only events for this budget year.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Only events of this type (e.g. transfer).
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// Only events decided (or dated) on or after this date.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only events decided (or dated) on or before this date.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only events with this case number (e.g. "KS 2016/1130").
+    #[arg(long)]
+    pub case: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: LogFormat,
+}
+
+struct Filter {
+    office: Option<String>,
+    year: Option<i32>,
+    kind: Option<String>,
+    since: Option<Date>,
+    until: Option<Date>,
+    case: Option<String>,
+}
+
+impl Filter {
+    fn keeps(&self, r: &Recorded) -> bool {
+        let b = &r.event.body;
+        self.office.as_ref().is_none_or(|o| b.offices().contains(&o.as_str()))
+            && self.year.is_none_or(|y| b.year() == Some(y))
+            && self.kind.as_ref().is_none_or(|k| b.type_name() == k)
+            && self.since.is_none_or(|d| b.effective_date().is_some_and(|e| e >= d))
+            && self.until.is_none_or(|d| b.effective_date().is_some_and(|e| e <= d))
+            && self.case.as_ref().is_none_or(|c| b.decision().and_then(|d| d.case.as_ref()) == Some(c))
+    }
+}
+
+fn date_flag(flag: &str, v: &Option<String>) -> Result<Option<Date>> {
+    v.as_ref().map(|s| parse_date(s).map_err(|e| CliError::Input(format!("--{flag}: {e}")))).transpose()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn run(db: &Path, args: LogArgs, out: &mut dyn Write) -> Result<()> {
+    let filter = Filter {
+        since: date_flag("since", &args.since)?,
+        until: date_flag("until", &args.until)?,
+        office: args.office,
+        year: args.year,
+        kind: args.kind,
+        case: args.case,
+    };
+    let ledger = open_existing(db)?;
+    if args.format == LogFormat::Table {
+        writeln!(out, "{:>7}  {:<20}  {:<16}  {:<18}  {:<12}  {:<10}  händelse", "seq", "registrerad (UTC)", "av", "typ", "beslut", "hash")
+            .map_err(super::io)?;
+    }
+    let mut write_err = None;
+    ledger.scan(1, |r| {
+        if !filter.keeps(&r) {
+            return Ok(());
+        }
+        let line = match args.format {
+            LogFormat::Json => json!({
+                "seq": r.seq,
+                "recorded_at": r.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "recorded_by": r.recorded_by,
+                "hash": hex(&r.hash),
+                "event": event_to_json(&r.event),
+            })
+            .to_string(),
+            LogFormat::Table => table_line(&r),
+        };
+        if let Err(e) = writeln!(out, "{line}") {
+            write_err.get_or_insert(e);
+        }
+        Ok(())
+    })?;
+    match write_err {
+        Some(e) => Err(super::io(e)),
+        None => Ok(()),
+    }
+}
+
+fn table_line(r: &Recorded) -> String {
+    let b = &r.event.body;
+    let decided = b.decision().map(|d| format!("{} {}", d.body, d.date)).unwrap_or_default();
+    let mut summary = event_to_json(&r.event);
+    if let Some(m) = summary.as_object_mut() {
+        for k in ["id", "type", "decision", "note"] {
+            m.remove(k);
+        }
+    }
+    format!(
+        "{:>7}  {:<20}  {:<16}  {:<18}  {:<12}  {:<10}  {}",
+        r.seq,
+        r.recorded_at.format("%Y-%m-%d %H:%M:%S"),
+        r.recorded_by,
+        b.type_name(),
+        decided,
+        &hex(&r.hash)[..10],
+        summary
+    )
+}

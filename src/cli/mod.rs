@@ -1,0 +1,151 @@
+//! The command line: clap definitions (stage one: parse and validate arguments) and one handler per
+//! command (stage two: open the ledger, run, print). `main` maps errors to exit codes.
+
+mod demo;
+mod import;
+mod log;
+mod record;
+mod report;
+
+use crate::ledger::{Ledger, LedgerError};
+use crate::store::StoreError;
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The default store, used when neither --db nor RAMBOK_DB names one.
+pub const DEFAULT_DB: &str = "rambok.db";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rambok",
+    version,
+    about = "A ledger of municipal budget decisions: every decision an immutable event, every table for any date",
+    long_about = "rambok keeps every budget decision (frames, changes, savings requirements, transfers, internal \
+budgets, outcomes, goals and their status) as an immutable event with who decided it, when, under which \
+case number, and who recorded it. Reports rebuild the tables for any date.\n\n\
+Start with `rambok demo` to see the Kalmar example, then `rambok init`, `rambok import FILE` and \
+`rambok report frames --year 2017`."
+)]
+pub struct Cli {
+    /// The ledger's folder (created by `init`).
+    #[arg(long, global = true, env = "RAMBOK_DB", default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Who records events. Required for every command that writes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Recorder {
+    /// Your user name; stored with every event you record.
+    #[arg(long, env = "RAMBOK_USER")]
+    pub user: Option<String>,
+    /// Append only if the ledger's last sequence number is this one (optimistic concurrency).
+    #[arg(long, value_name = "SEQ")]
+    pub expect_seq: Option<u64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an empty ledger at --db.
+    Init,
+    /// Import events from JSON Lines files: all of them or none.
+    Import(import::ImportArgs),
+    /// Record one event from flags, e.g. `rambok record frame_changed --office KLK --year 2017 --amount "−1 000" --unit tkr ...`.
+    Record(record::RecordArgs),
+    /// List recorded events with their sequence number, time, recorder and hash.
+    Log(log::LogArgs),
+    /// Budget tables and goal status for any date.
+    Report(report::ReportArgs),
+    /// Import the bundled Kalmar fixtures into a fresh temporary ledger and print the reports.
+    Demo,
+}
+
+/// What went wrong, sorted by what the user can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: the message names file, line and field.
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) => 1,
+            CliError::Ledger(LedgerError::Rejected { .. } | LedgerError::BadRecorder(_) | LedgerError::BatchTooLarge(_)) => 1,
+            CliError::Ledger(LedgerError::Conflict { .. }) => 3,
+            CliError::Ledger(LedgerError::Store(StoreError::InUse { .. })) => 4,
+            CliError::Ledger(LedgerError::Corrupt { .. } | LedgerError::Store(StoreError::Corrupt(_))) => 6,
+            CliError::Ledger(LedgerError::Store(StoreError::Io(_))) | CliError::Io(_) => 5,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, CliError>;
+
+/// Opens an existing ledger; a missing one is an error that says how to create it.
+pub fn open_existing(db: &std::path::Path) -> Result<Ledger> {
+    if !db.join("db").exists() {
+        return Err(CliError::Input(format!(
+            "there is no ledger at {} (create one with `rambok init --db {}`, or point --db / RAMBOK_DB at yours)",
+            db.display(),
+            db.display()
+        )));
+    }
+    Ok(Ledger::open(db)?)
+}
+
+pub fn require_user(r: &Recorder) -> Result<String> {
+    match &r.user {
+        Some(u) if !u.trim().is_empty() => Ok(u.trim().to_string()),
+        _ => Err(CliError::Input("who is recording? give --user NAME or set RAMBOK_USER".into())),
+    }
+}
+
+/// Runs a parsed command, writing to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    match cli.command {
+        Command::Init => {
+            if cli.db.join("db").exists() {
+                writeln!(out, "a ledger already exists at {}; nothing changed", cli.db.display()).map_err(io)?;
+                return Ok(());
+            }
+            let ledger = Ledger::open(&cli.db)?;
+            writeln!(out, "created an empty ledger at {} (sequence {})", cli.db.display(), ledger.head().seq).map_err(io)?;
+            Ok(())
+        }
+        Command::Import(args) => import::run(&cli.db, args, out),
+        Command::Record(args) => record::run(&cli.db, args, out),
+        Command::Log(args) => log::run(&cli.db, args, out),
+        Command::Report(args) => report::run(&cli.db, args, out),
+        Command::Demo => demo::run(out),
+    }
+}
+
+pub fn io(e: std::io::Error) -> CliError {
+    CliError::Io(e.to_string())
+}
+
+/// The binary's entry: parse, run, print errors to stderr, exit with a code that says what kind.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = run(cli, &mut out).and_then(|()| out.flush().map_err(io));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Io(msg)) if msg.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(e) => {
+            drop(out);
+            eprintln!("rambok: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The pure core: amounts, events and decisions, and the validation rules. No IO, no clock, no
+//! storage: every rule here is testable with plain values.
+
+pub mod amount;
+pub mod codec;
+pub mod event;
+pub mod validate;

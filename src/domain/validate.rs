@@ -1,0 +1,248 @@
+//! Validation of an incoming event against what the ledger already holds: the rules that make an
+//! event acceptable, as plain functions over plain data (no store, no clock).
+//!
+//! Given the known state, when an event arrives, then it is new, a duplicate of a known event (same
+//! id, same content: skipped), or rejected with the field and reason.
+
+use super::event::{content_id, Event, EventBody, GoalLevel, Status, TargetKind};
+use crate::json::FieldError;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// What the write path must know to validate the next event. Built by folding the log.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    /// Event id → id of its content, to tell a harmless re-import from a conflicting one.
+    ids: HashMap<Uuid, Uuid>,
+    corrections: HashSet<Uuid>,
+    corrected: HashSet<Uuid>,
+    offices: HashSet<String>,
+    areas: HashSet<(String, String)>,
+    targets: HashMap<String, TargetKind>,
+    goals: HashMap<String, GoalLevel>,
+}
+
+/// The outcome of checking one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    New,
+    /// Same id and same content as an event already held: importing it again changes nothing.
+    AlreadyPresent,
+}
+
+impl Known {
+    pub fn events(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Records an accepted event. Call only after `check` said `New`.
+    pub fn apply(&mut self, event: &Event) {
+        self.ids.insert(event.id, content_id(&event.body, event.note.as_deref()));
+        match &event.body {
+            EventBody::Correction { corrects, .. } => {
+                self.corrections.insert(event.id);
+                self.corrected.insert(*corrects);
+            }
+            EventBody::OfficeDefined { office, .. } => {
+                self.offices.insert(office.clone());
+            }
+            EventBody::AreaDefined { office, area, .. } => {
+                self.areas.insert((office.clone(), area.clone()));
+            }
+            EventBody::GoalDefined { goal, level, .. } => {
+                self.targets.insert(goal.clone(), TargetKind::Goal);
+                self.goals.insert(goal.clone(), *level);
+            }
+            EventBody::ActivityDefined { activity, .. } => {
+                self.targets.insert(activity.clone(), TargetKind::Activity);
+            }
+            EventBody::AssignmentDefined { assignment, .. } => {
+                self.targets.insert(assignment.clone(), TargetKind::Assignment);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The known state plus the events staged earlier in the same batch, so a batch is validated as a
+/// whole before anything is written.
+pub struct View<'a> {
+    pub base: &'a Known,
+    pub staged: &'a Known,
+}
+
+impl View<'_> {
+    fn id_content(&self, id: &Uuid) -> Option<&Uuid> {
+        self.staged.ids.get(id).or_else(|| self.base.ids.get(id))
+    }
+    fn is_correction(&self, id: &Uuid) -> bool {
+        self.staged.corrections.contains(id) || self.base.corrections.contains(id)
+    }
+    fn is_corrected(&self, id: &Uuid) -> bool {
+        self.staged.corrected.contains(id) || self.base.corrected.contains(id)
+    }
+    fn offices_defined(&self) -> bool {
+        !self.base.offices.is_empty() || !self.staged.offices.is_empty()
+    }
+    fn has_office(&self, o: &str) -> bool {
+        self.base.offices.contains(o) || self.staged.offices.contains(o)
+    }
+    fn has_area(&self, o: &str, a: &str) -> bool {
+        let key = (o.to_string(), a.to_string());
+        self.base.areas.contains(&key) || self.staged.areas.contains(&key)
+    }
+    fn target(&self, t: &str) -> Option<TargetKind> {
+        self.staged.targets.get(t).or_else(|| self.base.targets.get(t)).copied()
+    }
+    fn goal_level(&self, g: &str) -> Option<GoalLevel> {
+        self.staged.goals.get(g).or_else(|| self.base.goals.get(g)).copied()
+    }
+}
+
+fn reject<T>(field: &str, message: impl Into<String>) -> Result<T, FieldError> {
+    Err(FieldError { field: field.to_string(), message: message.into() })
+}
+
+/// Checks one event against the view. Pure: the same view and event give the same answer.
+pub fn check(view: &View, event: &Event) -> Result<Verdict, FieldError> {
+    if let Some(known_content) = view.id_content(&event.id) {
+        let content = content_id(&event.body, event.note.as_deref());
+        return if *known_content == content {
+            Ok(Verdict::AlreadyPresent)
+        } else {
+            reject("id", format!("{} is already in the ledger with different content; an event is never changed (record a correction instead)", event.id))
+        };
+    }
+    check_body(view, &event.body)?;
+    Ok(Verdict::New)
+}
+
+fn check_office(view: &View, field: &str, office: &str) -> Result<(), FieldError> {
+    if view.offices_defined() && !view.has_office(office) {
+        return reject(field, format!("'{office}' is not a defined office (define it with office_defined first)"));
+    }
+    Ok(())
+}
+
+fn check_area(view: &View, office: &str, area: &str) -> Result<(), FieldError> {
+    check_office(view, "office", office)?;
+    if !view.has_area(office, area) {
+        return reject("area", format!("'{area}' is not a defined area of office '{office}' (define it with area_defined first)"));
+    }
+    Ok(())
+}
+
+fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
+    match body {
+        EventBody::FrameSet { office, .. } | EventBody::FrameChanged { office, .. } => {
+            if let EventBody::FrameChanged { amount, .. } = body {
+                if amount.is_zero() {
+                    return reject("amount", "a frame change of zero changes nothing");
+                }
+            }
+            check_office(view, "office", office)
+        }
+        EventBody::SavingsRequired { office, amount, .. } => {
+            if !amount.is_positive() {
+                return reject("amount", format!("a savings requirement must be a positive amount that reduces the frame, not {amount}"));
+            }
+            check_office(view, "office", office)
+        }
+        EventBody::Transfer { from, to, amount, .. } => {
+            if !amount.is_positive() {
+                return reject("amount", format!("a transfer moves a positive amount, not {amount} (swap from and to instead)"));
+            }
+            if from == to {
+                return reject("to", format!("a transfer must go to another office, not from '{from}' to itself"));
+            }
+            check_office(view, "from", from)?;
+            check_office(view, "to", to)
+        }
+        EventBody::StatusUpdated { target, status, .. } => match view.target(target) {
+            None => reject("target", format!("'{target}' is not a defined goal, activity or assignment")),
+            Some(TargetKind::Goal) if status.is_for_work() => reject(
+                "status",
+                format!("'{}' is not a goal status (goals are uppfyllt, delvis uppfyllt or ej uppfyllt)", status.name()),
+            ),
+            Some(kind @ (TargetKind::Activity | TargetKind::Assignment)) if !status.is_for_work() => reject(
+                "status",
+                format!("'{}' is not a status for an {} (ej påbörjad, påbörjad or genomförd)", status.name(), kind.name()),
+            ),
+            Some(_) => Ok(()),
+        },
+        EventBody::Correction { corrects, .. } => {
+            if view.id_content(corrects).is_none() {
+                reject("corrects", format!("{corrects} is not an event in the ledger"))
+            } else if view.is_correction(corrects) {
+                reject("corrects", format!("{corrects} is itself a correction; record the original event again instead"))
+            } else if view.is_corrected(corrects) {
+                reject("corrects", format!("{corrects} is already corrected"))
+            } else {
+                Ok(())
+            }
+        }
+        EventBody::OfficeDefined { .. } => Ok(()),
+        EventBody::AreaDefined { office, parent, .. } => {
+            check_office(view, "office", office)?;
+            match parent {
+                Some(p) if !view.has_area(office, p) => {
+                    reject("parent", format!("'{p}' is not a defined area of office '{office}'"))
+                }
+                _ => Ok(()),
+            }
+        }
+        EventBody::BudgetLine { office, area, .. }
+        | EventBody::Outcome { office, area, .. }
+        | EventBody::Forecast { office, area, .. } => check_area(view, office, area),
+        EventBody::InvestmentBudget { office, .. } | EventBody::InvestmentOutcome { office, .. } => {
+            check_office(view, "office", office)
+        }
+        EventBody::GoalDefined { goal, level, parent, office, .. } => {
+            if let Some(o) = office {
+                check_office(view, "office", o)?;
+            }
+            if view.target(goal).is_some() {
+                return reject("goal", format!("'{goal}' is already defined"));
+            }
+            match (level, parent) {
+                (GoalLevel::Committee, Some(p)) if view.goal_level(p) != Some(GoalLevel::Council) => {
+                    reject("parent", format!("'{p}' is not a defined fullmäktigemål"))
+                }
+                (GoalLevel::Council, Some(_)) => reject("parent", "a fullmäktigemål has no parent goal"),
+                _ => Ok(()),
+            }
+        }
+        EventBody::ActivityDefined { activity, goal, start, end, .. } => {
+            if view.target(activity).is_some() {
+                return reject("activity", format!("'{activity}' is already defined"));
+            }
+            if view.goal_level(goal).is_none() {
+                return reject("goal", format!("'{goal}' is not a defined goal"));
+            }
+            if end < start {
+                return reject("end", format!("{end} is before the start {start}"));
+            }
+            Ok(())
+        }
+        EventBody::AssignmentDefined { assignment, goal, office, .. } => {
+            if let Some(o) = office {
+                check_office(view, "office", o)?;
+            }
+            if view.target(assignment).is_some() {
+                return reject("assignment", format!("'{assignment}' is already defined"));
+            }
+            match goal {
+                Some(g) if view.goal_level(g).is_none() => reject("goal", format!("'{g}' is not a defined goal")),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// Whether a status belongs to this kind of target; used by projections too.
+pub fn status_fits(kind: TargetKind, status: Status) -> bool {
+    match kind {
+        TargetKind::Goal => !status.is_for_work(),
+        TargetKind::Activity | TargetKind::Assignment => status.is_for_work(),
+    }
+}

@@ -1,0 +1,289 @@
+//! The one write path (validate → append → make durable) and the read path (scan the log, checking
+//! the hash chain as it goes).
+//!
+//! **Invariant:** nothing ever rewrites a stored event; every write goes through [`Ledger::append`].
+//! **Invariant:** an append is acknowledged only after it is durable; concurrent appenders share one
+//! durable commit (group commit).
+
+use crate::domain::event::Event;
+use crate::domain::validate::{check, Known, Verdict, View};
+use crate::json::FieldError;
+use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
+use crate::store::sled_store::SledStore;
+use crate::store::{Block, Head, Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Most events one append may carry; a larger import is refused before anything is written.
+pub const BATCH_EVENTS_MAX: usize = 2_000_000;
+/// Records per stored block, and the most bytes a block may hold.
+pub const BLOCK_RECORDS_MAX: usize = 256;
+pub const BLOCK_BYTES_MAX: usize = 48 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// One event of the batch is bad input; nothing was written.
+    #[error("event {index}: field {}: {}", .error.field, .error.message)]
+    Rejected { index: usize, error: FieldError },
+    /// The log moved on since the writer looked: retry after reading it again.
+    #[error("conflict: expected to append after sequence {expected}, but the ledger is at {actual}")]
+    Conflict { expected: u64, actual: u64 },
+    #[error("{0}")]
+    BadRecorder(String),
+    #[error("a batch may hold at most {BATCH_EVENTS_MAX} events, this one holds {0}")]
+    BatchTooLarge(usize),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Stored bytes do not check out: stop and investigate (`rambok verify`).
+    #[error("the ledger is damaged at sequence {seq}: {what}")]
+    Corrupt { seq: u64, what: String },
+}
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub added: usize,
+    pub skipped: usize,
+    /// The head after the append: the sequence number of the last record.
+    pub head_seq: u64,
+}
+
+struct Writer {
+    head: Head,
+    last_recorded_at: Option<DateTime<Utc>>,
+    known: Option<Known>,
+}
+
+pub struct Ledger<S: Store = SledStore> {
+    store: S,
+    writer: Mutex<Writer>,
+    synced_seq: Mutex<u64>,
+}
+
+impl Ledger<SledStore> {
+    pub fn open(path: &Path) -> Result<Ledger<SledStore>, LedgerError> {
+        Ledger::with_store(SledStore::open(path)?)
+    }
+}
+
+fn check_recorder(by: &str) -> Result<(), LedgerError> {
+    if by.trim().is_empty() {
+        return Err(LedgerError::BadRecorder("the recorder is missing: give --user or set RAMBOK_USER".into()));
+    }
+    if by.len() > RECORDED_BY_BYTES_MAX || by.chars().any(char::is_control) {
+        return Err(LedgerError::BadRecorder(format!(
+            "the recorder name must be at most {RECORDED_BY_BYTES_MAX} bytes without control characters"
+        )));
+    }
+    Ok(())
+}
+
+impl<S: Store> Ledger<S> {
+    pub fn with_store(store: S) -> Result<Ledger<S>, LedgerError> {
+        let head = store.head()?;
+        Ok(Ledger {
+            writer: Mutex::new(Writer { head, last_recorded_at: None, known: None }),
+            synced_seq: Mutex::new(head.seq),
+            store,
+        })
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn head(&self) -> Head {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner()).head
+    }
+
+    /// Validates `events` as one batch, appends the new ones atomically and returns once they are
+    /// durable. With `expected_seq`, fails with a conflict unless the log ends exactly there.
+    pub fn append(
+        &self,
+        events: &[Event],
+        recorded_by: &str,
+        expected_seq: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Result<Appended, LedgerError> {
+        check_recorder(recorded_by)?;
+        if events.len() > BATCH_EVENTS_MAX {
+            return Err(LedgerError::BatchTooLarge(events.len()));
+        }
+        let appended = {
+            let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(expected) = expected_seq {
+                if expected != w.head.seq {
+                    return Err(LedgerError::Conflict { expected, actual: w.head.seq });
+                }
+            }
+            if w.known.is_none() {
+                let (known, last_at) = self.load_known()?;
+                w.known = Some(known);
+                w.last_recorded_at = last_at;
+            }
+            self.append_locked(&mut w, events, recorded_by, now)?
+        };
+        if appended.added > 0 {
+            self.make_durable(appended.head_seq)?;
+        }
+        Ok(appended)
+    }
+
+    fn append_locked(
+        &self,
+        w: &mut Writer,
+        events: &[Event],
+        recorded_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Appended, LedgerError> {
+        let base = w.known.as_ref().expect("loaded above");
+        let mut staged = Known::default();
+        let mut fresh: Vec<&Event> = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            match check(&View { base, staged: &staged }, event) {
+                Ok(Verdict::New) => {
+                    staged.apply(event);
+                    fresh.push(event);
+                }
+                Ok(Verdict::AlreadyPresent) => {}
+                Err(error) => return Err(LedgerError::Rejected { index, error }),
+            }
+        }
+        let skipped = events.len() - fresh.len();
+        if fresh.is_empty() {
+            return Ok(Appended { added: 0, skipped, head_seq: w.head.seq });
+        }
+        // Keep recorded_at monotonic so "known at" always cuts the log at one point.
+        let at = match w.last_recorded_at {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        let (blocks, head) = encode_blocks(w.head, at, recorded_by, &fresh);
+        self.store.append(&blocks, head)?;
+        w.head = head;
+        w.last_recorded_at = Some(at);
+        let known = w.known.as_mut().expect("loaded above");
+        for e in fresh.iter() {
+            known.apply(e);
+        }
+        Ok(Appended { added: fresh.len(), skipped, head_seq: head.seq })
+    }
+
+    /// Group commit: whoever holds the sync lock makes everything appended so far durable; the
+    /// appenders queued behind find their records already covered.
+    fn make_durable(&self, seq: u64) -> Result<(), LedgerError> {
+        let mut synced = self.synced_seq.lock().unwrap_or_else(|p| p.into_inner());
+        if *synced >= seq {
+            return Ok(());
+        }
+        let target = self.head().seq;
+        self.store.sync()?;
+        *synced = target;
+        Ok(())
+    }
+
+    fn load_known(&self) -> Result<(Known, Option<DateTime<Utc>>), LedgerError> {
+        let mut known = Known::default();
+        let mut last = None;
+        self.scan(1, |r| {
+            known.apply(&r.event);
+            last = Some(r.recorded_at);
+            Ok(())
+        })?;
+        Ok((known, last))
+    }
+
+    /// Calls `f` with every record from `from_seq` to the head, in order, checking each record's
+    /// hash against its chain (from the first record read) and the sequence numbers for gaps.
+    pub fn scan(
+        &self,
+        from_seq: u64,
+        mut f: impl FnMut(Recorded) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        let head = self.store.head()?;
+        let mut expected = from_seq.max(1);
+        let mut prev: Option<Hash> = if expected == 1 { Some(record::GENESIS_HASH) } else { None };
+        for block in self.store.blocks(expected) {
+            let block = block?;
+            let mut at = 0;
+            while at < block.bytes.len() {
+                let (raw, next) = record::split(&block.bytes, at)
+                    .map_err(|e| corrupt_at(block.first_seq, expected, e))?;
+                at = next;
+                if raw.seq < expected {
+                    if raw.seq + 1 == expected {
+                        prev = Some(raw.stored_hash);
+                    }
+                    continue;
+                }
+                if raw.seq != expected {
+                    return Err(LedgerError::Corrupt {
+                        seq: expected,
+                        what: format!("record {expected} is missing (found {} in its place)", raw.seq),
+                    });
+                }
+                if let Some(p) = prev {
+                    if record::chain_hash(&p, raw.body) != raw.stored_hash {
+                        return Err(LedgerError::Corrupt {
+                            seq: raw.seq,
+                            what: "its bytes do not match its hash".into(),
+                        });
+                    }
+                }
+                let rec = record::decode(&raw).map_err(|e| corrupt_at(raw.seq, raw.seq, e))?;
+                prev = Some(raw.stored_hash);
+                expected += 1;
+                f(rec)?;
+            }
+        }
+        if expected <= head.seq {
+            return Err(LedgerError::Corrupt {
+                seq: expected,
+                what: format!("the log ends at {} but its head says {}", expected - 1, head.seq),
+            });
+        }
+        if head.seq > 0 && from_seq <= 1 && prev != Some(head.hash) {
+            return Err(LedgerError::Corrupt { seq: head.seq, what: "the head hash does not match the last record".into() });
+        }
+        Ok(())
+    }
+
+    /// Every record, in order. Convenient for small logs and tests; large reports fold with `scan`.
+    pub fn records(&self) -> Result<Vec<Recorded>, LedgerError> {
+        let mut out = Vec::new();
+        self.scan(1, |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+fn corrupt_at(block_seq: u64, seq: u64, e: DecodeError) -> LedgerError {
+    LedgerError::Corrupt { seq: seq.max(block_seq), what: e.to_string() }
+}
+
+/// Encodes `events` as records chained after `head`, packed into blocks.
+pub fn encode_blocks(head: Head, at: DateTime<Utc>, by: &str, events: &[&Event]) -> (Vec<Block>, Head) {
+    let mut blocks = Vec::new();
+    let mut current = Block { first_seq: head.seq + 1, bytes: Vec::new() };
+    let mut in_block = 0;
+    let mut prev = head.hash;
+    let mut seq = head.seq;
+    for event in events {
+        seq += 1;
+        let (bytes, hash) = record::encode(&prev, seq, at, by, event);
+        if in_block > 0 && (in_block == BLOCK_RECORDS_MAX || current.bytes.len() + bytes.len() > BLOCK_BYTES_MAX) {
+            blocks.push(std::mem::replace(&mut current, Block { first_seq: seq, bytes: Vec::new() }));
+            in_block = 0;
+        }
+        current.bytes.extend_from_slice(&bytes);
+        in_block += 1;
+        prev = hash;
+    }
+    if in_block > 0 {
+        blocks.push(current);
+    }
+    (blocks, Head { seq, hash: prev })
+}

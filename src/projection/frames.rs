@@ -1,0 +1,175 @@
+//! Net frames per office and year, and the bridge that explains how one year's frame became the
+//! next: the council's changes line by line, transfers per counterparty, totals.
+
+use super::{in_effect, office_names, Clock};
+use crate::domain::amount::Amount;
+use crate::domain::event::{Decision, EventBody};
+use crate::store::record::Recorded;
+use std::collections::BTreeMap;
+
+/// One office's frame for a year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameRow {
+    pub office: String,
+    pub name: Option<String>,
+    pub frame: Amount,
+    /// Whether a `frame_set` is in effect; without it the frame is only the sum of changes.
+    pub set: bool,
+    /// How many events in effect moved it.
+    pub events: usize,
+}
+
+/// How one event moves `office`'s frame for `year`: `Set` replaces it, `Add` adds to it.
+pub enum Effect {
+    Set(Amount),
+    Add(Amount),
+}
+
+/// The effect of `body` on the frame of (`office`, `year`), if any.
+pub fn effect_on(body: &EventBody, office: &str, year: i32) -> Option<Effect> {
+    match body {
+        EventBody::FrameSet { office: o, year: y, amount, .. } if o == office && *y == year => Some(Effect::Set(*amount)),
+        EventBody::FrameChanged { office: o, year: y, amount, .. } if o == office && *y == year => Some(Effect::Add(*amount)),
+        EventBody::SavingsRequired { office: o, year: y, amount, .. } if o == office && *y == year => Some(Effect::Add(-*amount)),
+        EventBody::Transfer { from, to, year: y, amount, .. } if *y == year && (from == office || to == office) => {
+            Some(Effect::Add(if to == office { *amount } else { -*amount }))
+        }
+        _ => None,
+    }
+}
+
+/// Every office's frame for `year` under the clock, ordered by office code.
+pub fn frames(records: &[Recorded], year: i32, clock: &Clock) -> Vec<FrameRow> {
+    let effective = in_effect(records, clock);
+    let names = office_names(&effective);
+    let mut rows: BTreeMap<String, FrameRow> = BTreeMap::new();
+    for r in &effective {
+        for office in r.event.body.offices() {
+            let Some(effect) = effect_on(&r.event.body, office, year) else { continue };
+            let row = rows.entry(office.to_string()).or_insert_with(|| FrameRow {
+                office: office.to_string(),
+                name: names.get(office).cloned(),
+                frame: Amount::ZERO,
+                set: false,
+                events: 0,
+            });
+            row.events += 1;
+            match effect {
+                Effect::Set(a) => {
+                    row.frame = a;
+                    row.set = true;
+                }
+                Effect::Add(a) => row.frame += a,
+            }
+        }
+    }
+    rows.into_values().collect()
+}
+
+/// One office's frame for one year.
+pub fn frame(records: &[Recorded], office: &str, year: i32, clock: &Clock) -> Option<FrameRow> {
+    frames(records, year, clock).into_iter().find(|r| r.office == office)
+}
+
+/// A change of the frame decided for the later year, as the bridge lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BridgeLine {
+    pub seq: u64,
+    pub kind: &'static str,
+    pub text: String,
+    pub amount: Amount,
+    pub decision: Decision,
+}
+
+/// The net of all transfers with one other office.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferLine {
+    pub counterparty: String,
+    pub name: Option<String>,
+    pub amount: Amount,
+    pub seqs: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bridge {
+    pub office: String,
+    pub from_year: i32,
+    pub to_year: i32,
+    pub start: Amount,
+    pub changes: Vec<BridgeLine>,
+    pub changes_total: Amount,
+    /// `body date` when every change comes from one decision meeting, for the subtotal's label.
+    pub changes_decided: Option<String>,
+    pub transfers: Vec<TransferLine>,
+    pub transfers_total: Amount,
+    pub total: Amount,
+    pub end: Amount,
+}
+
+/// How `office`'s frame went from `from_year` to `to_year` under the clock.
+pub fn bridge(records: &[Recorded], office: &str, from_year: i32, to_year: i32, clock: &Clock) -> Bridge {
+    let effective = in_effect(records, clock);
+    let names = office_names(&effective);
+    let start = frame(records, office, from_year, clock).map_or(Amount::ZERO, |f| f.frame);
+    let mut running = start;
+    let mut changes = Vec::new();
+    let mut transfers: Vec<TransferLine> = Vec::new();
+    for r in &effective {
+        let Some(effect) = effect_on(&r.event.body, office, to_year) else { continue };
+        let delta = match effect {
+            Effect::Set(a) => a - running,
+            Effect::Add(a) => a,
+        };
+        running += delta;
+        match &r.event.body {
+            EventBody::Transfer { from, to, .. } => {
+                let other = if from == office { to.clone() } else { from.clone() };
+                match transfers.iter_mut().find(|t| t.counterparty == other) {
+                    Some(t) => {
+                        t.amount += delta;
+                        t.seqs.push(r.seq);
+                    }
+                    None => transfers.push(TransferLine {
+                        name: names.get(&other).cloned(),
+                        counterparty: other,
+                        amount: delta,
+                        seqs: vec![r.seq],
+                    }),
+                }
+            }
+            body if !delta.is_zero() => changes.push(BridgeLine {
+                seq: r.seq,
+                kind: body.type_name(),
+                text: line_text(body, to_year),
+                amount: delta,
+                decision: body.decision().cloned().expect("frame events carry a decision"),
+            }),
+            _ => {}
+        }
+    }
+    let changes_total = changes.iter().map(|c| c.amount).sum();
+    let transfers_total = transfers.iter().map(|t| t.amount).sum();
+    let mut decided: Vec<String> = changes.iter().map(|c| format!("{} {}", c.decision.body, c.decision.date)).collect();
+    decided.dedup();
+    Bridge {
+        office: office.to_string(),
+        from_year,
+        to_year,
+        start,
+        changes_decided: (decided.len() == 1).then(|| decided.remove(0)),
+        changes,
+        changes_total,
+        transfers,
+        transfers_total,
+        total: running - start,
+        end: running,
+    }
+}
+
+fn line_text(body: &EventBody, year: i32) -> String {
+    match body {
+        EventBody::FrameChanged { reason, .. } | EventBody::SavingsRequired { reason, .. } => reason.clone(),
+        EventBody::FrameSet { .. } => format!("Ny budgetram {year}"),
+        other => other.type_name().to_string(),
+    }
+}

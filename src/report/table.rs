@@ -1,0 +1,133 @@
+//! A report table as cells, and its two text renderings: an aligned terminal table and CSV
+//! (semicolon-separated, decimal comma: what a Swedish Excel opens directly).
+
+use super::number::{money, Style};
+use crate::domain::amount::Amount;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    /// An amount in the ledger's convention; `flips` with the sign convention or not.
+    Money { amount: Amount, flips: bool },
+    Empty,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+    pub fn flow(amount: Amount) -> Cell {
+        Cell::Money { amount, flips: true }
+    }
+    pub fn fixed(amount: Amount) -> Cell {
+        Cell::Money { amount, flips: false }
+    }
+    pub fn opt_flow(amount: Option<Amount>) -> Cell {
+        amount.map_or(Cell::Empty, Cell::flow)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub cells: Vec<Cell>,
+    /// Sums and headings, printed in bold on a terminal.
+    pub strong: bool,
+}
+
+impl Row {
+    pub fn new(cells: Vec<Cell>) -> Row {
+        Row { cells, strong: false }
+    }
+    pub fn strong(cells: Vec<Cell>) -> Row {
+        Row { cells, strong: true }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    pub fn new(title: impl Into<String>, headers: &[&str]) -> Table {
+        Table { title: title.into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows: vec![] }
+    }
+    pub fn push(&mut self, row: Row) {
+        self.rows.push(row);
+    }
+}
+
+fn cell_text(cell: &Cell, style: &Style) -> String {
+    match cell {
+        Cell::Text(s) => s.clone(),
+        Cell::Money { amount, flips } => money(*amount, *flips, style),
+        Cell::Empty => String::new(),
+    }
+}
+
+/// Aligned columns: text left, figures right.
+pub fn render_terminal(table: &Table, style: &Style) -> String {
+    let texts: Vec<Vec<String>> =
+        table.rows.iter().map(|r| r.cells.iter().map(|c| cell_text(c, style)).collect()).collect();
+    let columns = table.headers.len();
+    let mut widths: Vec<usize> = table.headers.iter().map(|h| h.chars().count()).collect();
+    for row in &texts {
+        for (i, t) in row.iter().enumerate().take(columns) {
+            widths[i] = widths[i].max(t.chars().count());
+        }
+    }
+    let numeric: Vec<bool> = (0..columns)
+        .map(|i| table.rows.iter().any(|r| matches!(r.cells.get(i), Some(Cell::Money { .. }))))
+        .collect();
+    let mut out = format!("{}\n", table.title);
+    let line = |cells: &[String]| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let pad = widths[i].saturating_sub(t.chars().count());
+                if numeric[i] {
+                    format!("{}{t}", " ".repeat(pad))
+                } else {
+                    format!("{t}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    out.push_str(&line(&table.headers));
+    out.push('\n');
+    let rule: usize = widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
+    out.push_str(&"─".repeat(rule));
+    out.push('\n');
+    for row in &texts {
+        let mut cells = row.clone();
+        cells.resize(columns, String::new());
+        out.push_str(&line(&cells));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Semicolon-separated values with a header row; figures with a decimal comma and no grouping.
+pub fn render_csv(table: &Table, style: &Style) -> String {
+    let mut out = String::new();
+    out.push_str(&table.headers.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(";"));
+    out.push_str("\r\n");
+    for row in &table.rows {
+        let cells: Vec<String> = row.cells.iter().map(|c| csv_field(&cell_text(c, style))).collect();
+        out.push_str(&cells.join(";"));
+        out.push_str("\r\n");
+    }
+    out
+}

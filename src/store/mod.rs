@@ -1,0 +1,53 @@
+//! Storage: the narrow trait every engine implements, the record format, and the sled engine.
+//!
+//! An engine stores opaque blocks of encoded records under their first sequence number, and one
+//! head (last sequence number and its hash). It knows nothing of events, validation or hashing:
+//! those live in `record` and `ledger`, so a second engine only has to keep bytes safely.
+
+pub mod record;
+pub mod sled_store;
+
+use record::Hash;
+use std::path::PathBuf;
+
+/// The last record of the log: its sequence number (0 for an empty log) and hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: Hash,
+}
+
+impl Head {
+    pub const EMPTY: Head = Head { seq: 0, hash: record::GENESIS_HASH };
+}
+
+/// A block of records as stored: the sequence number of its first record and the bytes.
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub first_seq: u64,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store at {path} is in use by another process (a running `rambok serve`, or another command); wait for it to finish or stop it, then try again")]
+    InUse { path: PathBuf },
+    #[error("storage failure: {0}")]
+    Io(String),
+    #[error("the store is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// The storage engine.
+///
+/// **Invariant:** `append` makes its blocks visible only together with the new head; a crash in
+/// between leaves the previous head and no visible part of the append.
+pub trait Store: Send + Sync {
+    fn head(&self) -> Result<Head, StoreError>;
+    /// Writes `blocks` (which follow the current head without a gap) and then moves the head.
+    fn append(&self, blocks: &[Block], head: Head) -> Result<(), StoreError>;
+    /// The blocks whose first record is at or after `from_seq`, in order, up to the head.
+    fn blocks(&self, from_seq: u64) -> Box<dyn Iterator<Item = Result<Block, StoreError>> + '_>;
+    /// Returns once everything appended so far survives a power cut.
+    fn sync(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,153 @@
+//! The sled engine: one tree `log` holding blocks under `b` + first sequence number (big-endian, so
+//! keys sort in log order) and the head under `h`.
+//!
+//! Durability: sled's `flush` ends in `sync_file_range`, which writes the pages but not the file's
+//! metadata and does not flush the drive's write cache, so it does not survive a power cut. `sync`
+//! therefore follows it with `fdatasync` on sled's data file. Blocks are kept far below sled's blob
+//! threshold (a quarter of a segment), so every byte lives in that one file.
+
+use super::{Block, Head, Store, StoreError};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+const TREE: &[u8] = b"log";
+const HEAD_KEY: &[u8] = b"h";
+const BLOCK_PREFIX: u8 = b'b';
+/// Blocks per sled batch when an append is large; the head moves in the last batch only.
+const BLOCKS_PER_BATCH: usize = 256;
+
+pub struct SledStore {
+    path: PathBuf,
+    db: sled::Db,
+    log: sled::Tree,
+    data_file: File,
+}
+
+fn io(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+pub fn block_key(first_seq: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = BLOCK_PREFIX;
+    k[1..].copy_from_slice(&first_seq.to_be_bytes());
+    k
+}
+
+fn encode_head(head: &Head) -> Vec<u8> {
+    let mut v = Vec::with_capacity(40);
+    v.extend_from_slice(&head.seq.to_le_bytes());
+    v.extend_from_slice(&head.hash);
+    v
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the store at `path`. A store held by another process gives
+    /// [`StoreError::InUse`].
+    pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                StoreError::InUse { path: path.to_path_buf() }
+            }
+            other => io(format!("cannot open the store at {}: {other}", path.display())),
+        })?;
+        let log = db.open_tree(TREE).map_err(io)?;
+        let data_file = File::open(path.join("db")).map_err(io)?;
+        // The directory entry of a new store must itself be durable.
+        if let Ok(dir) = File::open(path) {
+            let _ = dir.sync_all();
+        }
+        let store = SledStore { path: path.to_path_buf(), db, log, data_file };
+        store.drop_orphans()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The raw tree, for tests that tamper with stored bytes the way an attacker would.
+    pub fn raw_tree(&self) -> &sled::Tree {
+        &self.log
+    }
+
+    /// Removes blocks beyond the head: what a crash in the middle of a large append leaves.
+    fn drop_orphans(&self) -> Result<(), StoreError> {
+        let head = self.head()?;
+        let mut batch = sled::Batch::default();
+        let mut any = false;
+        for kv in self.log.range(block_key(head.seq + 1)..=block_key(u64::MAX)) {
+            let (k, _) = kv.map_err(io)?;
+            batch.remove(k);
+            any = true;
+        }
+        if any {
+            self.log.apply_batch(batch).map_err(io)?;
+            self.sync()?;
+        }
+        Ok(())
+    }
+}
+
+impl Store for SledStore {
+    fn head(&self) -> Result<Head, StoreError> {
+        match self.log.get(HEAD_KEY).map_err(io)? {
+            None => Ok(Head::EMPTY),
+            Some(v) if v.len() == 40 => Ok(Head {
+                seq: u64::from_le_bytes(v[..8].try_into().expect("8 bytes")),
+                hash: v[8..].try_into().expect("32 bytes"),
+            }),
+            Some(v) => Err(StoreError::Corrupt(format!("the head record has {} bytes instead of 40", v.len()))),
+        }
+    }
+
+    fn append(&self, blocks: &[Block], head: Head) -> Result<(), StoreError> {
+        let chunks: Vec<&[Block]> = blocks.chunks(BLOCKS_PER_BATCH).collect();
+        let last = chunks.len().saturating_sub(1);
+        if chunks.is_empty() {
+            let mut batch = sled::Batch::default();
+            batch.insert(HEAD_KEY, encode_head(&head));
+            return self.log.apply_batch(batch).map_err(io);
+        }
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let mut batch = sled::Batch::default();
+            for b in chunk {
+                batch.insert(&block_key(b.first_seq)[..], b.bytes.as_slice());
+            }
+            if i == last {
+                batch.insert(HEAD_KEY, encode_head(&head));
+            }
+            self.log.apply_batch(batch).map_err(io)?;
+        }
+        Ok(())
+    }
+
+    fn blocks(&self, from_seq: u64) -> Box<dyn Iterator<Item = Result<Block, StoreError>> + '_> {
+        let head = match self.head() {
+            Ok(h) => h,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        // Start at the block that holds `from_seq`: the last one starting at or before it.
+        let start = self
+            .log
+            .range(block_key(0)..=block_key(from_seq.max(1)))
+            .next_back()
+            .and_then(|kv| kv.ok())
+            .map(|(k, _)| k)
+            .map_or_else(|| block_key(0).to_vec(), |k| k.to_vec());
+        let iter = self.log.range(start..=block_key(head.seq).to_vec()).map(|kv| {
+            let (k, v) = kv.map_err(io)?;
+            if k.len() != 9 || k[0] != BLOCK_PREFIX {
+                return Err(StoreError::Corrupt(format!("unexpected key {:?} in the log", k.as_ref())));
+            }
+            let first_seq = u64::from_be_bytes(k[1..].try_into().expect("8 bytes"));
+            Ok(Block { first_seq, bytes: v.to_vec() })
+        });
+        Box::new(iter)
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(io)?;
+        self.data_file.sync_data().map_err(io)
+    }
+}
