@@ -1,11 +1,11 @@
 //! The command line: clap definitions (stage one: parse and validate arguments) and one handler per
 //! command (stage two: open the ledger, run, print). `main` maps errors to exit codes.
 
-mod demo;
+pub mod demo;
 mod import;
 mod log;
 mod record;
-mod report;
+pub mod report;
 
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::StoreError;

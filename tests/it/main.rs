@@ -1,0 +1,5 @@
+//! The one integration-test binary: features tested end to end, one module per concern.
+
+mod bad_input;
+mod ledger;
+mod seeds;
