@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod gen;
 pub mod json;
 pub mod ledger;
 pub mod projection;

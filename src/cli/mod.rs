@@ -61,6 +61,14 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Import the bundled Kalmar fixtures into a fresh temporary ledger and print the reports.
     Demo,
+    /// Write a synthetic municipality of N events as JSON Lines (for benchmarks and load tests).
+    Gen {
+        /// How many events.
+        #[arg(long, default_value_t = 100_000)]
+        events: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// What went wrong, sorted by what the user can do about it.
@@ -126,6 +134,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Log(args) => log::run(&cli.db, args, out),
         Command::Report(args) => report::run(&cli.db, args, out),
         Command::Demo => demo::run(out),
+        Command::Gen { events, seed } => {
+            let mut result = Ok(());
+            crate::gen::municipality(events, seed, |v| {
+                if result.is_ok() {
+                    result = writeln!(out, "{v}");
+                }
+            });
+            result.map_err(io)
+        }
     }
 }
 

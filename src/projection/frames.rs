@@ -1,11 +1,12 @@
 //! Net frames per office and year, and the bridge that explains how one year's frame became the
 //! next: the council's changes line by line, transfers per counterparty, totals.
 
-use super::{in_effect, office_names, Clock};
+use super::index::FrameIndex;
+use super::{corrected_ids, in_effect, office_names, Clock};
 use crate::domain::amount::Amount;
 use crate::domain::event::{Decision, EventBody};
 use crate::store::record::Recorded;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// One office's frame for a year.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,30 +41,33 @@ pub fn effect_on(body: &EventBody, office: &str, year: i32) -> Option<Effect> {
 
 /// Every office's frame for `year` under the clock, ordered by office code.
 pub fn frames(records: &[Recorded], year: i32, clock: &Clock) -> Vec<FrameRow> {
-    let effective = in_effect(records, clock);
-    let names = office_names(&effective);
-    let mut rows: BTreeMap<String, FrameRow> = BTreeMap::new();
-    for r in &effective {
-        for office in r.event.body.offices() {
-            let Some(effect) = effect_on(&r.event.body, office, year) else { continue };
-            let row = rows.entry(office.to_string()).or_insert_with(|| FrameRow {
-                office: office.to_string(),
-                name: names.get(office).cloned(),
-                frame: Amount::ZERO,
-                set: false,
-                events: 0,
-            });
-            row.events += 1;
-            match effect {
-                Effect::Set(a) => {
-                    row.frame = a;
-                    row.set = true;
-                }
-                Effect::Add(a) => row.frame += a,
-            }
-        }
-    }
-    rows.into_values().collect()
+    let index = FrameIndex::build(records);
+    frames_from_index(&index, &names_at(records, clock), year, clock)
+}
+
+/// Every office's frame for `year` from a built index.
+pub fn frames_from_index(index: &FrameIndex, names: &HashMap<String, String>, year: i32, clock: &Clock) -> Vec<FrameRow> {
+    index
+        .offices(year)
+        .into_iter()
+        .filter_map(|office| {
+            let f = index.frame(&office, year, clock)?;
+            Some(FrameRow { name: names.get(&office).cloned(), office, frame: f.frame, set: f.set, events: f.events })
+        })
+        .collect()
+}
+
+/// Office names from the definitions in effect under the clock.
+pub fn names_at(records: &[Recorded], clock: &Clock) -> HashMap<String, String> {
+    let corrected = corrected_ids(records, clock);
+    records
+        .iter()
+        .filter(|r| clock.known(r) && !corrected.contains(&r.event.id) && clock.effective(r.event.body.effective_date()))
+        .filter_map(|r| match &r.event.body {
+            EventBody::OfficeDefined { office, name, .. } => Some((office.clone(), name.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One office's frame for one year.
