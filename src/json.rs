@@ -148,7 +148,7 @@ impl<'a> Fields<'a> {
     fn unit(&mut self) -> R<Unit> {
         match self.opt_code("unit")? {
             None => Ok(Unit::Kr),
-            Some(u) => Unit::parse(&u).map_or_else(|| self.err("unit", format!("'{u}' is not a unit (use kr, tkr or mnkr)")), Ok),
+            Some(u) => Unit::parse(&u.to_lowercase()).map_or_else(|| self.err("unit", format!("'{u}' is not a unit (use kr, tkr or mnkr)")), Ok),
         }
     }
 
@@ -300,7 +300,7 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             office: f.code("office")?,
             area: f.code("area")?,
             name: f.text("name")?,
-            kind: match f.text("kind")?.as_str() {
+            kind: match f.text("kind")?.to_lowercase().as_str() {
                 "verksamhetsområde" => AreaKind::Area,
                 "enhet" => AreaKind::Unit,
                 other => return Err(FieldError::new("kind", format!("'{other}' is not an area kind (use verksamhetsområde or enhet)"))),
@@ -425,13 +425,9 @@ fn parse_period(f: &mut Fields, year: i32) -> R<u8> {
     let bad = || FieldError::new("period", format!("'{period}' is not a period of {year} (write {year}-MM)"));
     let (y, m) = period.split_once('-').ok_or_else(bad)?;
     match (y.parse::<i32>(), m.parse::<u8>()) {
-        (Ok(y), Ok(m)) if y == year && (1..=12).contains(&m) && m_two_digits(&period) => Ok(m),
+        (Ok(y), Ok(mm)) if y == year && (1..=12).contains(&mm) && m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => Ok(mm),
         _ => Err(bad()),
     }
-}
-
-fn m_two_digits(period: &str) -> bool {
-    period.len() == 7
 }
 
 fn parse_budget_line(f: &mut Fields) -> R<EventBody> {

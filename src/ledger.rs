@@ -106,68 +106,55 @@ impl<S: Store> Ledger<S> {
         expected_seq: Option<u64>,
         now: DateTime<Utc>,
     ) -> Result<Appended, LedgerError> {
-        check_recorder(recorded_by)?;
-        if events.len() > BATCH_EVENTS_MAX {
-            return Err(LedgerError::BatchTooLarge(events.len()));
+        let mut appender = self.begin(recorded_by, expected_seq, now)?;
+        for event in events {
+            appender.push(event)?;
         }
-        let appended = {
-            let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(expected) = expected_seq {
-                if expected != w.head.seq {
-                    return Err(LedgerError::Conflict { expected, actual: w.head.seq });
-                }
-            }
-            if w.known.is_none() {
-                let (known, last_at) = self.load_known()?;
-                w.known = Some(known);
-                w.last_recorded_at = last_at;
-            }
-            self.append_locked(&mut w, events, recorded_by, now)?
-        };
-        if appended.added > 0 {
-            self.make_durable(appended.head_seq)?;
-        }
-        Ok(appended)
+        appender.commit()
     }
 
-    fn append_locked(
+    /// Starts an append that events are pushed into one at a time, so a large import never holds
+    /// all its events in memory. Nothing becomes visible until [`Appender::commit`]; dropping the
+    /// appender (or an error) leaves the ledger as it was. Holds the writer lock until then.
+    pub fn begin(
         &self,
-        w: &mut Writer,
-        events: &[Event],
         recorded_by: &str,
+        expected_seq: Option<u64>,
         now: DateTime<Utc>,
-    ) -> Result<Appended, LedgerError> {
-        let base = w.known.as_ref().expect("loaded above");
-        let mut staged = Known::default();
-        let mut fresh: Vec<&Event> = Vec::new();
-        for (index, event) in events.iter().enumerate() {
-            match check(&View { base, staged: &staged }, event) {
-                Ok(Verdict::New) => {
-                    staged.apply(event);
-                    fresh.push(event);
-                }
-                Ok(Verdict::AlreadyPresent) => {}
-                Err(error) => return Err(LedgerError::Rejected { index, error }),
+    ) -> Result<Appender<'_, S>, LedgerError> {
+        check_recorder(recorded_by)?;
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(expected) = expected_seq {
+            if expected != w.head.seq {
+                return Err(LedgerError::Conflict { expected, actual: w.head.seq });
             }
         }
-        let skipped = events.len() - fresh.len();
-        if fresh.is_empty() {
-            return Ok(Appended { added: 0, skipped, head_seq: w.head.seq });
+        if w.known.is_none() {
+            let (known, last_at) = self.load_known()?;
+            w.known = Some(known);
+            w.last_recorded_at = last_at;
         }
         // Keep recorded_at monotonic so "known at" always cuts the log at one point.
         let at = match w.last_recorded_at {
             Some(last) if last > now => last,
             _ => now,
         };
-        let (blocks, head) = encode_blocks(w.head, at, recorded_by, &fresh);
-        self.store.append(&blocks, head)?;
-        w.head = head;
-        w.last_recorded_at = Some(at);
-        let known = w.known.as_mut().expect("loaded above");
-        for e in fresh.iter() {
-            known.apply(e);
-        }
-        Ok(Appended { added: fresh.len(), skipped, head_seq: head.seq })
+        let head = w.head;
+        Ok(Appender {
+            ledger: self,
+            writer: w,
+            staged: Known::default(),
+            recorded_by: recorded_by.to_string(),
+            at,
+            head,
+            block: Block { first_seq: head.seq + 1, bytes: Vec::new() },
+            in_block: 0,
+            pending: Vec::new(),
+            wrote_staged: false,
+            seen: 0,
+            added: 0,
+            done: false,
+        })
     }
 
     /// Group commit: whoever holds the sync lock makes everything appended so far durable; the
@@ -262,6 +249,97 @@ impl<S: Store> Ledger<S> {
 
 fn corrupt_at(block_seq: u64, seq: u64, e: DecodeError) -> LedgerError {
     LedgerError::Corrupt { seq: seq.max(block_seq), what: e.to_string() }
+}
+
+/// Blocks an appender keeps in memory before writing them, still invisible, beyond the head.
+const PENDING_BLOCKS_MAX: usize = 256;
+
+/// An append in progress; see [`Ledger::begin`].
+pub struct Appender<'l, S: Store> {
+    ledger: &'l Ledger<S>,
+    writer: std::sync::MutexGuard<'l, Writer>,
+    staged: Known,
+    recorded_by: String,
+    at: DateTime<Utc>,
+    /// The head as it will be if this append commits.
+    head: Head,
+    block: Block,
+    in_block: usize,
+    pending: Vec<Block>,
+    wrote_staged: bool,
+    seen: usize,
+    added: usize,
+    done: bool,
+}
+
+impl<S: Store> Appender<'_, S> {
+    /// Validates one event against the ledger and the events pushed before it, and encodes it.
+    /// A duplicate of a known event (same id, same content) is counted and skipped.
+    pub fn push(&mut self, event: &Event) -> Result<(), LedgerError> {
+        let index = self.seen;
+        self.seen += 1;
+        if self.seen > BATCH_EVENTS_MAX {
+            return Err(LedgerError::BatchTooLarge(self.seen));
+        }
+        let base = self.writer.known.as_ref().expect("loaded by begin");
+        match check(&View { base, staged: &self.staged }, event) {
+            Ok(Verdict::AlreadyPresent) => return Ok(()),
+            Ok(Verdict::New) => {}
+            Err(error) => return Err(LedgerError::Rejected { index, error }),
+        }
+        self.staged.apply(event);
+        let seq = self.head.seq + 1;
+        let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);
+        if self.in_block > 0 && (self.in_block == BLOCK_RECORDS_MAX || self.block.bytes.len() + bytes.len() > BLOCK_BYTES_MAX) {
+            let full = std::mem::replace(&mut self.block, Block { first_seq: seq, bytes: Vec::new() });
+            self.pending.push(full);
+            self.in_block = 0;
+        }
+        self.block.bytes.extend_from_slice(&bytes);
+        self.in_block += 1;
+        self.head = Head { seq, hash };
+        self.added += 1;
+        if self.pending.len() >= PENDING_BLOCKS_MAX {
+            self.wrote_staged = true;
+            self.ledger.store.stage(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// Makes every pushed event visible at once, then waits until it is durable.
+    pub fn commit(mut self) -> Result<Appended, LedgerError> {
+        let (added, skipped) = (self.added, self.seen - self.added);
+        let head = self.head;
+        if added > 0 {
+            if self.in_block > 0 {
+                let last = std::mem::replace(&mut self.block, Block { first_seq: 0, bytes: Vec::new() });
+                self.pending.push(last);
+            }
+            self.ledger.store.append(&self.pending, head)?;
+            self.writer.head = head;
+            self.writer.last_recorded_at = Some(self.at);
+            let staged = std::mem::take(&mut self.staged);
+            self.writer.known.as_mut().expect("loaded by begin").merge(staged);
+        }
+        self.done = true;
+        let ledger = self.ledger;
+        drop(self);
+        if added > 0 {
+            ledger.make_durable(head.seq)?;
+        }
+        Ok(Appended { added, skipped, head_seq: head.seq })
+    }
+}
+
+impl<S: Store> Drop for Appender<'_, S> {
+    fn drop(&mut self) {
+        if !self.done && self.wrote_staged {
+            // Blocks beyond the head are invisible; remove them so a later append starts clean.
+            // Should this fail, the next open removes them.
+            let _ = self.ledger.store.discard_staged();
+        }
+    }
 }
 
 /// Encodes `events` as records chained after `head`, packed into blocks.

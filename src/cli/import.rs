@@ -3,7 +3,8 @@
 use super::{open_existing, require_user, CliError, Recorder, Result};
 use crate::domain::event::Event;
 use crate::json::parse_event;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Appender, LedgerError};
+use crate::store::sled_store::SledStore;
 use chrono::Utc;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -22,27 +23,24 @@ pub struct ImportArgs {
     pub recorder: Recorder,
 }
 
-/// Where an event came from, for error messages.
-#[derive(Clone, Debug)]
-pub struct Origin {
-    pub file: String,
-    pub line: usize,
-}
-
-/// Reads and parses every line of `files`; returns the events and their origins, or every
-/// problem found (up to a limit), each naming file, line and field.
-pub fn read_events(files: &[PathBuf], progress: bool) -> Result<(Vec<Event>, Vec<Origin>)> {
-    let mut events = Vec::new();
-    let mut origins = Vec::new();
+/// Reads every line of `files` and hands each event to `sink` with its file and line; collects
+/// every problem (up to a limit), each naming file, line and field. After the first problem,
+/// events are still parsed, to report further bad lines, but no longer handed on.
+pub fn read_events(
+    files: &[PathBuf],
+    progress: bool,
+    sink: &mut dyn FnMut(Event, &str, usize) -> std::result::Result<(), String>,
+) -> Result<usize> {
     let mut errors: Vec<String> = Vec::new();
+    let mut count = 0;
     for path in files {
-        read_file(path, progress, &mut events, &mut origins, &mut errors)?;
+        count += read_file(path, progress, sink, &mut errors)?;
         if errors.len() >= ERRORS_SHOWN_MAX {
             break;
         }
     }
     if errors.is_empty() {
-        Ok((events, origins))
+        Ok(count)
     } else {
         let more = if errors.len() >= ERRORS_SHOWN_MAX { "\n(stopped after the first errors)" } else { "" };
         Err(CliError::Input(format!("{}{more}\nnothing was imported", errors.join("\n"))))
@@ -52,15 +50,15 @@ pub fn read_events(files: &[PathBuf], progress: bool) -> Result<(Vec<Event>, Vec
 fn read_file(
     path: &Path,
     progress: bool,
-    events: &mut Vec<Event>,
-    origins: &mut Vec<Origin>,
+    sink: &mut dyn FnMut(Event, &str, usize) -> std::result::Result<(), String>,
     errors: &mut Vec<String>,
-) -> Result<()> {
+) -> Result<usize> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| CliError::Input(format!("{name}: cannot open: {e}")))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut buf = Vec::new();
     let mut line_no = 0usize;
+    let mut count = 0usize;
     loop {
         buf.clear();
         // Read at most one byte past the limit, so a huge line cannot exhaust memory.
@@ -74,32 +72,34 @@ fn read_file(
         if progress && line_no % 100_000 == 0 {
             eprint!("\r{name}: {line_no} rader lästa…");
         }
-        if buf.len() > LINE_BYTES_MAX && !buf.ends_with(b"\n") {
-            errors.push(format!("{name}:{line_no}: the line is longer than {LINE_BYTES_MAX} bytes"));
+        let problem = if buf.len() > LINE_BYTES_MAX && !buf.ends_with(b"\n") {
             skip_rest_of_line(&mut reader).map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
+            Some(format!("the line is longer than {LINE_BYTES_MAX} bytes"))
+        } else {
+            match parse_line(&buf, line_no) {
+                Ok(None) => None,
+                Ok(Some(event)) => {
+                    count += 1;
+                    if errors.is_empty() {
+                        sink(event, &name, line_no).err()
+                    } else {
+                        None
+                    }
+                }
+                Err(message) => Some(message),
+            }
+        };
+        if let Some(message) = problem {
+            errors.push(format!("{name}:{line_no}: {message}"));
             if errors.len() >= ERRORS_SHOWN_MAX {
                 break;
-            }
-            continue;
-        }
-        match parse_line(&buf, line_no) {
-            Ok(None) => {}
-            Ok(Some(event)) => {
-                events.push(event);
-                origins.push(Origin { file: name.clone(), line: line_no });
-            }
-            Err(message) => {
-                errors.push(format!("{name}:{line_no}: {message}"));
-                if errors.len() >= ERRORS_SHOWN_MAX {
-                    break;
-                }
             }
         }
     }
     if progress && line_no >= 100_000 {
         eprintln!("\r{name}: {line_no} rader lästa.   ");
     }
-    Ok(())
+    Ok(count)
 }
 
 fn skip_rest_of_line(reader: &mut impl BufRead) -> std::io::Result<()> {
@@ -144,34 +144,43 @@ fn parse_line(bytes: &[u8], line_no: usize) -> std::result::Result<Option<Event>
     })
 }
 
-/// Appends `events` through the one write path, translating a rejection back to its origin.
-pub fn append_all(ledger: &Ledger, events: &[Event], origins: &[Origin], recorder: &Recorder) -> Result<crate::ledger::Appended> {
-    let user = require_user(recorder)?;
-    ledger.append(events, &user, recorder.expect_seq, Utc::now()).map_err(|e| match e {
-        LedgerError::Rejected { index, error } => {
-            let o = &origins[index];
-            CliError::Input(format!(
-                "{}:{}: field {}: {}\nnothing was imported",
-                o.file, o.line, error.field, error.message
-            ))
-        }
-        other => CliError::Ledger(other),
+/// Pushes one event into an append, turning a rejection into a message about its field.
+pub fn push(appender: &mut Appender<'_, SledStore>, event: &Event) -> std::result::Result<(), PushError> {
+    appender.push(event).map_err(|e| match e {
+        LedgerError::Rejected { error, .. } => PushError::Input(format!("field {}: {}", error.field, error.message)),
+        other => PushError::Ledger(other),
     })
 }
 
+pub enum PushError {
+    Input(String),
+    Ledger(LedgerError),
+}
+
 pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
-    require_user(&args.recorder)?;
+    let user = require_user(&args.recorder)?;
     let ledger = open_existing(db)?;
     let progress = std::io::stderr().is_terminal();
-    let (events, origins) = read_events(&args.files, progress)?;
-    let done = append_all(&ledger, &events, &origins, &args.recorder)?;
+    let mut appender = ledger.begin(&user, args.recorder.expect_seq, Utc::now())?;
+    let mut failure: Option<LedgerError> = None;
+    let read = read_events(&args.files, progress, &mut |event, _, _| match push(&mut appender, &event) {
+        Ok(()) => Ok(()),
+        Err(PushError::Input(m)) => Err(m),
+        Err(PushError::Ledger(e)) => {
+            let message = e.to_string();
+            failure.get_or_insert(e);
+            Err(message)
+        }
+    });
+    if let Some(e) = failure {
+        return Err(CliError::Ledger(e));
+    }
+    let read = read?;
+    let done = appender.commit()?;
     writeln!(
         out,
-        "read {} events: {} added, {} skipped as already present; the ledger is at sequence {}",
-        events.len(),
-        done.added,
-        done.skipped,
-        done.head_seq
+        "read {read} events: {} added, {} skipped as already present; the ledger is at sequence {}",
+        done.added, done.skipped, done.head_seq
     )
     .map_err(super::io)
 }

@@ -196,12 +196,13 @@ pub fn run(db: &Path, args: RecordArgs, out: &mut dyn Write) -> Result<()> {
     let value = to_json(&args)?;
     let event = parse_event(&value).map_err(|e| CliError::Input(format!("{}: {}", flag_name(&e.field), e.message)))?;
     let ledger = open_existing(db)?;
-    let origin = [super::import::Origin { file: "record".into(), line: 1 }];
-    let done = super::import::append_all(&ledger, std::slice::from_ref(&event), &origin, &args.recorder)
-        .map_err(|e| match e {
-            CliError::Input(msg) => CliError::Input(msg.replacen("record:1: field ", "--", 1)),
-            other => other,
-        })?;
+    let user = super::require_user(&args.recorder)?;
+    let done = ledger.append(std::slice::from_ref(&event), &user, args.recorder.expect_seq, chrono::Utc::now()).map_err(|e| match e {
+        crate::ledger::LedgerError::Rejected { error, .. } => {
+            CliError::Input(format!("{}: {}\nnothing was recorded", flag_name(&error.field), error.message))
+        }
+        other => CliError::Ledger(other),
+    })?;
     if done.added == 1 {
         writeln!(out, "recorded as sequence {}: {}", done.head_seq, event_to_json(&event)).map_err(super::io)
     } else {

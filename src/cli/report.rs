@@ -178,10 +178,40 @@ pub fn print(rendered: &Rendered, c: &Common, out: &mut dyn Write) -> Result<()>
     out.write_all(text.as_bytes()).map_err(super::io)
 }
 
+/// Whether a record can matter to `report`; the CLI keeps only those in memory, so a report on one
+/// office of a large ledger reads the log once and holds a small part of it.
+pub fn relevant(report: &Report, r: &Recorded) -> bool {
+    use crate::domain::event::EventBody as B;
+    let body = &r.event.body;
+    match body {
+        B::Correction { .. } | B::OfficeDefined { .. } => return true,
+        _ => {}
+    }
+    match report {
+        Report::Frames { year } => body.year() == Some(*year) && frames::effect_on_any(body),
+        Report::Bridge { office, from, to } => {
+            body.offices().contains(&office.as_str()) && matches!(body.year(), Some(y) if y == *from || y == *to)
+        }
+        Report::Budget { office, .. } | Report::Outcome { office, .. } | Report::Investments { office, .. } => {
+            body.offices().contains(&office.as_str())
+        }
+        Report::Goals { .. } => matches!(
+            body,
+            B::GoalDefined { .. } | B::ActivityDefined { .. } | B::AssignmentDefined { .. } | B::StatusUpdated { .. }
+        ),
+    }
+}
+
 pub fn run(db: &Path, args: ReportArgs, out: &mut dyn Write) -> Result<()> {
     let clock = clock(&args.common)?;
     let ledger = open_existing(db)?;
-    let records = ledger.records()?;
+    let mut records = Vec::new();
+    ledger.scan(1, |r| {
+        if relevant(&args.report, &r) {
+            records.push(r);
+        }
+        Ok(())
+    })?;
     let rendered = compute(&args.report, &records, &clock);
     print(&rendered, &args.common, out)
 }

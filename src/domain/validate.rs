@@ -35,6 +35,17 @@ impl Known {
         self.ids.len()
     }
 
+    /// Takes in everything `other` knows (a committed batch's staged state).
+    pub fn merge(&mut self, other: Known) {
+        self.ids.extend(other.ids);
+        self.corrections.extend(other.corrections);
+        self.corrected.extend(other.corrected);
+        self.offices.extend(other.offices);
+        self.areas.extend(other.areas);
+        self.targets.extend(other.targets);
+        self.goals.extend(other.goals);
+    }
+
     /// Records an accepted event. Call only after `check` said `New`.
     pub fn apply(&mut self, event: &Event) {
         self.ids.insert(event.id, content_id(&event.body, event.note.as_deref()));
@@ -174,7 +185,7 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
             if view.id_content(corrects).is_none() {
                 reject("corrects", format!("{corrects} is not an event in the ledger"))
             } else if view.is_correction(corrects) {
-                reject("corrects", format!("{corrects} is itself a correction; record the original event again instead"))
+                reject("corrects", format!("{corrects} is itself a correction; to restore the original, record it again with a new id or note"))
             } else if view.is_corrected(corrects) {
                 reject("corrects", format!("{corrects} is already corrected"))
             } else {

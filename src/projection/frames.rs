@@ -39,6 +39,14 @@ pub fn effect_on(body: &EventBody, office: &str, year: i32) -> Option<Effect> {
     }
 }
 
+/// Whether `body` moves any office's frame.
+pub fn effect_on_any(body: &EventBody) -> bool {
+    matches!(
+        body,
+        EventBody::FrameSet { .. } | EventBody::FrameChanged { .. } | EventBody::SavingsRequired { .. } | EventBody::Transfer { .. }
+    )
+}
+
 /// Every office's frame for `year` under the clock, ordered by office code.
 pub fn frames(records: &[Recorded], year: i32, clock: &Clock) -> Vec<FrameRow> {
     let index = FrameIndex::build(records);

@@ -46,6 +46,11 @@ pub trait Store: Send + Sync {
     fn head(&self) -> Result<Head, StoreError>;
     /// Writes `blocks` (which follow the current head without a gap) and then moves the head.
     fn append(&self, blocks: &[Block], head: Head) -> Result<(), StoreError>;
+    /// Writes `blocks` beyond the head without moving it: invisible until an `append` moves the
+    /// head past them. Large appends stage most of their blocks this way.
+    fn stage(&self, blocks: &[Block]) -> Result<(), StoreError>;
+    /// Removes every block beyond the head (an abandoned append, or what a crash left).
+    fn discard_staged(&self) -> Result<(), StoreError>;
     /// The blocks whose first record is at or after `from_seq`, in order, up to the head.
     fn blocks(&self, from_seq: u64) -> Box<dyn Iterator<Item = Result<Block, StoreError>> + '_>;
     /// Returns once everything appended so far survives a power cut.

@@ -15,6 +15,8 @@ const HEAD_KEY: &[u8] = b"h";
 const BLOCK_PREFIX: u8 = b'b';
 /// Blocks per sled batch when an append is large; the head moves in the last batch only.
 const BLOCKS_PER_BATCH: usize = 256;
+/// sled's page cache; its default of 1 GiB would dominate the memory of a large import.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 pub struct SledStore {
     path: PathBuf,
@@ -45,7 +47,7 @@ impl SledStore {
     /// Opens (creating if needed) the store at `path`. A store held by another process gives
     /// [`StoreError::InUse`].
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+        let db = sled::Config::new().path(path).cache_capacity(CACHE_BYTES).open().map_err(|e| match e {
             sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
                 StoreError::InUse { path: path.to_path_buf() }
             }
@@ -58,7 +60,7 @@ impl SledStore {
             let _ = dir.sync_all();
         }
         let store = SledStore { path: path.to_path_buf(), db, log, data_file };
-        store.drop_orphans()?;
+        store.discard_staged()?;
         Ok(store)
     }
 
@@ -71,22 +73,6 @@ impl SledStore {
         &self.log
     }
 
-    /// Removes blocks beyond the head: what a crash in the middle of a large append leaves.
-    fn drop_orphans(&self) -> Result<(), StoreError> {
-        let head = self.head()?;
-        let mut batch = sled::Batch::default();
-        let mut any = false;
-        for kv in self.log.range(block_key(head.seq + 1)..=block_key(u64::MAX)) {
-            let (k, _) = kv.map_err(io)?;
-            batch.remove(k);
-            any = true;
-        }
-        if any {
-            self.log.apply_batch(batch).map_err(io)?;
-            self.sync()?;
-        }
-        Ok(())
-    }
 }
 
 impl Store for SledStore {
@@ -118,6 +104,33 @@ impl Store for SledStore {
                 batch.insert(HEAD_KEY, encode_head(&head));
             }
             self.log.apply_batch(batch).map_err(io)?;
+        }
+        Ok(())
+    }
+
+    fn stage(&self, blocks: &[Block]) -> Result<(), StoreError> {
+        for chunk in blocks.chunks(BLOCKS_PER_BATCH) {
+            let mut batch = sled::Batch::default();
+            for b in chunk {
+                batch.insert(&block_key(b.first_seq)[..], b.bytes.as_slice());
+            }
+            self.log.apply_batch(batch).map_err(io)?;
+        }
+        Ok(())
+    }
+
+    fn discard_staged(&self) -> Result<(), StoreError> {
+        let head = self.head()?;
+        let mut batch = sled::Batch::default();
+        let mut any = false;
+        for kv in self.log.range(block_key(head.seq + 1)..=block_key(u64::MAX)) {
+            let (k, _) = kv.map_err(io)?;
+            batch.remove(k);
+            any = true;
+        }
+        if any {
+            self.log.apply_batch(batch).map_err(io)?;
+            self.sync()?;
         }
         Ok(())
     }
