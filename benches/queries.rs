@@ -12,7 +12,10 @@ use rambok::projection::index::FrameIndex;
 use rambok::projection::Clock;
 
 fn events() -> usize {
-    std::env::var("RAMBOK_BENCH_EVENTS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000)
+    std::env::var("RAMBOK_BENCH_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000)
 }
 
 fn bench(c: &mut Criterion) {
@@ -23,9 +26,18 @@ fn bench(c: &mut Criterion) {
     rambok::gen::municipality(n, 1, |v| batch.push(parse_event(&v).unwrap()));
     ledger.append(&batch, "bench", None, Utc::now()).unwrap();
     drop(batch);
-    let records = ledger.records().unwrap();
-    let index = FrameIndex::build(&records);
-    let clock = Clock { as_of: Date::ymd(2015, 7, 1), known_at: None };
+    let mut index = FrameIndex::default();
+    ledger
+        .scan(1, |r| {
+            index.add(&r);
+            Ok(())
+        })
+        .unwrap();
+    index.sort();
+    let clock = Clock {
+        as_of: Date::ymd(2015, 7, 1),
+        known_at: None,
+    };
     let mut group = c.benchmark_group(format!("{n}_events"));
     group.bench_function("as_of_frame_one_office", |b| {
         b.iter(|| black_box(index.frame(black_box("F07"), 2015, &clock)))
@@ -33,7 +45,12 @@ fn bench(c: &mut Criterion) {
     group.bench_function("as_of_frames_all_offices", |b| {
         b.iter(|| {
             let offices = index.offices(2015);
-            black_box(offices.iter().filter_map(|o| index.frame(o, 2015, &clock)).count())
+            black_box(
+                offices
+                    .iter()
+                    .filter_map(|o| index.frame(o, 2015, &clock))
+                    .count(),
+            )
         })
     });
     group.sample_size(10);

@@ -42,9 +42,15 @@ pub fn municipality(n: usize, seed: u64, mut emit: impl FnMut(Value)) {
         *count += 1;
     };
     for o in 0..OFFICES {
-        out(json!({"type": "office_defined", "office": office(o), "name": format!("förvaltning {}", o + 1), "committee": format!("N{:02}", o + 1)}), &mut count);
+        out(
+            json!({"type": "office_defined", "office": office(o), "name": format!("förvaltning {}", o + 1), "committee": format!("N{:02}", o + 1)}),
+            &mut count,
+        );
         for a in 0..AREAS {
-            out(json!({"type": "area_defined", "office": office(o), "area": format!("A{a}"), "name": format!("verksamhet {a}"), "kind": "verksamhetsområde"}), &mut count);
+            out(
+                json!({"type": "area_defined", "office": office(o), "area": format!("A{a}"), "name": format!("verksamhet {a}"), "kind": "verksamhetsområde"}),
+                &mut count,
+            );
         }
     }
     let mut serial = 0u64;
@@ -75,7 +81,9 @@ pub fn municipality(n: usize, seed: u64, mut emit: impl FnMut(Value)) {
 /// A year's start for one office: frame, internal budget, a goal and its activities.
 fn year_start(rng: &mut Rng, year: i32, o: usize, serial: u64) -> Vec<Value> {
     let frame = 50_000 + rng.below(450_000);
-    let mut v = vec![json!({"type": "frame_set", "office": office(o), "year": year, "amount": frame.to_string(), "unit": "tkr", "decision": decision("KF", year - 1, 6, 20, serial)})];
+    let mut v = vec![
+        json!({"type": "frame_set", "office": office(o), "year": year, "amount": frame.to_string(), "unit": "tkr", "decision": decision("KF", year - 1, 6, 20, serial)}),
+    ];
     for a in 0..AREAS {
         let cost = frame / AREAS as u64 + rng.below(10_000);
         let revenue = rng.below(cost / 4 + 1);
@@ -98,22 +106,38 @@ fn change(rng: &mut Rng, year: i32, o: usize, serial: u64) -> Vec<Value> {
     let amount = (1 + rng.below(5_000)).to_string();
     match rng.below(20) {
         0..=5 => {
-            let signed = if rng.below(2) == 0 { amount } else { format!("-{amount}") };
-            vec![json!({"type": "frame_changed", "office": office(o), "year": year, "amount": signed, "unit": "tkr", "category": "ramjustering", "reason": format!("Ändring {serial}"), "decision": decision("KF", year, month, day, serial)})]
+            let signed = if rng.below(2) == 0 {
+                amount
+            } else {
+                format!("-{amount}")
+            };
+            vec![
+                json!({"type": "frame_changed", "office": office(o), "year": year, "amount": signed, "unit": "tkr", "category": "ramjustering", "reason": format!("Ändring {serial}"), "decision": decision("KF", year, month, day, serial)}),
+            ]
         }
-        6 => vec![json!({"type": "savings_required", "office": office(o), "year": year, "amount": amount, "unit": "tkr", "rate_percent": "1", "reason": format!("Besparing {serial}"), "decision": decision("KF", year, month, day, serial)})],
+        6 => vec![
+            json!({"type": "savings_required", "office": office(o), "year": year, "amount": amount, "unit": "tkr", "rate_percent": "1", "reason": format!("Besparing {serial}"), "decision": decision("KF", year, month, day, serial)}),
+        ],
         7..=9 => {
             let other = (o + 1 + rng.below(OFFICES as u64 - 1) as usize) % OFFICES;
-            vec![json!({"type": "transfer", "from": office(other), "to": office(o), "year": year, "amount": amount, "unit": "tkr", "reason": format!("Ramväxling {serial}"), "decision": decision("kommundirektör", year, month, day, serial)})]
+            vec![
+                json!({"type": "transfer", "from": office(other), "to": office(o), "year": year, "amount": amount, "unit": "tkr", "reason": format!("Ramväxling {serial}"), "decision": decision("kommundirektör", year, month, day, serial)}),
+            ]
         }
         10..=11 => {
             let cost = 10_000 + rng.below(100_000);
-            vec![json!({"type": "budget_line", "office": office(o), "year": year, "area": area, "revenue": rng.below(cost / 4).to_string(), "cost": cost.to_string(), "unit": "tkr", "decision": decision(&format!("N{:02}", o + 1), year, month, day, serial)})]
+            vec![
+                json!({"type": "budget_line", "office": office(o), "year": year, "area": area, "revenue": rng.below(cost / 4).to_string(), "cost": cost.to_string(), "unit": "tkr", "decision": decision(&format!("N{:02}", o + 1), year, month, day, serial)}),
+            ]
         }
-        12..=17 => vec![json!({"type": "outcome", "office": office(o), "year": year, "area": area, "period": format!("{year}-{month:02}"), "amount": format!("{}.{:02}", rng.below(100_000), rng.below(100)), "unit": "tkr", "date": date, "note": format!("Utfall {serial}")})],
+        12..=17 => vec![
+            json!({"type": "outcome", "office": office(o), "year": year, "area": area, "period": format!("{year}-{month:02}"), "amount": format!("{}.{:02}", rng.below(100_000), rng.below(100)), "unit": "tkr", "date": date, "note": format!("Utfall {serial}")}),
+        ],
         _ => {
             let status = ["påbörjad", "genomförd", "ej påbörjad"][rng.below(3) as usize];
-            vec![json!({"type": "status_updated", "target": format!("G{year}-{o:02}-A{}", rng.below(ACTIVITIES_PER_OFFICE_YEAR as u64)), "status": status, "date": date, "comment": format!("Uppföljning {serial}")})]
+            vec![
+                json!({"type": "status_updated", "target": format!("G{year}-{o:02}-A{}", rng.below(ACTIVITIES_PER_OFFICE_YEAR as u64)), "status": status, "date": date, "comment": format!("Uppföljning {serial}")}),
+            ]
         }
     }
 }

@@ -26,7 +26,10 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -41,7 +44,11 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn new(map: &'a Map<String, Value>, prefix: &str) -> Fields<'a> {
-        Fields { map, prefix: prefix.to_string(), used: Vec::new() }
+        Fields {
+            map,
+            prefix: prefix.to_string(),
+            used: Vec::new(),
+        }
     }
 
     fn path(&self, name: &str) -> String {
@@ -89,7 +96,8 @@ impl<'a> Fields<'a> {
     }
 
     fn text(&mut self, name: &'static str) -> R<String> {
-        self.opt_text(name)?.map_or_else(|| self.err(name, "is missing"), Ok)
+        self.opt_text(name)?
+            .map_or_else(|| self.err(name, "is missing"), Ok)
     }
 
     fn opt_code(&mut self, name: &'static str) -> R<Option<String>> {
@@ -97,7 +105,8 @@ impl<'a> Fields<'a> {
     }
 
     fn code(&mut self, name: &'static str) -> R<String> {
-        self.opt_code(name)?.map_or_else(|| self.err(name, "is missing"), Ok)
+        self.opt_code(name)?
+            .map_or_else(|| self.err(name, "is missing"), Ok)
     }
 
     fn year(&mut self, name: &'static str) -> R<i32> {
@@ -105,11 +114,25 @@ impl<'a> Fields<'a> {
             None => self.err(name, "is missing"),
             Some(Value::Number(n)) => match n.as_i64() {
                 Some(y) if YEARS.contains(&(y as i32)) && y == (y as i32) as i64 => Ok(y as i32),
-                _ => self.err(name, format!("{n} is not a year between {} and {}", YEARS.start(), YEARS.end())),
+                _ => self.err(
+                    name,
+                    format!(
+                        "{n} is not a year between {} and {}",
+                        YEARS.start(),
+                        YEARS.end()
+                    ),
+                ),
             },
             Some(Value::String(s)) => match s.parse::<i32>() {
                 Ok(y) if YEARS.contains(&y) => Ok(y),
-                _ => self.err(name, format!("'{s}' is not a year between {} and {}", YEARS.start(), YEARS.end())),
+                _ => self.err(
+                    name,
+                    format!(
+                        "'{s}' is not a year between {} and {}",
+                        YEARS.start(),
+                        YEARS.end()
+                    ),
+                ),
             },
             Some(other) => self.err(name, format!("must be a year, not {}", kind(other))),
         }
@@ -118,13 +141,19 @@ impl<'a> Fields<'a> {
     fn opt_date(&mut self, name: &'static str) -> R<Option<Date>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(Value::String(s)) => parse_date(s).map(Some).map_err(|m| FieldError::new(self.path(name), m)),
-            Some(other) => self.err(name, format!("must be a date string YYYY-MM-DD, not {}", kind(other))),
+            Some(Value::String(s)) => parse_date(s)
+                .map(Some)
+                .map_err(|m| FieldError::new(self.path(name), m)),
+            Some(other) => self.err(
+                name,
+                format!("must be a date string YYYY-MM-DD, not {}", kind(other)),
+            ),
         }
     }
 
     fn date(&mut self, name: &'static str) -> R<Date> {
-        self.opt_date(name)?.map_or_else(|| self.err(name, "is missing"), Ok)
+        self.opt_date(name)?
+            .map_or_else(|| self.err(name, "is missing"), Ok)
     }
 
     fn opt_amount(&mut self, name: &'static str, unit: Unit) -> R<Option<Amount>> {
@@ -142,13 +171,17 @@ impl<'a> Fields<'a> {
     }
 
     fn amount(&mut self, name: &'static str, unit: Unit) -> R<Amount> {
-        self.opt_amount(name, unit)?.map_or_else(|| self.err(name, "is missing"), Ok)
+        self.opt_amount(name, unit)?
+            .map_or_else(|| self.err(name, "is missing"), Ok)
     }
 
     fn unit(&mut self) -> R<Unit> {
         match self.opt_code("unit")? {
             None => Ok(Unit::Kr),
-            Some(u) => Unit::parse(&u.to_lowercase()).map_or_else(|| self.err("unit", format!("'{u}' is not a unit (use kr, tkr or mnkr)")), Ok),
+            Some(u) => Unit::parse(&u.to_lowercase()).map_or_else(
+                || self.err("unit", format!("'{u}' is not a unit (use kr, tkr or mnkr)")),
+                Ok,
+            ),
         }
     }
 
@@ -176,13 +209,17 @@ impl<'a> Fields<'a> {
 
     fn uuid(&mut self, name: &'static str) -> R<Uuid> {
         let s = self.code(name)?;
-        Uuid::parse_str(&s).map_err(|_| FieldError::new(self.path(name), format!("'{s}' is not a UUID")))
+        Uuid::parse_str(&s)
+            .map_err(|_| FieldError::new(self.path(name), format!("'{s}' is not a UUID")))
     }
 
     /// Fails on any field that was not read: a typo must not silently drop data.
     fn finish(&self) -> R<()> {
         match self.map.keys().find(|k| !self.used.contains(&k.as_str())) {
-            Some(k) => Err(FieldError::new(self.path(k), "is not a field of this event")),
+            Some(k) => Err(FieldError::new(
+                self.path(k),
+                "is not a field of this event",
+            )),
             None => Ok(()),
         }
     }
@@ -210,14 +247,21 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     if !ok_shape {
         return Err(format!("'{s}' is not a date (write YYYY-MM-DD)"));
     }
-    let (y, m, d) = (parts[0].parse().unwrap_or(0), parts[1].parse().unwrap_or(0), parts[2].parse().unwrap_or(0));
+    let (y, m, d) = (
+        parts[0].parse().unwrap_or(0),
+        parts[1].parse().unwrap_or(0),
+        parts[2].parse().unwrap_or(0),
+    );
     Date::ymd(y, m, d).ok_or_else(|| format!("{s} is an impossible date"))
 }
 
 /// Parses one event object. The id is the given one or derived from the content.
 pub fn parse_event(value: &Value) -> R<Event> {
     let Value::Object(map) = value else {
-        return Err(FieldError::new("", format!("an event must be a JSON object, not {}", kind(value))));
+        return Err(FieldError::new(
+            "",
+            format!("an event must be a JSON object, not {}", kind(value)),
+        ));
     };
     let mut f = Fields::new(map, "");
     let type_name = f.code("type")?;
@@ -287,9 +331,17 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
                     ),
                 )
             })?;
-            EventBody::StatusUpdated { target, status, date: f.date("date")?, comment: f.opt_text("comment")? }
+            EventBody::StatusUpdated {
+                target,
+                status,
+                date: f.date("date")?,
+                comment: f.opt_text("comment")?,
+            }
         }
-        "correction" => EventBody::Correction { corrects: f.uuid("corrects")?, reason: f.text("reason")? },
+        "correction" => EventBody::Correction {
+            corrects: f.uuid("corrects")?,
+            reason: f.text("reason")?,
+        },
         "office_defined" => EventBody::OfficeDefined {
             office: f.code("office")?,
             name: f.text("name")?,
@@ -303,7 +355,12 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             kind: match f.text("kind")?.to_lowercase().as_str() {
                 "verksamhetsområde" => AreaKind::Area,
                 "enhet" => AreaKind::Unit,
-                other => return Err(FieldError::new("kind", format!("'{other}' is not an area kind (use verksamhetsområde or enhet)"))),
+                other => {
+                    return Err(FieldError::new(
+                        "kind",
+                        format!("'{other}' is not an area kind (use verksamhetsområde or enhet)"),
+                    ))
+                }
             },
             parent: f.opt_code("parent")?,
             group: f.opt_text("group")?,
@@ -316,7 +373,14 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             let year = f.year("year")?;
             let area = f.code("area")?;
             let month = parse_period(f, year)?;
-            EventBody::Outcome { office, year, area, month, amount: f.amount("amount", unit)?, date: f.date("date")? }
+            EventBody::Outcome {
+                office,
+                year,
+                area,
+                month,
+                amount: f.amount("amount", unit)?,
+                date: f.date("date")?,
+            }
         }
         "forecast" => {
             let unit = f.unit()?;
@@ -354,7 +418,12 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             level: match f.text("level")?.to_lowercase().as_str() {
                 "fullmäktigemål" => GoalLevel::Council,
                 "nämndsmål" => GoalLevel::Committee,
-                other => return Err(FieldError::new("level", format!("'{other}' is not a goal level (use fullmäktigemål or nämndsmål)"))),
+                other => {
+                    return Err(FieldError::new(
+                        "level",
+                        format!("'{other}' is not a goal level (use fullmäktigemål or nämndsmål)"),
+                    ))
+                }
             },
             parent: f.opt_code("parent")?,
             focus_area: f.text("focus_area")?,
@@ -385,7 +454,10 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
         other => {
             return Err(FieldError::new(
                 "type",
-                format!("'{other}' is not an event type (see docs/events.md: {})", TYPE_NAMES.join(", ")),
+                format!(
+                    "'{other}' is not an event type (see docs/events.md: {})",
+                    TYPE_NAMES.join(", ")
+                ),
             ))
         }
     };
@@ -413,19 +485,38 @@ pub const TYPE_NAMES: [&str; 16] = [
 ];
 
 fn parse_rate(f: &mut Fields) -> R<Option<String>> {
-    let Some(rate) = f.opt_code("rate_percent")? else { return Ok(None) };
+    let Some(rate) = f.opt_code("rate_percent")? else {
+        return Ok(None);
+    };
     match Amount::parse(&rate, Unit::Kr) {
         Ok(a) if a.is_positive() && a.ore() <= 100 * 100 => Ok(Some(rate)),
-        _ => Err(FieldError::new("rate_percent", format!("'{rate}' is not a percentage between 0 and 100"))),
+        _ => Err(FieldError::new(
+            "rate_percent",
+            format!("'{rate}' is not a percentage between 0 and 100"),
+        )),
     }
 }
 
 fn parse_period(f: &mut Fields, year: i32) -> R<u8> {
-    let Some(period) = f.opt_code("period")? else { return Ok(12) };
-    let bad = || FieldError::new("period", format!("'{period}' is not a period of {year} (write {year}-MM)"));
+    let Some(period) = f.opt_code("period")? else {
+        return Ok(12);
+    };
+    let bad = || {
+        FieldError::new(
+            "period",
+            format!("'{period}' is not a period of {year} (write {year}-MM)"),
+        )
+    };
     let (y, m) = period.split_once('-').ok_or_else(bad)?;
     match (y.parse::<i32>(), m.parse::<u8>()) {
-        (Ok(y), Ok(mm)) if y == year && (1..=12).contains(&mm) && m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => Ok(mm),
+        (Ok(y), Ok(mm))
+            if y == year
+                && (1..=12).contains(&mm)
+                && m.len() == 2
+                && m.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(mm)
+        }
         _ => Err(bad()),
     }
 }
@@ -449,16 +540,37 @@ fn parse_budget_line(f: &mut Fields) -> R<EventBody> {
             let computed = c - r;
             if let Some(n) = net {
                 if n != computed {
-                    return Err(FieldError::new("net", format!("is {n} but cost − revenue is {computed}")));
+                    return Err(FieldError::new(
+                        "net",
+                        format!("is {n} but cost − revenue is {computed}"),
+                    ));
                 }
             }
             computed
         }
         (None, None, Some(n)) => n,
-        (None, None, None) => return Err(FieldError::new("net", "is missing: give revenue and cost, or net")),
-        _ => return Err(FieldError::new(if revenue.is_none() { "revenue" } else { "cost" }, "is missing: give both revenue and cost, or only net")),
+        (None, None, None) => {
+            return Err(FieldError::new(
+                "net",
+                "is missing: give revenue and cost, or net",
+            ))
+        }
+        _ => {
+            return Err(FieldError::new(
+                if revenue.is_none() { "revenue" } else { "cost" },
+                "is missing: give both revenue and cost, or only net",
+            ))
+        }
     };
-    Ok(EventBody::BudgetLine { office, year, area, revenue, cost, net, decision: f.decision("budget_line")? })
+    Ok(EventBody::BudgetLine {
+        office,
+        year,
+        area,
+        revenue,
+        cost,
+        net,
+        decision: f.decision("budget_line")?,
+    })
 }
 
 /// Writes an event in the import format: amounts as exact kronor strings, `unit` omitted.
@@ -502,13 +614,25 @@ pub fn decision_json(d: &Decision) -> Value {
 
 fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
     match body {
-        EventBody::FrameSet { office, year, amount, decision } => {
+        EventBody::FrameSet {
+            office,
+            year,
+            amount,
+            decision,
+        } => {
             put(m, "office", json!(office));
             put(m, "year", json!(year));
             put(m, "amount", amt(*amount));
             put(m, "decision", decision_json(decision));
         }
-        EventBody::FrameChanged { office, year, amount, category, reason, decision } => {
+        EventBody::FrameChanged {
+            office,
+            year,
+            amount,
+            category,
+            reason,
+            decision,
+        } => {
             put(m, "office", json!(office));
             put(m, "year", json!(year));
             put(m, "amount", amt(*amount));
@@ -516,7 +640,14 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "reason", json!(reason));
             put(m, "decision", decision_json(decision));
         }
-        EventBody::SavingsRequired { office, year, amount, rate_percent, reason, decision } => {
+        EventBody::SavingsRequired {
+            office,
+            year,
+            amount,
+            rate_percent,
+            reason,
+            decision,
+        } => {
             put(m, "office", json!(office));
             put(m, "year", json!(year));
             put(m, "amount", amt(*amount));
@@ -524,7 +655,14 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "reason", json!(reason));
             put(m, "decision", decision_json(decision));
         }
-        EventBody::Transfer { from, to, year, amount, reason, decision } => {
+        EventBody::Transfer {
+            from,
+            to,
+            year,
+            amount,
+            reason,
+            decision,
+        } => {
             put(m, "from", json!(from));
             put(m, "to", json!(to));
             put(m, "year", json!(year));
@@ -532,7 +670,12 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "reason", json!(reason));
             put(m, "decision", decision_json(decision));
         }
-        EventBody::StatusUpdated { target, status, date: d, comment } => {
+        EventBody::StatusUpdated {
+            target,
+            status,
+            date: d,
+            comment,
+        } => {
             put(m, "target", json!(target));
             put(m, "status", json!(status.name()));
             put(m, "date", date(*d));
@@ -542,22 +685,50 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "corrects", json!(corrects.to_string()));
             put(m, "reason", json!(reason));
         }
-        EventBody::OfficeDefined { office, name, committee, from } => {
+        EventBody::OfficeDefined {
+            office,
+            name,
+            committee,
+            from,
+        } => {
             put(m, "office", json!(office));
             put(m, "name", json!(name));
             put(m, "committee", json!(committee));
             put(m, "from", from.map_or(Value::Null, date));
         }
-        EventBody::AreaDefined { office, area, name, kind, parent, group, from } => {
+        EventBody::AreaDefined {
+            office,
+            area,
+            name,
+            kind,
+            parent,
+            group,
+            from,
+        } => {
             put(m, "office", json!(office));
             put(m, "area", json!(area));
             put(m, "name", json!(name));
-            put(m, "kind", json!(match kind { AreaKind::Area => "verksamhetsområde", AreaKind::Unit => "enhet" }));
+            put(
+                m,
+                "kind",
+                json!(match kind {
+                    AreaKind::Area => "verksamhetsområde",
+                    AreaKind::Unit => "enhet",
+                }),
+            );
             put(m, "parent", json!(parent));
             put(m, "group", json!(group));
             put(m, "from", from.map_or(Value::Null, date));
         }
-        EventBody::BudgetLine { office, year, area, revenue, cost, net, decision } => {
+        EventBody::BudgetLine {
+            office,
+            year,
+            area,
+            revenue,
+            cost,
+            net,
+            decision,
+        } => {
             put(m, "office", json!(office));
             put(m, "year", json!(year));
             put(m, "area", json!(area));
@@ -566,7 +737,14 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "net", amt(*net));
             put(m, "decision", decision_json(decision));
         }
-        EventBody::Outcome { office, year, area, month, amount, date: d } => {
+        EventBody::Outcome {
+            office,
+            year,
+            area,
+            month,
+            amount,
+            date: d,
+        } => {
             put(m, "office", json!(office));
             put(m, "year", json!(year));
             put(m, "area", json!(area));
@@ -574,31 +752,66 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "amount", amt(*amount));
             put(m, "date", date(*d));
         }
-        EventBody::Forecast { office, year, area, amount, date: d } => {
+        EventBody::Forecast {
+            office,
+            year,
+            area,
+            amount,
+            date: d,
+        } => {
             put(m, "office", json!(office));
             put(m, "year", json!(year));
             put(m, "area", json!(area));
             put(m, "amount", amt(*amount));
             put(m, "date", date(*d));
         }
-        EventBody::InvestmentBudget { office, year, project, amount, decision } => {
+        EventBody::InvestmentBudget {
+            office,
+            year,
+            project,
+            amount,
+            decision,
+        } => {
             put(m, "office", json!(office));
             put(m, "year", json!(year));
             put(m, "project", json!(project));
             put(m, "amount", amt(*amount));
             put(m, "decision", decision_json(decision));
         }
-        EventBody::InvestmentOutcome { office, year, project, amount, date: d } => {
+        EventBody::InvestmentOutcome {
+            office,
+            year,
+            project,
+            amount,
+            date: d,
+        } => {
             put(m, "office", json!(office));
             put(m, "year", json!(year));
             put(m, "project", json!(project));
             put(m, "amount", amt(*amount));
             put(m, "date", date(*d));
         }
-        EventBody::GoalDefined { goal, office, level, parent, focus_area, title, text, year, decision } => {
+        EventBody::GoalDefined {
+            goal,
+            office,
+            level,
+            parent,
+            focus_area,
+            title,
+            text,
+            year,
+            decision,
+        } => {
             put(m, "goal", json!(goal));
             put(m, "office", json!(office));
-            put(m, "level", json!(match level { GoalLevel::Council => "fullmäktigemål", GoalLevel::Committee => "nämndsmål" }));
+            put(
+                m,
+                "level",
+                json!(match level {
+                    GoalLevel::Council => "fullmäktigemål",
+                    GoalLevel::Committee => "nämndsmål",
+                }),
+            );
             put(m, "parent", json!(parent));
             put(m, "focus_area", json!(focus_area));
             put(m, "title", json!(title));
@@ -606,7 +819,15 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "year", json!(year));
             put(m, "decision", decision_json(decision));
         }
-        EventBody::ActivityDefined { activity, goal, title, responsible, start, end, decision } => {
+        EventBody::ActivityDefined {
+            activity,
+            goal,
+            title,
+            responsible,
+            start,
+            end,
+            decision,
+        } => {
             put(m, "activity", json!(activity));
             put(m, "goal", json!(goal));
             put(m, "title", json!(title));
@@ -615,7 +836,16 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "end", date(*end));
             put(m, "decision", decision_json(decision));
         }
-        EventBody::AssignmentDefined { assignment, office, title, text, focus_area, goal, year, decision } => {
+        EventBody::AssignmentDefined {
+            assignment,
+            office,
+            title,
+            text,
+            focus_area,
+            goal,
+            year,
+            decision,
+        } => {
             put(m, "assignment", json!(assignment));
             put(m, "office", json!(office));
             put(m, "title", json!(title));
@@ -673,12 +903,27 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let cases = [
-            (r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1"}"#, "decision"),
-            (r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1","decision":{"body":"KF","date":"2017-02-30"}}"#, "decision.date"),
-            (r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1.001","decision":{"body":"KF","date":"2017-02-03"}}"#, "amount"),
-            (r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1","amont":"2","decision":{"body":"KF","date":"2017-02-03"}}"#, "amont"),
+            (
+                r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1"}"#,
+                "decision",
+            ),
+            (
+                r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1","decision":{"body":"KF","date":"2017-02-30"}}"#,
+                "decision.date",
+            ),
+            (
+                r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1.001","decision":{"body":"KF","date":"2017-02-03"}}"#,
+                "amount",
+            ),
+            (
+                r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1","amont":"2","decision":{"body":"KF","date":"2017-02-03"}}"#,
+                "amont",
+            ),
             (r#"{"type":"nope"}"#, "type"),
-            (r#"{"type":"status_updated","target":"A","status":"klar","date":"2017-01-01"}"#, "status"),
+            (
+                r#"{"type":"status_updated","target":"A","status":"klar","date":"2017-01-01"}"#,
+                "status",
+            ),
         ];
         for (line, field) in cases {
             let err = parse(line).unwrap_err();

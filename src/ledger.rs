@@ -27,7 +27,9 @@ pub enum LedgerError {
     #[error("event {index}: field {}: {}", .error.field, .error.message)]
     Rejected { index: usize, error: FieldError },
     /// The log moved on since the writer looked: retry after reading it again.
-    #[error("conflict: expected to append after sequence {expected}, but the ledger is at {actual}")]
+    #[error(
+        "conflict: expected to append after sequence {expected}, but the ledger is at {actual}"
+    )]
     Conflict { expected: u64, actual: u64 },
     #[error("{0}")]
     BadRecorder(String),
@@ -69,7 +71,9 @@ impl Ledger<SledStore> {
 
 fn check_recorder(by: &str) -> Result<(), LedgerError> {
     if by.trim().is_empty() {
-        return Err(LedgerError::BadRecorder("the recorder is missing: give --user or set RAMBOK_USER".into()));
+        return Err(LedgerError::BadRecorder(
+            "the recorder is missing: give --user or set RAMBOK_USER".into(),
+        ));
     }
     if by.len() > RECORDED_BY_BYTES_MAX || by.chars().any(char::is_control) {
         return Err(LedgerError::BadRecorder(format!(
@@ -83,7 +87,11 @@ impl<S: Store> Ledger<S> {
     pub fn with_store(store: S) -> Result<Ledger<S>, LedgerError> {
         let head = store.head()?;
         Ok(Ledger {
-            writer: Mutex::new(Writer { head, last_recorded_at: None, known: None }),
+            writer: Mutex::new(Writer {
+                head,
+                last_recorded_at: None,
+                known: None,
+            }),
             synced_seq: Mutex::new(head.seq),
             store,
         })
@@ -126,7 +134,10 @@ impl<S: Store> Ledger<S> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(expected) = expected_seq {
             if expected != w.head.seq {
-                return Err(LedgerError::Conflict { expected, actual: w.head.seq });
+                return Err(LedgerError::Conflict {
+                    expected,
+                    actual: w.head.seq,
+                });
             }
         }
         if w.known.is_none() {
@@ -147,7 +158,10 @@ impl<S: Store> Ledger<S> {
             recorded_by: recorded_by.to_string(),
             at,
             head,
-            block: Block { first_seq: head.seq + 1, bytes: Vec::new() },
+            block: Block {
+                first_seq: head.seq + 1,
+                bytes: Vec::new(),
+            },
             in_block: 0,
             pending: Vec::new(),
             wrote_staged: false,
@@ -190,7 +204,11 @@ impl<S: Store> Ledger<S> {
     ) -> Result<(), LedgerError> {
         let head = self.store.head()?;
         let mut expected = from_seq.max(1);
-        let mut prev: Option<Hash> = if expected == 1 { Some(record::GENESIS_HASH) } else { None };
+        let mut prev: Option<Hash> = if expected == 1 {
+            Some(record::GENESIS_HASH)
+        } else {
+            None
+        };
         for block in self.store.blocks(expected) {
             let block = block?;
             let mut at = 0;
@@ -207,7 +225,10 @@ impl<S: Store> Ledger<S> {
                 if raw.seq != expected {
                     return Err(LedgerError::Corrupt {
                         seq: expected,
-                        what: format!("record {expected} is missing (found {} in its place)", raw.seq),
+                        what: format!(
+                            "record {expected} is missing (found {} in its place)",
+                            raw.seq
+                        ),
                     });
                 }
                 if let Some(p) = prev {
@@ -227,11 +248,18 @@ impl<S: Store> Ledger<S> {
         if expected <= head.seq {
             return Err(LedgerError::Corrupt {
                 seq: expected,
-                what: format!("the log ends at {} but its head says {}", expected - 1, head.seq),
+                what: format!(
+                    "the log ends at {} but its head says {}",
+                    expected - 1,
+                    head.seq
+                ),
             });
         }
         if head.seq > 0 && from_seq <= 1 && prev != Some(head.hash) {
-            return Err(LedgerError::Corrupt { seq: head.seq, what: "the head hash does not match the last record".into() });
+            return Err(LedgerError::Corrupt {
+                seq: head.seq,
+                what: "the head hash does not match the last record".into(),
+            });
         }
         Ok(())
     }
@@ -248,7 +276,10 @@ impl<S: Store> Ledger<S> {
 }
 
 fn corrupt_at(block_seq: u64, seq: u64, e: DecodeError) -> LedgerError {
-    LedgerError::Corrupt { seq: seq.max(block_seq), what: e.to_string() }
+    LedgerError::Corrupt {
+        seq: seq.max(block_seq),
+        what: e.to_string(),
+    }
 }
 
 /// Blocks an appender keeps in memory before writing them, still invisible, beyond the head.
@@ -282,7 +313,13 @@ impl<S: Store> Appender<'_, S> {
             return Err(LedgerError::BatchTooLarge(self.seen));
         }
         let base = self.writer.known.as_ref().expect("loaded by begin");
-        match check(&View { base, staged: &self.staged }, event) {
+        match check(
+            &View {
+                base,
+                staged: &self.staged,
+            },
+            event,
+        ) {
             Ok(Verdict::AlreadyPresent) => return Ok(()),
             Ok(Verdict::New) => {}
             Err(error) => return Err(LedgerError::Rejected { index, error }),
@@ -290,8 +327,17 @@ impl<S: Store> Appender<'_, S> {
         self.staged.apply(event);
         let seq = self.head.seq + 1;
         let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);
-        if self.in_block > 0 && (self.in_block == BLOCK_RECORDS_MAX || self.block.bytes.len() + bytes.len() > BLOCK_BYTES_MAX) {
-            let full = std::mem::replace(&mut self.block, Block { first_seq: seq, bytes: Vec::new() });
+        if self.in_block > 0
+            && (self.in_block == BLOCK_RECORDS_MAX
+                || self.block.bytes.len() + bytes.len() > BLOCK_BYTES_MAX)
+        {
+            let full = std::mem::replace(
+                &mut self.block,
+                Block {
+                    first_seq: seq,
+                    bytes: Vec::new(),
+                },
+            );
             self.pending.push(full);
             self.in_block = 0;
         }
@@ -313,14 +359,24 @@ impl<S: Store> Appender<'_, S> {
         let head = self.head;
         if added > 0 {
             if self.in_block > 0 {
-                let last = std::mem::replace(&mut self.block, Block { first_seq: 0, bytes: Vec::new() });
+                let last = std::mem::replace(
+                    &mut self.block,
+                    Block {
+                        first_seq: 0,
+                        bytes: Vec::new(),
+                    },
+                );
                 self.pending.push(last);
             }
             self.ledger.store.append(&self.pending, head)?;
             self.writer.head = head;
             self.writer.last_recorded_at = Some(self.at);
             let staged = std::mem::take(&mut self.staged);
-            self.writer.known.as_mut().expect("loaded by begin").merge(staged);
+            self.writer
+                .known
+                .as_mut()
+                .expect("loaded by begin")
+                .merge(staged);
         }
         self.done = true;
         let ledger = self.ledger;
@@ -328,7 +384,11 @@ impl<S: Store> Appender<'_, S> {
         if added > 0 {
             ledger.make_durable(head.seq)?;
         }
-        Ok(Appended { added, skipped, head_seq: head.seq })
+        Ok(Appended {
+            added,
+            skipped,
+            head_seq: head.seq,
+        })
     }
 }
 
@@ -343,17 +403,34 @@ impl<S: Store> Drop for Appender<'_, S> {
 }
 
 /// Encodes `events` as records chained after `head`, packed into blocks.
-pub fn encode_blocks(head: Head, at: DateTime<Utc>, by: &str, events: &[&Event]) -> (Vec<Block>, Head) {
+pub fn encode_blocks(
+    head: Head,
+    at: DateTime<Utc>,
+    by: &str,
+    events: &[&Event],
+) -> (Vec<Block>, Head) {
     let mut blocks = Vec::new();
-    let mut current = Block { first_seq: head.seq + 1, bytes: Vec::new() };
+    let mut current = Block {
+        first_seq: head.seq + 1,
+        bytes: Vec::new(),
+    };
     let mut in_block = 0;
     let mut prev = head.hash;
     let mut seq = head.seq;
     for event in events {
         seq += 1;
         let (bytes, hash) = record::encode(&prev, seq, at, by, event);
-        if in_block > 0 && (in_block == BLOCK_RECORDS_MAX || current.bytes.len() + bytes.len() > BLOCK_BYTES_MAX) {
-            blocks.push(std::mem::replace(&mut current, Block { first_seq: seq, bytes: Vec::new() }));
+        if in_block > 0
+            && (in_block == BLOCK_RECORDS_MAX
+                || current.bytes.len() + bytes.len() > BLOCK_BYTES_MAX)
+        {
+            blocks.push(std::mem::replace(
+                &mut current,
+                Block {
+                    first_seq: seq,
+                    bytes: Vec::new(),
+                },
+            ));
             in_block = 0;
         }
         current.bytes.extend_from_slice(&bytes);

@@ -12,23 +12,51 @@ use std::io::Write;
 
 /// The Kalmar fixtures, compiled in so the demo runs from anywhere.
 pub const FIXTURES: [(&str, &str); 6] = [
-    ("01_organisation.jsonl", include_str!("../../fixtures/kalmar/01_organisation.jsonl")),
-    ("02_frames_2016_2017.jsonl", include_str!("../../fixtures/kalmar/02_frames_2016_2017.jsonl")),
-    ("03_internal_budget_2016_2017.jsonl", include_str!("../../fixtures/kalmar/03_internal_budget_2016_2017.jsonl")),
-    ("04_investments_2016_2017.jsonl", include_str!("../../fixtures/kalmar/04_investments_2016_2017.jsonl")),
-    ("05_outcome_2014.jsonl", include_str!("../../fixtures/kalmar/05_outcome_2014.jsonl")),
-    ("06_goals_2017.jsonl", include_str!("../../fixtures/kalmar/06_goals_2017.jsonl")),
+    (
+        "01_organisation.jsonl",
+        include_str!("../../fixtures/kalmar/01_organisation.jsonl"),
+    ),
+    (
+        "02_frames_2016_2017.jsonl",
+        include_str!("../../fixtures/kalmar/02_frames_2016_2017.jsonl"),
+    ),
+    (
+        "03_internal_budget_2016_2017.jsonl",
+        include_str!("../../fixtures/kalmar/03_internal_budget_2016_2017.jsonl"),
+    ),
+    (
+        "04_investments_2016_2017.jsonl",
+        include_str!("../../fixtures/kalmar/04_investments_2016_2017.jsonl"),
+    ),
+    (
+        "05_outcome_2014.jsonl",
+        include_str!("../../fixtures/kalmar/05_outcome_2014.jsonl"),
+    ),
+    (
+        "06_goals_2017.jsonl",
+        include_str!("../../fixtures/kalmar/06_goals_2017.jsonl"),
+    ),
 ];
 
 /// Parses the bundled fixtures into events.
 pub fn fixture_events() -> Result<Vec<crate::domain::event::Event>> {
     let mut events = Vec::new();
     for (name, text) in FIXTURES {
-        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let value: serde_json::Value =
-                serde_json::from_str(line).map_err(|e| CliError::Input(format!("{name}:{}: {e}", i + 1)))?;
-            let event = parse_event(&value)
-                .map_err(|e| CliError::Input(format!("{name}:{}: field {}: {}", i + 1, e.field, e.message)))?;
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .map_err(|e| CliError::Input(format!("{name}:{}: {e}", i + 1)))?;
+            let event = parse_event(&value).map_err(|e| {
+                CliError::Input(format!(
+                    "{name}:{}: field {}: {}",
+                    i + 1,
+                    e.field,
+                    e.message
+                ))
+            })?;
             events.push(event);
         }
     }
@@ -36,7 +64,14 @@ pub fn fixture_events() -> Result<Vec<crate::domain::event::Event>> {
 }
 
 fn common(sign: SignArg) -> Common {
-    Common { as_of: None, known_at: None, format: Format::Table, unit: Unit::Tkr, sign, decimals: None }
+    Common {
+        as_of: None,
+        known_at: None,
+        format: Format::Table,
+        unit: Unit::Tkr,
+        sign,
+        decimals: None,
+    }
 }
 
 pub fn run(out: &mut dyn Write) -> Result<()> {
@@ -46,20 +81,77 @@ pub fn run(out: &mut dyn Write) -> Result<()> {
     let done = ledger.append(&events, "demo", None, Utc::now())?;
     let records = ledger.records()?;
     let w = |out: &mut dyn Write, s: &str| writeln!(out, "{s}").map_err(super::io);
-    w(out, &format!("rambok demo: {} händelser ur Kalmar kommuns dokument i en ny liggare ({})\n", done.added, dir.path().display()))?;
+    w(
+        out,
+        &format!(
+            "rambok demo: {} händelser ur Kalmar kommuns dokument i en ny liggare ({})\n",
+            done.added,
+            dir.path().display()
+        ),
+    )?;
     w(out, "Tidsresa: KLK:s budgetram 2017 vid två datum")?;
-    for date in [Date::ymd(2016, 7, 1), Date::ymd(2016, 11, 22)].into_iter().flatten() {
-        let clock = Clock { as_of: Some(date), known_at: None };
-        print(&compute(&Report::Frames { year: 2017 }, &records, &clock), &common(SignArg::Cost), out)?;
+    for date in [Date::ymd(2016, 7, 1), Date::ymd(2016, 11, 22)]
+        .into_iter()
+        .flatten()
+    {
+        let clock = Clock {
+            as_of: Some(date),
+            known_at: None,
+        };
+        print(
+            &compute(&Report::Frames { year: 2017 }, &records, &clock),
+            &common(SignArg::Cost),
+            out,
+        )?;
         w(out, "")?;
     }
     let reports = [
-        (Report::Bridge { office: "KLK".into(), from: 2016, to: 2017 }, SignArg::Result),
-        (Report::Budget { office: "KLK".into(), year: 2017, compare: Some(2016) }, SignArg::Result),
-        (Report::Investments { office: "KLK".into(), year: 2017, compare: Some(2016) }, SignArg::Result),
-        (Report::Outcome { office: "KLK".into(), year: 2014 }, SignArg::Cost),
-        (Report::Investments { office: "KLK".into(), year: 2014, compare: None }, SignArg::Cost),
-        (Report::Goals { office: None, year: 2017 }, SignArg::Cost),
+        (
+            Report::Bridge {
+                office: "KLK".into(),
+                from: 2016,
+                to: 2017,
+            },
+            SignArg::Result,
+        ),
+        (
+            Report::Budget {
+                office: "KLK".into(),
+                year: 2017,
+                compare: Some(2016),
+            },
+            SignArg::Result,
+        ),
+        (
+            Report::Investments {
+                office: "KLK".into(),
+                year: 2017,
+                compare: Some(2016),
+            },
+            SignArg::Result,
+        ),
+        (
+            Report::Outcome {
+                office: "KLK".into(),
+                year: 2014,
+            },
+            SignArg::Cost,
+        ),
+        (
+            Report::Investments {
+                office: "KLK".into(),
+                year: 2014,
+                compare: None,
+            },
+            SignArg::Cost,
+        ),
+        (
+            Report::Goals {
+                office: None,
+                year: 2017,
+            },
+            SignArg::Cost,
+        ),
     ];
     let clock = Clock::default();
     for (report, sign) in reports {

@@ -42,8 +42,15 @@ pub fn read_events(
     if errors.is_empty() {
         Ok(count)
     } else {
-        let more = if errors.len() >= ERRORS_SHOWN_MAX { "\n(stopped after the first errors)" } else { "" };
-        Err(CliError::Input(format!("{}{more}\nnothing was imported", errors.join("\n"))))
+        let more = if errors.len() >= ERRORS_SHOWN_MAX {
+            "\n(stopped after the first errors)"
+        } else {
+            ""
+        };
+        Err(CliError::Input(format!(
+            "{}{more}\nnothing was imported",
+            errors.join("\n")
+        )))
     }
 }
 
@@ -54,26 +61,33 @@ fn read_file(
     errors: &mut Vec<String>,
 ) -> Result<usize> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| CliError::Input(format!("{name}: cannot open: {e}")))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::Input(format!("{name}: cannot open: {e}\nnothing was imported")))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut buf = Vec::new();
     let mut line_no = 0usize;
     let mut count = 0usize;
     loop {
         buf.clear();
-        // Read at most one byte past the limit, so a huge line cannot exhaust memory.
-        let n = std::io::Read::take(&mut reader, LINE_BYTES_MAX as u64 + 1)
+        // Read at most the limit plus a CR LF, so a huge line cannot exhaust memory.
+        let n = std::io::Read::take(&mut reader, LINE_BYTES_MAX as u64 + 2)
             .read_until(b'\n', &mut buf)
             .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
         if n == 0 {
             break;
         }
         line_no += 1;
-        if progress && line_no % 100_000 == 0 {
+        if progress && line_no.is_multiple_of(100_000) {
             eprint!("\r{name}: {line_no} rader lästa…");
         }
-        let problem = if buf.len() > LINE_BYTES_MAX && !buf.ends_with(b"\n") {
-            skip_rest_of_line(&mut reader).map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
+        let content = buf
+            .strip_suffix(b"\n")
+            .map_or(&buf[..], |b| b.strip_suffix(b"\r").unwrap_or(b));
+        let problem = if content.len() > LINE_BYTES_MAX {
+            if !buf.ends_with(b"\n") {
+                skip_rest_of_line(&mut reader)
+                    .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
+            }
             Some(format!("the line is longer than {LINE_BYTES_MAX} bytes"))
         } else {
             match parse_line(&buf, line_no) {
@@ -128,7 +142,8 @@ fn parse_line(bytes: &[u8], line_no: usize) -> std::result::Result<Option<Event>
     if line_no == 1 {
         bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("the line is not valid UTF-8 (at byte {})", e.valid_up_to()))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("the line is not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     let text = text.trim_end_matches(['\n', '\r']);
     if text.trim().is_empty() {
         return Ok(None);
@@ -145,9 +160,14 @@ fn parse_line(bytes: &[u8], line_no: usize) -> std::result::Result<Option<Event>
 }
 
 /// Pushes one event into an append, turning a rejection into a message about its field.
-pub fn push(appender: &mut Appender<'_, SledStore>, event: &Event) -> std::result::Result<(), PushError> {
+pub fn push(
+    appender: &mut Appender<'_, SledStore>,
+    event: &Event,
+) -> std::result::Result<(), PushError> {
     appender.push(event).map_err(|e| match e {
-        LedgerError::Rejected { error, .. } => PushError::Input(format!("field {}: {}", error.field, error.message)),
+        LedgerError::Rejected { error, .. } => {
+            PushError::Input(format!("field {}: {}", error.field, error.message))
+        }
         other => PushError::Ledger(other),
     })
 }
@@ -163,7 +183,10 @@ pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
     let progress = std::io::stderr().is_terminal();
     let mut appender = ledger.begin(&user, args.recorder.expect_seq, Utc::now())?;
     let mut failure: Option<LedgerError> = None;
-    let read = read_events(&args.files, progress, &mut |event, _, _| match push(&mut appender, &event) {
+    let read = read_events(&args.files, progress, &mut |event, _, _| match push(
+        &mut appender,
+        &event,
+    ) {
         Ok(()) => Ok(()),
         Err(PushError::Input(m)) => Err(m),
         Err(PushError::Ledger(e)) => {

@@ -51,17 +51,28 @@ struct Filter {
 impl Filter {
     fn keeps(&self, r: &Recorded) -> bool {
         let b = &r.event.body;
-        self.office.as_ref().is_none_or(|o| b.offices().contains(&o.as_str()))
+        self.office
+            .as_ref()
+            .is_none_or(|o| b.offices().contains(&o.as_str()))
             && self.year.is_none_or(|y| b.year() == Some(y))
             && self.kind.as_ref().is_none_or(|k| b.type_name() == k)
-            && self.since.is_none_or(|d| b.effective_date().is_some_and(|e| e >= d))
-            && self.until.is_none_or(|d| b.effective_date().is_some_and(|e| e <= d))
-            && self.case.as_ref().is_none_or(|c| b.decision().and_then(|d| d.case.as_ref()) == Some(c))
+            && self
+                .since
+                .is_none_or(|d| b.effective_date().is_some_and(|e| e >= d))
+            && self
+                .until
+                .is_none_or(|d| b.effective_date().is_some_and(|e| e <= d))
+            && self
+                .case
+                .as_ref()
+                .is_none_or(|c| b.decision().and_then(|d| d.case.as_ref()) == Some(c))
     }
 }
 
 fn date_flag(flag: &str, v: &Option<String>) -> Result<Option<Date>> {
-    v.as_ref().map(|s| parse_date(s).map_err(|e| CliError::Input(format!("--{flag}: {e}")))).transpose()
+    v.as_ref()
+        .map(|s| parse_date(s).map_err(|e| CliError::Input(format!("--{flag}: {e}"))))
+        .transpose()
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -79,8 +90,12 @@ pub fn run(db: &Path, args: LogArgs, out: &mut dyn Write) -> Result<()> {
     };
     let ledger = open_existing(db)?;
     if args.format == LogFormat::Table {
-        writeln!(out, "{:>7}  {:<20}  {:<16}  {:<18}  {:<12}  {:<10}  händelse", "seq", "registrerad (UTC)", "av", "typ", "beslut", "hash")
-            .map_err(super::io)?;
+        writeln!(
+            out,
+            "{:>7}  {:<20}  {:<16}  {:<18}  {:<12}  {:<10}  händelse",
+            "seq", "registrerad (UTC)", "av", "typ", "beslut", "hash"
+        )
+        .map_err(super::io)?;
     }
     let mut write_err = None;
     ledger.scan(1, |r| {
@@ -111,11 +126,14 @@ pub fn run(db: &Path, args: LogArgs, out: &mut dyn Write) -> Result<()> {
 
 fn table_line(r: &Recorded) -> String {
     let b = &r.event.body;
-    let decided = b.decision().map(|d| format!("{} {}", d.body, d.date)).unwrap_or_default();
+    let decided = b
+        .decision()
+        .map(|d| format!("{} {}", d.body, d.date))
+        .unwrap_or_default();
     let mut summary = event_to_json(&r.event);
     if let Some(m) = summary.as_object_mut() {
         for k in ["id", "type", "decision", "note"] {
-            m.remove(k);
+            m.shift_remove(k);
         }
     }
     format!(

@@ -54,7 +54,7 @@ pub enum Command {
     /// Import events from JSON Lines files: all of them or none.
     Import(import::ImportArgs),
     /// Record one event from flags, e.g. `rambok record frame_changed --office KLK --year 2017 --amount "−1 000" --unit tkr ...`.
-    Record(record::RecordArgs),
+    Record(Box<record::RecordArgs>),
     /// List recorded events with their sequence number, time, recorder and hash.
     Log(log::LogArgs),
     /// Budget tables and goal status for any date.
@@ -87,10 +87,16 @@ impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
             CliError::Input(_) => 1,
-            CliError::Ledger(LedgerError::Rejected { .. } | LedgerError::BadRecorder(_) | LedgerError::BatchTooLarge(_)) => 1,
+            CliError::Ledger(
+                LedgerError::Rejected { .. }
+                | LedgerError::BadRecorder(_)
+                | LedgerError::BatchTooLarge(_),
+            ) => 1,
             CliError::Ledger(LedgerError::Conflict { .. }) => 3,
             CliError::Ledger(LedgerError::Store(StoreError::InUse { .. })) => 4,
-            CliError::Ledger(LedgerError::Corrupt { .. } | LedgerError::Store(StoreError::Corrupt(_))) => 6,
+            CliError::Ledger(
+                LedgerError::Corrupt { .. } | LedgerError::Store(StoreError::Corrupt(_)),
+            ) => 6,
             CliError::Ledger(LedgerError::Store(StoreError::Io(_))) | CliError::Io(_) => 5,
         }
     }
@@ -113,7 +119,9 @@ pub fn open_existing(db: &std::path::Path) -> Result<Ledger> {
 pub fn require_user(r: &Recorder) -> Result<String> {
     match &r.user {
         Some(u) if !u.trim().is_empty() => Ok(u.trim().to_string()),
-        _ => Err(CliError::Input("who is recording? give --user NAME or set RAMBOK_USER".into())),
+        _ => Err(CliError::Input(
+            "who is recording? give --user NAME or set RAMBOK_USER".into(),
+        )),
     }
 }
 
@@ -122,15 +130,26 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Init => {
             if cli.db.join("db").exists() {
-                writeln!(out, "a ledger already exists at {}; nothing changed", cli.db.display()).map_err(io)?;
+                writeln!(
+                    out,
+                    "a ledger already exists at {}; nothing changed",
+                    cli.db.display()
+                )
+                .map_err(io)?;
                 return Ok(());
             }
             let ledger = Ledger::open(&cli.db)?;
-            writeln!(out, "created an empty ledger at {} (sequence {})", cli.db.display(), ledger.head().seq).map_err(io)?;
+            writeln!(
+                out,
+                "created an empty ledger at {} (sequence {})",
+                cli.db.display(),
+                ledger.head().seq
+            )
+            .map_err(io)?;
             Ok(())
         }
         Command::Import(args) => import::run(&cli.db, args, out),
-        Command::Record(args) => record::run(&cli.db, args, out),
+        Command::Record(args) => record::run(&cli.db, *args, out),
         Command::Log(args) => log::run(&cli.db, args, out),
         Command::Report(args) => report::run(&cli.db, args, out),
         Command::Demo => demo::run(out),

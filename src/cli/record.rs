@@ -108,9 +108,15 @@ pub struct RecordArgs {
     pub assignment: Option<String>,
 }
 
-fn amount_field(map: &mut Map<String, Value>, key: &str, value: &Option<String>, unit: Unit) -> Result<()> {
+fn amount_field(
+    map: &mut Map<String, Value>,
+    key: &str,
+    value: &Option<String>,
+    unit: Unit,
+) -> Result<()> {
     if let Some(v) = value {
-        let a = Amount::parse_swedish(v, unit).map_err(|e| CliError::Input(format!("--{key}: {e}")))?;
+        let a =
+            Amount::parse_swedish(v, unit).map_err(|e| CliError::Input(format!("--{key}: {e}")))?;
         map.insert(key.into(), Value::String(a.to_kr_string()));
     }
     Ok(())
@@ -119,7 +125,11 @@ fn amount_field(map: &mut Map<String, Value>, key: &str, value: &Option<String>,
 /// Builds the JSON object an import line would hold.
 pub fn to_json(a: &RecordArgs) -> Result<Value> {
     if !TYPE_NAMES.contains(&a.kind.as_str()) {
-        return Err(CliError::Input(format!("'{}' is not an event type (use one of: {})", a.kind, TYPE_NAMES.join(", "))));
+        return Err(CliError::Input(format!(
+            "'{}' is not an event type (use one of: {})",
+            a.kind,
+            TYPE_NAMES.join(", ")
+        )));
     }
     let mut m = Map::new();
     m.insert("type".into(), Value::String(a.kind.clone()));
@@ -164,12 +174,26 @@ pub fn to_json(a: &RecordArgs) -> Result<Value> {
     if let Some(y) = a.year {
         m.insert("year".into(), Value::from(y));
     }
-    for (k, v) in [("amount", &a.amount), ("revenue", &a.revenue), ("cost", &a.cost), ("net", &a.net)] {
+    for (k, v) in [
+        ("amount", &a.amount),
+        ("revenue", &a.revenue),
+        ("cost", &a.cost),
+        ("net", &a.net),
+    ] {
         amount_field(&mut m, k, v, a.unit)?;
     }
-    if a.decided_by.is_some() || a.decision_date.is_some() || a.case.is_some() || a.paragraph.is_some() {
+    if a.decided_by.is_some()
+        || a.decision_date.is_some()
+        || a.case.is_some()
+        || a.paragraph.is_some()
+    {
         let mut d = Map::new();
-        for (k, v) in [("body", &a.decided_by), ("date", &a.decision_date), ("case", &a.case), ("paragraph", &a.paragraph)] {
+        for (k, v) in [
+            ("body", &a.decided_by),
+            ("date", &a.decision_date),
+            ("case", &a.case),
+            ("paragraph", &a.paragraph),
+        ] {
             if let Some(v) = v {
                 d.insert(k.into(), Value::String(v.clone()));
             }
@@ -194,17 +218,33 @@ fn flag_name(field: &str) -> String {
 pub fn run(db: &Path, args: RecordArgs, out: &mut dyn Write) -> Result<()> {
     super::require_user(&args.recorder)?;
     let value = to_json(&args)?;
-    let event = parse_event(&value).map_err(|e| CliError::Input(format!("{}: {}", flag_name(&e.field), e.message)))?;
+    let event = parse_event(&value)
+        .map_err(|e| CliError::Input(format!("{}: {}", flag_name(&e.field), e.message)))?;
     let ledger = open_existing(db)?;
     let user = super::require_user(&args.recorder)?;
-    let done = ledger.append(std::slice::from_ref(&event), &user, args.recorder.expect_seq, chrono::Utc::now()).map_err(|e| match e {
-        crate::ledger::LedgerError::Rejected { error, .. } => {
-            CliError::Input(format!("{}: {}\nnothing was recorded", flag_name(&error.field), error.message))
-        }
-        other => CliError::Ledger(other),
-    })?;
+    let done = ledger
+        .append(
+            std::slice::from_ref(&event),
+            &user,
+            args.recorder.expect_seq,
+            chrono::Utc::now(),
+        )
+        .map_err(|e| match e {
+            crate::ledger::LedgerError::Rejected { error, .. } => CliError::Input(format!(
+                "{}: {}\nnothing was recorded",
+                flag_name(&error.field),
+                error.message
+            )),
+            other => CliError::Ledger(other),
+        })?;
     if done.added == 1 {
-        writeln!(out, "recorded as sequence {}: {}", done.head_seq, event_to_json(&event)).map_err(super::io)
+        writeln!(
+            out,
+            "recorded as sequence {}: {}",
+            done.head_seq,
+            event_to_json(&event)
+        )
+        .map_err(super::io)
     } else {
         writeln!(out, "already present, nothing recorded: {}", event.id).map_err(super::io)
     }

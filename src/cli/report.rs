@@ -107,7 +107,11 @@ pub enum Report {
 
 /// Parses the two clocks.
 pub fn clock(c: &Common) -> Result<Clock> {
-    let as_of = c.as_of.as_ref().map(|s| parse_date(s).map_err(|e| CliError::Input(format!("--as-of: {e}")))).transpose()?;
+    let as_of = c
+        .as_of
+        .as_ref()
+        .map(|s| parse_date(s).map_err(|e| CliError::Input(format!("--as-of: {e}"))))
+        .transpose()?;
     let known_at = c
         .known_at
         .as_ref()
@@ -132,27 +136,59 @@ pub fn compute(report: &Report, records: &[Recorded], clock: &Clock) -> Rendered
     match report {
         Report::Frames { year } => {
             let rows = frames::frames(records, *year, clock);
-            Rendered { tables: vec![r::frames_table(*year, &rows, clock)], json: r::frames_json(*year, &rows, clock), default_decimals: 0 }
+            Rendered {
+                tables: vec![r::frames_table(*year, &rows, clock)],
+                json: r::frames_json(*year, &rows, clock),
+                default_decimals: 0,
+            }
         }
         Report::Bridge { office, from, to } => {
             let b = frames::bridge(records, office, *from, *to, clock);
-            Rendered { tables: vec![r::bridge_table(&b, clock)], json: r::bridge_json(&b, clock), default_decimals: 0 }
+            Rendered {
+                tables: vec![r::bridge_table(&b, clock)],
+                json: r::bridge_json(&b, clock),
+                default_decimals: 0,
+            }
         }
-        Report::Budget { office, year, compare } => {
+        Report::Budget {
+            office,
+            year,
+            compare,
+        } => {
             let b = budget::budget(records, office, *year, *compare, clock);
-            Rendered { tables: vec![r::budget_table(&b, clock)], json: r::budget_json(&b, clock), default_decimals: 0 }
+            Rendered {
+                tables: vec![r::budget_table(&b, clock)],
+                json: r::budget_json(&b, clock),
+                default_decimals: 0,
+            }
         }
         Report::Outcome { office, year } => {
             let o = budget::outcome(records, office, *year, clock);
-            Rendered { tables: vec![r::outcome_table(&o, clock)], json: r::outcome_json(&o, clock), default_decimals: 1 }
+            Rendered {
+                tables: vec![r::outcome_table(&o, clock)],
+                json: r::outcome_json(&o, clock),
+                default_decimals: 1,
+            }
         }
-        Report::Investments { office, year, compare } => {
+        Report::Investments {
+            office,
+            year,
+            compare,
+        } => {
             let i = budget::investments(records, office, *year, *compare, clock);
-            Rendered { tables: vec![r::investments_table(&i, clock)], json: r::investments_json(&i, clock), default_decimals: 0 }
+            Rendered {
+                tables: vec![r::investments_table(&i, clock)],
+                json: r::investments_json(&i, clock),
+                default_decimals: 0,
+            }
         }
         Report::Goals { office, year } => {
             let g = goals::goals(records, *year, office.as_deref(), clock);
-            Rendered { tables: r::goals_tables(&g, clock), json: r::goals_json(&g, clock), default_decimals: 0 }
+            Rendered {
+                tables: r::goals_tables(&g, clock),
+                json: r::goals_json(&g, clock),
+                default_decimals: 0,
+            }
         }
     }
 }
@@ -165,14 +201,27 @@ pub fn print(rendered: &Rendered, c: &Common, out: &mut dyn Write) -> Result<()>
     };
     let decimals = c.decimals.unwrap_or(rendered.default_decimals).min(5);
     let text = match c.format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&rendered.json).expect("JSON values serialise")),
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rendered.json).expect("JSON values serialise")
+        ),
         Format::Table => {
             let style = Style::terminal(c.unit, decimals, sign);
-            rendered.tables.iter().map(|t| render_terminal(t, &style)).collect::<Vec<_>>().join("\n")
+            rendered
+                .tables
+                .iter()
+                .map(|t| render_terminal(t, &style))
+                .collect::<Vec<_>>()
+                .join("\n")
         }
         Format::Csv => {
             let style = Style::csv(c.unit, decimals, sign);
-            rendered.tables.iter().map(|t| render_csv(t, &style)).collect::<Vec<_>>().join("\r\n")
+            rendered
+                .tables
+                .iter()
+                .map(|t| render_csv(t, &style))
+                .collect::<Vec<_>>()
+                .join("\r\n")
         }
     };
     out.write_all(text.as_bytes()).map_err(super::io)
@@ -190,14 +239,18 @@ pub fn relevant(report: &Report, r: &Recorded) -> bool {
     match report {
         Report::Frames { year } => body.year() == Some(*year) && frames::effect_on_any(body),
         Report::Bridge { office, from, to } => {
-            body.offices().contains(&office.as_str()) && matches!(body.year(), Some(y) if y == *from || y == *to)
-        }
-        Report::Budget { office, .. } | Report::Outcome { office, .. } | Report::Investments { office, .. } => {
             body.offices().contains(&office.as_str())
+                && matches!(body.year(), Some(y) if y == *from || y == *to)
         }
+        Report::Budget { office, .. }
+        | Report::Outcome { office, .. }
+        | Report::Investments { office, .. } => body.offices().contains(&office.as_str()),
         Report::Goals { .. } => matches!(
             body,
-            B::GoalDefined { .. } | B::ActivityDefined { .. } | B::AssignmentDefined { .. } | B::StatusUpdated { .. }
+            B::GoalDefined { .. }
+                | B::ActivityDefined { .. }
+                | B::AssignmentDefined { .. }
+                | B::StatusUpdated { .. }
         ),
     }
 }

@@ -11,7 +11,9 @@ use std::str::FromStr;
 
 /// An exact amount of money in öre (1 kr = 100 öre). Sign follows the ledger's convention:
 /// net cost, positive = money granted or spent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Amount(i64);
 
 /// The unit an amount is written in.
@@ -141,7 +143,9 @@ impl Amount {
         if !ore.fract().is_zero() {
             return Err(AmountError::FractionOfOre(text.to_string()));
         }
-        let ore = ore.to_i64().ok_or_else(|| AmountError::TooLarge(text.to_string()))?;
+        let ore = ore
+            .to_i64()
+            .ok_or_else(|| AmountError::TooLarge(text.to_string()))?;
         if ore.abs() > Amount::MAX.0 {
             return Err(AmountError::TooLarge(text.to_string()));
         }
@@ -222,30 +226,59 @@ mod tests {
 
     #[test]
     fn parses_units_exactly() {
-        assert_eq!(Amount::parse("477569", Unit::Tkr).unwrap().ore(), 47_756_900_000);
-        assert_eq!(Amount::parse("-1325.8", Unit::Tkr).unwrap().ore(), -132_580_000);
+        assert_eq!(
+            Amount::parse("477569", Unit::Tkr).unwrap().ore(),
+            47_756_900_000
+        );
+        assert_eq!(
+            Amount::parse("-1325.8", Unit::Tkr).unwrap().ore(),
+            -132_580_000
+        );
         assert_eq!(Amount::parse("0.01", Unit::Kr).unwrap().ore(), 1);
         assert_eq!(Amount::parse("2.5", Unit::Mnkr).unwrap().ore(), 250_000_000);
     }
 
     #[test]
     fn rejects_fractions_of_ore_and_garbage() {
-        assert!(matches!(Amount::parse("0.001", Unit::Kr), Err(AmountError::FractionOfOre(_))));
-        assert!(matches!(Amount::parse("0.000001", Unit::Tkr), Err(AmountError::FractionOfOre(_))));
+        assert!(matches!(
+            Amount::parse("0.001", Unit::Kr),
+            Err(AmountError::FractionOfOre(_))
+        ));
+        assert!(matches!(
+            Amount::parse("0.000001", Unit::Tkr),
+            Err(AmountError::FractionOfOre(_))
+        ));
         for bad in ["", "abc", "1e5", "1,5", "--1", "1 000", "NaN", "0x10"] {
-            assert!(matches!(Amount::parse(bad, Unit::Kr), Err(AmountError::NotANumber(_))), "{bad}");
+            assert!(
+                matches!(
+                    Amount::parse(bad, Unit::Kr),
+                    Err(AmountError::NotANumber(_))
+                ),
+                "{bad}"
+            );
         }
         assert!(matches!(
             Amount::parse("79228162514264337593543950335", Unit::Kr),
             Err(AmountError::TooLarge(_))
         ));
-        assert!(matches!(Amount::parse("1000000000000001", Unit::Kr), Err(AmountError::TooLarge(_))));
+        assert!(matches!(
+            Amount::parse("1000000000000001", Unit::Kr),
+            Err(AmountError::TooLarge(_))
+        ));
     }
 
     #[test]
     fn parses_swedish_figures() {
-        assert_eq!(Amount::parse_swedish("1 325,8", Unit::Tkr).unwrap().ore(), 132_580_000);
-        assert_eq!(Amount::parse_swedish("\u{2212}469\u{a0}265", Unit::Tkr).unwrap().ore(), -4_692_650_000_0);
+        assert_eq!(
+            Amount::parse_swedish("1 325,8", Unit::Tkr).unwrap().ore(),
+            132_580_000
+        );
+        assert_eq!(
+            Amount::parse_swedish("\u{2212}469\u{a0}265", Unit::Tkr)
+                .unwrap()
+                .ore(),
+            -46_926_500_000
+        );
     }
 
     #[test]
@@ -261,7 +294,13 @@ mod tests {
 
     #[test]
     fn prints_exact_kronor() {
-        assert_eq!(Amount::parse("477569", Unit::Tkr).unwrap().to_kr_string(), "477569000");
-        assert_eq!(Amount::parse("-0.5", Unit::Kr).unwrap().to_kr_string(), "-0.5");
+        assert_eq!(
+            Amount::parse("477569", Unit::Tkr).unwrap().to_kr_string(),
+            "477569000"
+        );
+        assert_eq!(
+            Amount::parse("-0.5", Unit::Kr).unwrap().to_kr_string(),
+            "-0.5"
+        );
     }
 }

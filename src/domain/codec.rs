@@ -29,5 +29,7 @@ pub fn decode_event(bytes: &[u8]) -> Result<Event, String> {
 
 /// The bytes a content id is derived from: body and note, without the id itself.
 pub fn encode_content(body: &EventBody, note: Option<&str>) -> Vec<u8> {
-    options().serialize(&(body, note)).expect("event content encodes")
+    options()
+        .serialize(&(body, note))
+        .expect("event content encodes")
 }

@@ -117,12 +117,15 @@ impl Status {
     pub fn parse(s: &str) -> Option<Status> {
         let lower = s.trim().to_lowercase();
         let lower = lower.as_str();
-        Status::ALL.into_iter().find(|st| st.name() == lower).or(match lower {
-            "ej påbörjat" => Some(Status::NotStarted),
-            "påbörjat" => Some(Status::Started),
-            "genomfört" => Some(Status::Done),
-            _ => None,
-        })
+        Status::ALL
+            .into_iter()
+            .find(|st| st.name() == lower)
+            .or(match lower {
+                "ej påbörjat" => Some(Status::NotStarted),
+                "påbörjat" => Some(Status::Started),
+                "genomfört" => Some(Status::Done),
+                _ => None,
+            })
     }
 
     /// Statuses an activity or assignment can have, as opposed to a goal.

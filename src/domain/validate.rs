@@ -48,7 +48,8 @@ impl Known {
 
     /// Records an accepted event. Call only after `check` said `New`.
     pub fn apply(&mut self, event: &Event) {
-        self.ids.insert(event.id, content_id(&event.body, event.note.as_deref()));
+        self.ids
+            .insert(event.id, content_id(&event.body, event.note.as_deref()));
         match &event.body {
             EventBody::Correction { corrects, .. } => {
                 self.corrections.insert(event.id);
@@ -68,7 +69,8 @@ impl Known {
                 self.targets.insert(activity.clone(), TargetKind::Activity);
             }
             EventBody::AssignmentDefined { assignment, .. } => {
-                self.targets.insert(assignment.clone(), TargetKind::Assignment);
+                self.targets
+                    .insert(assignment.clone(), TargetKind::Assignment);
             }
             _ => {}
         }
@@ -103,15 +105,26 @@ impl View<'_> {
         self.base.areas.contains(&key) || self.staged.areas.contains(&key)
     }
     fn target(&self, t: &str) -> Option<TargetKind> {
-        self.staged.targets.get(t).or_else(|| self.base.targets.get(t)).copied()
+        self.staged
+            .targets
+            .get(t)
+            .or_else(|| self.base.targets.get(t))
+            .copied()
     }
     fn goal_level(&self, g: &str) -> Option<GoalLevel> {
-        self.staged.goals.get(g).or_else(|| self.base.goals.get(g)).copied()
+        self.staged
+            .goals
+            .get(g)
+            .or_else(|| self.base.goals.get(g))
+            .copied()
     }
 }
 
 fn reject<T>(field: &str, message: impl Into<String>) -> Result<T, FieldError> {
-    Err(FieldError { field: field.to_string(), message: message.into() })
+    Err(FieldError {
+        field: field.to_string(),
+        message: message.into(),
+    })
 }
 
 /// Checks one event against the view. Pure: the same view and event give the same answer.
@@ -130,7 +143,10 @@ pub fn check(view: &View, event: &Event) -> Result<Verdict, FieldError> {
 
 fn check_office(view: &View, field: &str, office: &str) -> Result<(), FieldError> {
     if view.offices_defined() && !view.has_office(office) {
-        return reject(field, format!("'{office}' is not a defined office (define it with office_defined first)"));
+        return reject(
+            field,
+            format!("'{office}' is not a defined office (define it with office_defined first)"),
+        );
     }
     Ok(())
 }

@@ -22,12 +22,21 @@ fn areas(effective: &[&Recorded], office: &str) -> Vec<AreaInfo> {
     let mut defs: Vec<&Recorded> = effective
         .iter()
         .copied()
-        .filter(|r| matches!(&r.event.body, EventBody::AreaDefined { office: o, .. } if o == office))
+        .filter(
+            |r| matches!(&r.event.body, EventBody::AreaDefined { office: o, .. } if o == office),
+        )
         .collect();
     defs.sort_by_key(|r| r.seq);
     for r in defs {
-        if let EventBody::AreaDefined { area, name, group, .. } = &r.event.body {
-            let info = AreaInfo { code: area.clone(), name: name.clone(), group: group.clone() };
+        if let EventBody::AreaDefined {
+            area, name, group, ..
+        } = &r.event.body
+        {
+            let info = AreaInfo {
+                code: area.clone(),
+                name: name.clone(),
+                group: group.clone(),
+            };
             match out.iter_mut().find(|a| a.code == *area) {
                 Some(existing) => *existing = info,
                 None => out.push(info),
@@ -52,17 +61,29 @@ impl std::ops::Add for Line {
             (None, None) => None,
             (a, b) => Some(a.unwrap_or_default() + b.unwrap_or_default()),
         };
-        Line { revenue: opt(self.revenue, o.revenue), cost: opt(self.cost, o.cost), net: self.net + o.net }
+        Line {
+            revenue: opt(self.revenue, o.revenue),
+            cost: opt(self.cost, o.cost),
+            net: self.net + o.net,
+        }
     }
 }
 
 fn budget_line(effective: &[&Recorded], office: &str, year: i32, area: &str) -> Option<Line> {
     effective.iter().rev().find_map(|r| match &r.event.body {
-        EventBody::BudgetLine { office: o, year: y, area: a, revenue, cost, net, .. }
-            if o == office && *y == year && a == area =>
-        {
-            Some(Line { revenue: *revenue, cost: *cost, net: *net })
-        }
+        EventBody::BudgetLine {
+            office: o,
+            year: y,
+            area: a,
+            revenue,
+            cost,
+            net,
+            ..
+        } if o == office && *y == year && a == area => Some(Line {
+            revenue: *revenue,
+            cost: *cost,
+            net: *net,
+        }),
         _ => None,
     })
 }
@@ -85,7 +106,13 @@ pub struct BudgetTable {
 }
 
 /// The internal budget of `office` for `year` per area, beside `compare` if given.
-pub fn budget(records: &[Recorded], office: &str, year: i32, compare: Option<i32>, clock: &Clock) -> BudgetTable {
+pub fn budget(
+    records: &[Recorded],
+    office: &str,
+    year: i32,
+    compare: Option<i32>,
+    clock: &Clock,
+) -> BudgetTable {
     let effective = in_effect(records, clock);
     let rows: Vec<BudgetRow> = areas(&effective, office)
         .into_iter()
@@ -96,9 +123,23 @@ pub fn budget(records: &[Recorded], office: &str, year: i32, compare: Option<i32
         })
         .filter(|r| r.year.is_some() || r.compare.is_some())
         .collect();
-    let total = rows.iter().filter_map(|r| r.year).fold(Line::default(), |a, b| a + b);
-    let compare_total = compare.map(|_| rows.iter().filter_map(|r| r.compare).fold(Line::default(), |a, b| a + b));
-    BudgetTable { office: office.to_string(), year, compare_year: compare, rows, total, compare_total }
+    let total = rows
+        .iter()
+        .filter_map(|r| r.year)
+        .fold(Line::default(), |a, b| a + b);
+    let compare_total = compare.map(|_| {
+        rows.iter()
+            .filter_map(|r| r.compare)
+            .fold(Line::default(), |a, b| a + b)
+    });
+    BudgetTable {
+        office: office.to_string(),
+        year,
+        compare_year: compare,
+        rows,
+        total,
+        compare_total,
+    }
 }
 
 /// Budget, outcome and deviation (budget − outcome: positive means under budget).
@@ -117,13 +158,20 @@ impl Versus {
 impl std::ops::Add for Versus {
     type Output = Versus;
     fn add(self, o: Versus) -> Versus {
-        Versus { budget: self.budget + o.budget, outcome: self.outcome + o.outcome }
+        Versus {
+            budget: self.budget + o.budget,
+            outcome: self.outcome + o.outcome,
+        }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutcomeRow {
-    Area { area: AreaInfo, figures: Versus, month: Option<u8> },
+    Area {
+        area: AreaInfo,
+        figures: Versus,
+        month: Option<u8>,
+    },
     /// The sum of the rows of one group, printed after them.
     Subtotal { group: String, figures: Versus },
 }
@@ -136,10 +184,23 @@ pub struct OutcomeTable {
     pub total: Versus,
 }
 
-fn latest_outcome(effective: &[&Recorded], office: &str, year: i32, area: &str) -> Option<(u8, Amount)> {
+fn latest_outcome(
+    effective: &[&Recorded],
+    office: &str,
+    year: i32,
+    area: &str,
+) -> Option<(u8, Amount)> {
     let mut best: Option<(u8, Amount)> = None;
     for r in effective {
-        if let EventBody::Outcome { office: o, year: y, area: a, month, amount, .. } = &r.event.body {
+        if let EventBody::Outcome {
+            office: o,
+            year: y,
+            area: a,
+            month,
+            amount,
+            ..
+        } = &r.event.body
+        {
             if o == office && *y == year && a == area && best.is_none_or(|(m, _)| *month >= m) {
                 best = Some((*month, *amount));
             }
@@ -161,10 +222,17 @@ pub fn outcome(records: &[Recorded], office: &str, year: i32, clock: &Clock) -> 
         if budget.is_none() && out.is_none() {
             continue;
         }
-        let figures = Versus { budget: budget.map_or(Amount::ZERO, |b| b.net), outcome: out.map_or(Amount::ZERO, |o| o.1) };
+        let figures = Versus {
+            budget: budget.map_or(Amount::ZERO, |b| b.net),
+            outcome: out.map_or(Amount::ZERO, |o| o.1),
+        };
         total = total + figures;
         group_rows.push((area.group.clone(), figures));
-        rows.push(OutcomeRow::Area { area, figures, month: out.map(|o| o.0) });
+        rows.push(OutcomeRow::Area {
+            area,
+            figures,
+            month: out.map(|o| o.0),
+        });
     }
     // Insert a subtotal after the last row of each group with more than one row.
     let mut with_subtotals = Vec::new();
@@ -173,14 +241,26 @@ pub fn outcome(records: &[Recorded], office: &str, year: i32, clock: &Clock) -> 
         let group = &group_rows[i].0;
         let ends_group = group_rows.get(i + 1).is_none_or(|(g, _)| g != group);
         if let (Some(g), true) = (group, ends_group) {
-            let members: Vec<Versus> = group_rows.iter().filter(|(gg, _)| gg.as_ref() == Some(g)).map(|(_, v)| *v).collect();
+            let members: Vec<Versus> = group_rows
+                .iter()
+                .filter(|(gg, _)| gg.as_ref() == Some(g))
+                .map(|(_, v)| *v)
+                .collect();
             if members.len() > 1 {
                 let figures = members.into_iter().fold(Versus::default(), |a, b| a + b);
-                with_subtotals.push(OutcomeRow::Subtotal { group: g.clone(), figures });
+                with_subtotals.push(OutcomeRow::Subtotal {
+                    group: g.clone(),
+                    figures,
+                });
             }
         }
     }
-    OutcomeTable { office: office.to_string(), year, rows: with_subtotals, total }
+    OutcomeTable {
+        office: office.to_string(),
+        year,
+        rows: with_subtotals,
+        total,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,29 +285,54 @@ pub struct InvestmentTable {
 
 /// The investment budget of `office` for `year` per project (in order of first appearance),
 /// beside `compare`'s budget and the year's outcome where recorded.
-pub fn investments(records: &[Recorded], office: &str, year: i32, compare: Option<i32>, clock: &Clock) -> InvestmentTable {
+pub fn investments(
+    records: &[Recorded],
+    office: &str,
+    year: i32,
+    compare: Option<i32>,
+    clock: &Clock,
+) -> InvestmentTable {
     let effective = in_effect(records, clock);
     let mut rows: Vec<InvestmentRow> = Vec::new();
     let mut by_seq: Vec<&&Recorded> = effective.iter().collect();
     by_seq.sort_by_key(|r| r.seq);
     for r in by_seq {
         let project = match &r.event.body {
-            EventBody::InvestmentBudget { office: o, project, year: y, .. }
-            | EventBody::InvestmentOutcome { office: o, project, year: y, .. }
-                if o == office && (*y == year || Some(*y) == compare) =>
-            {
-                project
+            EventBody::InvestmentBudget {
+                office: o,
+                project,
+                year: y,
+                ..
             }
+            | EventBody::InvestmentOutcome {
+                office: o,
+                project,
+                year: y,
+                ..
+            } if o == office && (*y == year || Some(*y) == compare) => project,
             _ => continue,
         };
         if !rows.iter().any(|row| &row.project == project) {
-            rows.push(InvestmentRow { project: project.clone(), budget: None, compare: None, outcome: None });
+            rows.push(InvestmentRow {
+                project: project.clone(),
+                budget: None,
+                compare: None,
+                outcome: None,
+            });
         }
     }
     for r in &effective {
-        let row = |p: &String, rows: &mut Vec<InvestmentRow>| rows.iter().position(|row| &row.project == p);
+        let row = |p: &String, rows: &mut Vec<InvestmentRow>| {
+            rows.iter().position(|row| &row.project == p)
+        };
         match &r.event.body {
-            EventBody::InvestmentBudget { office: o, project, year: y, amount, .. } if o == office => {
+            EventBody::InvestmentBudget {
+                office: o,
+                project,
+                year: y,
+                amount,
+                ..
+            } if o == office => {
                 if let Some(i) = row(project, &mut rows) {
                     if *y == year {
                         rows[i].budget = Some(*amount);
@@ -236,7 +341,13 @@ pub fn investments(records: &[Recorded], office: &str, year: i32, compare: Optio
                     }
                 }
             }
-            EventBody::InvestmentOutcome { office: o, project, year: y, amount, .. } if o == office && *y == year => {
+            EventBody::InvestmentOutcome {
+                office: o,
+                project,
+                year: y,
+                amount,
+                ..
+            } if o == office && *y == year => {
                 if let Some(i) = row(project, &mut rows) {
                     rows[i].outcome = Some(*amount);
                 }
@@ -246,6 +357,17 @@ pub fn investments(records: &[Recorded], office: &str, year: i32, compare: Optio
     }
     let budget_total = rows.iter().filter_map(|r| r.budget).sum();
     let compare_total = compare.map(|_| rows.iter().filter_map(|r| r.compare).sum());
-    let outcome_total = rows.iter().any(|r| r.outcome.is_some()).then(|| rows.iter().filter_map(|r| r.outcome).sum());
-    InvestmentTable { office: office.to_string(), year, compare_year: compare, rows, budget_total, compare_total, outcome_total }
+    let outcome_total = rows
+        .iter()
+        .any(|r| r.outcome.is_some())
+        .then(|| rows.iter().filter_map(|r| r.outcome).sum());
+    InvestmentTable {
+        office: office.to_string(),
+        year,
+        compare_year: compare,
+        rows,
+        budget_total,
+        compare_total,
+        outcome_total,
+    }
 }

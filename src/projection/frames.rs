@@ -29,10 +29,31 @@ pub enum Effect {
 /// The effect of `body` on the frame of (`office`, `year`), if any.
 pub fn effect_on(body: &EventBody, office: &str, year: i32) -> Option<Effect> {
     match body {
-        EventBody::FrameSet { office: o, year: y, amount, .. } if o == office && *y == year => Some(Effect::Set(*amount)),
-        EventBody::FrameChanged { office: o, year: y, amount, .. } if o == office && *y == year => Some(Effect::Add(*amount)),
-        EventBody::SavingsRequired { office: o, year: y, amount, .. } if o == office && *y == year => Some(Effect::Add(-*amount)),
-        EventBody::Transfer { from, to, year: y, amount, .. } if *y == year && (from == office || to == office) => {
+        EventBody::FrameSet {
+            office: o,
+            year: y,
+            amount,
+            ..
+        } if o == office && *y == year => Some(Effect::Set(*amount)),
+        EventBody::FrameChanged {
+            office: o,
+            year: y,
+            amount,
+            ..
+        } if o == office && *y == year => Some(Effect::Add(*amount)),
+        EventBody::SavingsRequired {
+            office: o,
+            year: y,
+            amount,
+            ..
+        } if o == office && *y == year => Some(Effect::Add(-*amount)),
+        EventBody::Transfer {
+            from,
+            to,
+            year: y,
+            amount,
+            ..
+        } if *y == year && (from == office || to == office) => {
             Some(Effect::Add(if to == office { *amount } else { -*amount }))
         }
         _ => None,
@@ -43,7 +64,10 @@ pub fn effect_on(body: &EventBody, office: &str, year: i32) -> Option<Effect> {
 pub fn effect_on_any(body: &EventBody) -> bool {
     matches!(
         body,
-        EventBody::FrameSet { .. } | EventBody::FrameChanged { .. } | EventBody::SavingsRequired { .. } | EventBody::Transfer { .. }
+        EventBody::FrameSet { .. }
+            | EventBody::FrameChanged { .. }
+            | EventBody::SavingsRequired { .. }
+            | EventBody::Transfer { .. }
     )
 }
 
@@ -54,13 +78,24 @@ pub fn frames(records: &[Recorded], year: i32, clock: &Clock) -> Vec<FrameRow> {
 }
 
 /// Every office's frame for `year` from a built index.
-pub fn frames_from_index(index: &FrameIndex, names: &HashMap<String, String>, year: i32, clock: &Clock) -> Vec<FrameRow> {
+pub fn frames_from_index(
+    index: &FrameIndex,
+    names: &HashMap<String, String>,
+    year: i32,
+    clock: &Clock,
+) -> Vec<FrameRow> {
     index
         .offices(year)
         .into_iter()
         .filter_map(|office| {
             let f = index.frame(&office, year, clock)?;
-            Some(FrameRow { name: names.get(&office).cloned(), office, frame: f.frame, set: f.set, events: f.events })
+            Some(FrameRow {
+                name: names.get(&office).cloned(),
+                office,
+                frame: f.frame,
+                set: f.set,
+                events: f.events,
+            })
         })
         .collect()
 }
@@ -70,7 +105,11 @@ pub fn names_at(records: &[Recorded], clock: &Clock) -> HashMap<String, String> 
     let corrected = corrected_ids(records, clock);
     records
         .iter()
-        .filter(|r| clock.known(r) && !corrected.contains(&r.event.id) && clock.effective(r.event.body.effective_date()))
+        .filter(|r| {
+            clock.known(r)
+                && !corrected.contains(&r.event.id)
+                && clock.effective(r.event.body.effective_date())
+        })
         .filter_map(|r| match &r.event.body {
             EventBody::OfficeDefined { office, name, .. } => Some((office.clone(), name.clone())),
             _ => None,
@@ -80,7 +119,9 @@ pub fn names_at(records: &[Recorded], clock: &Clock) -> HashMap<String, String> 
 
 /// One office's frame for one year.
 pub fn frame(records: &[Recorded], office: &str, year: i32, clock: &Clock) -> Option<FrameRow> {
-    frames(records, year, clock).into_iter().find(|r| r.office == office)
+    frames(records, year, clock)
+        .into_iter()
+        .find(|r| r.office == office)
 }
 
 /// A change of the frame decided for the later year, as the bridge lists it.
@@ -119,7 +160,13 @@ pub struct Bridge {
 }
 
 /// How `office`'s frame went from `from_year` to `to_year` under the clock.
-pub fn bridge(records: &[Recorded], office: &str, from_year: i32, to_year: i32, clock: &Clock) -> Bridge {
+pub fn bridge(
+    records: &[Recorded],
+    office: &str,
+    from_year: i32,
+    to_year: i32,
+    clock: &Clock,
+) -> Bridge {
     let effective = in_effect(records, clock);
     let names = office_names(&effective);
     let start = frame(records, office, from_year, clock).map_or(Amount::ZERO, |f| f.frame);
@@ -127,7 +174,9 @@ pub fn bridge(records: &[Recorded], office: &str, from_year: i32, to_year: i32, 
     let mut changes = Vec::new();
     let mut transfers: Vec<TransferLine> = Vec::new();
     for r in &effective {
-        let Some(effect) = effect_on(&r.event.body, office, to_year) else { continue };
+        let Some(effect) = effect_on(&r.event.body, office, to_year) else {
+            continue;
+        };
         let delta = match effect {
             Effect::Set(a) => a - running,
             Effect::Add(a) => a,
@@ -135,7 +184,11 @@ pub fn bridge(records: &[Recorded], office: &str, from_year: i32, to_year: i32, 
         running += delta;
         match &r.event.body {
             EventBody::Transfer { from, to, .. } => {
-                let other = if from == office { to.clone() } else { from.clone() };
+                let other = if from == office {
+                    to.clone()
+                } else {
+                    from.clone()
+                };
                 match transfers.iter_mut().find(|t| t.counterparty == other) {
                     Some(t) => {
                         t.amount += delta;
@@ -154,14 +207,20 @@ pub fn bridge(records: &[Recorded], office: &str, from_year: i32, to_year: i32, 
                 kind: body.type_name(),
                 text: line_text(body, to_year),
                 amount: delta,
-                decision: body.decision().cloned().expect("frame events carry a decision"),
+                decision: body
+                    .decision()
+                    .cloned()
+                    .expect("frame events carry a decision"),
             }),
             _ => {}
         }
     }
     let changes_total = changes.iter().map(|c| c.amount).sum();
     let transfers_total = transfers.iter().map(|t| t.amount).sum();
-    let mut decided: Vec<String> = changes.iter().map(|c| format!("{} {}", c.decision.body, c.decision.date)).collect();
+    let mut decided: Vec<String> = changes
+        .iter()
+        .map(|c| format!("{} {}", c.decision.body, c.decision.date))
+        .collect();
     decided.dedup();
     Bridge {
         office: office.to_string(),
@@ -180,7 +239,9 @@ pub fn bridge(records: &[Recorded], office: &str, from_year: i32, to_year: i32, 
 
 fn line_text(body: &EventBody, year: i32) -> String {
     match body {
-        EventBody::FrameChanged { reason, .. } | EventBody::SavingsRequired { reason, .. } => reason.clone(),
+        EventBody::FrameChanged { reason, .. } | EventBody::SavingsRequired { reason, .. } => {
+            reason.clone()
+        }
         EventBody::FrameSet { .. } => format!("Ny budgetram {year}"),
         other => other.type_name().to_string(),
     }

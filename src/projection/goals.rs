@@ -68,7 +68,12 @@ fn focus<'a>(areas: &'a mut Vec<FocusArea>, name: &str) -> &'a mut FocusArea {
     if let Some(i) = areas.iter().position(|f| f.name == name) {
         return &mut areas[i];
     }
-    areas.push(FocusArea { name: name.to_string(), council_goals: vec![], own_goals: vec![], assignments: vec![] });
+    areas.push(FocusArea {
+        name: name.to_string(),
+        council_goals: vec![],
+        own_goals: vec![],
+        assignments: vec![],
+    });
     areas.last_mut().expect("just pushed")
 }
 
@@ -84,33 +89,70 @@ pub fn goals(records: &[Recorded], year: i32, office: Option<&str>, clock: &Cloc
         })
         .collect();
     let mine = |o: &Option<String>| office.is_none() || o.is_none() || o.as_deref() == office;
-    let mut defs: Vec<&Recorded> = effective.iter().copied().collect();
+    let mut defs: Vec<&Recorded> = effective.to_vec();
     defs.sort_by_key(|r| r.seq);
     let mut areas: Vec<FocusArea> = Vec::new();
     let mut goal_focus: HashMap<String, String> = HashMap::new();
     for r in &defs {
         match &r.event.body {
-            EventBody::GoalDefined { goal, level: GoalLevel::Council, focus_area, title, year: y, .. } if *y == year => {
+            EventBody::GoalDefined {
+                goal,
+                level: GoalLevel::Council,
+                focus_area,
+                title,
+                year: y,
+                ..
+            } if *y == year => {
                 goal_focus.insert(goal.clone(), focus_area.clone());
                 focus(&mut areas, focus_area)
                     .council_goals
-                    .push(CouncilGoal { goal: item(goal, title, &statuses), committee_goals: vec![] });
+                    .push(CouncilGoal {
+                        goal: item(goal, title, &statuses),
+                        committee_goals: vec![],
+                    });
             }
-            EventBody::GoalDefined { goal, office: o, level: GoalLevel::Committee, parent, focus_area, title, year: y, .. }
-                if *y == year && mine(o) =>
-            {
+            EventBody::GoalDefined {
+                goal,
+                office: o,
+                level: GoalLevel::Committee,
+                parent,
+                focus_area,
+                title,
+                year: y,
+                ..
+            } if *y == year && mine(o) => {
                 goal_focus.insert(goal.clone(), focus_area.clone());
-                let cg = CommitteeGoal { goal: item(goal, title, &statuses), activities: vec![] };
+                let cg = CommitteeGoal {
+                    goal: item(goal, title, &statuses),
+                    activities: vec![],
+                };
                 let fa = focus(&mut areas, focus_area);
-                match parent.as_ref().and_then(|p| fa.council_goals.iter_mut().find(|c| &c.goal.code == p)) {
+                match parent
+                    .as_ref()
+                    .and_then(|p| fa.council_goals.iter_mut().find(|c| &c.goal.code == p))
+                {
                     Some(council) => council.committee_goals.push(cg),
                     None => fa.own_goals.push(cg),
                 }
             }
-            EventBody::ActivityDefined { activity, goal, title, responsible, start, end, .. } => {
-                let Some(fa_name) = goal_focus.get(goal) else { continue };
+            EventBody::ActivityDefined {
+                activity,
+                goal,
+                title,
+                responsible,
+                start,
+                end,
+                ..
+            } => {
+                let Some(fa_name) = goal_focus.get(goal) else {
+                    continue;
+                };
                 let fa = focus(&mut areas, fa_name);
-                let goals = fa.council_goals.iter_mut().flat_map(|c| c.committee_goals.iter_mut()).chain(fa.own_goals.iter_mut());
+                let goals = fa
+                    .council_goals
+                    .iter_mut()
+                    .flat_map(|c| c.committee_goals.iter_mut())
+                    .chain(fa.own_goals.iter_mut());
                 if let Some(cg) = goals.into_iter().find(|cg| &cg.goal.code == goal) {
                     let mut a = item(activity, title, &statuses);
                     a.responsible = Some(responsible.clone());
@@ -119,30 +161,59 @@ pub fn goals(records: &[Recorded], year: i32, office: Option<&str>, clock: &Cloc
                     cg.activities.push(a);
                 }
             }
-            EventBody::AssignmentDefined { assignment, office: o, title, focus_area, year: y, .. } if *y == year && mine(o) => {
-                focus(&mut areas, focus_area).assignments.push(item(assignment, title, &statuses));
+            EventBody::AssignmentDefined {
+                assignment,
+                office: o,
+                title,
+                focus_area,
+                year: y,
+                ..
+            } if *y == year && mine(o) => {
+                focus(&mut areas, focus_area)
+                    .assignments
+                    .push(item(assignment, title, &statuses));
             }
             _ => {}
         }
     }
     let counts = count_tables(&areas);
-    GoalsReport { year, focus_areas: areas, counts }
+    GoalsReport {
+        year,
+        focus_areas: areas,
+        counts,
+    }
 }
 
 fn count(kind: TargetKind, items: &[&Item], statuses: &[Status]) -> Counts {
-    let mut by_status: Vec<(Option<Status>, usize)> =
-        statuses.iter().map(|s| (Some(*s), items.iter().filter(|i| i.status == Some(*s)).count())).collect();
+    let mut by_status: Vec<(Option<Status>, usize)> = statuses
+        .iter()
+        .map(|s| {
+            (
+                Some(*s),
+                items.iter().filter(|i| i.status == Some(*s)).count(),
+            )
+        })
+        .collect();
     let none = items.iter().filter(|i| i.status.is_none()).count();
     if none > 0 {
         by_status.push((None, none));
     }
-    Counts { kind, by_status, total: items.len() }
+    Counts {
+        kind,
+        by_status,
+        total: items.len(),
+    }
 }
 
 fn count_tables(areas: &[FocusArea]) -> Vec<Counts> {
     let committee: Vec<&CommitteeGoal> = areas
         .iter()
-        .flat_map(|f| f.council_goals.iter().flat_map(|c| c.committee_goals.iter()).chain(f.own_goals.iter()))
+        .flat_map(|f| {
+            f.council_goals
+                .iter()
+                .flat_map(|c| c.committee_goals.iter())
+                .chain(f.own_goals.iter())
+        })
         .collect();
     let activities: Vec<&Item> = committee.iter().flat_map(|c| c.activities.iter()).collect();
     let assignments: Vec<&Item> = areas.iter().flat_map(|f| f.assignments.iter()).collect();
@@ -151,6 +222,10 @@ fn count_tables(areas: &[FocusArea]) -> Vec<Counts> {
     vec![
         count(TargetKind::Activity, &activities, &work),
         count(TargetKind::Assignment, &assignments, &work),
-        count(TargetKind::Goal, &goals, &[Status::Met, Status::PartlyMet, Status::NotMet]),
+        count(
+            TargetKind::Goal,
+            &goals,
+            &[Status::Met, Status::PartlyMet, Status::NotMet],
+        ),
     ]
 }

@@ -46,15 +46,29 @@ impl FrameIndex {
             return;
         }
         let Some(year) = body.year() else { return };
-        let Some(date) = body.effective_date() else { return };
+        let Some(date) = body.effective_date() else {
+            return;
+        };
         for office in body.offices() {
-            let Some(effect) = effect_on(body, office, year) else { continue };
+            let Some(effect) = effect_on(body, office, year) else {
+                continue;
+            };
             let (set, amount) = match effect {
                 Effect::Set(a) => (true, a),
                 Effect::Add(a) => (false, a),
             };
-            let entry = Entry { date, seq: r.seq, recorded_at: r.recorded_at, id: r.event.id, set, amount };
-            self.entries.entry((office.to_string(), year)).or_default().push(entry);
+            let entry = Entry {
+                date,
+                seq: r.seq,
+                recorded_at: r.recorded_at,
+                id: r.event.id,
+                set,
+                amount,
+            };
+            self.entries
+                .entry((office.to_string(), year))
+                .or_default()
+                .push(entry);
             self.sorted = false;
         }
     }
@@ -78,7 +92,12 @@ impl FrameIndex {
 
     /// The offices with any frame event for `year`, in code order.
     pub fn offices(&self, year: i32) -> Vec<String> {
-        let mut v: Vec<String> = self.entries.keys().filter(|(_, y)| *y == year).map(|(o, _)| o.clone()).collect();
+        let mut v: Vec<String> = self
+            .entries
+            .keys()
+            .filter(|(_, y)| *y == year)
+            .map(|(o, _)| o.clone())
+            .collect();
         v.sort();
         v
     }
@@ -94,7 +113,7 @@ impl FrameIndex {
             if clock.as_of.is_some_and(|d| e.date > d) {
                 break;
             }
-            if !clock.known_at.is_none_or(|k| e.recorded_at <= k) {
+            if clock.known_at.is_some_and(|k| e.recorded_at > k) {
                 continue;
             }
             if let Some(at) = self.corrected_at.get(&e.id) {

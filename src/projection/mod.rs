@@ -47,7 +47,15 @@ pub fn in_effect<'a>(records: &'a [Recorded], clock: &Clock) -> Vec<&'a Recorded
         .filter(|r| !corrected.contains(&r.event.id))
         .filter(|r| clock.effective(r.event.body.effective_date()))
         .collect();
-    out.sort_by_key(|r| (r.event.body.effective_date().unwrap_or(Date(chrono::NaiveDate::MIN)), r.seq));
+    out.sort_by_key(|r| {
+        (
+            r.event
+                .body
+                .effective_date()
+                .unwrap_or(Date(chrono::NaiveDate::MIN)),
+            r.seq,
+        )
+    });
     out
 }
 

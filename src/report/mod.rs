@@ -24,7 +24,9 @@ fn opt_kr(a: Option<Amount>) -> Value {
 pub fn clock_json(clock: &Clock) -> (Value, Value) {
     (
         clock.as_of.map_or(Value::Null, |d| json!(d.to_string())),
-        clock.known_at.map_or(Value::Null, |k| json!(k.to_rfc3339())),
+        clock
+            .known_at
+            .map_or(Value::Null, |k| json!(k.to_rfc3339())),
     )
 }
 
@@ -44,7 +46,10 @@ fn clock_caption(clock: &Clock) -> String {
 }
 
 pub fn frames_table(year: i32, rows: &[FrameRow], clock: &Clock) -> Table {
-    let mut t = Table::new(format!("Budgetramar {year}{}", clock_caption(clock)), &["Kontor", "Namn", "Budgetram", "Anm."]);
+    let mut t = Table::new(
+        format!("Budgetramar {year}{}", clock_caption(clock)),
+        &["Kontor", "Namn", "Budgetram", "Anm."],
+    );
     for r in rows {
         t.push(Row::new(vec![
             Cell::text(&r.office),
@@ -70,33 +75,78 @@ pub fn frames_json(year: i32, rows: &[FrameRow], clock: &Clock) -> Value {
 
 pub fn bridge_table(b: &Bridge, clock: &Clock) -> Table {
     let mut t = Table::new(
-        format!("Förändringar {} jämfört med {}, {}{}", b.to_year, b.from_year, b.office, clock_caption(clock)),
+        format!(
+            "Förändringar {} jämfört med {}, {}{}",
+            b.to_year,
+            b.from_year,
+            b.office,
+            clock_caption(clock)
+        ),
         &["Rad", "tkr", "Beslut"],
     );
-    t.push(Row::strong(vec![Cell::text(format!("Budgetram {}", b.from_year)), Cell::flow(b.start), Cell::Empty]));
+    t.push(Row::strong(vec![
+        Cell::text(format!("Budgetram {}", b.from_year)),
+        Cell::flow(b.start),
+        Cell::Empty,
+    ]));
     for c in &b.changes {
         let d = &c.decision;
-        let cite = [Some(d.body.clone()), Some(d.date.to_string()), d.case.clone(), d.paragraph.clone()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        t.push(Row::new(vec![Cell::text(&c.text), Cell::flow(c.amount), Cell::text(cite)]));
+        let cite = [
+            Some(d.body.clone()),
+            Some(d.date.to_string()),
+            d.case.clone(),
+            d.paragraph.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        t.push(Row::new(vec![
+            Cell::text(&c.text),
+            Cell::flow(c.amount),
+            Cell::text(cite),
+        ]));
     }
-    let decided = b.changes_decided.as_deref().map_or(String::new(), |d| format!(", {d}"));
-    t.push(Row::strong(vec![Cell::text(format!("Summa förändringar{decided}")), Cell::flow(b.changes_total), Cell::Empty]));
+    let decided = b
+        .changes_decided
+        .as_deref()
+        .map_or(String::new(), |d| format!(", {d}"));
+    t.push(Row::strong(vec![
+        Cell::text(format!("Summa förändringar{decided}")),
+        Cell::flow(b.changes_total),
+        Cell::Empty,
+    ]));
     for tr in &b.transfers {
         let name = tr.name.clone().unwrap_or_else(|| tr.counterparty.clone());
-        let dir = if tr.amount.ore() >= 0 { "från" } else { "till" };
-        t.push(Row::new(vec![Cell::text(format!("Budgetram {dir} {name}")), Cell::flow(tr.amount), Cell::Empty]));
+        let dir = if tr.amount.ore() >= 0 {
+            "från"
+        } else {
+            "till"
+        };
+        t.push(Row::new(vec![
+            Cell::text(format!("Budgetram {dir} {name}")),
+            Cell::flow(tr.amount),
+            Cell::Empty,
+        ]));
     }
-    t.push(Row::strong(vec![Cell::text("Summa förändringar mellan förvaltningar"), Cell::flow(b.transfers_total), Cell::Empty]));
     t.push(Row::strong(vec![
-        Cell::text(format!("Summa förändringar mellan {} och {}", b.from_year, b.to_year)),
+        Cell::text("Summa förändringar mellan förvaltningar"),
+        Cell::flow(b.transfers_total),
+        Cell::Empty,
+    ]));
+    t.push(Row::strong(vec![
+        Cell::text(format!(
+            "Summa förändringar mellan {} och {}",
+            b.from_year, b.to_year
+        )),
         Cell::flow(b.total),
         Cell::Empty,
     ]));
-    t.push(Row::strong(vec![Cell::text(format!("Budgetram {}", b.to_year)), Cell::flow(b.end), Cell::Empty]));
+    t.push(Row::strong(vec![
+        Cell::text(format!("Budgetram {}", b.to_year)),
+        Cell::flow(b.end),
+        Cell::Empty,
+    ]));
     t
 }
 
@@ -121,16 +171,34 @@ pub fn bridge_json(b: &Bridge, clock: &Clock) -> Value {
 
 pub fn budget_table(b: &BudgetTable, clock: &Clock) -> Table {
     let y = b.year;
-    let mut headers = vec![format!("Driftsbudget {}", b.office), format!("Intäkter {y}"), format!("Kostnader {y}"), format!("Netto {y}")];
+    let mut headers = vec![
+        format!("Driftsbudget {}", b.office),
+        format!("Intäkter {y}"),
+        format!("Kostnader {y}"),
+        format!("Netto {y}"),
+    ];
     if let Some(c) = b.compare_year {
-        headers.extend([format!("Intäkter {c}"), format!("Kostnader {c}"), format!("Netto {c}"), "Skillnad netto".into()]);
+        headers.extend([
+            format!("Intäkter {c}"),
+            format!("Kostnader {c}"),
+            format!("Netto {c}"),
+            "Skillnad netto".into(),
+        ]);
     }
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut t = Table::new(format!("Driftsbudget tkr {}{}", b.office, clock_caption(clock)), &hdr);
-    let cells = |name: String, line: Option<crate::projection::budget::Line>, cmp: Option<crate::projection::budget::Line>| {
+    let mut t = Table::new(
+        format!("Driftsbudget tkr {}{}", b.office, clock_caption(clock)),
+        &hdr,
+    );
+    let cells = |name: String,
+                 line: Option<crate::projection::budget::Line>,
+                 cmp: Option<crate::projection::budget::Line>| {
         let mut v = vec![Cell::text(name)];
         let push = |v: &mut Vec<Cell>, l: Option<crate::projection::budget::Line>| {
-            v.push(l.and_then(|l| l.revenue).map_or(Cell::Empty, |r| Cell::flow(-r)));
+            v.push(
+                l.and_then(|l| l.revenue)
+                    .map_or(Cell::Empty, |r| Cell::flow(-r)),
+            );
             v.push(Cell::opt_flow(l.and_then(|l| l.cost)));
             v.push(Cell::opt_flow(l.map(|l| l.net)));
         };
@@ -145,14 +213,21 @@ pub fn budget_table(b: &BudgetTable, clock: &Clock) -> Table {
     for r in &b.rows {
         t.push(Row::new(cells(r.area.name.clone(), r.year, r.compare)));
     }
-    t.push(Row::strong(cells("Summa".into(), Some(b.total), b.compare_total)));
+    t.push(Row::strong(cells(
+        "Summa".into(),
+        Some(b.total),
+        b.compare_total,
+    )));
     t
 }
 
 pub fn budget_json(b: &BudgetTable, clock: &Clock) -> Value {
     let (as_of, known_at) = clock_json(clock);
     let line = |l: Option<crate::projection::budget::Line>| {
-        l.map_or(Value::Null, |l| json!({"revenue": opt_kr(l.revenue), "cost": opt_kr(l.cost), "net": kr(l.net)}))
+        l.map_or(
+            Value::Null,
+            |l| json!({"revenue": opt_kr(l.revenue), "cost": opt_kr(l.cost), "net": kr(l.net)}),
+        )
     };
     json!({
         "office": b.office, "year": b.year, "compare_year": b.compare_year, "as_of": as_of, "known_at": known_at,
@@ -168,7 +243,12 @@ pub fn budget_json(b: &BudgetTable, clock: &Clock) -> Value {
 
 pub fn outcome_table(o: &OutcomeTable, clock: &Clock) -> Table {
     let mut t = Table::new(
-        format!("Driftredovisning {} ({}){}", o.year, o.office, clock_caption(clock)),
+        format!(
+            "Driftredovisning {} ({}){}",
+            o.year,
+            o.office,
+            clock_caption(clock)
+        ),
         &["Enhet", "Budget", "Utfall", "Avvikelse"],
     );
     for row in &o.rows {
@@ -176,8 +256,17 @@ pub fn outcome_table(o: &OutcomeTable, clock: &Clock) -> Table {
             OutcomeRow::Area { area, figures, .. } => (area.name.clone(), figures, false),
             OutcomeRow::Subtotal { group, figures } => (format!("Summa {group}"), figures, true),
         };
-        let cells = vec![Cell::text(label), Cell::flow(v.budget), Cell::flow(v.outcome), Cell::fixed(v.deviation())];
-        t.push(if strong { Row::strong(cells) } else { Row::new(cells) });
+        let cells = vec![
+            Cell::text(label),
+            Cell::flow(v.budget),
+            Cell::flow(v.outcome),
+            Cell::fixed(v.deviation()),
+        ];
+        t.push(if strong {
+            Row::strong(cells)
+        } else {
+            Row::new(cells)
+        });
     }
     t.push(Row::strong(vec![
         Cell::text("Totalt"),
@@ -210,23 +299,44 @@ pub fn investments_table(i: &InvestmentTable, clock: &Clock) -> Table {
         headers.extend(["Utfall".to_string(), "Avvikelse".into()]);
     }
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut t = Table::new(format!("Investeringsbudget tkr {}{}", i.office, clock_caption(clock)), &hdr);
+    let mut t = Table::new(
+        format!(
+            "Investeringsbudget tkr {}{}",
+            i.office,
+            clock_caption(clock)
+        ),
+        &hdr,
+    );
     let cells = |name: String, budget: Option<Amount>, cmp: Option<Amount>, out: Option<Amount>| {
         let mut v = vec![Cell::text(name), budget.map_or(Cell::Empty, Cell::fixed)];
         if i.compare_year.is_some() {
             v.push(cmp.map_or(Cell::Empty, Cell::fixed));
-            v.push(Cell::fixed(budget.unwrap_or_default() - cmp.unwrap_or_default()));
+            v.push(Cell::fixed(
+                budget.unwrap_or_default() - cmp.unwrap_or_default(),
+            ));
         }
         if i.outcome_total.is_some() {
             v.push(out.map_or(Cell::Empty, Cell::fixed));
-            v.push(Cell::fixed(budget.unwrap_or_default() - out.unwrap_or_default()));
+            v.push(Cell::fixed(
+                budget.unwrap_or_default() - out.unwrap_or_default(),
+            ));
         }
         v
     };
     for r in &i.rows {
-        t.push(Row::new(cells(r.project.clone(), r.budget, r.compare, r.outcome)));
+        t.push(Row::new(cells(
+            r.project.clone(),
+            r.budget,
+            r.compare,
+            r.outcome,
+        )));
     }
-    t.push(Row::strong(cells("Summa".into(), Some(i.budget_total), i.compare_total, i.outcome_total)));
+    t.push(Row::strong(cells(
+        "Summa".into(),
+        Some(i.budget_total),
+        i.compare_total,
+        i.outcome_total,
+    )));
     t
 }
 
@@ -244,11 +354,16 @@ pub fn investments_json(i: &InvestmentTable, clock: &Clock) -> Value {
 }
 
 fn status_label(s: Option<Status>) -> String {
-    s.map_or_else(|| "ingen status".to_string(), |s| {
-        let n = s.name();
-        let mut c = n.chars();
-        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-    })
+    s.map_or_else(
+        || "Ej bedömd".to_string(),
+        |s| {
+            let n = s.name();
+            let mut c = n.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        },
+    )
 }
 
 fn kind_label(k: TargetKind) -> &'static str {
@@ -261,18 +376,39 @@ fn kind_label(k: TargetKind) -> &'static str {
 
 /// The goal tree as an indented list, then the count tables.
 pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
-    let mut tree = Table::new(format!("Mål och uppdrag {}{}", g.year, clock_caption(clock)), &["Mål / aktivitet / uppdrag", "Ansvarig", "Start", "Slut", "Status"]);
+    let mut tree = Table::new(
+        format!("Mål och uppdrag {}{}", g.year, clock_caption(clock)),
+        &[
+            "Mål / aktivitet / uppdrag",
+            "Ansvarig",
+            "Start",
+            "Slut",
+            "Status",
+        ],
+    );
     let plain = |indent: usize, prefix: &str, i: &Item| {
         Row::new(vec![
-            Cell::text(format!("{}{prefix}{} [{}]", "  ".repeat(indent), i.title, i.code)),
+            Cell::text(format!(
+                "{}{prefix}{} [{}]",
+                "  ".repeat(indent),
+                i.title,
+                i.code
+            )),
             Cell::text(i.responsible.clone().unwrap_or_default()),
             Cell::text(i.start.map(|d| d.to_string()).unwrap_or_default()),
             Cell::text(i.end.map(|d| d.to_string()).unwrap_or_default()),
-            Cell::text(if prefix == "Fullmäktigemål: " { String::new() } else { status_label(i.status) }),
+            Cell::text(if prefix == "Fullmäktigemål: " {
+                String::new()
+            } else {
+                status_label(i.status)
+            }),
         ])
     };
     for fa in &g.focus_areas {
-        tree.push(Row::strong(vec![Cell::text(format!("Fokusområde: {}", fa.name))]));
+        tree.push(Row::strong(vec![Cell::text(format!(
+            "Fokusområde: {}",
+            fa.name
+        ))]));
         for cg in &fa.council_goals {
             tree.push(plain(1, "Fullmäktigemål: ", &cg.goal));
             for ng in &cg.committee_goals {
@@ -300,11 +436,17 @@ pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
         let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
         let mut t = Table::new(format!("{} {}", kind_label(c.kind), g.year), &hdr);
         let mut antal = vec![Cell::text("Antal")];
-        antal.extend(c.by_status.iter().map(|(_, n)| Cell::text(n.to_string())));
-        antal.push(Cell::text(c.total.to_string()));
+        antal.extend(c.by_status.iter().map(|(_, n)| Cell::Figure(n.to_string())));
+        antal.push(Cell::Figure(c.total.to_string()));
         let mut andel = vec![Cell::text("Andel")];
-        andel.extend(c.by_status.iter().map(|(_, n)| Cell::text(number::percent(*n, c.total))));
-        andel.push(Cell::text(if c.total > 0 { "100 %" } else { "–" }));
+        andel.extend(
+            c.by_status
+                .iter()
+                .map(|(_, n)| Cell::Figure(number::percent(*n, c.total))),
+        );
+        andel.push(Cell::Figure(
+            if c.total > 0 { "100 %" } else { "–" }.to_string(),
+        ));
         t.push(Row::new(antal));
         t.push(Row::new(andel));
         out.push(t);
@@ -314,10 +456,12 @@ pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
 
 pub fn goals_json(g: &GoalsReport, clock: &Clock) -> Value {
     let (as_of, known_at) = clock_json(clock);
-    let item = |i: &Item| json!({
-        "code": i.code, "title": i.title, "status": i.status.map(|s| s.name()),
-        "responsible": i.responsible, "start": i.start.map(|d| d.to_string()), "end": i.end.map(|d| d.to_string()),
-    });
+    let item = |i: &Item| {
+        json!({
+            "code": i.code, "title": i.title, "status": i.status.map(|s| s.name()),
+            "responsible": i.responsible, "start": i.start.map(|d| d.to_string()), "end": i.end.map(|d| d.to_string()),
+        })
+    };
     let committee = |c: &crate::projection::goals::CommitteeGoal| json!({"goal": item(&c.goal), "activities": c.activities.iter().map(item).collect::<Vec<_>>()});
     json!({
         "year": g.year, "as_of": as_of, "known_at": known_at,

@@ -27,17 +27,33 @@ pub struct Style {
 
 impl Style {
     pub fn terminal(unit: Unit, decimals: u32, sign: Sign) -> Style {
-        Style { unit, decimals, sign, typographic_minus: true, group: Some(' ') }
+        Style {
+            unit,
+            decimals,
+            sign,
+            typographic_minus: true,
+            group: Some(' '),
+        }
     }
     pub fn csv(unit: Unit, decimals: u32, sign: Sign) -> Style {
-        Style { unit, decimals, sign, typographic_minus: false, group: None }
+        Style {
+            unit,
+            decimals,
+            sign,
+            typographic_minus: false,
+            group: None,
+        }
     }
 }
 
 /// Formats `amount` (in the ledger's net-cost convention). `flips` says whether the amount follows
 /// the sign convention (frames, costs, revenue) or keeps its sign in both (deviations, increases).
 pub fn money(amount: Amount, flips: bool, style: &Style) -> String {
-    let shown = if flips && style.sign == Sign::Result { -amount } else { amount };
+    let shown = if flips && style.sign == Sign::Result {
+        -amount
+    } else {
+        amount
+    };
     let scaled = shown.rounded(style.unit, style.decimals);
     grouped(scaled, style.decimals, style)
 }
@@ -47,11 +63,19 @@ fn grouped(scaled: i64, decimals: u32, style: &Style) -> String {
     let negative = scaled < 0;
     let digits = scaled.unsigned_abs().to_string();
     let d = decimals as usize;
-    let digits = if digits.len() <= d { format!("{}{digits}", "0".repeat(d + 1 - digits.len())) } else { digits };
+    let digits = if digits.len() <= d {
+        format!("{}{digits}", "0".repeat(d + 1 - digits.len()))
+    } else {
+        digits
+    };
     let (int, frac) = digits.split_at(digits.len() - d);
     let mut out = String::new();
     if negative {
-        out.push(if style.typographic_minus { '\u{2212}' } else { '-' });
+        out.push(if style.typographic_minus {
+            '\u{2212}'
+        } else {
+            '-'
+        });
     }
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -96,8 +120,22 @@ mod tests {
         assert_eq!(money(tkr("11942"), false, &t0), "11 942");
         let csv = Style::csv(Unit::Tkr, 1, Sign::Cost);
         assert_eq!(money(tkr("-1325.76"), true, &csv), "-1325,8");
-        assert_eq!(money(Amount::from_ore(5), true, &Style::terminal(Unit::Kr, 2, Sign::Cost)), "0,05");
-        assert_eq!(money(Amount::from_kr(477_569_000), true, &Style::terminal(Unit::Mnkr, 1, Sign::Cost)), "477,6");
+        assert_eq!(
+            money(
+                Amount::from_ore(5),
+                true,
+                &Style::terminal(Unit::Kr, 2, Sign::Cost)
+            ),
+            "0,05"
+        );
+        assert_eq!(
+            money(
+                Amount::from_kr(477_569_000),
+                true,
+                &Style::terminal(Unit::Mnkr, 1, Sign::Cost)
+            ),
+            "477,6"
+        );
     }
 
     #[test]

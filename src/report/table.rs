@@ -7,8 +7,13 @@ use crate::domain::amount::Amount;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cell {
     Text(String),
+    /// A count or share, already formatted; aligned right like figures.
+    Figure(String),
     /// An amount in the ledger's convention; `flips` with the sign convention or not.
-    Money { amount: Amount, flips: bool },
+    Money {
+        amount: Amount,
+        flips: bool,
+    },
     Empty,
 }
 
@@ -17,10 +22,16 @@ impl Cell {
         Cell::Text(s.into())
     }
     pub fn flow(amount: Amount) -> Cell {
-        Cell::Money { amount, flips: true }
+        Cell::Money {
+            amount,
+            flips: true,
+        }
     }
     pub fn fixed(amount: Amount) -> Cell {
-        Cell::Money { amount, flips: false }
+        Cell::Money {
+            amount,
+            flips: false,
+        }
     }
     pub fn opt_flow(amount: Option<Amount>) -> Cell {
         amount.map_or(Cell::Empty, Cell::flow)
@@ -36,10 +47,16 @@ pub struct Row {
 
 impl Row {
     pub fn new(cells: Vec<Cell>) -> Row {
-        Row { cells, strong: false }
+        Row {
+            cells,
+            strong: false,
+        }
     }
     pub fn strong(cells: Vec<Cell>) -> Row {
-        Row { cells, strong: true }
+        Row {
+            cells,
+            strong: true,
+        }
     }
 }
 
@@ -52,7 +69,11 @@ pub struct Table {
 
 impl Table {
     pub fn new(title: impl Into<String>, headers: &[&str]) -> Table {
-        Table { title: title.into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows: vec![] }
+        Table {
+            title: title.into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: vec![],
+        }
     }
     pub fn push(&mut self, row: Row) {
         self.rows.push(row);
@@ -61,16 +82,36 @@ impl Table {
 
 fn cell_text(cell: &Cell, style: &Style) -> String {
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) | Cell::Figure(s) => s.clone(),
         Cell::Money { amount, flips } => money(*amount, *flips, style),
         Cell::Empty => String::new(),
     }
 }
 
+/// Widest text cell on a terminal; longer text is cut with an ellipsis (CSV and JSON keep it whole).
+const TEXT_CHARS_SHOWN_MAX: usize = 90;
+
+fn shorten(s: String) -> String {
+    if s.chars().count() <= TEXT_CHARS_SHOWN_MAX {
+        return s;
+    }
+    let mut cut: String = s.chars().take(TEXT_CHARS_SHOWN_MAX - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Aligned columns: text left, figures right.
 pub fn render_terminal(table: &Table, style: &Style) -> String {
-    let texts: Vec<Vec<String>> =
-        table.rows.iter().map(|r| r.cells.iter().map(|c| cell_text(c, style)).collect()).collect();
+    let texts: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| {
+            r.cells
+                .iter()
+                .map(|c| shorten(cell_text(c, style)))
+                .collect()
+        })
+        .collect();
     let columns = table.headers.len();
     let mut widths: Vec<usize> = table.headers.iter().map(|h| h.chars().count()).collect();
     for row in &texts {
@@ -79,7 +120,12 @@ pub fn render_terminal(table: &Table, style: &Style) -> String {
         }
     }
     let numeric: Vec<bool> = (0..columns)
-        .map(|i| table.rows.iter().any(|r| matches!(r.cells.get(i), Some(Cell::Money { .. }))))
+        .map(|i| {
+            table
+                .rows
+                .iter()
+                .any(|r| matches!(r.cells.get(i), Some(Cell::Money { .. } | Cell::Figure(_))))
+        })
         .collect();
     let mut out = format!("{}\n", table.title);
     let line = |cells: &[String]| -> String {
@@ -122,10 +168,21 @@ fn csv_field(s: &str) -> String {
 /// Semicolon-separated values with a header row; figures with a decimal comma and no grouping.
 pub fn render_csv(table: &Table, style: &Style) -> String {
     let mut out = String::new();
-    out.push_str(&table.headers.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(";"));
+    out.push_str(
+        &table
+            .headers
+            .iter()
+            .map(|h| csv_field(h))
+            .collect::<Vec<_>>()
+            .join(";"),
+    );
     out.push_str("\r\n");
     for row in &table.rows {
-        let cells: Vec<String> = row.cells.iter().map(|c| csv_field(&cell_text(c, style))).collect();
+        let cells: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| csv_field(&cell_text(c, style)))
+            .collect();
         out.push_str(&cells.join(";"));
         out.push_str("\r\n");
     }

@@ -18,7 +18,10 @@ pub struct Head {
 }
 
 impl Head {
-    pub const EMPTY: Head = Head { seq: 0, hash: record::GENESIS_HASH };
+    pub const EMPTY: Head = Head {
+        seq: 0,
+        hash: record::GENESIS_HASH,
+    };
 }
 
 /// A block of records as stored: the sequence number of its first record and the bytes.

@@ -105,13 +105,19 @@ impl<'a> Cursor<'a> {
         Ok(s)
     }
     fn u16(&mut self) -> Result<u16, DecodeError> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().expect("2 bytes")))
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().expect("2 bytes"),
+        ))
     }
     fn u32(&mut self) -> Result<u32, DecodeError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
     }
     fn u64(&mut self) -> Result<u64, DecodeError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
 }
 
@@ -128,25 +134,46 @@ pub fn split(bytes: &[u8], at: usize) -> Result<(RawRecord<'_>, usize), DecodeEr
     c.take(by_len)?;
     let payload_len = c.u32()? as usize;
     if payload_len as u64 > codec::PAYLOAD_BYTES_MAX {
-        return Err(DecodeError::Payload(format!("payload length {payload_len} exceeds the limit")));
+        return Err(DecodeError::Payload(format!(
+            "payload length {payload_len} exceeds the limit"
+        )));
     }
     c.take(payload_len)?;
     let body_end = c.at;
     let stored_hash: Hash = c.take(32)?.try_into().expect("32 bytes");
-    Ok((RawRecord { body: &bytes[at..body_end], stored_hash, seq }, c.at))
+    Ok((
+        RawRecord {
+            body: &bytes[at..body_end],
+            stored_hash,
+            seq,
+        },
+        c.at,
+    ))
 }
 
 /// Decodes the fields of a record body (as split off by [`split`]).
 pub fn decode(raw: &RawRecord) -> Result<Recorded, DecodeError> {
-    let mut c = Cursor { bytes: raw.body, at: 1 };
+    let mut c = Cursor {
+        bytes: raw.body,
+        at: 1,
+    };
     let seq = c.u64()?;
     let micros = c.u64()? as i64;
     let by_len = c.u16()? as usize;
     let by = std::str::from_utf8(c.take(by_len)?).map_err(|_| DecodeError::RecorderNotUtf8)?;
     let payload_len = c.u32()? as usize;
     let event = codec::decode_event(c.take(payload_len)?).map_err(DecodeError::Payload)?;
-    let recorded_at = Utc.timestamp_micros(micros).single().ok_or(DecodeError::BadTime(micros))?;
-    Ok(Recorded { seq, recorded_at, recorded_by: by.to_string(), event, hash: raw.stored_hash })
+    let recorded_at = Utc
+        .timestamp_micros(micros)
+        .single()
+        .ok_or(DecodeError::BadTime(micros))?;
+    Ok(Recorded {
+        seq,
+        recorded_at,
+        recorded_by: by.to_string(),
+        event,
+        hash: raw.stored_hash,
+    })
 }
 
 #[cfg(test)]
@@ -186,7 +213,8 @@ mod tests {
         let (bytes, hash) = encode(&GENESIS_HASH, 1, at, "asa.bejvall", &sample());
         expect_test::expect!["0101000000000000000036926ae04105000b006173612e62656a76616c6c550000001000112233445566778899aabbccddeeff01144bc3a46c6c613a204b5320323031362f3131333000034b4c4bfbc20ffd40ed103d16000000024b46fc0e771600010c4b5320323031362f313133300105c2a7203635"]
             .assert_eq(&hex(&bytes[..bytes.len() - 32]));
-        expect_test::expect!["4a6fa00ddb6dcb6e75b99882dd0299e3b2154570b3fe6990744e87f874cf0883"].assert_eq(&hex(&hash));
+        expect_test::expect!["4a6fa00ddb6dcb6e75b99882dd0299e3b2154570b3fe6990744e87f874cf0883"]
+            .assert_eq(&hex(&hash));
         let (raw, next) = split(&bytes, 0).unwrap();
         assert_eq!(next, bytes.len());
         let back = decode(&raw).unwrap();

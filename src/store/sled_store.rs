@@ -47,19 +47,33 @@ impl SledStore {
     /// Opens (creating if needed) the store at `path`. A store held by another process gives
     /// [`StoreError::InUse`].
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new().path(path).cache_capacity(CACHE_BYTES).open().map_err(|e| match e {
-            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                StoreError::InUse { path: path.to_path_buf() }
-            }
-            other => io(format!("cannot open the store at {}: {other}", path.display())),
-        })?;
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::InUse {
+                        path: path.to_path_buf(),
+                    }
+                }
+                other => io(format!(
+                    "cannot open the store at {}: {other}",
+                    path.display()
+                )),
+            })?;
         let log = db.open_tree(TREE).map_err(io)?;
         let data_file = File::open(path.join("db")).map_err(io)?;
         // The directory entry of a new store must itself be durable.
         if let Ok(dir) = File::open(path) {
             let _ = dir.sync_all();
         }
-        let store = SledStore { path: path.to_path_buf(), db, log, data_file };
+        let store = SledStore {
+            path: path.to_path_buf(),
+            db,
+            log,
+            data_file,
+        };
         store.discard_staged()?;
         Ok(store)
     }
@@ -72,7 +86,6 @@ impl SledStore {
     pub fn raw_tree(&self) -> &sled::Tree {
         &self.log
     }
-
 }
 
 impl Store for SledStore {
@@ -83,7 +96,10 @@ impl Store for SledStore {
                 seq: u64::from_le_bytes(v[..8].try_into().expect("8 bytes")),
                 hash: v[8..].try_into().expect("32 bytes"),
             }),
-            Some(v) => Err(StoreError::Corrupt(format!("the head record has {} bytes instead of 40", v.len()))),
+            Some(v) => Err(StoreError::Corrupt(format!(
+                "the head record has {} bytes instead of 40",
+                v.len()
+            ))),
         }
     }
 
@@ -123,7 +139,10 @@ impl Store for SledStore {
         let head = self.head()?;
         let mut batch = sled::Batch::default();
         let mut any = false;
-        for kv in self.log.range(block_key(head.seq + 1)..=block_key(u64::MAX)) {
+        for kv in self
+            .log
+            .range(block_key(head.seq + 1)..=block_key(u64::MAX))
+        {
             let (k, _) = kv.map_err(io)?;
             batch.remove(k);
             any = true;
@@ -148,14 +167,23 @@ impl Store for SledStore {
             .and_then(|kv| kv.ok())
             .map(|(k, _)| k)
             .map_or_else(|| block_key(0).to_vec(), |k| k.to_vec());
-        let iter = self.log.range(start..=block_key(head.seq).to_vec()).map(|kv| {
-            let (k, v) = kv.map_err(io)?;
-            if k.len() != 9 || k[0] != BLOCK_PREFIX {
-                return Err(StoreError::Corrupt(format!("unexpected key {:?} in the log", k.as_ref())));
-            }
-            let first_seq = u64::from_be_bytes(k[1..].try_into().expect("8 bytes"));
-            Ok(Block { first_seq, bytes: v.to_vec() })
-        });
+        let iter = self
+            .log
+            .range(start..=block_key(head.seq).to_vec())
+            .map(|kv| {
+                let (k, v) = kv.map_err(io)?;
+                if k.len() != 9 || k[0] != BLOCK_PREFIX {
+                    return Err(StoreError::Corrupt(format!(
+                        "unexpected key {:?} in the log",
+                        k.as_ref()
+                    )));
+                }
+                let first_seq = u64::from_be_bytes(k[1..].try_into().expect("8 bytes"));
+                Ok(Block {
+                    first_seq,
+                    bytes: v.to_vec(),
+                })
+            });
         Box::new(iter)
     }
 

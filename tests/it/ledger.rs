@@ -22,7 +22,9 @@ fn frame_change(n: i64) -> Event {
 }
 
 fn frame_set() -> Event {
-    ev(r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"469265","unit":"tkr","decision":{"body":"KF","date":"2016-06-30","case":"KS 2016/1","paragraph":"§ 1"}}"#)
+    ev(
+        r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"469265","unit":"tkr","decision":{"body":"KF","date":"2016-06-30","case":"KS 2016/1","paragraph":"§ 1"}}"#,
+    )
 }
 
 fn t0() -> chrono::DateTime<Utc> {
@@ -36,17 +38,31 @@ fn appends_are_gapless_chained_and_survive_reopening() {
     {
         let l = Ledger::open(&path).unwrap();
         l.append(&[frame_set()], "anna", None, t0()).unwrap();
-        let done = l.append(&(1..=600).map(frame_change).collect::<Vec<_>>(), "bo", Some(1), t0()).unwrap();
+        let done = l
+            .append(
+                &(1..=600).map(frame_change).collect::<Vec<_>>(),
+                "bo",
+                Some(1),
+                t0(),
+            )
+            .unwrap();
         assert_eq!((done.added, done.head_seq), (600, 601));
     }
     let l = Ledger::open(&path).unwrap();
     let records = l.records().unwrap();
-    assert_eq!(records.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=601).collect::<Vec<_>>());
+    assert_eq!(
+        records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (1..=601).collect::<Vec<_>>()
+    );
     assert_eq!(records[0].recorded_by, "anna");
     assert_eq!(records[600].recorded_by, "bo");
     assert_eq!(l.head().hash, records[600].hash);
     // 600 events of one batch were packed into more than one block but far fewer than 600 keys.
-    assert!(l.store().raw_tree().len() < 10, "{} keys", l.store().raw_tree().len());
+    assert!(
+        l.store().raw_tree().len() < 10,
+        "{} keys",
+        l.store().raw_tree().len()
+    );
 }
 
 #[test]
@@ -60,7 +76,10 @@ fn reimport_adds_nothing_and_changed_content_under_a_known_id_is_refused() {
     let mut changed = frame_change(6);
     changed.id = batch[1].id;
     let err = l.append(&[changed], "a", None, t0()).unwrap_err();
-    assert!(matches!(err, LedgerError::Rejected { index: 0, ref error } if error.field == "id"), "{err}");
+    assert!(
+        matches!(err, LedgerError::Rejected { index: 0, ref error } if error.field == "id"),
+        "{err}"
+    );
     assert_eq!(l.head().seq, 2);
 }
 
@@ -69,8 +88,19 @@ fn expected_sequence_number_detects_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let l = Ledger::open(&dir.path().join("l")).unwrap();
     l.append(&[frame_set()], "a", Some(0), t0()).unwrap();
-    let err = l.append(&[frame_change(1)], "b", Some(0), t0()).unwrap_err();
-    assert!(matches!(err, LedgerError::Conflict { expected: 0, actual: 1 }), "{err}");
+    let err = l
+        .append(&[frame_change(1)], "b", Some(0), t0())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LedgerError::Conflict {
+                expected: 0,
+                actual: 1
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(l.head().seq, 1);
 }
 
@@ -78,9 +108,14 @@ fn expected_sequence_number_detects_a_conflict() {
 fn a_rejected_event_rejects_the_whole_batch() {
     let dir = tempfile::tempdir().unwrap();
     let l = Ledger::open(&dir.path().join("l")).unwrap();
-    let bad = ev(r#"{"type":"transfer","from":"A","to":"A","year":2017,"amount":"1","reason":"r","decision":{"body":"KS","date":"2016-10-01"}}"#);
+    let bad = ev(
+        r#"{"type":"transfer","from":"A","to":"A","year":2017,"amount":"1","reason":"r","decision":{"body":"KS","date":"2016-10-01"}}"#,
+    );
     let err = l.append(&[frame_set(), bad], "a", None, t0()).unwrap_err();
-    assert!(matches!(err, LedgerError::Rejected { index: 1, .. }), "{err}");
+    assert!(
+        matches!(err, LedgerError::Rejected { index: 1, .. }),
+        "{err}"
+    );
     assert_eq!(l.head().seq, 0);
     assert!(l.records().unwrap().is_empty());
 }
@@ -94,7 +129,13 @@ fn concurrent_writers_lose_nothing_and_duplicate_nothing() {
             let l = Arc::clone(&l);
             std::thread::spawn(move || {
                 for i in 0..25 {
-                    l.append(&[frame_change(t * 1000 + i + 1)], &format!("w{t}"), None, Utc::now()).unwrap();
+                    l.append(
+                        &[frame_change(t * 1000 + i + 1)],
+                        &format!("w{t}"),
+                        None,
+                        Utc::now(),
+                    )
+                    .unwrap();
                 }
             })
         })
@@ -108,7 +149,12 @@ fn concurrent_writers_lose_nothing_and_duplicate_nothing() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 200);
-    assert!(records.windows(2).all(|w| w[0].recorded_at <= w[1].recorded_at), "recorded_at is monotonic");
+    assert!(
+        records
+            .windows(2)
+            .all(|w| w[0].recorded_at <= w[1].recorded_at),
+        "recorded_at is monotonic"
+    );
 }
 
 #[test]
@@ -130,21 +176,61 @@ fn a_correction_disappears_from_every_date_but_not_from_the_past_knowledge() {
     let dir = tempfile::tempdir().unwrap();
     let l = Ledger::open(&dir.path().join("l")).unwrap();
     let wrong = frame_change(1000);
-    l.append(&[frame_set(), wrong.clone()], "a", None, t0()).unwrap();
+    l.append(&[frame_set(), wrong.clone()], "a", None, t0())
+        .unwrap();
     let corrected_at = t0() + Duration::days(30);
-    let correction = ev(&format!(r#"{{"type":"correction","corrects":"{}","reason":"fel belopp"}}"#, wrong.id));
-    l.append(&[correction.clone()], "b", None, corrected_at).unwrap();
+    let correction = ev(&format!(
+        r#"{{"type":"correction","corrects":"{}","reason":"fel belopp"}}"#,
+        wrong.id
+    ));
+    l.append(std::slice::from_ref(&correction), "b", None, corrected_at)
+        .unwrap();
     let records = l.records().unwrap();
-    let tkr = |c: Clock| frame(&records, "KLK", 2017, &c).unwrap().frame.rounded(rambok::domain::amount::Unit::Tkr, 0);
-    assert_eq!(tkr(Clock::default()), 469_265, "current reports exclude the corrected event");
-    assert_eq!(tkr(Clock { as_of: Date::ymd(2016, 7, 1), known_at: None }), 469_265, "at every as-of date");
-    let before = Clock { as_of: None, known_at: Some(corrected_at - Duration::seconds(1)) };
-    assert_eq!(tkr(before), 470_265, "known-at before the correction still shows the old figure");
+    let tkr = |c: Clock| {
+        frame(&records, "KLK", 2017, &c)
+            .unwrap()
+            .frame
+            .rounded(rambok::domain::amount::Unit::Tkr, 0)
+    };
+    assert_eq!(
+        tkr(Clock::default()),
+        469_265,
+        "current reports exclude the corrected event"
+    );
+    assert_eq!(
+        tkr(Clock {
+            as_of: Date::ymd(2016, 7, 1),
+            known_at: None
+        }),
+        469_265,
+        "at every as-of date"
+    );
+    let before = Clock {
+        as_of: None,
+        known_at: Some(corrected_at - Duration::seconds(1)),
+    };
+    assert_eq!(
+        tkr(before),
+        470_265,
+        "known-at before the correction still shows the old figure"
+    );
     assert_eq!(records.len(), 3, "the corrected event stays in the log");
-    let twice = ev(&format!(r#"{{"type":"correction","corrects":"{}","reason":"igen"}}"#, wrong.id));
-    assert!(l.append(&[twice], "b", None, Utc::now()).is_err(), "an event is corrected once");
-    let of_correction = ev(&format!(r#"{{"type":"correction","corrects":"{}","reason":"ångra"}}"#, correction.id));
-    assert!(l.append(&[of_correction], "b", None, Utc::now()).is_err(), "a correction is not corrected");
+    let twice = ev(&format!(
+        r#"{{"type":"correction","corrects":"{}","reason":"igen"}}"#,
+        wrong.id
+    ));
+    assert!(
+        l.append(&[twice], "b", None, Utc::now()).is_err(),
+        "an event is corrected once"
+    );
+    let of_correction = ev(&format!(
+        r#"{{"type":"correction","corrects":"{}","reason":"ångra"}}"#,
+        correction.id
+    ));
+    assert!(
+        l.append(&[of_correction], "b", None, Utc::now()).is_err(),
+        "a correction is not corrected"
+    );
 }
 
 #[test]
@@ -153,7 +239,13 @@ fn changed_bytes_in_the_store_are_detected() {
     let path = dir.path().join("l");
     {
         let l = Ledger::open(&path).unwrap();
-        l.append(&[frame_set(), frame_change(1), frame_change(2)], "a", None, t0()).unwrap();
+        l.append(
+            &[frame_set(), frame_change(1), frame_change(2)],
+            "a",
+            None,
+            t0(),
+        )
+        .unwrap();
         let tree = l.store().raw_tree();
         let key = block_key(1);
         let mut bytes = tree.get(key).unwrap().unwrap().to_vec();
@@ -165,7 +257,7 @@ fn changed_bytes_in_the_store_are_detected() {
     }
     let l = Ledger::open(&path).unwrap();
     match l.records() {
-        Err(LedgerError::Corrupt { seq, what }) => assert!(seq >= 1 && seq <= 3, "{seq}: {what}"),
+        Err(LedgerError::Corrupt { seq, what }) => assert!((1..=3).contains(&seq), "{seq}: {what}"),
         other => panic!("tampering went unnoticed: {other:?}"),
     }
 }
@@ -179,7 +271,10 @@ fn blocks_beyond_the_head_are_invisible_and_dropped_on_open() {
         l.append(&[frame_set()], "a", None, t0()).unwrap();
         // What a crash halfway through a large append leaves: a block written, the head not moved.
         let (blocks, _) = rambok::ledger::encode_blocks(l.head(), t0(), "a", &[&frame_change(9)]);
-        l.store().raw_tree().insert(block_key(2), blocks[0].bytes.clone()).unwrap();
+        l.store()
+            .raw_tree()
+            .insert(block_key(2), blocks[0].bytes.clone())
+            .unwrap();
         assert_eq!(l.records().unwrap().len(), 1);
     }
     let l = Ledger::open(&path).unwrap();
@@ -195,7 +290,11 @@ fn store_trait_reports_head_and_blocks() {
     let l = Ledger::open(&dir.path().join("l")).unwrap();
     assert_eq!(l.store().head().unwrap().seq, 0);
     l.append(&[frame_set()], "a", None, t0()).unwrap();
-    let blocks: Vec<_> = l.store().blocks(1).collect::<Result<Vec<_>, StoreError>>().unwrap();
+    let blocks: Vec<_> = l
+        .store()
+        .blocks(1)
+        .collect::<Result<Vec<_>, StoreError>>()
+        .unwrap();
     assert_eq!(blocks.len(), 1);
     assert_eq!(blocks[0].first_seq, 1);
 }

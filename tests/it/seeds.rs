@@ -7,16 +7,18 @@ use rambok::domain::amount::Unit;
 use rambok::domain::event::Date;
 use rambok::ledger::Ledger;
 use rambok::projection::Clock;
+use rambok::report::number::money;
 use rambok::report::number::{Sign, Style};
 use rambok::report::table::{Cell, Table};
-use rambok::report::number::money;
 use rambok::store::record::Recorded;
 
 fn kalmar() -> Vec<Recorded> {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(&dir.path().join("l")).unwrap();
     let events = fixture_events().unwrap();
-    ledger.append(&events, "test", None, chrono::Utc::now()).unwrap();
+    ledger
+        .append(&events, "test", None, chrono::Utc::now())
+        .unwrap();
     ledger.records().unwrap()
 }
 
@@ -30,8 +32,10 @@ fn printed(table: &Table, decimals: u32, sign: Sign) -> Vec<Vec<String>> {
             r.cells
                 .iter()
                 .map(|c| match c {
-                    Cell::Text(s) => s.clone(),
-                    Cell::Money { amount, flips } => money(*amount, *flips, &style).replace('\u{2212}', "-"),
+                    Cell::Text(s) | Cell::Figure(s) => s.clone(),
+                    Cell::Money { amount, flips } => {
+                        money(*amount, *flips, &style).replace('\u{2212}', "-")
+                    }
                     Cell::Empty => String::new(),
                 })
                 .collect()
@@ -47,20 +51,36 @@ fn check(report: Report, clock: Clock, decimals: u32, sign: Sign, expected: &[(&
     let rows = printed(&rendered.tables[0], decimals, sign);
     assert_eq!(rows.len(), expected.len(), "rows of {report:?}: {rows:#?}");
     for (row, (label, figures)) in rows.iter().zip(expected) {
-        assert!(row[0].starts_with(label), "expected row '{label}', found '{}'", row[0]);
-        let got: Vec<&str> = row[1..].iter().map(String::as_str).filter(|s| !s.is_empty()).take(figures.len()).collect();
+        assert!(
+            row[0].starts_with(label),
+            "expected row '{label}', found '{}'",
+            row[0]
+        );
+        let got: Vec<&str> = row[1..]
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+            .take(figures.len())
+            .collect();
         assert_eq!(&got, figures, "row '{label}'");
     }
 }
 
 fn at(y: i32, m: u32, d: u32) -> Clock {
-    Clock { as_of: Date::ymd(y, m, d), known_at: None }
+    Clock {
+        as_of: Date::ymd(y, m, d),
+        known_at: None,
+    }
 }
 
 #[test]
 fn bridge_reproduces_forandringar_2017_jamfort_med_2016() {
     check(
-        Report::Bridge { office: "KLK".into(), from: 2016, to: 2017 },
+        Report::Bridge {
+            office: "KLK".into(),
+            from: 2016,
+            to: 2017,
+        },
         Clock::default(),
         0,
         Sign::Result,
@@ -71,7 +91,10 @@ fn bridge_reproduces_forandringar_2017_jamfort_med_2016() {
             ("Tillfälligt ökad ram 2016 integrationspengar", &["280"]),
             ("Besparingskrav 1%, stabil ekonomi", &["1 990"]),
             ("Förändring ram Gymnasieförbundet", &["3 406"]),
-            ("Kompensation kostnadsökning, köpt verksamhet och löneökningar", &["-2 574"]),
+            (
+                "Kompensation kostnadsökning, köpt verksamhet och löneökningar",
+                &["-2 574"],
+            ),
             ("Summa förändringar, KF", &["2 375"]),
             ("Budgetram från samhällsbyggnadskontoret", &["-691"]),
             ("Budgetram från serviceförvaltningen", &["-1 013"]),
@@ -92,17 +115,51 @@ fn budget_reproduces_driftsbudget_2017_2016() {
     // Revenue, cost and net in the document's convention; its "Skillnad" column is the increase in
     // net cost, which keeps its sign in both conventions (see fixtures/kalmar/README.md).
     check(
-        Report::Budget { office: "KLK".into(), year: 2017, compare: Some(2016) },
+        Report::Budget {
+            office: "KLK".into(),
+            year: 2017,
+            compare: Some(2016),
+        },
         Clock::default(),
         0,
         Sign::Result,
         &[
-            ("Administration och stöd", &["65 595", "-174 102", "-108 507", "53 409", "-149 974", "-96 565", "11 942"]),
-            ("Infrastruktur och skydd", &["105 425", "-119 737", "-14 312", "98 377", "-113 630", "-15 253", "-941"]),
-            ("Näringsliv och arbetsmarknad", &["63 253", "-136 270", "-73 017", "60 044", "-132 818", "-72 774", "243"]),
-            ("Politisk verksamhet", &["450", "-13 890", "-13 440", "462", "-13 436", "-12 974", "466"]),
-            ("Gymnasieskola", &["0", "-268 293", "-268 293", "0", "-271 699", "-271 699", "-3 406"]),
-            ("Summa", &["234 723", "-712 292", "-477 569", "212 292", "-681 557", "-469 265", "8 304"]),
+            (
+                "Administration och stöd",
+                &[
+                    "65 595", "-174 102", "-108 507", "53 409", "-149 974", "-96 565", "11 942",
+                ],
+            ),
+            (
+                "Infrastruktur och skydd",
+                &[
+                    "105 425", "-119 737", "-14 312", "98 377", "-113 630", "-15 253", "-941",
+                ],
+            ),
+            (
+                "Näringsliv och arbetsmarknad",
+                &[
+                    "63 253", "-136 270", "-73 017", "60 044", "-132 818", "-72 774", "243",
+                ],
+            ),
+            (
+                "Politisk verksamhet",
+                &[
+                    "450", "-13 890", "-13 440", "462", "-13 436", "-12 974", "466",
+                ],
+            ),
+            (
+                "Gymnasieskola",
+                &[
+                    "0", "-268 293", "-268 293", "0", "-271 699", "-271 699", "-3 406",
+                ],
+            ),
+            (
+                "Summa",
+                &[
+                    "234 723", "-712 292", "-477 569", "212 292", "-681 557", "-469 265", "8 304",
+                ],
+            ),
         ],
     );
 }
@@ -110,14 +167,21 @@ fn budget_reproduces_driftsbudget_2017_2016() {
 #[test]
 fn investments_reproduce_investeringsbudget_2017_2016() {
     check(
-        Report::Investments { office: "KLK".into(), year: 2017, compare: Some(2016) },
+        Report::Investments {
+            office: "KLK".into(),
+            year: 2017,
+            compare: Some(2016),
+        },
         Clock::default(),
         0,
         Sign::Result,
         &[
             ("Administration och stöd", &["200", "200", "0"]),
             ("Infrastruktur och skydd", &["133 700", "63 500", "70 200"]),
-            ("Investeringar fastigheter och infrastruktur enl KF budget", &["363 050", "421 338", "-58 288"]),
+            (
+                "Investeringar fastigheter och infrastruktur enl KF budget",
+                &["363 050", "421 338", "-58 288"],
+            ),
             ("Summa", &["496 950", "485 038", "11 912"]),
         ],
     );
@@ -126,22 +190,40 @@ fn investments_reproduce_investeringsbudget_2017_2016() {
 #[test]
 fn outcome_reproduces_driftredovisning_2014_totals_included() {
     check(
-        Report::Outcome { office: "KLK".into(), year: 2014 },
+        Report::Outcome {
+            office: "KLK".into(),
+            year: 2014,
+        },
         Clock::default(),
         1,
         Sign::Cost,
         &[
             ("Koncernledning", &["16 099,0", "17 424,8", "-1 325,8"]),
-            ("Kansli- och omvärldsenhet", &["39 851,0", "35 383,4", "4 467,6"]),
+            (
+                "Kansli- och omvärldsenhet",
+                &["39 851,0", "35 383,4", "4 467,6"],
+            ),
             ("Ekonomienhet", &["35 495,0", "35 433,8", "61,2"]),
             ("Personalenhet", &["16 154,0", "16 523,7", "-369,7"]),
             ("Kommunhälsan", &["8 759,0", "8 048,5", "710,5"]),
-            ("Näringslivs- och arbetsmarknadsenhet", &["44 097,0", "40 952,3", "3 144,7"]),
-            ("Projekt- och exploateringsenhet", &["9 164,0", "12 013,3", "-2 849,3"]),
+            (
+                "Näringslivs- och arbetsmarknadsenhet",
+                &["44 097,0", "40 952,3", "3 144,7"],
+            ),
+            (
+                "Projekt- och exploateringsenhet",
+                &["9 164,0", "12 013,3", "-2 849,3"],
+            ),
             ("Kommunikationsenhet", &["6 450,0", "5 865,9", "584,1"]),
             ("Brandkår", &["41 533,0", "40 774,7", "758,3"]),
-            ("Summa driftresultat", &["217 602,0", "212 420,3", "5 181,7"]),
-            ("Exploateringsverksamhet", &["-30 000,0", "-25 765,8", "-4 234,2"]),
+            (
+                "Summa driftresultat",
+                &["217 602,0", "212 420,3", "5 181,7"],
+            ),
+            (
+                "Exploateringsverksamhet",
+                &["-30 000,0", "-25 765,8", "-4 234,2"],
+            ),
             ("Totalt", &["187 602,0", "186 654,5", "947,5"]),
         ],
     );
@@ -153,7 +235,11 @@ fn outcome_reproduces_driftredovisning_2014_totals_included() {
 #[test]
 fn investments_2014_reproduce_all_but_the_sources_markforvarv_error() {
     check(
-        Report::Investments { office: "KLK".into(), year: 2014, compare: None },
+        Report::Investments {
+            office: "KLK".into(),
+            year: 2014,
+            compare: None,
+        },
         Clock::default(),
         0,
         Sign::Cost,
@@ -173,14 +259,34 @@ fn investments_2014_reproduce_all_but_the_sources_markforvarv_error() {
 fn klk_2017_frame_travels_in_time() {
     let records = kalmar();
     let frame_at = |clock: Clock| {
-        rambok::projection::frames::frame(&records, "KLK", 2017, &clock).map(|f| f.frame.rounded(Unit::Tkr, 0))
+        rambok::projection::frames::frame(&records, "KLK", 2017, &clock)
+            .map(|f| f.frame.rounded(Unit::Tkr, 0))
     };
-    assert_eq!(frame_at(at(2016, 6, 29)), None, "nothing decided before KF's June decision");
-    assert_eq!(frame_at(at(2016, 7, 1)), Some(466_890), "after KF's June decision, before the transfers");
-    assert_eq!(frame_at(at(2016, 11, 22)), Some(477_569), "on the document's date");
+    assert_eq!(
+        frame_at(at(2016, 6, 29)),
+        None,
+        "nothing decided before KF's June decision"
+    );
+    assert_eq!(
+        frame_at(at(2016, 7, 1)),
+        Some(466_890),
+        "after KF's June decision, before the transfers"
+    );
+    assert_eq!(
+        frame_at(at(2016, 11, 22)),
+        Some(477_569),
+        "on the document's date"
+    );
     assert_eq!(frame_at(Clock::default()), Some(477_569));
-    let known_before = Clock { as_of: None, known_at: Some(records[0].recorded_at - chrono::Duration::seconds(1)) };
-    assert_eq!(frame_at(known_before), None, "nothing known before it was recorded");
+    let known_before = Clock {
+        as_of: None,
+        known_at: Some(records[0].recorded_at - chrono::Duration::seconds(1)),
+    };
+    assert_eq!(
+        frame_at(known_before),
+        None,
+        "nothing known before it was recorded"
+    );
 }
 
 #[test]
@@ -188,13 +294,28 @@ fn goals_annex_counts_and_statuses() {
     let records = kalmar();
     let g = rambok::projection::goals::goals(&records, 2017, None, &Clock::default());
     let council: usize = g.focus_areas.iter().map(|f| f.council_goals.len()).sum();
-    let committee: usize =
-        g.focus_areas.iter().map(|f| f.council_goals.iter().map(|c| c.committee_goals.len()).sum::<usize>() + f.own_goals.len()).sum();
+    let committee: usize = g
+        .focus_areas
+        .iter()
+        .map(|f| {
+            f.council_goals
+                .iter()
+                .map(|c| c.committee_goals.len())
+                .sum::<usize>()
+                + f.own_goals.len()
+        })
+        .sum();
     assert_eq!((council, committee), (20, 16));
     let counts: Vec<(String, usize, Vec<usize>)> = g
         .counts
         .iter()
-        .map(|c| (c.kind.name().to_string(), c.total, c.by_status.iter().map(|(_, n)| *n).collect()))
+        .map(|c| {
+            (
+                c.kind.name().to_string(),
+                c.total,
+                c.by_status.iter().map(|(_, n)| *n).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         counts,

@@ -1,0 +1,339 @@
+//! The command line end to end on the Kalmar fixtures: the report formats, the two clocks, the log
+//! and its re-import, single records with Swedish figures, and status changes over time.
+
+use expect_test::expect;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Db {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn rambok(db: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rambok"))
+        .env_remove("RAMBOK_DB")
+        .env("RAMBOK_USER", "cli.test")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = rambok(db, args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    stdout
+}
+
+fn kalmar() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    ok(&path, &["init"]);
+    let files: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/kalmar"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .map(|p| p.display().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let out = ok(&path, &args);
+    assert!(out.contains("232 added, 0 skipped"), "{out}");
+    Db { _dir: dir, path }
+}
+
+#[test]
+fn frames_json_has_the_documented_shape_and_exact_kronor() {
+    let db = kalmar();
+    let out = ok(
+        &db.path,
+        &[
+            "report",
+            "frames",
+            "--year",
+            "2017",
+            "--as-of",
+            "2016-07-01",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["year"], 2017);
+    assert_eq!(v["as_of"], "2016-07-01");
+    assert_eq!(v["frames"][0]["office"], "KLK");
+    assert_eq!(v["frames"][0]["frame"], "466890000");
+    let out = ok(
+        &db.path,
+        &[
+            "report",
+            "frames",
+            "--year",
+            "2017",
+            "--as-of",
+            "2016-11-22",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let klk = v["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["office"] == "KLK")
+        .unwrap();
+    assert_eq!(klk["frame"], "477569000");
+}
+
+#[test]
+fn bridge_csv_opens_in_a_swedish_spreadsheet() {
+    let db = kalmar();
+    let out = ok(
+        &db.path,
+        &[
+            "report", "bridge", "--office", "KLK", "--from", "2016", "--to", "2017", "--format",
+            "csv", "--sign", "result",
+        ],
+    );
+    expect![[r#"
+        Rad;tkr;Beslut
+        Budgetram 2016;-469265;
+        Flyttkostnader arkivcentrum;-1000;KF 2016-06-30
+        Förändrad debiteringsmodell IT;273;KF 2016-06-30
+        Tillfälligt ökad ram 2016 integrationspengar;280;KF 2016-06-30
+        Besparingskrav 1%, stabil ekonomi;1990;KF 2016-06-30
+        Förändring ram Gymnasieförbundet;3406;KF 2016-06-30
+        Kompensation kostnadsökning, köpt verksamhet och löneökningar;-2574;KF 2016-06-30
+        Summa förändringar, KF 2016-06-30;2375;
+        Budgetram från samhällsbyggnadskontoret;-691;
+        Budgetram från serviceförvaltningen;-1013;
+        Budgetram från barn- och ungdomsförvaltningen;-1353;
+        Budgetram från kultur- och fritidsförvaltningen;-710;
+        Budgetram från socialförvaltningen;-1980;
+        Budgetram från omsorgsförvaltningen;-4261;
+        Budgetram från Södermøre kommundelsförvaltning;-671;
+        Summa förändringar mellan förvaltningar;-10679;
+        Summa förändringar mellan 2016 och 2017;-8304;
+        Budgetram 2017;-477569;
+    "#]]
+    .assert_eq(&out.replace("\r\n", "\n"));
+}
+
+#[test]
+fn outcome_table_prints_swedish_figures_in_kr_and_mnkr_too() {
+    let db = kalmar();
+    let out = ok(
+        &db.path,
+        &["report", "outcome", "--office", "KLK", "--year", "2014"],
+    );
+    assert!(
+        out.contains(
+            "Koncernledning                         16 099,0   17 424,8   \u{2212}1 325,8"
+        ),
+        "{out}"
+    );
+    let kr = ok(
+        &db.path,
+        &[
+            "report",
+            "outcome",
+            "--office",
+            "KLK",
+            "--year",
+            "2014",
+            "--unit",
+            "kr",
+            "--decimals",
+            "0",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(kr.contains("Totalt;187602000;186654498;947502"), "{kr}");
+    let mnkr = ok(
+        &db.path,
+        &[
+            "report", "outcome", "--office", "KLK", "--year", "2014", "--unit", "mnkr", "--format",
+            "csv",
+        ],
+    );
+    assert!(mnkr.contains("Totalt;187,6;186,7;0,9"), "{mnkr}");
+}
+
+#[test]
+fn known_at_before_a_later_change_shows_the_earlier_figure() {
+    let db = kalmar();
+    let (_, log, _) = rambok(
+        &db.path,
+        &["log", "--format", "json", "--type", "frame_set"],
+    );
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    let imported_at = last["recorded_at"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = ok(
+        &db.path,
+        &[
+            "record",
+            "frame_changed",
+            "--office",
+            "KLK",
+            "--year",
+            "2017",
+            "--amount",
+            "\u{2212}1 325,8",
+            "--unit",
+            "tkr",
+            "--category",
+            "ramjustering",
+            "--reason",
+            "Tilläggsanslag",
+            "--decided-by",
+            "KF",
+            "--decision-date",
+            "2017-02-20",
+            "--case",
+            "KS 2017/0001",
+            "--paragraph",
+            "§ 12",
+        ],
+    );
+    assert!(out.starts_with("recorded as sequence 233"), "{out}");
+    let frame = |args: &[&str]| {
+        let mut a = vec![
+            "report", "frames", "--year", "2017", "--format", "json", "--unit", "kr",
+        ];
+        a.extend_from_slice(args);
+        let v: serde_json::Value = serde_json::from_str(&ok(&db.path, &a)).unwrap();
+        v["frames"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["office"] == "KLK")
+            .unwrap()["frame"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(frame(&[]), "476243200", "477 569 − 1 325,8 tkr");
+    assert_eq!(frame(&["--as-of", "2017-02-19"]), "477569000");
+    assert_eq!(frame(&["--known-at", &imported_at]), "477569000");
+    let (code, _, err) = rambok(
+        &db.path,
+        &["report", "frames", "--year", "2017", "--known-at", "igår"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("--known-at: 'igår' is not an RFC 3339 timestamp"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_log_lists_sequence_hash_recorder_and_time_and_its_events_import_again() {
+    let db = kalmar();
+    let log = ok(&db.path, &["log", "--format", "json"]);
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 232);
+    assert_eq!(lines[0]["seq"], 1);
+    assert_eq!(lines[231]["seq"], 232);
+    assert_eq!(lines[0]["recorded_by"], "cli.test");
+    assert_eq!(lines[0]["hash"].as_str().unwrap().len(), 64);
+    assert!(lines[0]["recorded_at"].as_str().unwrap().ends_with('Z'));
+    let events: String = lines.iter().map(|l| format!("{}\n", l["event"])).collect();
+    let file = db.path.parent().unwrap().join("again.jsonl");
+    std::fs::write(&file, events).unwrap();
+    let out = ok(&db.path, &["import", file.to_str().unwrap()]);
+    assert!(out.contains("0 added, 232 skipped"), "{out}");
+    let transfers = ok(
+        &db.path,
+        &[
+            "log", "--type", "transfer", "--office", "KLK", "--format", "json",
+        ],
+    );
+    assert_eq!(transfers.lines().count(), 7);
+    let by_case = ok(
+        &db.path,
+        &[
+            "log",
+            "--case",
+            "KS 2016/1130",
+            "--since",
+            "2016-11-22",
+            "--until",
+            "2016-11-22",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(by_case.lines().count() > 60, "{by_case}");
+    let table = ok(&db.path, &["log", "--year", "2016", "--type", "frame_set"]);
+    assert_eq!(
+        table.lines().count(),
+        2,
+        "the header and the 2016 frame_set\n{table}"
+    );
+}
+
+#[test]
+fn a_status_change_shows_from_its_date_on() {
+    let db = kalmar();
+    ok(
+        &db.path,
+        &[
+            "record",
+            "status_updated",
+            "--target",
+            "AKT17-01",
+            "--status",
+            "Genomförd",
+            "--date",
+            "2017-03-30",
+            "--comment",
+            "Klar",
+        ],
+    );
+    let counts = |as_of: &str| {
+        let v: serde_json::Value = serde_json::from_str(&ok(
+            &db.path,
+            &[
+                "report", "goals", "--year", "2017", "--as-of", as_of, "--format", "json",
+            ],
+        ))
+        .unwrap();
+        v["counts"][0]["by_status"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["count"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts("2017-03-29"), vec![44, 0, 0]);
+    assert_eq!(counts("2017-03-30"), vec![43, 0, 1]);
+    let table = ok(&db.path, &["report", "goals", "--year", "2017"]);
+    assert!(
+        table.contains("Aktiviteter  Ej påbörjad  Påbörjad  Genomförd  Totalt"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Antal                 43         0          1      44"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Andel               98 %       0 %        2 %   100 %"),
+        "{table}"
+    );
+}
