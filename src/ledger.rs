@@ -38,8 +38,12 @@ pub enum LedgerError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Stored bytes do not check out: stop and investigate (`rambok verify`).
-    #[error("the ledger is damaged at sequence {seq}: {what}")]
-    Corrupt { seq: u64, what: String },
+    #[error("the ledger is damaged at sequence {seq} ({kind}): {what}")]
+    Corrupt {
+        seq: u64,
+        kind: Damage,
+        what: String,
+    },
 }
 
 /// What an append did.
@@ -49,6 +53,30 @@ pub struct Appended {
     pub skipped: usize,
     /// The head after the append: the sequence number of the last record.
     pub head_seq: u64,
+}
+
+/// What kind of damage a check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Damage {
+    /// A record's bytes differ from what its hash (or its encoding) says.
+    ChangedBytes,
+    /// A record is absent: the sequence jumps, or the log ends before its head.
+    Missing,
+    /// A record stands where another belongs.
+    Reordered,
+    /// A record carries a format version this program does not know.
+    WrongVersion,
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Damage::ChangedBytes => "changed bytes",
+            Damage::Missing => "missing record",
+            Damage::Reordered => "reordered records",
+            Damage::WrongVersion => "wrong format version",
+        })
+    }
 }
 
 struct Writer {
@@ -196,7 +224,8 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Calls `f` with every record from `from_seq` to the head, in order, checking each record's
-    /// hash against its chain (from the first record read) and the sequence numbers for gaps.
+    /// hash against its chain (from the first record read), its sequence number, its block, and
+    /// at the end the head. The first problem stops the scan with [`LedgerError::Corrupt`].
     pub fn scan(
         &self,
         from_seq: u64,
@@ -209,57 +238,91 @@ impl<S: Store> Ledger<S> {
         } else {
             None
         };
+        let corrupt = |seq, kind, what: String| LedgerError::Corrupt { seq, kind, what };
         for block in self.store.blocks(expected) {
             let block = block?;
             let mut at = 0;
+            let mut first_in_block = true;
             while at < block.bytes.len() {
-                let (raw, next) = record::split(&block.bytes, at)
-                    .map_err(|e| corrupt_at(block.first_seq, expected, e))?;
+                let (raw, next) = record::split(&block.bytes, at).map_err(|e| {
+                    let kind = match e {
+                        DecodeError::UnknownVersion(_) => Damage::WrongVersion,
+                        _ => Damage::ChangedBytes,
+                    };
+                    corrupt(expected.max(block.first_seq), kind, e.to_string())
+                })?;
                 at = next;
+                if first_in_block && raw.seq != block.first_seq {
+                    return Err(corrupt(
+                        block.first_seq,
+                        if raw.seq < block.first_seq {
+                            Damage::Reordered
+                        } else {
+                            Damage::ChangedBytes
+                        },
+                        format!(
+                            "the block stored under {} starts with record {}",
+                            block.first_seq, raw.seq
+                        ),
+                    ));
+                }
+                first_in_block = false;
                 if raw.seq < expected {
-                    if raw.seq + 1 == expected {
+                    if block.first_seq < from_seq && raw.seq + 1 == expected {
                         prev = Some(raw.stored_hash);
                     }
-                    continue;
+                    if block.first_seq < from_seq {
+                        continue;
+                    }
+                    return Err(corrupt(
+                        expected,
+                        Damage::Reordered,
+                        format!("record {} appears where record {expected} belongs", raw.seq),
+                    ));
                 }
-                if raw.seq != expected {
-                    return Err(LedgerError::Corrupt {
-                        seq: expected,
-                        what: format!(
-                            "record {expected} is missing (found {} in its place)",
+                if raw.seq > expected {
+                    return Err(corrupt(
+                        expected,
+                        Damage::Missing,
+                        format!(
+                            "record {expected} is missing (the next one found is {})",
                             raw.seq
                         ),
-                    });
+                    ));
                 }
                 if let Some(p) = prev {
                     if record::chain_hash(&p, raw.body) != raw.stored_hash {
-                        return Err(LedgerError::Corrupt {
-                            seq: raw.seq,
-                            what: "its bytes do not match its hash".into(),
-                        });
+                        return Err(corrupt(
+                            raw.seq,
+                            Damage::ChangedBytes,
+                            "its bytes do not match its hash".into(),
+                        ));
                     }
                 }
-                let rec = record::decode(&raw).map_err(|e| corrupt_at(raw.seq, raw.seq, e))?;
+                let rec = record::decode(&raw)
+                    .map_err(|e| corrupt(raw.seq, Damage::ChangedBytes, e.to_string()))?;
                 prev = Some(raw.stored_hash);
                 expected += 1;
                 f(rec)?;
             }
         }
         if expected <= head.seq {
-            return Err(LedgerError::Corrupt {
-                seq: expected,
-                what: format!(
+            return Err(corrupt(
+                expected,
+                Damage::Missing,
+                format!(
                     "the log ends at {} but its head says {}",
                     expected - 1,
                     head.seq
                 ),
-            });
+            ));
         }
         if head.seq > 0 && from_seq <= 1 && prev != Some(head.hash) {
-            return Err(LedgerError::Corrupt {
-                seq: head.seq,
-                what: "the head hash does not match the last record".into(),
-            });
+            return Err(corrupt(
+                head.seq,
+                Damage::ChangedBytes,
+                "the head's hash does not match the last record".into(),
+            ));
         }
         Ok(())
     }
@@ -272,13 +335,6 @@ impl<S: Store> Ledger<S> {
             Ok(())
         })?;
         Ok(out)
-    }
-}
-
-fn corrupt_at(block_seq: u64, seq: u64, e: DecodeError) -> LedgerError {
-    LedgerError::Corrupt {
-        seq: seq.max(block_seq),
-        what: e.to_string(),
     }
 }
 

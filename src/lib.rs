@@ -5,6 +5,7 @@
 //! its records with the projections in [`projection`]. See `docs/ARCHITECTURE.md`.
 
 pub mod cli;
+pub mod control;
 pub mod domain;
 pub mod gen;
 pub mod json;

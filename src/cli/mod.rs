@@ -61,6 +61,17 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Import the bundled Kalmar fixtures into a fresh temporary ledger and print the reports.
     Demo,
+    /// Recompute the hash chain and check every record; print the head digest.
+    Verify {
+        /// A digest file written earlier by `rambok digest`: also prove the ledger still extends it.
+        #[arg(long, value_name = "FILE")]
+        against: Option<PathBuf>,
+    },
+    /// Write the head digest (sequence number and hash) to a file a revisor keeps elsewhere.
+    Digest {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Write a synthetic municipality of N events as JSON Lines (for benchmarks and load tests).
     Gen {
         /// How many events.
@@ -153,6 +164,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Log(args) => log::run(&cli.db, args, out),
         Command::Report(args) => report::run(&cli.db, args, out),
         Command::Demo => demo::run(out),
+        Command::Verify { against } => verify(&cli.db, against, out),
+        Command::Digest { out: file } => digest(&cli.db, &file, out),
         Command::Gen { events, seed } => {
             let mut result = Ok(());
             crate::gen::municipality(events, seed, |v| {
@@ -163,6 +176,54 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             result.map_err(io)
         }
     }
+}
+
+fn verify(db: &std::path::Path, against: Option<PathBuf>, out: &mut dyn Write) -> Result<()> {
+    use crate::control::verify as v;
+    let digest = against
+        .map(|f| {
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?;
+            v::parse_digest(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))
+        })
+        .transpose()?;
+    let ledger = open_existing(db)?;
+    let done = match &digest {
+        Some(d) => v::verify_against(&ledger, d)?,
+        None => v::verify(&ledger)?,
+    };
+    writeln!(out, "ok: {} records, every hash checks out", done.head.seq).map_err(io)?;
+    if let Some(d) = digest {
+        writeln!(
+            out,
+            "ok: the ledger extends the digest at sequence {} ({})",
+            d.seq,
+            v::hex(&d.hash)
+        )
+        .map_err(io)?;
+    }
+    writeln!(
+        out,
+        "head: sequence {} hash {}",
+        done.head.seq,
+        v::hex(&done.head.hash)
+    )
+    .map_err(io)
+}
+
+fn digest(db: &std::path::Path, file: &std::path::Path, out: &mut dyn Write) -> Result<()> {
+    use crate::control::verify as v;
+    let ledger = open_existing(db)?;
+    let done = v::verify(&ledger)?;
+    std::fs::write(file, v::digest_text(&done.head))
+        .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", file.display())))?;
+    writeln!(
+        out,
+        "wrote the digest of sequence {} to {}",
+        done.head.seq,
+        file.display()
+    )
+    .map_err(io)
 }
 
 pub fn io(e: std::io::Error) -> CliError {

@@ -2,5 +2,8 @@
 
 mod bad_input;
 mod cli;
+mod corpus;
 mod ledger;
+mod props;
+mod reliability;
 mod seeds;

@@ -1,0 +1,3 @@
+//! Internal control: verifying the hash chain, the head digest a revisor keeps elsewhere.
+
+pub mod verify;
