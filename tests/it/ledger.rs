@@ -257,7 +257,10 @@ fn changed_bytes_in_the_store_are_detected() {
     }
     let l = Ledger::open(&path).unwrap();
     match l.records() {
-        Err(LedgerError::Corrupt { seq, what }) => assert!((1..=3).contains(&seq), "{seq}: {what}"),
+        Err(LedgerError::Corrupt { seq, kind, what }) => {
+            assert!((1..=3).contains(&seq), "{seq}: {what}");
+            assert_eq!(kind, rambok::ledger::Damage::ChangedBytes, "{what}");
+        }
         other => panic!("tampering went unnoticed: {other:?}"),
     }
 }
