@@ -4,7 +4,8 @@
 
 use crate::domain::amount::{Amount, Unit};
 use crate::domain::event::{
-    content_id, AreaKind, Date, Decision, Event, EventBody, GoalLevel, Status,
+    content_id, AreaKind, Date, Decision, Event, EventBody, GoalLevel, ReportedColumn,
+    ReportedTable, Status,
 };
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -451,6 +452,40 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             year: f.year("year")?,
             decision: f.decision(type_name)?,
         },
+        "approved" => EventBody::Approved {
+            event: f.uuid("event")?,
+            comment: f.opt_text("comment")?,
+        },
+        "year_closed" => EventBody::YearClosed {
+            office: f.opt_code("office")?,
+            year: f.year("year")?,
+            date: f.date("date")?,
+        },
+        "reported" => {
+            let unit = f.unit()?;
+            let report = pick(f, "report", &ReportedTable::ALL)?;
+            let office = f.code("office")?;
+            let year = f.year("year")?;
+            let row = f.text("row")?;
+            let column = pick(f, "column", &ReportedColumn::ALL)?;
+            let decimals = match f.map.get("amount") {
+                Some(Value::String(s)) => s.split_once('.').map_or(0, |(_, d)| d.len() as u32),
+                _ => 0,
+            };
+            let amount = f.amount("amount", unit)?;
+            let precision_ore = (unit.ore() / 10i64.pow(decimals.min(8))).max(1);
+            EventBody::Reported {
+                report,
+                office,
+                year,
+                row,
+                column,
+                amount,
+                precision_ore,
+                source: f.text("source")?,
+                date: f.date("date")?,
+            }
+        }
         other => {
             return Err(FieldError::new(
                 "type",
@@ -464,8 +499,23 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
     Ok(body)
 }
 
+fn pick<T: Copy>(f: &mut Fields, name: &'static str, options: &[(T, &'static str)]) -> R<T> {
+    let given = f.code(name)?;
+    options
+        .iter()
+        .find(|(_, n)| *n == given.to_lowercase())
+        .map(|(t, _)| *t)
+        .ok_or_else(|| {
+            let names: Vec<&str> = options.iter().map(|(_, n)| *n).collect();
+            FieldError::new(
+                name,
+                format!("'{given}' is not one of {}", names.join(", ")),
+            )
+        })
+}
+
 /// Every event type, in the order docs/events.md lists them.
-pub const TYPE_NAMES: [&str; 16] = [
+pub const TYPE_NAMES: [&str; 19] = [
     "office_defined",
     "area_defined",
     "frame_set",
@@ -482,6 +532,9 @@ pub const TYPE_NAMES: [&str; 16] = [
     "assignment_defined",
     "status_updated",
     "correction",
+    "approved",
+    "year_closed",
+    "reported",
 ];
 
 fn parse_rate(f: &mut Fields) -> R<Option<String>> {
@@ -603,6 +656,18 @@ fn date(d: Date) -> Value {
     json!(d.to_string())
 }
 
+/// The unit and decimals a figure of this precision was printed with.
+fn printed_unit(precision_ore: i64) -> (Unit, usize) {
+    for unit in [Unit::Mnkr, Unit::Tkr, Unit::Kr] {
+        for decimals in 0..=2u32 {
+            if unit.ore() / 10i64.pow(decimals) == precision_ore {
+                return (unit, decimals as usize);
+            }
+        }
+    }
+    (Unit::Kr, 2)
+}
+
 pub fn decision_json(d: &Decision) -> Value {
     let mut m = Map::new();
     m.insert("body".into(), json!(d.body));
@@ -614,6 +679,44 @@ pub fn decision_json(d: &Decision) -> Value {
 
 fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
     match body {
+        EventBody::Approved { event, comment } => {
+            put(m, "event", json!(event.to_string()));
+            put(m, "comment", json!(comment));
+        }
+        EventBody::YearClosed {
+            office,
+            year,
+            date: d,
+        } => {
+            put(m, "office", json!(office));
+            put(m, "year", json!(year));
+            put(m, "date", date(*d));
+        }
+        EventBody::Reported {
+            report,
+            office,
+            year,
+            row,
+            column,
+            amount,
+            precision_ore,
+            source,
+            date: d,
+        } => {
+            put(m, "report", json!(report.name()));
+            put(m, "office", json!(office));
+            put(m, "year", json!(year));
+            put(m, "row", json!(row));
+            put(m, "column", json!(column.name()));
+            // Written in the unit and decimals it was printed with, so the precision survives.
+            let (u, decimals) = printed_unit(*precision_ore);
+            let scaled =
+                rust_decimal::Decimal::new(amount.ore(), 0) / rust_decimal::Decimal::from(u.ore());
+            put(m, "amount", json!(format!("{:.*}", decimals, scaled)));
+            put(m, "unit", json!(u.name()));
+            put(m, "source", json!(source));
+            put(m, "date", date(*d));
+        }
         EventBody::FrameSet {
             office,
             year,

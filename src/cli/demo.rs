@@ -11,7 +11,7 @@ use chrono::Utc;
 use std::io::Write;
 
 /// The Kalmar fixtures, compiled in so the demo runs from anywhere.
-pub const FIXTURES: [(&str, &str); 6] = [
+pub const FIXTURES: [(&str, &str); 7] = [
     (
         "01_organisation.jsonl",
         include_str!("../../fixtures/kalmar/01_organisation.jsonl"),
@@ -35,6 +35,10 @@ pub const FIXTURES: [(&str, &str); 6] = [
     (
         "06_goals_2017.jsonl",
         include_str!("../../fixtures/kalmar/06_goals_2017.jsonl"),
+    ),
+    (
+        "07_reported_2014.jsonl",
+        include_str!("../../fixtures/kalmar/07_reported_2014.jsonl"),
     ),
 ];
 

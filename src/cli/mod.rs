@@ -1,6 +1,7 @@
 //! The command line: clap definitions (stage one: parse and validate arguments) and one handler per
 //! command (stage two: open the ledger, run, print). `main` maps errors to exit codes.
 
+mod audit;
 pub mod demo;
 mod import;
 mod log;
@@ -61,6 +62,13 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Import the bundled Kalmar fixtures into a fresh temporary ledger and print the reports.
     Demo,
+    /// Every event that moved an office's frame (or one area's budget), with decisions, recorders
+    /// and the running figure; corrections beside what they correct. `--format svg` draws the bridge.
+    History(audit::HistoryArgs),
+    /// What changed in frames, internal budgets and statuses between two dates, event by event.
+    Diff(audit::DiffArgs),
+    /// The internal-control findings for a year; exits 7 when there are findings.
+    Control(audit::ControlArgs),
     /// Recompute the hash chain and check every record; print the head digest.
     Verify {
         /// A digest file written earlier by `rambok digest`: also prove the ledger still extends it.
@@ -92,6 +100,9 @@ pub enum CliError {
     Ledger(#[from] LedgerError),
     #[error("{0}")]
     Io(String),
+    /// Not an error: the controls ran and found something; the exit code says so.
+    #[error("{0} control findings")]
+    Findings(usize),
 }
 
 impl CliError {
@@ -104,6 +115,7 @@ impl CliError {
                 | LedgerError::BatchTooLarge(_),
             ) => 1,
             CliError::Ledger(LedgerError::Conflict { .. }) => 3,
+            CliError::Findings(_) => 7,
             CliError::Ledger(LedgerError::Store(StoreError::InUse { .. })) => 4,
             CliError::Ledger(
                 LedgerError::Corrupt { .. } | LedgerError::Store(StoreError::Corrupt(_)),
@@ -164,6 +176,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Log(args) => log::run(&cli.db, args, out),
         Command::Report(args) => report::run(&cli.db, args, out),
         Command::Demo => demo::run(out),
+        Command::History(a) => audit::run_history(&cli.db, a, out),
+        Command::Diff(a) => audit::run_diff(&cli.db, a, out),
+        Command::Control(a) => {
+            let findings = audit::run_control(&cli.db, a, out)?;
+            if findings.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError::Findings(findings.len()))
+            }
+        }
         Command::Verify { against } => verify(&cli.db, against, out),
         Command::Digest { out: file } => digest(&cli.db, &file, out),
         Command::Gen { events, seed } => {

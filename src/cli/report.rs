@@ -18,6 +18,8 @@ pub enum Format {
     Table,
     Csv,
     Json,
+    /// A waterfall chart (bridge and history only).
+    Svg,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,6 +203,11 @@ pub fn print(rendered: &Rendered, c: &Common, out: &mut dyn Write) -> Result<()>
     };
     let decimals = c.decimals.unwrap_or(rendered.default_decimals).min(5);
     let text = match c.format {
+        Format::Svg => {
+            return Err(CliError::Input(
+                "--format svg is for `report bridge` and `history`".into(),
+            ))
+        }
         Format::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&rendered.json).expect("JSON values serialise")
@@ -265,6 +272,14 @@ pub fn run(db: &Path, args: ReportArgs, out: &mut dyn Write) -> Result<()> {
         }
         Ok(())
     })?;
+    if args.common.format == Format::Svg {
+        if let Report::Bridge { office, from, to } = &args.report {
+            let b = frames::bridge(&records, office, *from, *to, &clock);
+            return out
+                .write_all(crate::report::svg::waterfall(&b).as_bytes())
+                .map_err(super::io);
+        }
+    }
     let rendered = compute(&args.report, &records, &clock);
     print(&rendered, &args.common, out)
 }

@@ -283,6 +283,86 @@ pub enum EventBody {
         year: i32,
         decision: Decision,
     },
+    /// Someone attests an entry someone else recorded (four eyes).
+    Approved {
+        event: Uuid,
+        comment: Option<String>,
+    },
+    /// A year's books are closed for an office (or for every office): later changes are findings.
+    YearClosed {
+        office: Option<String>,
+        year: i32,
+        date: Date,
+    },
+    /// A figure as a published document prints it, to reconcile with what the ledger computes.
+    Reported {
+        report: ReportedTable,
+        office: String,
+        year: i32,
+        /// Area code, investment project, or `total`.
+        row: String,
+        column: ReportedColumn,
+        amount: Amount,
+        /// The printed precision in öre (100 000 for whole tkr, 10 000 for tkr with one decimal):
+        /// a computed figure reconciles when it rounds to the printed one at this precision.
+        precision_ore: i64,
+        source: String,
+        date: Date,
+    },
+}
+
+/// Which published table a `reported` figure comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReportedTable {
+    Frame,
+    Budget,
+    Outcome,
+    Investments,
+}
+
+/// Which column of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReportedColumn {
+    Frame,
+    Revenue,
+    Cost,
+    Net,
+    Budget,
+    Outcome,
+    Deviation,
+}
+
+impl ReportedTable {
+    pub const ALL: [(ReportedTable, &'static str); 4] = [
+        (ReportedTable::Frame, "frame"),
+        (ReportedTable::Budget, "budget"),
+        (ReportedTable::Outcome, "outcome"),
+        (ReportedTable::Investments, "investments"),
+    ];
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(t, _)| *t == self)
+            .map_or("?", |(_, n)| n)
+    }
+}
+
+impl ReportedColumn {
+    pub const ALL: [(ReportedColumn, &'static str); 7] = [
+        (ReportedColumn::Frame, "frame"),
+        (ReportedColumn::Revenue, "revenue"),
+        (ReportedColumn::Cost, "cost"),
+        (ReportedColumn::Net, "net"),
+        (ReportedColumn::Budget, "budget"),
+        (ReportedColumn::Outcome, "outcome"),
+        (ReportedColumn::Deviation, "deviation"),
+    ];
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(t, _)| *t == self)
+            .map_or("?", |(_, n)| n)
+    }
 }
 
 impl EventBody {
@@ -305,6 +385,9 @@ impl EventBody {
             EventBody::GoalDefined { .. } => "goal_defined",
             EventBody::ActivityDefined { .. } => "activity_defined",
             EventBody::AssignmentDefined { .. } => "assignment_defined",
+            EventBody::Approved { .. } => "approved",
+            EventBody::YearClosed { .. } => "year_closed",
+            EventBody::Reported { .. } => "reported",
         }
     }
 
@@ -335,7 +418,9 @@ impl EventBody {
             EventBody::StatusUpdated { date, .. }
             | EventBody::Outcome { date, .. }
             | EventBody::Forecast { date, .. }
-            | EventBody::InvestmentOutcome { date, .. } => Some(*date),
+            | EventBody::InvestmentOutcome { date, .. }
+            | EventBody::YearClosed { date, .. }
+            | EventBody::Reported { date, .. } => Some(*date),
             EventBody::OfficeDefined { from, .. } | EventBody::AreaDefined { from, .. } => *from,
             _ => None,
         }
@@ -353,7 +438,12 @@ impl EventBody {
             | EventBody::Outcome { office, .. }
             | EventBody::Forecast { office, .. }
             | EventBody::InvestmentBudget { office, .. }
-            | EventBody::InvestmentOutcome { office, .. } => vec![office],
+            | EventBody::InvestmentOutcome { office, .. }
+            | EventBody::Reported { office, .. } => vec![office],
+            EventBody::YearClosed {
+                office: Some(office),
+                ..
+            } => vec![office],
             EventBody::Transfer { from, to, .. } => vec![from, to],
             _ => vec![],
         }
@@ -372,7 +462,9 @@ impl EventBody {
             | EventBody::InvestmentBudget { year, .. }
             | EventBody::InvestmentOutcome { year, .. }
             | EventBody::GoalDefined { year, .. }
-            | EventBody::AssignmentDefined { year, .. } => Some(*year),
+            | EventBody::AssignmentDefined { year, .. }
+            | EventBody::YearClosed { year, .. }
+            | EventBody::Reported { year, .. } => Some(*year),
             EventBody::ActivityDefined { start, .. } => Some(start.year()),
             _ => None,
         }

@@ -251,6 +251,17 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
             }
             Ok(())
         }
+        EventBody::Approved { event, .. } => {
+            if view.id_content(event).is_none() {
+                return reject("event", format!("{event} is not an event in the ledger"));
+            }
+            Ok(())
+        }
+        EventBody::YearClosed { office, .. } => match office {
+            Some(o) => check_office(view, "office", o),
+            None => Ok(()),
+        },
+        EventBody::Reported { office, .. } => check_office(view, "office", office),
         EventBody::AssignmentDefined { assignment, goal, office, .. } => {
             if let Some(o) = office {
                 check_office(view, "office", o)?;

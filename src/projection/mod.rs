@@ -10,6 +10,7 @@
 pub mod budget;
 pub mod frames;
 pub mod goals;
+pub mod history;
 pub mod index;
 
 use crate::domain::event::{Date, EventBody};

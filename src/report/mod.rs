@@ -1,7 +1,9 @@
 //! Rendering: each projection as a table (terminal or CSV) and as JSON with exact amounts in
 //! kronor. Swedish formats and labels live here and nowhere else.
 
+pub mod audit;
 pub mod number;
+pub mod svg;
 pub mod table;
 
 use crate::domain::amount::Amount;
@@ -13,7 +15,7 @@ use crate::projection::Clock;
 use serde_json::{json, Value};
 use table::{Cell, Row, Table};
 
-fn kr(a: Amount) -> Value {
+pub fn kr(a: Amount) -> Value {
     json!(a.to_kr_string())
 }
 
@@ -30,7 +32,7 @@ pub fn clock_json(clock: &Clock) -> (Value, Value) {
     )
 }
 
-fn clock_caption(clock: &Clock) -> String {
+pub fn clock_caption(clock: &Clock) -> String {
     let mut parts = Vec::new();
     if let Some(d) = clock.as_of {
         parts.push(format!("per {d}"));

@@ -1,0 +1,132 @@
+//! `rambok history`, `diff` and `control`: the auditor's and revisor's commands.
+
+use super::report::{clock, print, Common, Format, Rendered};
+use super::{open_existing, CliError, Result};
+use crate::control::delegation::Delegation;
+use crate::control::rules::{control, Finding, Settings};
+use crate::json::parse_date;
+use crate::projection::frames::bridge;
+use crate::projection::history::{diff, history};
+use crate::report::audit;
+use crate::store::record::Recorded;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The Kalmar delegation table, used when no other is given.
+pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegation.json");
+
+#[derive(clap::Args, Debug)]
+pub struct HistoryArgs {
+    #[arg(long)]
+    pub office: String,
+    #[arg(long)]
+    pub year: i32,
+    /// One area's internal budget instead of the frame.
+    #[arg(long)]
+    pub area: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ControlArgs {
+    #[arg(long)]
+    pub year: i32,
+    /// The delegation table (JSON, see docs/control.md); Kalmar's when not given.
+    #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
+    pub delegation: Option<PathBuf>,
+    /// Days between decision and recording after which an event counts as recorded late.
+    #[arg(long, default_value_t = 30)]
+    pub late_days: i64,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+fn all(db: &Path) -> Result<Vec<Recorded>> {
+    Ok(open_existing(db)?.records()?)
+}
+
+pub fn run_history(db: &Path, a: HistoryArgs, out: &mut dyn Write) -> Result<()> {
+    let clock = clock(&a.common)?;
+    let records = all(db)?;
+    if a.common.format == Format::Svg {
+        if a.area.is_some() {
+            return Err(CliError::Input(
+                "--format svg draws the frame's bridge; leave out --area".into(),
+            ));
+        }
+        let b = bridge(&records, &a.office, a.year - 1, a.year, &clock);
+        return out
+            .write_all(crate::report::svg::waterfall(&b).as_bytes())
+            .map_err(super::io);
+    }
+    let h = history(&records, &a.office, a.year, a.area.as_deref(), &clock);
+    let rendered = Rendered {
+        tables: vec![audit::history_table(&h, &clock)],
+        json: audit::history_json(&h, &clock),
+        default_decimals: 0,
+    };
+    print(&rendered, &a.common, out)
+}
+
+pub fn run_diff(db: &Path, a: DiffArgs, out: &mut dyn Write) -> Result<()> {
+    let c = clock(&a.common)?;
+    let from = parse_date(&a.from).map_err(|e| CliError::Input(format!("--from: {e}")))?;
+    let to = parse_date(&a.to).map_err(|e| CliError::Input(format!("--to: {e}")))?;
+    if to < from {
+        return Err(CliError::Input(format!(
+            "--to {to} is before --from {from}"
+        )));
+    }
+    let records = all(db)?;
+    let d = diff(&records, from, to, c.known_at);
+    let rendered = Rendered {
+        tables: audit::diff_tables(&d),
+        json: audit::diff_json(&d),
+        default_decimals: 0,
+    };
+    print(&rendered, &a.common, out)
+}
+
+/// Runs the controls; returns the findings so `main` can set the exit code.
+pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Vec<Finding>> {
+    let (text, name) = match &a.delegation {
+        Some(f) => (
+            std::fs::read_to_string(f)
+                .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?,
+            f.display().to_string(),
+        ),
+        None => (
+            KALMAR_DELEGATION.to_string(),
+            "fixtures/kalmar/delegation.json (built in)".to_string(),
+        ),
+    };
+    let delegation =
+        Delegation::parse(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let records = all(db)?;
+    let findings = control(
+        &records,
+        &Settings {
+            year: a.year,
+            late_days: a.late_days,
+            delegation,
+        },
+    );
+    let rendered = Rendered {
+        tables: vec![audit::findings_table(a.year, &findings)],
+        json: audit::findings_json(a.year, &name, &findings),
+        default_decimals: 0,
+    };
+    print(&rendered, &a.common, out)?;
+    Ok(findings)
+}
