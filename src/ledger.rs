@@ -255,14 +255,10 @@ impl<S: Store> Ledger<S> {
                 if first_in_block && raw.seq != block.first_seq {
                     return Err(corrupt(
                         block.first_seq,
-                        if raw.seq < block.first_seq {
-                            Damage::Reordered
-                        } else {
-                            Damage::ChangedBytes
-                        },
+                        Damage::Reordered,
                         format!(
-                            "the block stored under {} starts with record {}",
-                            block.first_seq, raw.seq
+                            "record {} is stored where record {} belongs",
+                            raw.seq, block.first_seq
                         ),
                     ));
                 }

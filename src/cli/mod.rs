@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod demo;
+mod export;
 mod import;
 mod log;
 mod record;
@@ -69,6 +70,9 @@ pub enum Command {
     Diff(audit::DiffArgs),
     /// The internal-control findings for a year; exits 7 when there are findings.
     Control(audit::ControlArgs),
+    /// A workbook (or CSV folder) for revisors: frames, bridges, budgets, outcome, goals, the audit
+    /// trail with hashes, and the control findings.
+    Export(export::ExportArgs),
     /// Recompute the hash chain and check every record; print the head digest.
     Verify {
         /// A digest file written earlier by `rambok digest`: also prove the ledger still extends it.
@@ -186,6 +190,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 Err(CliError::Findings(findings.len()))
             }
         }
+        Command::Export(a) => export::run(&cli.db, a, out),
         Command::Verify { against } => verify(&cli.db, against, out),
         Command::Digest { out: file } => digest(&cli.db, &file, out),
         Command::Gen { events, seed } => {

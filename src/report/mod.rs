@@ -5,6 +5,7 @@ pub mod audit;
 pub mod number;
 pub mod svg;
 pub mod table;
+pub mod xlsx;
 
 use crate::domain::amount::Amount;
 use crate::domain::event::{Status, TargetKind};

@@ -10,7 +10,7 @@ const GAP: i64 = 14;
 const PLOT_H: i64 = 320;
 const TOP: i64 = 50;
 const LEFT: i64 = 20;
-const LABEL_H: i64 = 150;
+const LABEL_H: i64 = 180;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -20,7 +20,7 @@ fn escape(s: &str) -> String {
 }
 
 fn short(s: &str) -> String {
-    let cut: String = s.chars().take(34).collect();
+    let cut: String = s.chars().take(30).collect();
     if cut.chars().count() < s.chars().count() {
         format!("{cut}…")
     } else {
@@ -89,7 +89,7 @@ pub fn waterfall(b: &Bridge) -> String {
     let y = |v: i64| {
         TOP + PLOT_H - ((v.max(floor) - floor) as i128 * PLOT_H as i128 / span as i128) as i64
     };
-    let width = LEFT * 2 + bars.len() as i64 * (BAR_W + GAP);
+    let width = LEFT * 2 + bars.len() as i64 * (BAR_W + GAP) + 140;
     let height = TOP + PLOT_H + LABEL_H;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"11\">\n"

@@ -1,0 +1,180 @@
+//! `rambok export --year Y --format xlsx|csv --out PATH`: everything a revisor takes away for a
+//! year — frames, bridges, internal budgets, outcomes, investments, goals, the full audit trail
+//! with hashes, and the control findings — as one workbook or a folder of CSV files.
+
+use super::audit::KALMAR_DELEGATION;
+use super::{open_existing, CliError, Result};
+use crate::control::delegation::Delegation;
+use crate::control::rules::{control, Settings};
+use crate::domain::amount::Unit;
+use crate::domain::event::EventBody;
+use crate::projection::{budget, frames, goals, Clock};
+use crate::report::number::{Sign, Style};
+use crate::report::table::{render_csv, Row, Table};
+use crate::report::xlsx::{workbook, Sheet};
+use crate::report::{self as r, audit};
+use crate::store::record::Recorded;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Xlsx,
+    /// A folder with one semicolon-separated file per sheet.
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub year: i32,
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: ExportFormat,
+    /// The workbook file (xlsx) or folder (csv) to write.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// The delegation table for the control sheet; Kalmar's when not given.
+    #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
+    pub delegation: Option<PathBuf>,
+}
+
+fn offices_with(records: &[Recorded], year: i32, pick: impl Fn(&EventBody) -> bool) -> Vec<String> {
+    records
+        .iter()
+        .filter(|r| r.event.body.year() == Some(year) && pick(&r.event.body))
+        .flat_map(|r| r.event.body.offices().into_iter().map(str::to_string))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The sheets of a year's export.
+pub fn sheets(records: &[Recorded], year: i32, delegation: &Delegation) -> Vec<Sheet> {
+    let clock = Clock::default();
+    let sheet = |name: &str, tables: Vec<Table>, decimals: u32| Sheet {
+        name: name.to_string(),
+        tables,
+        decimals,
+    };
+    let frame_rows = frames::frames(records, year, &clock);
+    let framed: Vec<String> = frame_rows
+        .iter()
+        .filter(|f| f.set)
+        .map(|f| f.office.clone())
+        .collect();
+    let bridges = framed
+        .iter()
+        .map(|o| r::bridge_table(&frames::bridge(records, o, year - 1, year, &clock), &clock))
+        .collect();
+    let budgets = offices_with(records, year, |b| matches!(b, EventBody::BudgetLine { .. }))
+        .iter()
+        .map(|o| {
+            r::budget_table(
+                &budget::budget(records, o, year, Some(year - 1), &clock),
+                &clock,
+            )
+        })
+        .collect();
+    let outcomes = offices_with(records, year, |b| matches!(b, EventBody::Outcome { .. }))
+        .iter()
+        .map(|o| r::outcome_table(&budget::outcome(records, o, year, &clock), &clock))
+        .collect();
+    let investments = offices_with(records, year, |b| {
+        matches!(
+            b,
+            EventBody::InvestmentBudget { .. } | EventBody::InvestmentOutcome { .. }
+        )
+    })
+    .iter()
+    .map(|o| {
+        r::investments_table(
+            &budget::investments(records, o, year, Some(year - 1), &clock),
+            &clock,
+        )
+    })
+    .collect();
+    let goals = r::goals_tables(&goals::goals(records, year, None, &clock), &clock);
+    let mut trail = Table::new(
+        "Verifikationskedja: varje registrerad händelse med sin hash",
+        &[
+            "Seq",
+            "Registrerad (UTC)",
+            "Av",
+            "Typ",
+            "Id",
+            "Hash (SHA-256)",
+            "Händelse",
+        ],
+    );
+    for rec in records {
+        trail.push(Row::new(audit::trail_row(rec)));
+    }
+    let findings = control(
+        records,
+        &Settings {
+            year,
+            late_days: 30,
+            delegation: delegation.clone(),
+        },
+    );
+    vec![
+        sheet("Ramar", vec![r::frames_table(year, &frame_rows, &clock)], 0),
+        sheet("Brygga", bridges, 0),
+        sheet("Driftsbudget", budgets, 0),
+        sheet("Utfall", outcomes, 1),
+        sheet("Investeringar", investments, 0),
+        sheet("Mål", goals, 0),
+        sheet("Verifikationskedja", vec![trail], 0),
+        sheet("Kontroll", vec![audit::findings_table(year, &findings)], 0),
+    ]
+}
+
+pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
+    let (text, name) = match &a.delegation {
+        Some(f) => (
+            std::fs::read_to_string(f)
+                .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?,
+            f.display().to_string(),
+        ),
+        None => (
+            KALMAR_DELEGATION.to_string(),
+            "fixtures/kalmar/delegation.json".to_string(),
+        ),
+    };
+    let delegation =
+        Delegation::parse(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let ledger = open_existing(db)?;
+    let records = ledger.records()?;
+    let sheets = sheets(&records, a.year, &delegation);
+    let fail = |e: std::io::Error| CliError::Io(format!("{}: cannot write: {e}", a.out.display()));
+    match a.format {
+        ExportFormat::Xlsx => {
+            let bytes = workbook(&sheets)
+                .map_err(|e| CliError::Io(format!("cannot build the workbook: {e}")))?;
+            std::fs::write(&a.out, bytes).map_err(fail)?;
+        }
+        ExportFormat::Csv => {
+            std::fs::create_dir_all(&a.out).map_err(fail)?;
+            for s in &sheets {
+                let style = Style::csv(Unit::Tkr, s.decimals, Sign::Cost);
+                let text: String = s
+                    .tables
+                    .iter()
+                    .map(|t| render_csv(t, &style))
+                    .collect::<Vec<_>>()
+                    .join("\r\n");
+                std::fs::write(a.out.join(format!("{}.csv", s.name)), text).map_err(fail)?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "wrote {} sheets for {} ({} events in the audit trail) to {}",
+        sheets.len(),
+        a.year,
+        records.len(),
+        a.out.display()
+    )
+    .map_err(super::io)
+}
