@@ -49,7 +49,8 @@ fi
 # hledger at 10^6 takes about a minute and several GB per call: fewer runs for it.
 [ "$n" -ge 500000 ] && hl_runs=1
 
-say() { printf '%s\n' "$*" >&2; }
+t0=$EPOCHREALTIME
+say() { awk -v s="$t0" -v e="$EPOCHREALTIME" -v m="$*" 'BEGIN { printf "[%6.1f s] %s\n", e - s, m }' >&2; }
 
 # --- packages ---------------------------------------------------------------------------------
 apt_ready=0
@@ -331,7 +332,7 @@ journal_tx=$(tools convert "$work/m.jsonl" "$work/events.csv" "$work/m.journal")
 chmod 644 "$work/events.csv" "$work/m.journal"
 put journal_transactions "$journal_tx"
 put journal_b_per_event "$(stat -c %s "$work/m.journal" | awk -v n="$n" '{ printf "%.0f", $1 / n }')"
-as_pg "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 > "$work/pg/initdb.log"
+as_pg "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 > "$work/pg/initdb.log"
 as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$work/pg/server.log" -w \
   -o "-c listen_addresses='' -c unix_socket_directories='$work/pg' -c port=54329" start > /dev/null
 pg_running=1
@@ -462,4 +463,5 @@ fi
 
 mkdir -p "$root/target"
 cp "$kv" "$root/target/compare-$n.kv"
+say "done"
 tools table "$kv"

@@ -8,6 +8,7 @@
 use crate::domain::event::Event;
 use crate::domain::validate::{check, Known, Verdict, View};
 use crate::json::FieldError;
+use crate::projection::index::{self, FrameIndex};
 use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
 use crate::store::sled_store::SledStore;
 use crate::store::{Block, Head, Store, StoreError};
@@ -66,6 +67,8 @@ pub enum Damage {
     Reordered,
     /// A record carries a format version this program does not know.
     WrongVersion,
+    /// The frame index kept beside the log does not match the log.
+    Index,
 }
 
 impl std::fmt::Display for Damage {
@@ -75,6 +78,7 @@ impl std::fmt::Display for Damage {
             Damage::Missing => "missing record",
             Damage::Reordered => "reordered records",
             Damage::WrongVersion => "wrong format version",
+            Damage::Index => "index differs from the log",
         })
     }
 }
@@ -114,7 +118,7 @@ fn check_recorder(by: &str) -> Result<(), LedgerError> {
 impl<S: Store> Ledger<S> {
     pub fn with_store(store: S) -> Result<Ledger<S>, LedgerError> {
         let head = store.head()?;
-        Ok(Ledger {
+        let ledger = Ledger {
             writer: Mutex::new(Writer {
                 head,
                 last_recorded_at: None,
@@ -122,7 +126,67 @@ impl<S: Store> Ledger<S> {
             }),
             synced_seq: Mutex::new(head.seq),
             store,
+        };
+        if ledger.index_seq()? != Some(head.seq) {
+            ledger.rebuild_index()?;
+        }
+        Ok(ledger)
+    }
+
+    /// The sequence number the stored frame index covers.
+    fn index_seq(&self) -> Result<Option<u64>, LedgerError> {
+        Ok(self
+            .store
+            .get_derived(index::HEAD_KEY)?
+            .and_then(|v| v.try_into().ok().map(u64::from_be_bytes)))
+    }
+
+    /// Rebuilds the frame index from the log (a store written before the index existed).
+    fn rebuild_index(&self) -> Result<(), LedgerError> {
+        let head = self.store.head()?;
+        let rebuilt = self.index_from_log()?;
+        self.store.replace_derived(&rebuilt.to_derived(head.seq))?;
+        Ok(())
+    }
+
+    fn index_from_log(&self) -> Result<FrameIndex, LedgerError> {
+        let mut rebuilt = FrameIndex::default();
+        self.scan(1, |r| {
+            rebuilt.add(&r);
+            Ok(())
+        })?;
+        rebuilt.sort();
+        Ok(rebuilt)
+    }
+
+    /// The stored frame index for `year` (or every year): an as-of frame query without reading the log.
+    pub fn frame_index(&self, year: Option<i32>) -> Result<FrameIndex, LedgerError> {
+        let mut pairs = match year {
+            Some(y) => self.store.scan_derived(&index::year_prefix(y))?,
+            None => self.store.scan_derived(b"f")?,
+        };
+        pairs.extend(self.store.scan_derived(b"n")?);
+        pairs.extend(self.store.scan_derived(b"c")?);
+        FrameIndex::from_derived(&pairs).ok_or_else(|| LedgerError::Corrupt {
+            seq: self.head().seq,
+            kind: Damage::Index,
+            what: "the stored frame index does not decode (rambok verify rebuilds it from the log and compares)".into(),
         })
+    }
+
+    /// Checks that the stored frame index is exactly what the log gives.
+    pub fn check_index(&self) -> Result<(), LedgerError> {
+        let head = self.store.head()?;
+        let mut expected = self.index_from_log()?.to_derived(head.seq);
+        expected.sort();
+        if self.store.scan_derived(b"")? != expected {
+            return Err(LedgerError::Corrupt {
+                seq: head.seq,
+                kind: Damage::Index,
+                what: "the stored frame index differs from the one the log gives".into(),
+            });
+        }
+        Ok(())
     }
 
     pub fn store(&self) -> &S {
@@ -193,6 +257,7 @@ impl<S: Store> Ledger<S> {
             in_block: 0,
             pending: Vec::new(),
             wrote_staged: false,
+            index: FrameIndex::default(),
             seen: 0,
             added: 0,
             done: false,
@@ -239,7 +304,7 @@ impl<S: Store> Ledger<S> {
             None
         };
         let corrupt = |seq, kind, what: String| LedgerError::Corrupt { seq, kind, what };
-        for block in self.store.blocks(expected) {
+        for block in self.store.blocks(expected, head.seq) {
             let block = block?;
             let mut at = 0;
             let mut first_in_block = true;
@@ -252,6 +317,10 @@ impl<S: Store> Ledger<S> {
                     corrupt(expected.max(block.first_seq), kind, e.to_string())
                 })?;
                 at = next;
+                if expected > head.seq {
+                    // A reader that started before an append stops at the head it saw.
+                    break;
+                }
                 if first_in_block && raw.seq != block.first_seq {
                     return Err(corrupt(
                         block.first_seq,
@@ -350,6 +419,8 @@ pub struct Appender<'l, S: Store> {
     in_block: usize,
     pending: Vec<Block>,
     wrote_staged: bool,
+    /// The frame index entries of this append's events, merged into the stored index on commit.
+    index: FrameIndex,
     seen: usize,
     added: usize,
     done: bool,
@@ -378,6 +449,7 @@ impl<S: Store> Appender<'_, S> {
         }
         self.staged.apply(event);
         let seq = self.head.seq + 1;
+        self.index.add_event(seq, self.at, event);
         let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);
         if self.in_block > 0
             && (self.in_block == BLOCK_RECORDS_MAX
@@ -420,7 +492,9 @@ impl<S: Store> Appender<'_, S> {
                 );
                 self.pending.push(last);
             }
-            self.ledger.store.append(&self.pending, head)?;
+            let store = &self.ledger.store;
+            let derived = self.index.updates(head.seq, |k| store.get_derived(k))?;
+            store.append_with(&self.pending, head, &derived)?;
             self.writer.head = head;
             self.writer.last_recorded_at = Some(self.at);
             let staged = std::mem::take(&mut self.staged);

@@ -16,6 +16,7 @@ pub struct Verified {
 pub fn verify<S: Store>(ledger: &Ledger<S>) -> Result<Verified, LedgerError> {
     let head = ledger.store().head()?;
     ledger.scan(1, |_| Ok(()))?;
+    ledger.check_index()?;
     Ok(Verified { head })
 }
 

@@ -1,17 +1,27 @@
 //! The frame index: every event that moves a frame, grouped by (office, year) and sorted in
-//! application order, built in one linear pass over the log. An as-of query then reads only the
-//! entries of one office and year instead of replaying the whole log.
+//! application order, plus the corrections and office names. Built in one linear pass over the
+//! log, or kept beside it in the store and extended on every append, so an as-of frame query reads
+//! one office-year's entries instead of replaying the log.
+//!
+//! The persisted form (keys and values below) is derived data: `rambok verify` rebuilds it from the
+//! log and compares. Keys: `f` + year (u32 BE, offset) + office → entries; `c` → corrections;
+//! `n` + office → name; `h` → the sequence number the index covers. Values start with a version byte.
 
 use super::frames::{effect_on, Effect};
 use super::Clock;
 use crate::domain::amount::Amount;
-use crate::domain::event::{Date, EventBody};
+use crate::domain::event::{Date, Event, EventBody};
 use crate::store::record::Recorded;
-use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use chrono::{DateTime, TimeZone, Utc};
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-#[derive(Clone, Debug)]
+const VERSION: u8 = 1;
+const ENTRY_BYTES: usize = 4 + 8 + 8 + 16 + 1 + 8;
+pub const HEAD_KEY: &[u8] = b"h";
+const CORRECTIONS_KEY: &[u8] = b"c";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Entry {
     date: Date,
     seq: u64,
@@ -29,24 +39,35 @@ pub struct IndexedFrame {
     pub events: usize,
 }
 
-#[derive(Default, Debug)]
+#[derive(Default, Debug, PartialEq, Eq)]
 pub struct FrameIndex {
-    entries: HashMap<(String, i32), Vec<Entry>>,
+    entries: BTreeMap<(i32, String), Vec<Entry>>,
     /// Corrected event id → when the correction was recorded.
     corrected_at: HashMap<Uuid, DateTime<Utc>>,
-    sorted: bool,
+    names: BTreeMap<String, String>,
 }
 
 impl FrameIndex {
     /// Adds one record; records must come in log order.
     pub fn add(&mut self, r: &Recorded) {
-        let body = &r.event.body;
-        if let EventBody::Correction { corrects, .. } = body {
-            self.corrected_at.insert(*corrects, r.recorded_at);
-            return;
+        self.add_event(r.seq, r.recorded_at, &r.event);
+    }
+
+    /// Adds one event recorded at `seq` and `recorded_at`.
+    pub fn add_event(&mut self, seq: u64, recorded_at: DateTime<Utc>, event: &Event) {
+        let body = &event.body;
+        match body {
+            EventBody::Correction { corrects, .. } => {
+                self.corrected_at.insert(*corrects, recorded_at);
+                return;
+            }
+            EventBody::OfficeDefined { office, name, .. } => {
+                self.names.insert(office.clone(), name.clone());
+                return;
+            }
+            _ => {}
         }
-        let Some(year) = body.year() else { return };
-        let Some(date) = body.effective_date() else {
+        let (Some(year), Some(date)) = (body.year(), body.effective_date()) else {
             return;
         };
         for office in body.offices() {
@@ -59,17 +80,16 @@ impl FrameIndex {
             };
             let entry = Entry {
                 date,
-                seq: r.seq,
-                recorded_at: r.recorded_at,
-                id: r.event.id,
+                seq,
+                recorded_at,
+                id: event.id,
                 set,
                 amount,
             };
             self.entries
-                .entry((office.to_string(), year))
+                .entry((year, office.to_string()))
                 .or_default()
                 .push(entry);
-            self.sorted = false;
         }
     }
 
@@ -87,25 +107,28 @@ impl FrameIndex {
         for v in self.entries.values_mut() {
             v.sort_by_key(|e| (e.date, e.seq));
         }
-        self.sorted = true;
     }
 
     /// The offices with any frame event for `year`, in code order.
     pub fn offices(&self, year: i32) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .entries
-            .keys()
-            .filter(|(_, y)| *y == year)
-            .map(|(o, _)| o.clone())
-            .collect();
-        v.sort();
-        v
+        self.entries
+            .range((year, String::new())..)
+            .take_while(|((y, _), _)| *y == year)
+            .map(|((_, o), _)| o.clone())
+            .collect()
+    }
+
+    /// Office code → name, from the office definitions indexed.
+    pub fn names(&self) -> HashMap<String, String> {
+        self.names
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// The frame of `office` for `year` under the clock; `None` when no event in effect touches it.
     pub fn frame(&self, office: &str, year: i32, clock: &Clock) -> Option<IndexedFrame> {
-        debug_assert!(self.sorted, "query before sort");
-        let entries = self.entries.get(&(office.to_string(), year))?;
+        let entries = self.entries.get(&(year, office.to_string()))?;
         let mut frame = Amount::ZERO;
         let mut set = false;
         let mut events = 0;
@@ -131,4 +154,177 @@ impl FrameIndex {
         }
         (events > 0).then_some(IndexedFrame { frame, set, events })
     }
+
+    /// The whole index as derived entries, covering the log up to `head_seq`.
+    pub fn to_derived(&self, head_seq: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out: Vec<(Vec<u8>, Vec<u8>)> = self
+            .entries
+            .iter()
+            .map(|((y, o), v)| (entries_key(*y, o), encode_entries(v)))
+            .collect();
+        out.extend(
+            self.names
+                .iter()
+                .map(|(o, n)| (name_key(o), encode_name(n))),
+        );
+        if !self.corrected_at.is_empty() {
+            out.push((
+                CORRECTIONS_KEY.to_vec(),
+                encode_corrections(&self.corrected_at),
+            ));
+        }
+        out.push((HEAD_KEY.to_vec(), head_seq.to_be_bytes().to_vec()));
+        out
+    }
+
+    /// The derived entries to write when this index holds only an append's new events: each
+    /// touched key's stored value (read with `stored`) extended by them.
+    pub fn updates<E>(
+        &self,
+        head_seq: u64,
+        mut stored: impl FnMut(&[u8]) -> Result<Option<Vec<u8>>, E>,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, E> {
+        let mut out = Vec::new();
+        for ((y, o), new) in &self.entries {
+            let key = entries_key(*y, o);
+            let mut all = stored(&key)?
+                .and_then(|v| decode_entries(&v))
+                .unwrap_or_default();
+            all.extend(new.iter().cloned());
+            all.sort_by_key(|e| (e.date, e.seq));
+            out.push((key, encode_entries(&all)));
+        }
+        out.extend(
+            self.names
+                .iter()
+                .map(|(o, n)| (name_key(o), encode_name(n))),
+        );
+        if !self.corrected_at.is_empty() {
+            let mut all = stored(CORRECTIONS_KEY)?
+                .and_then(|v| decode_corrections(&v))
+                .unwrap_or_default();
+            all.extend(self.corrected_at.iter().map(|(k, v)| (*k, *v)));
+            out.push((CORRECTIONS_KEY.to_vec(), encode_corrections(&all)));
+        }
+        out.push((HEAD_KEY.to_vec(), head_seq.to_be_bytes().to_vec()));
+        Ok(out)
+    }
+
+    /// Reads an index back from derived entries (all of them, or one year's plus the shared keys).
+    /// `None` when a value does not decode.
+    pub fn from_derived(pairs: &[(Vec<u8>, Vec<u8>)]) -> Option<FrameIndex> {
+        let mut index = FrameIndex::default();
+        for (k, v) in pairs {
+            match k.first() {
+                Some(b'f') if k.len() > 5 => {
+                    let year = (u32::from_be_bytes(k[1..5].try_into().ok()?) as i64
+                        + i32::MIN as i64) as i32;
+                    let office = std::str::from_utf8(&k[5..]).ok()?.to_string();
+                    index.entries.insert((year, office), decode_entries(v)?);
+                }
+                Some(b'n') => {
+                    let office = std::str::from_utf8(&k[1..]).ok()?.to_string();
+                    index.names.insert(office, decode_name(v)?);
+                }
+                Some(b'c') => index.corrected_at = decode_corrections(v)?,
+                _ => {}
+            }
+        }
+        Some(index)
+    }
+}
+
+/// The key prefix of one year's entries.
+pub fn year_prefix(year: i32) -> Vec<u8> {
+    let mut k = vec![b'f'];
+    k.extend_from_slice(&((year as i64 - i32::MIN as i64) as u32).to_be_bytes());
+    k
+}
+
+fn entries_key(year: i32, office: &str) -> Vec<u8> {
+    let mut k = year_prefix(year);
+    k.extend_from_slice(office.as_bytes());
+    k
+}
+
+fn name_key(office: &str) -> Vec<u8> {
+    let mut k = vec![b'n'];
+    k.extend_from_slice(office.as_bytes());
+    k
+}
+
+fn encode_entries(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + entries.len() * ENTRY_BYTES);
+    out.push(VERSION);
+    for e in entries {
+        out.extend_from_slice(&chrono::Datelike::num_days_from_ce(&e.date.0).to_le_bytes());
+        out.extend_from_slice(&e.seq.to_le_bytes());
+        out.extend_from_slice(&e.recorded_at.timestamp_micros().to_le_bytes());
+        out.extend_from_slice(e.id.as_bytes());
+        out.push(e.set as u8);
+        out.extend_from_slice(&e.amount.ore().to_le_bytes());
+    }
+    out
+}
+
+fn decode_entries(bytes: &[u8]) -> Option<Vec<Entry>> {
+    let (&version, rest) = bytes.split_first()?;
+    if version != VERSION || rest.len() % ENTRY_BYTES != 0 {
+        return None;
+    }
+    rest.chunks(ENTRY_BYTES)
+        .map(|c| {
+            let date = chrono::NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(
+                c[0..4].try_into().ok()?,
+            ))?;
+            Some(Entry {
+                date: Date(date),
+                seq: u64::from_le_bytes(c[4..12].try_into().ok()?),
+                recorded_at: Utc
+                    .timestamp_micros(i64::from_le_bytes(c[12..20].try_into().ok()?))
+                    .single()?,
+                id: Uuid::from_bytes(c[20..36].try_into().ok()?),
+                set: c[36] == 1,
+                amount: Amount::from_ore(i64::from_le_bytes(c[37..45].try_into().ok()?)),
+            })
+        })
+        .collect()
+}
+
+fn encode_name(name: &str) -> Vec<u8> {
+    let mut v = vec![VERSION];
+    v.extend_from_slice(name.as_bytes());
+    v
+}
+
+fn decode_name(bytes: &[u8]) -> Option<String> {
+    let (&version, rest) = bytes.split_first()?;
+    (version == VERSION).then(|| std::str::from_utf8(rest).ok().map(str::to_string))?
+}
+
+fn encode_corrections(c: &HashMap<Uuid, DateTime<Utc>>) -> Vec<u8> {
+    let mut sorted: Vec<(&Uuid, &DateTime<Utc>)> = c.iter().collect();
+    sorted.sort();
+    let mut v = vec![VERSION];
+    for (id, at) in sorted {
+        v.extend_from_slice(id.as_bytes());
+        v.extend_from_slice(&at.timestamp_micros().to_le_bytes());
+    }
+    v
+}
+
+fn decode_corrections(bytes: &[u8]) -> Option<HashMap<Uuid, DateTime<Utc>>> {
+    let (&version, rest) = bytes.split_first()?;
+    if version != VERSION || rest.len() % 24 != 0 {
+        return None;
+    }
+    rest.chunks(24)
+        .map(|c| {
+            let id = Uuid::from_bytes(c[..16].try_into().ok()?);
+            let at = Utc
+                .timestamp_micros(i64::from_le_bytes(c[16..24].try_into().ok()?))
+                .single()?;
+            Some((id, at))
+        })
+        .collect()
 }

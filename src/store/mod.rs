@@ -24,6 +24,9 @@ impl Head {
     };
 }
 
+/// A derived entry (an index) kept beside the log: key and value, both opaque to the engine.
+pub type Derived = (Vec<u8>, Vec<u8>);
+
 /// A block of records as stored: the sequence number of its first record and the bytes.
 #[derive(Clone, Debug)]
 pub struct Block {
@@ -48,14 +51,33 @@ pub enum StoreError {
 pub trait Store: Send + Sync {
     fn head(&self) -> Result<Head, StoreError>;
     /// Writes `blocks` (which follow the current head without a gap) and then moves the head.
-    fn append(&self, blocks: &[Block], head: Head) -> Result<(), StoreError>;
+    fn append(&self, blocks: &[Block], head: Head) -> Result<(), StoreError> {
+        self.append_with(blocks, head, &[])
+    }
+    /// As `append`, and writes `derived` (index entries) in the same atomic step as the head.
+    fn append_with(
+        &self,
+        blocks: &[Block],
+        head: Head,
+        derived: &[Derived],
+    ) -> Result<(), StoreError>;
+    /// Replaces every derived entry with `derived`, atomically (an index rebuilt from the log).
+    fn replace_derived(&self, derived: &[Derived]) -> Result<(), StoreError>;
+    /// One derived entry.
+    fn get_derived(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Every derived entry whose key starts with `prefix`, in key order.
+    fn scan_derived(&self, prefix: &[u8]) -> Result<Vec<Derived>, StoreError>;
     /// Writes `blocks` beyond the head without moving it: invisible until an `append` moves the
     /// head past them. Large appends stage most of their blocks this way.
     fn stage(&self, blocks: &[Block]) -> Result<(), StoreError>;
     /// Removes every block beyond the head (an abandoned append, or what a crash left).
     fn discard_staged(&self) -> Result<(), StoreError>;
-    /// The blocks whose first record is at or after `from_seq`, in order, up to the head.
-    fn blocks(&self, from_seq: u64) -> Box<dyn Iterator<Item = Result<Block, StoreError>> + '_>;
+    /// The blocks holding records `from_seq..=to_seq`, in order (the first may start earlier).
+    fn blocks(
+        &self,
+        from_seq: u64,
+        to_seq: u64,
+    ) -> Box<dyn Iterator<Item = Result<Block, StoreError>> + '_>;
     /// Returns once everything appended so far survives a power cut.
     fn sync(&self) -> Result<(), StoreError>;
 }

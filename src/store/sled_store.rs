@@ -6,13 +6,15 @@
 //! therefore follows it with `fdatasync` on sled's data file. Blocks are kept far below sled's blob
 //! threshold (a quarter of a segment), so every byte lives in that one file.
 
-use super::{Block, Head, Store, StoreError};
+use super::{Block, Derived, Head, Store, StoreError};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 const TREE: &[u8] = b"log";
 const HEAD_KEY: &[u8] = b"h";
 const BLOCK_PREFIX: u8 = b'b';
+/// Derived entries (indexes) live under their own prefix, so they never meet blocks or the head.
+const DERIVED_PREFIX: u8 = b'x';
 /// Blocks per sled batch when an append is large; the head moves in the last batch only.
 const BLOCKS_PER_BATCH: usize = 256;
 /// sled's page cache; its default of 1 GiB would dominate the memory of a large import.
@@ -33,6 +35,13 @@ pub fn block_key(first_seq: u64) -> [u8; 9] {
     let mut k = [0u8; 9];
     k[0] = BLOCK_PREFIX;
     k[1..].copy_from_slice(&first_seq.to_be_bytes());
+    k
+}
+
+fn derived_key(key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + 1);
+    k.push(DERIVED_PREFIX);
+    k.extend_from_slice(key);
     k
 }
 
@@ -68,6 +77,7 @@ impl SledStore {
         if let Ok(dir) = File::open(path) {
             let _ = dir.sync_all();
         }
+        let witness = read_witness(path)?;
         let store = SledStore {
             path: path.to_path_buf(),
             db,
@@ -75,6 +85,18 @@ impl SledStore {
             data_file,
         };
         store.discard_staged()?;
+        if let Some(w) = witness {
+            let head = store.head()?;
+            if w.seq > head.seq {
+                return Err(StoreError::Corrupt(format!(
+                    "records {}..={} are missing: the ledger had been durable up to sequence {} ({WITNESS_FILE}) but its data file now ends at {}; the data file is damaged (restore it from a backup)",
+                    head.seq + 1,
+                    w.seq,
+                    w.seq,
+                    head.seq
+                )));
+            }
+        }
         Ok(store)
     }
 
@@ -82,9 +104,53 @@ impl SledStore {
         &self.path
     }
 
+    /// Another named tree of the same database (the server's API tokens), kept apart from the
+    /// log: nothing in it is part of the hash chain, and the log itself is not available by name.
+    pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        if name.as_bytes() == TREE {
+            return Err(StoreError::Io(format!("the tree '{name}' is the log")));
+        }
+        self.db.open_tree(name).map_err(io)
+    }
+
     /// The raw tree, for tests that tamper with stored bytes the way an attacker would.
     pub fn raw_tree(&self) -> &sled::Tree {
         &self.log
+    }
+}
+
+/// A small file beside sled's own, rewritten after every durable commit with the head it made
+/// durable. sled treats a damaged stretch of its log as the end of the log on recovery, which would
+/// silently drop every later record; the witness shows that records are missing.
+pub const WITNESS_FILE: &str = "rambok.head";
+
+fn read_witness(path: &Path) -> Result<Option<Head>, StoreError> {
+    match std::fs::read(path.join(WITNESS_FILE)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(e)),
+        Ok(bytes) if bytes.len() == 40 => Ok(Some(Head {
+            seq: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
+            hash: bytes[8..].try_into().expect("32 bytes"),
+        })),
+        Ok(bytes) => Err(StoreError::Corrupt(format!(
+            "{WITNESS_FILE} has {} bytes instead of 40",
+            bytes.len()
+        ))),
+    }
+}
+
+impl SledStore {
+    /// The head last made durable, as the witness file records it.
+    pub fn witness(&self) -> Result<Option<Head>, StoreError> {
+        read_witness(&self.path)
+    }
+
+    fn write_witness(&self, head: &Head) -> Result<(), StoreError> {
+        // Written without its own fsync: after a power cut it can only lag behind sled's data,
+        // which is harmless; it is never ahead of what is durable.
+        let tmp = self.path.join(format!("{WITNESS_FILE}.tmp"));
+        std::fs::write(&tmp, encode_head(head)).map_err(io)?;
+        std::fs::rename(&tmp, self.path.join(WITNESS_FILE)).map_err(io)
     }
 }
 
@@ -103,12 +169,23 @@ impl Store for SledStore {
         }
     }
 
-    fn append(&self, blocks: &[Block], head: Head) -> Result<(), StoreError> {
+    fn append_with(
+        &self,
+        blocks: &[Block],
+        head: Head,
+        derived: &[Derived],
+    ) -> Result<(), StoreError> {
         let chunks: Vec<&[Block]> = blocks.chunks(BLOCKS_PER_BATCH).collect();
         let last = chunks.len().saturating_sub(1);
+        let finish = |batch: &mut sled::Batch| {
+            for (k, v) in derived {
+                batch.insert(derived_key(k), v.as_slice());
+            }
+            batch.insert(HEAD_KEY, encode_head(&head));
+        };
         if chunks.is_empty() {
             let mut batch = sled::Batch::default();
-            batch.insert(HEAD_KEY, encode_head(&head));
+            finish(&mut batch);
             return self.log.apply_batch(batch).map_err(io);
         }
         for (i, chunk) in chunks.into_iter().enumerate() {
@@ -117,11 +194,40 @@ impl Store for SledStore {
                 batch.insert(&block_key(b.first_seq)[..], b.bytes.as_slice());
             }
             if i == last {
-                batch.insert(HEAD_KEY, encode_head(&head));
+                finish(&mut batch);
             }
             self.log.apply_batch(batch).map_err(io)?;
         }
         Ok(())
+    }
+
+    fn replace_derived(&self, derived: &[Derived]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for kv in self.log.scan_prefix([DERIVED_PREFIX]) {
+            batch.remove(kv.map_err(io)?.0);
+        }
+        for (k, v) in derived {
+            batch.insert(derived_key(k), v.as_slice());
+        }
+        self.log.apply_batch(batch).map_err(io)
+    }
+
+    fn get_derived(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .log
+            .get(derived_key(key))
+            .map_err(io)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn scan_derived(&self, prefix: &[u8]) -> Result<Vec<Derived>, StoreError> {
+        self.log
+            .scan_prefix(derived_key(prefix))
+            .map(|kv| {
+                let (k, v) = kv.map_err(io)?;
+                Ok((k[1..].to_vec(), v.to_vec()))
+            })
+            .collect()
     }
 
     fn stage(&self, blocks: &[Block]) -> Result<(), StoreError> {
@@ -154,11 +260,11 @@ impl Store for SledStore {
         Ok(())
     }
 
-    fn blocks(&self, from_seq: u64) -> Box<dyn Iterator<Item = Result<Block, StoreError>> + '_> {
-        let head = match self.head() {
-            Ok(h) => h,
-            Err(e) => return Box::new(std::iter::once(Err(e))),
-        };
+    fn blocks(
+        &self,
+        from_seq: u64,
+        to_seq: u64,
+    ) -> Box<dyn Iterator<Item = Result<Block, StoreError>> + '_> {
         // Start at the block that holds `from_seq`: the last one starting at or before it.
         let start = self
             .log
@@ -169,7 +275,7 @@ impl Store for SledStore {
             .map_or_else(|| block_key(0).to_vec(), |k| k.to_vec());
         let iter = self
             .log
-            .range(start..=block_key(head.seq).to_vec())
+            .range(start..=block_key(to_seq).to_vec())
             .map(|kv| {
                 let (k, v) = kv.map_err(io)?;
                 if k.len() != 9 || k[0] != BLOCK_PREFIX {
@@ -188,7 +294,10 @@ impl Store for SledStore {
     }
 
     fn sync(&self) -> Result<(), StoreError> {
+        // The head read before the flush is durable after it; one applied meanwhile may not be.
+        let head = self.head()?;
         self.db.flush().map_err(io)?;
-        self.data_file.sync_data().map_err(io)
+        self.data_file.sync_data().map_err(io)?;
+        self.write_witness(&head)
     }
 }

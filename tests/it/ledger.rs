@@ -295,7 +295,7 @@ fn store_trait_reports_head_and_blocks() {
     l.append(&[frame_set()], "a", None, t0()).unwrap();
     let blocks: Vec<_> = l
         .store()
-        .blocks(1)
+        .blocks(1, 1)
         .collect::<Result<Vec<_>, StoreError>>()
         .unwrap();
     assert_eq!(blocks.len(), 1);

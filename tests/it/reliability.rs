@@ -319,6 +319,8 @@ struct CrashStats {
     staged_left: usize,
     in_use_checked: usize,
     stores: usize,
+    /// The longest wait for sled to let go of the inspecting handle's lock.
+    lock_wait: Duration,
 }
 
 /// What the parent knows to be in the current store.
@@ -392,7 +394,9 @@ fn crash_safety() {
         });
 
         let plan = if rng.percent(25) {
-            KillPlan::Anytime(Duration::from_micros(rng.below(800_000)))
+            // Half of these early enough to land in sled's open and recovery.
+            let within = if rng.percent(50) { 80_000 } else { 800_000 };
+            KillPlan::Anytime(Duration::from_micros(rng.below(within)))
         } else {
             KillPlan::During(rng.pick(&CRASH_SIZES))
         };
@@ -443,8 +447,14 @@ fn crash_safety() {
                         Ok(_) => panic!("{}: a second opener got the store in use", ctx(round)),
                     }
                 }
-                let span = took[&size].mul_f64(1.2);
-                let delay = Duration::from_micros(rng.below(span.as_micros() as u64 + 1));
+                // Anywhere in the append; for the largest, every other time near its end, where
+                // it stages blocks beyond the head, commits and syncs.
+                let span = took[&size].as_micros() as u64;
+                let delay = Duration::from_micros(if size == 70_000 && rng.percent(50) {
+                    span * 8 / 10 + rng.below(span * 3 / 10 + 1)
+                } else {
+                    rng.below(span * 12 / 10 + 1)
+                });
                 collect_until(Instant::now() + delay, &mut lines, &|_| false);
             }
         }
@@ -518,8 +528,21 @@ fn crash_safety() {
             }
         }
 
-        let ledger = Ledger::open(&model.path)
-            .unwrap_or_else(|e| panic!("{}: the store opens after a kill: {e}", ctx(round)));
+        // sled may release the lock of the handle just dropped a little later, from another
+        // thread (seen while other tests ran sled in the same process): wait for that, briefly.
+        let waited = Instant::now();
+        let ledger = loop {
+            match Ledger::open(&model.path) {
+                Err(LedgerError::Store(StoreError::InUse { .. }))
+                    if waited.elapsed() < Duration::from_secs(10) =>
+                {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                other => break other,
+            }
+        }
+        .unwrap_or_else(|e| panic!("{}: the store opens after a kill: {e}", ctx(round)));
+        stats.lock_wait = stats.lock_wait.max(waited.elapsed());
         let verified =
             verify(&ledger).unwrap_or_else(|e| panic!("{}: verification: {e}", ctx(round)));
         let head = verified.head.seq;
@@ -613,13 +636,14 @@ fn crash_safety() {
 
     eprintln!(
         "crash_safety: {} kills over {} stores; {} acknowledged appends ({} events) all found; \
-         {} kills left staged blocks beyond the head; {} in-use checks",
+         {} kills left staged blocks beyond the head; {} in-use checks; longest reopen {:?}",
         stats.kills,
         stats.stores,
         stats.acked_batches,
         stats.acked_events,
         stats.staged_left,
-        stats.in_use_checked
+        stats.in_use_checked,
+        stats.lock_wait
     );
     for (at, n) in &stats.at {
         let what = match at {
@@ -667,8 +691,8 @@ fn judge(run: &Run, expected: &str) -> Result<Option<String>, String> {
     match status.code() {
         Some(0) if run.stdout == expected => Ok(None),
         Some(0) => Err(format!(
-            "exit 0 with other output: {}",
-            first_line(&run.stdout)
+            "exit 0 with other output ({})",
+            first_difference(expected, &run.stdout)
         )),
         Some(code @ (5 | 6)) if run.stderr.starts_with("rambok: ") => {
             let msg = &run.stderr["rambok: ".len()..];
@@ -687,6 +711,19 @@ fn judge(run: &Run, expected: &str) -> Result<Option<String>, String> {
         }
         Some(code) => Err(format!("exit {code}: {}", first_line(&run.stderr))),
         None => Err("no exit code".into()),
+    }
+}
+
+fn first_difference(expected: &str, got: &str) -> String {
+    let (e, g): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), got.lines().collect());
+    match e.iter().zip(&g).position(|(a, b)| a != b) {
+        Some(i) => format!(
+            "line {}: {:?} instead of {:?}",
+            i + 1,
+            g[i].trim(),
+            e[i].trim()
+        ),
+        None => format!("{} lines instead of {}", g.len(), e.len()),
     }
 }
 

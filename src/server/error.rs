@@ -1,0 +1,145 @@
+//! The server's one error type. Every failure becomes JSON `{"error": "...", ...}` with the CLI's
+//! message and a status that says what kind: 400 malformed request, 401 no or unknown token, 403
+//! wrong role, 404, 409 conflict, 413 too large, 422 an event the ledger rejects, 500 damage or
+//! storage failure. Storage details (paths, OS errors) go to the server's log, never to the client.
+
+use crate::cli::CliError;
+use crate::ledger::LedgerError;
+use crate::store::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::auth::Identity;
+
+/// Why a request was refused, attached to the response for the log.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    pub reason: String,
+    pub token: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    /// More fields of the JSON body: `field`, `index`, `expected`, `actual`…
+    pub extra: Map<String, Value>,
+    /// The token's holder, when known, for the log.
+    pub token: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            extra: Map::new(),
+            token: None,
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+    pub fn too_large(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message)
+    }
+    pub fn unprocessable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+
+    /// A failure the client cannot act on: the detail goes to the log only.
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        eprintln!("rambok serve: internal error: {detail}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "storage failure on the server; its log has the details",
+        )
+    }
+
+    pub fn from_join(e: tokio::task::JoinError) -> ApiError {
+        ApiError::internal(format!("a worker task failed: {e}"))
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> ApiError {
+        self.extra.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Names the token holder in the log line of a refusal.
+    pub fn by(mut self, who: &Identity) -> ApiError {
+        self.token = Some(who.name.clone());
+        self
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Corrupt(_) => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            }
+            StoreError::Io(detail) => ApiError::internal(detail),
+            StoreError::InUse { .. } => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> ApiError {
+        let message = e.to_string();
+        match e {
+            LedgerError::Rejected { index, error } => ApiError::unprocessable(message)
+                .with("field", error.field)
+                .with("index", index),
+            LedgerError::Conflict { expected, actual } => {
+                ApiError::new(StatusCode::CONFLICT, message)
+                    .with("expected", expected)
+                    .with("actual", actual)
+            }
+            LedgerError::BadRecorder(_) => ApiError::bad_request(message),
+            LedgerError::BatchTooLarge(_) => ApiError::too_large(message),
+            LedgerError::Store(s) => s.into(),
+            LedgerError::Corrupt { seq, kind, .. } => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+                    .with("seq", seq)
+                    .with("damage", kind.to_string())
+            }
+        }
+    }
+}
+
+impl From<CliError> for ApiError {
+    fn from(e: CliError) -> ApiError {
+        match e {
+            CliError::Input(m) => ApiError::bad_request(m),
+            CliError::Ledger(l) => l.into(),
+            CliError::Io(detail) => ApiError::internal(detail),
+            CliError::Findings(n) => ApiError::internal(format!("{n} findings as an error")),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = Map::new();
+        body.insert("error".into(), json!(self.message));
+        body.extend(self.extra);
+        let mut response = (self.status, Json(Value::Object(body))).into_response();
+        response.extensions_mut().insert(Refusal {
+            reason: self.message,
+            token: self.token,
+        });
+        response
+    }
+}

@@ -1,0 +1,191 @@
+//! `POST /api/events`: one event or a batch, through the CLI's write path ([`Ledger::append`]) with
+//! its validation and messages, recorded by the token's holder, optionally only after an expected
+//! sequence number (409 otherwise). `GET /api/events`: the log, page by page.
+//!
+//! [`Ledger::append`]: crate::ledger::Ledger::append
+
+use super::auth::{Controller, Reader};
+use super::error::ApiError;
+use super::params::Params;
+use super::{blocking, AppState, EVENTS_PER_REQUEST_MAX, REQUEST_BODY_BYTES_MAX};
+use crate::domain::event::Event;
+use crate::json::{event_to_json, parse_event};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use serde_json::{json, Map, Value};
+
+type Q = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// Most records one page of `GET /api/events` returns.
+pub const LOG_PAGE_MAX: u64 = 1000;
+
+struct Batch {
+    events: Vec<Event>,
+    expected: Option<u64>,
+}
+
+fn body_error(e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(format!(
+            "the request body is larger than {REQUEST_BODY_BYTES_MAX} bytes; send the events in several requests"
+        ))
+    } else {
+        ApiError::bad_request(format!("cannot read the request body: {}", e.body_text()))
+    }
+}
+
+fn expected_seq(v: &Value) -> Result<Option<u64>, ApiError> {
+    match v {
+        Value::Null => Ok(None),
+        v => v.as_u64().map(Some).ok_or_else(|| {
+            ApiError::bad_request("expected_seq must be a whole number (the sequence number you last saw)")
+                .field("expected_seq")
+        }),
+    }
+}
+
+/// `{"events": [...], "expected_seq": N}`: the recorder is never one of its fields.
+fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError> {
+    for key in m.keys() {
+        match key.as_str() {
+            "events" | "expected_seq" => {}
+            "recorded_by" | "recorder" | "user" => {
+                return Err(ApiError::bad_request(format!(
+                    "{key} cannot be sent: the recorder of every event is the holder of the token"
+                ))
+                .field(key))
+            }
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown field '{}' (a batch has events and expected_seq)",
+                    other.chars().take(64).collect::<String>()
+                ))
+                .field(other))
+            }
+        }
+    }
+    let seq = expected_seq(m.get("expected_seq").unwrap_or(&Value::Null))?;
+    match m.get("events") {
+        Some(Value::Array(items)) => Ok((items.clone(), seq)),
+        _ => Err(ApiError::bad_request("events must be an array of event objects").field("events")),
+    }
+}
+
+fn parse_batch(body: &[u8], query_seq: Option<u64>) -> Result<Batch, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("not valid JSON: {e}")))?;
+    let (items, body_seq) = match value {
+        Value::Array(items) => (items, None),
+        Value::Object(m) if m.contains_key("events") => envelope(m)?,
+        v @ Value::Object(_) => (vec![v], None),
+        _ => {
+            return Err(ApiError::bad_request(
+                "the body must be an event object, an array of events, or {\"events\": [...], \"expected_seq\": N}",
+            ))
+        }
+    };
+    let expected = match (query_seq, body_seq) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(ApiError::bad_request(format!(
+                "expected_seq is {a} in the query but {b} in the body"
+            ))
+            .field("expected_seq"))
+        }
+        (a, b) => a.or(b),
+    };
+    if items.is_empty() {
+        return Err(ApiError::bad_request("no events to append"));
+    }
+    if items.len() > EVENTS_PER_REQUEST_MAX {
+        return Err(ApiError::too_large(format!(
+            "a request may carry at most {EVENTS_PER_REQUEST_MAX} events, this one carries {}; send them in several requests",
+            items.len()
+        )));
+    }
+    let events = items
+        .iter()
+        .enumerate()
+        .map(|(index, v)| parse_event(v).map_err(|e| rejected(index, &e.field, &e.message)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Batch { events, expected })
+}
+
+fn rejected(index: usize, field: &str, message: &str) -> ApiError {
+    let text = if field.is_empty() {
+        format!("event {index}: {message}")
+    } else {
+        format!("event {index}: field {field}: {message}")
+    };
+    ApiError::unprocessable(text)
+        .with("field", field)
+        .with("index", index)
+}
+
+/// Appends one event, an array of events, or `{"events": [...], "expected_seq": N}`; all or none.
+pub async fn append(
+    State(s): State<AppState>,
+    Controller(who): Controller,
+    q: Q,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let run = async {
+        let mut p = Params::from_query(q)?;
+        let query_seq = p.opt_i64("expected_seq")?;
+        p.finish()?;
+        let query_seq = query_seq
+            .map(|n| u64::try_from(n).map_err(|_| ApiError::bad_request("expected_seq must not be negative")))
+            .transpose()?;
+        let batch = parse_batch(&body.map_err(body_error)?, query_seq)?;
+        let ids: Vec<String> = batch.events.iter().map(|e| e.id.to_string()).collect();
+        let name = who.name.clone();
+        let done = blocking(move || {
+            Ok(s.ledger().append(&batch.events, &name, batch.expected, Utc::now())?)
+        })
+        .await?;
+        let status = if done.added > 0 { StatusCode::CREATED } else { StatusCode::OK };
+        let reply = json!({
+            "added": done.added, "skipped": done.skipped, "head_seq": done.head_seq,
+            "recorded_by": who.name, "ids": ids,
+        });
+        Ok::<_, ApiError>((status, Json(reply)).into_response())
+    };
+    run.await.map_err(|e| e.by(&who))
+}
+
+/// The recorded events from `from_seq` on, at most `limit` of them, as `rambok log --format json`.
+pub async fn log(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<Value>, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let from = p.opt_i64("from_seq")?.unwrap_or(1).max(1) as u64;
+    let limit = p.opt_i64("limit")?.unwrap_or(100).clamp(1, LOG_PAGE_MAX as i64) as u64;
+    p.finish()?;
+    blocking(move || {
+        let records = s.records()?;
+        let page: Vec<Value> = records
+            .iter()
+            .skip((from - 1) as usize)
+            .take(limit as usize)
+            .map(|r| {
+                json!({
+                    "seq": r.seq,
+                    "recorded_at": r.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    "recorded_by": r.recorded_by,
+                    "hash": crate::control::verify::hex(&r.hash),
+                    "event": event_to_json(&r.event),
+                })
+            })
+            .collect();
+        let last = records.len() as u64;
+        let next = from + page.len() as u64;
+        Ok(Json(json!({
+            "head_seq": last,
+            "events": page,
+            "next_seq": if next <= last { Some(next) } else { None },
+        })))
+    })
+    .await
+}

@@ -1,0 +1,371 @@
+//! `rambok serve`: one process owns the store (sled lets only one open it) and serves everyone
+//! else over HTTP: a JSON API under `/api/` for every report and for appending events, and the web
+//! page at `/`. See `docs/api.md`.
+//!
+//! Reads never wait for a writer: they fold an in-memory copy of the records, refreshed from sled
+//! (not through the ledger's writer lock) whenever the head has moved. Writes go through
+//! [`Ledger::append`] in a blocking task, so concurrent writers share one durable commit.
+
+pub mod auth;
+pub mod client;
+pub mod error;
+mod events;
+mod params;
+mod reports;
+mod web;
+
+use crate::control::delegation::Delegation;
+use crate::ledger::{Ledger, LedgerError};
+use crate::store::record::Recorded;
+use crate::store::Store;
+use auth::TokenStore;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use error::{ApiError, Refusal};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The largest request body, in bytes.
+pub const REQUEST_BODY_BYTES_MAX: usize = 8 * 1024 * 1024;
+/// The most events one `POST /api/events` may carry.
+pub const EVENTS_PER_REQUEST_MAX: usize = 10_000;
+/// Refusal log lines kept in memory (the full log goes to stderr).
+const REFUSALS_KEPT: usize = 1000;
+/// How often a read retries when the log moved while it was being read.
+const READ_ATTEMPTS: usize = 5;
+
+/// The Kalmar delegation table, used by `control` when the server is given no other.
+pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegation.json");
+
+struct Shared {
+    ledger: Ledger,
+    tokens: TokenStore,
+    records: RwLock<Arc<Vec<Recorded>>>,
+    refresh: Mutex<()>,
+    delegation: Delegation,
+    delegation_name: String,
+    refusals: Mutex<VecDeque<String>>,
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// Serves `ledger`, with `delegation` (its table and a name for it) for the controls, or
+    /// Kalmar's.
+    pub fn new(
+        ledger: Ledger,
+        delegation: Option<(Delegation, String)>,
+    ) -> Result<AppState, LedgerError> {
+        let tokens = TokenStore::open(ledger.store())?;
+        let (delegation, delegation_name) = match delegation {
+            Some(d) => d,
+            None => (
+                Delegation::parse(KALMAR_DELEGATION)
+                    .map_err(|e| LedgerError::BadRecorder(format!("built-in delegation: {e}")))?,
+                "fixtures/kalmar/delegation.json (built in)".to_string(),
+            ),
+        };
+        Ok(AppState(Arc::new(Shared {
+            ledger,
+            tokens,
+            records: RwLock::new(Arc::new(Vec::new())),
+            refresh: Mutex::new(()),
+            delegation,
+            delegation_name,
+            refusals: Mutex::new(VecDeque::new()),
+        })))
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.0.ledger
+    }
+
+    pub fn tokens(&self) -> &TokenStore {
+        &self.0.tokens
+    }
+
+    pub fn delegation(&self) -> (&Delegation, &str) {
+        (&self.0.delegation, &self.0.delegation_name)
+    }
+
+    /// The most recent refusal log lines, oldest first.
+    pub fn refusals(&self) -> Vec<String> {
+        lock(&self.0.refusals).iter().cloned().collect()
+    }
+
+    fn note_refusal(&self, line: String) {
+        eprintln!("{line}");
+        let mut kept = lock(&self.0.refusals);
+        if kept.len() == REFUSALS_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(line);
+    }
+
+    /// Every record up to the head (at least), without taking the writer lock. Blocking.
+    pub fn records(&self) -> Result<Arc<Vec<Recorded>>, LedgerError> {
+        let head = self.ledger().store().head()?.seq;
+        let current = read(&self.0.records).clone();
+        if current.len() as u64 >= head {
+            return Ok(current);
+        }
+        let _one_refresh = lock(&self.0.refresh);
+        let current = read(&self.0.records).clone();
+        if current.len() as u64 >= head {
+            return Ok(current);
+        }
+        let fresh = Arc::new(self.extend(&current)?);
+        *self.0.records.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// The records of `known` and those after it; the last known record is read again so the
+    /// chain is checked across the join.
+    fn extend(&self, known: &[Recorded]) -> Result<Vec<Recorded>, LedgerError> {
+        let from = known.len() as u64;
+        let more = steady(self.ledger(), || {
+            let mut more = Vec::new();
+            self.ledger().scan(from.max(1), |r| {
+                more.push(r);
+                Ok(())
+            })?;
+            Ok(more)
+        })?;
+        let mut out = Vec::with_capacity(known.len() + more.len());
+        out.extend_from_slice(known);
+        let mut more = more.into_iter();
+        if let Some(last) = known.last() {
+            match more.next() {
+                Some(again) if again.seq == last.seq && again.hash == last.hash => {}
+                _ => {
+                    return Err(LedgerError::Corrupt {
+                        seq: last.seq,
+                        kind: crate::ledger::Damage::ChangedBytes,
+                        what: "the record changed while the server was running".into(),
+                    })
+                }
+            }
+        }
+        out.extend(more);
+        Ok(out)
+    }
+}
+
+/// Runs a read of the whole log again if it failed while the log moved under it: a scan that
+/// starts at the first record compares the head it read first with the last record it found,
+/// and an append in between would look like damage.
+pub fn steady<T>(
+    ledger: &Ledger,
+    mut read: impl FnMut() -> Result<T, LedgerError>,
+) -> Result<T, LedgerError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let before = ledger.store().head()?;
+        match read() {
+            Err(LedgerError::Corrupt { .. })
+                if attempt < READ_ATTEMPTS && ledger.store().head()? != before => {}
+            other => return other,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs blocking ledger work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::from_join)?
+}
+
+/// The whole application: the API under `/api/`, the page at `/`.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(reports::health))
+        .route("/info", get(reports::info))
+        .route("/frames", get(reports::frames))
+        .route("/bridge", get(reports::bridge))
+        .route("/bridge.svg", get(reports::bridge_svg))
+        .route("/budget", get(reports::budget))
+        .route("/outcome", get(reports::outcome))
+        .route("/investments", get(reports::investments))
+        .route("/goals", get(reports::goals))
+        .route("/history", get(reports::history))
+        .route("/diff", get(reports::diff))
+        .route("/control", get(reports::control))
+        .route("/verify", get(reports::verify))
+        .route("/export.xlsx", get(reports::export))
+        .route("/events", get(events::log).post(events::append));
+    Router::new()
+        .nest("/api", api)
+        .merge(web::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such page or endpoint (the API is described in docs/api.md)")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "this method is not allowed here",
+    )
+}
+
+/// Logs every refused request (any 4xx) and sets the headers every response carries.
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if status.is_client_error() {
+        let refusal = response.extensions().get::<Refusal>().cloned();
+        let (reason, token) = refusal.map_or(("refused".to_string(), None), |r| (r.reason, r.token));
+        state.note_refusal(format!(
+            "rambok serve: refused {method} {path:?}: {} {reason} (token: {})",
+            status.as_u16(),
+            token.as_deref().unwrap_or("none"),
+        ));
+    }
+    let h = response.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    if path.starts_with("/api/") || method != Method::GET {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// A server running on its own threads; dropping it stops it.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    /// `http://ADDR`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        self.shut()
+    }
+
+    fn shut(&mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(std::io::Error::other("the server thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shut();
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("rambok-serve")
+        .build()
+}
+
+/// Binds `addr` (port 0 picks a free one) and serves `state` on threads of its own.
+pub fn spawn(state: AppState, addr: SocketAddr) -> std::io::Result<Running> {
+    let rt = runtime()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind(addr))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("rambok-serve".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                axum::serve(listener, app(state))
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.await;
+                    })
+                    .await
+            })
+        })?;
+    Ok(Running {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// Binds `addr`, calls `ready` with the address bound, and serves until Ctrl-C or SIGTERM.
+pub fn run(
+    state: AppState,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        ready(listener.local_addr()?)?;
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(stop_signal())
+            .await
+    })
+}
+
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,191 @@
+//! Query parameters: read by name, each at most once, with the CLI's checks and messages; a name
+//! an endpoint does not take is an error, so a typo (`yaer=2017`) cannot silently change a report.
+
+use super::error::ApiError;
+use crate::cli::report::{clock, Common, Format, SignArg};
+use crate::domain::amount::Unit;
+use crate::projection::Clock;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
+use std::collections::BTreeMap;
+
+/// How a report is sent back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Out {
+    /// The report's JSON, as `--format json` prints it.
+    Json,
+    /// Semicolon-separated, as `--format csv` prints it.
+    Csv,
+    /// Aligned text, as the terminal shows it.
+    Table,
+    /// The tables as cells with exact amounts, for the web page.
+    Tables,
+    /// A workbook with the report's tables.
+    Xlsx,
+    /// The waterfall chart (bridge and history).
+    Svg,
+}
+
+/// The parameters of one request.
+pub struct Params {
+    items: BTreeMap<String, String>,
+    taken: Vec<&'static str>,
+}
+
+/// Parameters every report takes.
+pub const COMMON: [&str; 6] = ["as_of", "known_at", "format", "unit", "sign", "decimals"];
+
+impl Params {
+    pub fn from_query(
+        query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    ) -> Result<Params, ApiError> {
+        let Query(pairs) =
+            query.map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
+        let mut items = BTreeMap::new();
+        for (k, v) in pairs {
+            if items.contains_key(&k) {
+                return Err(ApiError::bad_request(format!("parameter {k} given twice")).field(&k));
+            }
+            items.insert(k, v);
+        }
+        Ok(Params {
+            items,
+            taken: Vec::new(),
+        })
+    }
+
+    pub fn opt(&mut self, name: &'static str) -> Option<String> {
+        self.taken.push(name);
+        self.items.get(name).cloned().filter(|v| !v.is_empty())
+    }
+
+    pub fn text(&mut self, name: &'static str) -> Result<String, ApiError> {
+        self.opt(name)
+            .ok_or_else(|| ApiError::bad_request(format!("parameter {name} is required")).field(name))
+    }
+
+    pub fn opt_i64(&mut self, name: &'static str) -> Result<Option<i64>, ApiError> {
+        self.opt(name)
+            .map(|v| {
+                v.trim().parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!("{name}: '{v}' is not a whole number"))
+                        .field(name)
+                })
+            })
+            .transpose()
+    }
+
+    pub fn opt_year(&mut self, name: &'static str) -> Result<Option<i32>, ApiError> {
+        match self.opt_i64(name)? {
+            None => Ok(None),
+            Some(y) if crate::json::YEARS.contains(&(y as i32)) && y == (y as i32) as i64 => {
+                Ok(Some(y as i32))
+            }
+            Some(y) => Err(ApiError::bad_request(format!(
+                "{name}: {y} is not a budget year ({}–{})",
+                crate::json::YEARS.start(),
+                crate::json::YEARS.end()
+            ))
+            .field(name)),
+        }
+    }
+
+    pub fn year(&mut self, name: &'static str) -> Result<i32, ApiError> {
+        self.opt_year(name)?
+            .ok_or_else(|| ApiError::bad_request(format!("parameter {name} is required")).field(name))
+    }
+
+    /// The output format, the sign, unit and decimals, and the two clocks.
+    pub fn common(&mut self, svg_allowed: bool) -> Result<(Out, Common, Clock), ApiError> {
+        let out = match self.opt("format").as_deref() {
+            None | Some("json") => Out::Json,
+            Some("csv") => Out::Csv,
+            Some("table") => Out::Table,
+            Some("tables") => Out::Tables,
+            Some("xlsx") => Out::Xlsx,
+            Some("svg") if svg_allowed => Out::Svg,
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "format: '{other}' is not one of json, csv, table, tables, xlsx{}",
+                    if svg_allowed { ", svg" } else { "" }
+                ))
+                .field("format"))
+            }
+        };
+        let unit = match self.opt("unit") {
+            None => Unit::Tkr,
+            Some(u) => u
+                .parse::<Unit>()
+                .map_err(|e| ApiError::bad_request(format!("unit: {e}")).field("unit"))?,
+        };
+        let sign = match self.opt("sign").as_deref() {
+            None | Some("cost") => SignArg::Cost,
+            Some("result") => SignArg::Result,
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "sign: '{other}' is not cost or result"
+                ))
+                .field("sign"))
+            }
+        };
+        let decimals = match self.opt_i64("decimals")? {
+            None => None,
+            Some(d @ 0..=5) => Some(d as u32),
+            Some(d) => {
+                return Err(ApiError::bad_request(format!(
+                    "decimals: {d} is not between 0 and 5"
+                ))
+                .field("decimals"))
+            }
+        };
+        let common = Common {
+            as_of: self.opt("as_of"),
+            known_at: self.opt("known_at"),
+            format: match out {
+                Out::Csv => Format::Csv,
+                Out::Table => Format::Table,
+                Out::Svg => Format::Svg,
+                _ => Format::Json,
+            },
+            unit,
+            sign,
+            decimals,
+        };
+        let clock = clock(&common).map_err(|e| {
+            let field = if e.to_string().starts_with("--as-of") {
+                "as_of"
+            } else {
+                "known_at"
+            };
+            ApiError::from(e).field(field)
+        })?;
+        Ok((out, common, clock))
+    }
+
+    /// Fails on a parameter this endpoint did not read.
+    pub fn finish(self) -> Result<(), ApiError> {
+        match self
+            .items
+            .keys()
+            .find(|k| !self.taken.contains(&k.as_str()))
+        {
+            None => Ok(()),
+            Some(k) => {
+                let mut known = self.taken.clone();
+                known.sort_unstable();
+                known.dedup();
+                Err(ApiError::bad_request(format!(
+                    "unknown parameter '{}' (this endpoint takes: {})",
+                    k.chars().take(64).collect::<String>(),
+                    known.join(", ")
+                )))
+            }
+        }
+    }
+}
+
+impl ApiError {
+    pub fn field(self, name: &str) -> ApiError {
+        self.with("field", name)
+    }
+}

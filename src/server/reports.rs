@@ -1,0 +1,388 @@
+//! The read endpoints: every report the CLI prints, computed by the same pure functions
+//! (`cli::report::compute`, `history`, `diff`, `control`, `verify`) and sent as JSON, CSV, text,
+//! a workbook, cells for the web page, or SVG.
+
+use super::auth::Reader;
+use super::error::ApiError;
+use super::params::{Out, Params};
+use super::{blocking, AppState};
+use crate::cli::report::{compute, print, Common, Report, Rendered};
+use crate::control::rules::{control as run_control, Settings};
+use crate::control::verify as v;
+use crate::json::parse_date;
+use crate::projection::frames::{bridge as fold_bridge, effect_on_any};
+use crate::projection::history::{diff as fold_diff, history as fold_history};
+use crate::projection::Clock;
+use crate::report::audit;
+use crate::report::table::{Cell, Table};
+use crate::report::xlsx::{workbook, Sheet};
+use crate::store::Store;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+type Q = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Where a rendered report goes: the sheet name of its workbook and the download's file name.
+struct Naming {
+    sheet: &'static str,
+    file: String,
+}
+
+fn attachment(mut response: Response, file: &str) -> Response {
+    let safe: String = file
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+fn cell_json(c: &Cell) -> Value {
+    match c {
+        Cell::Text(s) => json!({"text": s}),
+        Cell::Figure(s) => json!({"figure": s}),
+        Cell::Money { amount, flips } => json!({"kr": amount.to_kr_string(), "flips": flips}),
+        Cell::Empty => Value::Null,
+    }
+}
+
+/// The tables as cells with exact kronor, for the page to format.
+pub fn tables_json(tables: &[Table]) -> Value {
+    Value::Array(
+        tables
+            .iter()
+            .map(|t| {
+                json!({
+                    "title": t.title,
+                    "headers": t.headers,
+                    "rows": t.rows.iter().map(|r| json!({
+                        "strong": r.strong,
+                        "cells": r.cells.iter().map(cell_json).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn respond(r: Rendered, out: Out, common: &Common, name: &Naming) -> Result<Response, ApiError> {
+    let decimals = common.decimals.unwrap_or(r.default_decimals).min(5);
+    match out {
+        Out::Json => Ok(Json(r.json).into_response()),
+        Out::Tables => Ok(Json(json!({
+            "decimals": decimals,
+            "tables": tables_json(&r.tables),
+            "data": r.json,
+        }))
+        .into_response()),
+        Out::Csv | Out::Table => {
+            let mut text = Vec::new();
+            print(&r, common, &mut text)?;
+            if out == Out::Csv {
+                let response = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text);
+                Ok(attachment(response.into_response(), &format!("{}.csv", name.file)))
+            } else {
+                Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+            }
+        }
+        Out::Xlsx => {
+            let bytes = workbook(&[Sheet {
+                name: name.sheet.to_string(),
+                tables: r.tables,
+                decimals,
+            }])
+            .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
+            let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
+            Ok(attachment(response, &format!("{}.xlsx", name.file)))
+        }
+        Out::Svg => Err(ApiError::bad_request("format svg is for bridge and history").field("format")),
+    }
+}
+
+fn svg(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], text).into_response()
+}
+
+/// Computes `report` on the current records and sends it as asked.
+async fn report(
+    s: AppState,
+    report: Report,
+    (out, common, clock): (Out, Common, Clock),
+    name: Naming,
+) -> Result<Response, ApiError> {
+    blocking(move || {
+        let records = s.records()?;
+        respond(compute(&report, &records, &clock), out, &common, &name)
+    })
+    .await
+}
+
+pub async fn health() -> Json<Value> {
+    Json(json!({"ok": true, "version": env!("CARGO_PKG_VERSION")}))
+}
+
+/// Who the token is, the head, and what the ledger holds: offices, years and dates (for the
+/// page's pickers and its date slider).
+pub async fn info(State(s): State<AppState>, Reader(who): Reader, q: Q) -> Result<Json<Value>, ApiError> {
+    Params::from_query(q)?.finish()?;
+    blocking(move || {
+        let records = s.records()?;
+        let head = s.ledger().store().head()?;
+        let mut offices = BTreeMap::new();
+        let mut years = BTreeSet::new();
+        let mut frame_years = BTreeSet::new();
+        let mut dates = BTreeSet::new();
+        for r in records.iter() {
+            let b = &r.event.body;
+            if let crate::domain::event::EventBody::OfficeDefined { office, name, .. } = b {
+                offices.insert(office.clone(), name.clone());
+            }
+            if let Some(y) = b.year() {
+                years.insert(y);
+                if effect_on_any(b) {
+                    frame_years.insert(y);
+                }
+            }
+            if let Some(d) = b.effective_date() {
+                dates.insert(d.to_string());
+            }
+        }
+        Ok(Json(json!({
+            "name": who.name, "role": who.role.name(), "may_append": who.role.may_append(),
+            "head": {"seq": head.seq, "hash": v::hex(&head.hash)},
+            "offices": offices.iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>(),
+            "years": years, "frame_years": frame_years, "dates": dates,
+            "limits": {"body_bytes": super::REQUEST_BODY_BYTES_MAX, "events": super::EVENTS_PER_REQUEST_MAX},
+        })))
+    })
+    .await
+}
+
+pub async fn frames(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let year = p.year("year")?;
+    let common = p.common(false)?;
+    p.finish()?;
+    let name = Naming { sheet: "Ramar", file: format!("ramar-{year}") };
+    report(s, Report::Frames { year }, common, name).await
+}
+
+struct BridgeArgs {
+    office: String,
+    from: i32,
+    to: i32,
+}
+
+fn bridge_args(p: &mut Params) -> Result<BridgeArgs, ApiError> {
+    Ok(BridgeArgs { office: p.text("office")?, from: p.year("from")?, to: p.year("to")? })
+}
+
+pub async fn bridge(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let a = bridge_args(&mut p)?;
+    let common = p.common(true)?;
+    p.finish()?;
+    if common.0 == Out::Svg {
+        return waterfall(s, a, common.2).await;
+    }
+    let name = Naming { sheet: "Brygga", file: format!("brygga-{}-{}-{}", a.office, a.from, a.to) };
+    report(s, Report::Bridge { office: a.office, from: a.from, to: a.to }, common, name).await
+}
+
+/// The bridge as a waterfall chart (`src/report/svg.rs`).
+pub async fn bridge_svg(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let a = bridge_args(&mut p)?;
+    let common = p.common(true)?;
+    if common.0 != Out::Json && common.0 != Out::Svg {
+        return Err(ApiError::bad_request("bridge.svg is always SVG; leave out format").field("format"));
+    }
+    p.finish()?;
+    waterfall(s, a, common.2).await
+}
+
+async fn waterfall(s: AppState, a: BridgeArgs, clock: Clock) -> Result<Response, ApiError> {
+    blocking(move || {
+        let records = s.records()?;
+        let b = fold_bridge(&records, &a.office, a.from, a.to, &clock);
+        Ok(svg(crate::report::svg::waterfall(&b)))
+    })
+    .await
+}
+
+pub async fn budget(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let (office, year, compare) = (p.text("office")?, p.year("year")?, p.opt_year("compare")?);
+    let common = p.common(false)?;
+    p.finish()?;
+    let name = Naming { sheet: "Driftsbudget", file: format!("driftsbudget-{office}-{year}") };
+    report(s, Report::Budget { office, year, compare }, common, name).await
+}
+
+pub async fn outcome(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let (office, year) = (p.text("office")?, p.year("year")?);
+    let common = p.common(false)?;
+    p.finish()?;
+    let name = Naming { sheet: "Utfall", file: format!("utfall-{office}-{year}") };
+    report(s, Report::Outcome { office, year }, common, name).await
+}
+
+pub async fn investments(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let (office, year, compare) = (p.text("office")?, p.year("year")?, p.opt_year("compare")?);
+    let common = p.common(false)?;
+    p.finish()?;
+    let name = Naming { sheet: "Investeringar", file: format!("investeringar-{office}-{year}") };
+    report(s, Report::Investments { office, year, compare }, common, name).await
+}
+
+pub async fn goals(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let (office, year) = (p.opt("office"), p.year("year")?);
+    let common = p.common(false)?;
+    p.finish()?;
+    let name = Naming { sheet: "Mål", file: format!("mal-{year}") };
+    report(s, Report::Goals { office, year }, common, name).await
+}
+
+/// Every event that moved a frame (or one area's budget), with decisions and recorders.
+pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let (office, year, area) = (p.text("office")?, p.year("year")?, p.opt("area"));
+    let (out, common, clock) = p.common(true)?;
+    p.finish()?;
+    if out == Out::Svg {
+        if area.is_some() {
+            return Err(ApiError::bad_request("--format svg draws the frame's bridge; leave out --area").field("area"));
+        }
+        let a = BridgeArgs { office, from: year - 1, to: year };
+        return waterfall(s, a, clock).await;
+    }
+    let name = Naming { sheet: "Historik", file: format!("historik-{office}-{year}") };
+    blocking(move || {
+        let records = s.records()?;
+        let h = fold_history(&records, &office, year, area.as_deref(), &clock);
+        let rendered = Rendered {
+            tables: vec![audit::history_table(&h, &clock)],
+            json: audit::history_json(&h, &clock),
+            default_decimals: 0,
+        };
+        respond(rendered, out, &common, &name)
+    })
+    .await
+}
+
+fn date_param(p: &mut Params, name: &'static str) -> Result<crate::domain::event::Date, ApiError> {
+    let text = p.text(name)?;
+    parse_date(&text).map_err(|e| ApiError::bad_request(format!("--{name}: {e}")).field(name))
+}
+
+/// What changed between two dates.
+pub async fn diff(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let (from, to) = (date_param(&mut p, "from")?, date_param(&mut p, "to")?);
+    let (out, common, clock) = p.common(false)?;
+    p.finish()?;
+    if to < from {
+        return Err(ApiError::bad_request(format!("--to {to} is before --from {from}")).field("to"));
+    }
+    let name = Naming { sheet: "Förändringar", file: format!("diff-{from}-{to}") };
+    blocking(move || {
+        let records = s.records()?;
+        let d = fold_diff(&records, from, to, clock.known_at);
+        let rendered = Rendered { tables: audit::diff_tables(&d), json: audit::diff_json(&d), default_decimals: 0 };
+        respond(rendered, out, &common, &name)
+    })
+    .await
+}
+
+/// The internal-control findings for a year; the count is also in `X-Rambok-Findings`.
+pub async fn control(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let year = p.year("year")?;
+    let late_days = p.opt_i64("late_days")?.unwrap_or(30);
+    let (out, common, _) = p.common(false)?;
+    p.finish()?;
+    let name = Naming { sheet: "Kontroll", file: format!("kontroll-{year}") };
+    blocking(move || {
+        let records = s.records()?;
+        let (delegation, delegation_name) = s.delegation();
+        let settings = Settings { year, late_days, delegation: delegation.clone() };
+        let findings = run_control(&records, &settings);
+        let rendered = Rendered {
+            tables: vec![audit::findings_table(year, &findings)],
+            json: audit::findings_json(year, delegation_name, &findings),
+            default_decimals: 0,
+        };
+        let mut response = respond(rendered, out, &common, &name)?;
+        response.headers_mut().insert("x-rambok-findings", HeaderValue::from(findings.len()));
+        Ok(response)
+    })
+    .await
+}
+
+/// Recomputes the hash chain; with `seq` and `hash` (a digest), also proves the ledger extends
+/// it. Damage is an answer (`ok: false`), not a failure of the request.
+pub async fn verify(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<Value>, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let seq = p.opt_i64("seq")?;
+    let hash = p.opt("hash");
+    p.finish()?;
+    let digest = match (seq, hash) {
+        (None, None) => None,
+        (Some(seq), Some(hash)) if seq >= 0 => Some(
+            v::parse_digest(&json!({"format": "rambok-digest-1", "seq": seq, "hash": hash}).to_string())
+                .map_err(|e| ApiError::bad_request(e).field("hash"))?,
+        ),
+        _ => return Err(ApiError::bad_request("a digest needs both seq and hash").field("seq")),
+    };
+    blocking(move || {
+        let ledger = s.ledger();
+        let done = super::steady(ledger, || match &digest {
+            Some(d) => v::verify_against(ledger, d),
+            None => v::verify(ledger),
+        });
+        let against = digest.map(|d| json!({"seq": d.seq, "hash": v::hex(&d.hash)}));
+        match done {
+            Ok(ok) => Ok(Json(json!({
+                "ok": true, "records": ok.head.seq,
+                "head": {"seq": ok.head.seq, "hash": v::hex(&ok.head.hash)}, "against": against,
+            }))),
+            Err(e) => {
+                let message = e.to_string();
+                match e {
+                    crate::ledger::LedgerError::Corrupt { seq, kind, .. } => Ok(Json(json!({
+                        "ok": false, "error": message, "seq": seq, "damage": kind.to_string(), "against": against,
+                    }))),
+                    other => Err(other.into()),
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// The revisors' workbook for a year (`rambok export`).
+pub async fn export(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let year = p.year("year")?;
+    p.finish()?;
+    blocking(move || {
+        let records = s.records()?;
+        let sheets = crate::cli::serve::export_sheets(&records, year, s.delegation().0);
+        let bytes = workbook(&sheets).map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
+        let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
+        Ok(attachment(response, &format!("revision-{year}.xlsx")))
+    })
+    .await
+}
