@@ -246,7 +246,8 @@ impl<S: Store> Ledger<S> {
         Ok(Appender {
             ledger: self,
             writer: w,
-            staged: Known::default(),
+            nothing_staged: Known::default(),
+            applied: false,
             recorded_by: recorded_by.to_string(),
             at,
             head,
@@ -404,13 +405,16 @@ impl<S: Store> Ledger<S> {
 }
 
 /// Blocks an appender keeps in memory before writing them, still invisible, beyond the head.
-const PENDING_BLOCKS_MAX: usize = 256;
+const PENDING_BLOCKS_MAX: usize = 64;
 
 /// An append in progress; see [`Ledger::begin`].
 pub struct Appender<'l, S: Store> {
     ledger: &'l Ledger<S>,
     writer: std::sync::MutexGuard<'l, Writer>,
-    staged: Known,
+    /// Always empty: the events of this batch are applied to the writer's state as they come.
+    nothing_staged: Known,
+    /// Whether the writer's state holds events of this batch (to be thrown away if it fails).
+    applied: bool,
     recorded_by: String,
     at: DateTime<Utc>,
     /// The head as it will be if this append commits.
@@ -435,19 +439,20 @@ impl<S: Store> Appender<'_, S> {
         if self.seen > BATCH_EVENTS_MAX {
             return Err(LedgerError::BatchTooLarge(self.seen));
         }
-        let base = self.writer.known.as_ref().expect("loaded by begin");
-        match check(
-            &View {
-                base,
-                staged: &self.staged,
-            },
-            event,
-        ) {
+        // Validated against, and applied straight to, the writer's state: no copy of it per batch.
+        // Should the append not commit, Drop throws the state away to be rebuilt from the log.
+        let known = self.writer.known.as_mut().expect("loaded by begin");
+        let view = View {
+            base: known,
+            staged: &self.nothing_staged,
+        };
+        match check(&view, event) {
             Ok(Verdict::AlreadyPresent) => return Ok(()),
             Ok(Verdict::New) => {}
             Err(error) => return Err(LedgerError::Rejected { index, error }),
         }
-        self.staged.apply(event);
+        known.apply(event);
+        self.applied = true;
         let seq = self.head.seq + 1;
         self.index.add_event(seq, self.at, event);
         let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);
@@ -493,16 +498,11 @@ impl<S: Store> Appender<'_, S> {
                 self.pending.push(last);
             }
             let store = &self.ledger.store;
-            let derived = self.index.updates(head.seq, |k| store.get_derived(k))?;
+            let derived =
+                std::mem::take(&mut self.index).into_updates(head.seq, |k| store.get_derived(k))?;
             store.append_with(&self.pending, head, &derived)?;
             self.writer.head = head;
             self.writer.last_recorded_at = Some(self.at);
-            let staged = std::mem::take(&mut self.staged);
-            self.writer
-                .known
-                .as_mut()
-                .expect("loaded by begin")
-                .merge(staged);
         }
         self.done = true;
         let ledger = self.ledger;
@@ -520,6 +520,9 @@ impl<S: Store> Appender<'_, S> {
 
 impl<S: Store> Drop for Appender<'_, S> {
     fn drop(&mut self) {
+        if !self.done && self.applied {
+            self.writer.known = None;
+        }
         if !self.done && self.wrote_staged {
             // Blocks beyond the head are invisible; remove them so a later append starts clean.
             // Should this fail, the next open removes them.

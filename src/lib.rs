@@ -12,4 +12,5 @@ pub mod json;
 pub mod ledger;
 pub mod projection;
 pub mod report;
+pub mod server;
 pub mod store;

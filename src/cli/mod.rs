@@ -8,6 +8,8 @@ mod import;
 mod log;
 mod record;
 pub mod report;
+pub mod serve;
+mod token;
 
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::StoreError;
@@ -34,6 +36,12 @@ pub struct Cli {
     /// The ledger's folder (created by `init`).
     #[arg(long, global = true, env = "RAMBOK_DB", default_value = DEFAULT_DB)]
     pub db: PathBuf,
+    /// Send the command to a running `rambok serve` at this address instead of opening the store.
+    #[arg(long, global = true, env = "RAMBOK_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// The API token for --server (from `rambok token add`).
+    #[arg(long, global = true, env = "RAMBOK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -84,6 +92,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Serve the ledger over HTTP: the JSON API under /api/ and the web page at /. With --demo, the
+    /// Kalmar fixtures in a temporary store.
+    Serve(serve::ServeArgs),
+    /// API tokens for `rambok serve`: add (shown once), list, remove.
+    Token(token::TokenArgs),
     /// Write a synthetic municipality of N events as JSON Lines (for benchmarks and load tests).
     Gen {
         /// How many events.
@@ -154,6 +167,11 @@ pub fn require_user(r: &Recorder) -> Result<String> {
 
 /// Runs a parsed command, writing to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    if let Some(url) = cli.server.as_deref() {
+        if serve::is_remote(&cli.command) {
+            return serve::remote(url, cli.token.as_deref(), cli.command, out);
+        }
+    }
     match cli.command {
         Command::Init => {
             if cli.db.join("db").exists() {
@@ -193,6 +211,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Export(a) => export::run(&cli.db, a, out),
         Command::Verify { against } => verify(&cli.db, against, out),
         Command::Digest { out: file } => digest(&cli.db, &file, out),
+        Command::Serve(a) => serve::run(&cli.db, a, out),
+        Command::Token(a) => token::run(&cli.db, a, out),
         Command::Gen { events, seed } => {
             let mut result = Ok(());
             crate::gen::municipality(events, seed, |v| {
@@ -260,6 +280,7 @@ pub fn io(e: std::io::Error) -> CliError {
 /// The binary's entry: parse, run, print errors to stderr, exit with a code that says what kind.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let db = cli.db.clone();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = run(cli, &mut out).and_then(|()| out.flush().map_err(io));
@@ -268,7 +289,7 @@ pub fn main() -> ExitCode {
         Err(CliError::Io(msg)) if msg.contains("Broken pipe") => ExitCode::SUCCESS,
         Err(e) => {
             drop(out);
-            eprintln!("rambok: {e}");
+            eprintln!("rambok: {}", serve::explain(&e, &db));
             ExitCode::from(e.exit_code())
         }
     }

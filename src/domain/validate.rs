@@ -12,14 +12,21 @@ use uuid::Uuid;
 /// What the write path must know to validate the next event. Built by folding the log.
 #[derive(Clone, Debug, Default)]
 pub struct Known {
-    /// Event id → id of its content, to tell a harmless re-import from a conflicting one.
-    ids: HashMap<Uuid, Uuid>,
+    /// Event id → a 64-bit fingerprint of its content, to tell a harmless re-import from a
+    /// conflicting one.
+    ids: HashMap<Uuid, u64>,
     corrections: HashSet<Uuid>,
     corrected: HashSet<Uuid>,
     offices: HashSet<String>,
     areas: HashSet<(String, String)>,
     targets: HashMap<String, TargetKind>,
     goals: HashMap<String, GoalLevel>,
+}
+
+/// 64 bits of the content id: enough to tell content apart under one event id.
+fn fingerprint(event: &Event) -> u64 {
+    let id = content_id(&event.body, event.note.as_deref());
+    u64::from_le_bytes(id.as_bytes()[..8].try_into().expect("8 bytes"))
 }
 
 /// The outcome of checking one event.
@@ -35,21 +42,9 @@ impl Known {
         self.ids.len()
     }
 
-    /// Takes in everything `other` knows (a committed batch's staged state).
-    pub fn merge(&mut self, other: Known) {
-        self.ids.extend(other.ids);
-        self.corrections.extend(other.corrections);
-        self.corrected.extend(other.corrected);
-        self.offices.extend(other.offices);
-        self.areas.extend(other.areas);
-        self.targets.extend(other.targets);
-        self.goals.extend(other.goals);
-    }
-
     /// Records an accepted event. Call only after `check` said `New`.
     pub fn apply(&mut self, event: &Event) {
-        self.ids
-            .insert(event.id, content_id(&event.body, event.note.as_deref()));
+        self.ids.insert(event.id, fingerprint(event));
         match &event.body {
             EventBody::Correction { corrects, .. } => {
                 self.corrections.insert(event.id);
@@ -85,7 +80,7 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
-    fn id_content(&self, id: &Uuid) -> Option<&Uuid> {
+    fn id_content(&self, id: &Uuid) -> Option<&u64> {
         self.staged.ids.get(id).or_else(|| self.base.ids.get(id))
     }
     fn is_correction(&self, id: &Uuid) -> bool {
@@ -130,8 +125,7 @@ fn reject<T>(field: &str, message: impl Into<String>) -> Result<T, FieldError> {
 /// Checks one event against the view. Pure: the same view and event give the same answer.
 pub fn check(view: &View, event: &Event) -> Result<Verdict, FieldError> {
     if let Some(known_content) = view.id_content(&event.id) {
-        let content = content_id(&event.body, event.note.as_deref());
-        return if *known_content == content {
+        return if *known_content == fingerprint(event) {
             Ok(Verdict::AlreadyPresent)
         } else {
             reject("id", format!("{} is already in the ledger with different content; an event is never changed (record a correction instead)", event.id))

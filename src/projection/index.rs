@@ -12,6 +12,7 @@ use super::Clock;
 use crate::domain::amount::Amount;
 use crate::domain::event::{Date, Event, EventBody};
 use crate::store::record::Recorded;
+use crate::store::Derived;
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -156,8 +157,8 @@ impl FrameIndex {
     }
 
     /// The whole index as derived entries, covering the log up to `head_seq`.
-    pub fn to_derived(&self, head_seq: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let mut out: Vec<(Vec<u8>, Vec<u8>)> = self
+    pub fn to_derived(&self, head_seq: u64) -> Vec<Derived> {
+        let mut out: Vec<Derived> = self
             .entries
             .iter()
             .map(|((y, o), v)| (entries_key(*y, o), encode_entries(v)))
@@ -178,21 +179,29 @@ impl FrameIndex {
     }
 
     /// The derived entries to write when this index holds only an append's new events: each
-    /// touched key's stored value (read with `stored`) extended by them.
-    pub fn updates<E>(
-        &self,
+    /// touched key's stored value (read with `stored`) extended by them. Consumes the index so
+    /// each office-year's entries are freed as soon as they are encoded.
+    pub fn into_updates<E>(
+        self,
         head_seq: u64,
         mut stored: impl FnMut(&[u8]) -> Result<Option<Vec<u8>>, E>,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, E> {
-        let mut out = Vec::new();
-        for ((y, o), new) in &self.entries {
-            let key = entries_key(*y, o);
-            let mut all = stored(&key)?
-                .and_then(|v| decode_entries(&v))
-                .unwrap_or_default();
-            all.extend(new.iter().cloned());
-            all.sort_by_key(|e| (e.date, e.seq));
-            out.push((key, encode_entries(&all)));
+    ) -> Result<Vec<Derived>, E> {
+        let mut out = Vec::with_capacity(self.entries.len() + self.names.len() + 2);
+        for ((y, o), new) in self.entries {
+            let key = entries_key(y, &o);
+            let value = match stored(&key)?.and_then(|v| decode_entries(&v)) {
+                Some(mut all) => {
+                    all.extend(new);
+                    all.sort_by_key(|e| (e.date, e.seq));
+                    encode_entries(&all)
+                }
+                None => {
+                    let mut new = new;
+                    new.sort_by_key(|e| (e.date, e.seq));
+                    encode_entries(&new)
+                }
+            };
+            out.push((key, value));
         }
         out.extend(
             self.names
@@ -203,7 +212,7 @@ impl FrameIndex {
             let mut all = stored(CORRECTIONS_KEY)?
                 .and_then(|v| decode_corrections(&v))
                 .unwrap_or_default();
-            all.extend(self.corrected_at.iter().map(|(k, v)| (*k, *v)));
+            all.extend(self.corrected_at);
             out.push((CORRECTIONS_KEY.to_vec(), encode_corrections(&all)));
         }
         out.push((HEAD_KEY.to_vec(), head_seq.to_be_bytes().to_vec()));
@@ -212,7 +221,7 @@ impl FrameIndex {
 
     /// Reads an index back from derived entries (all of them, or one year's plus the shared keys).
     /// `None` when a value does not decode.
-    pub fn from_derived(pairs: &[(Vec<u8>, Vec<u8>)]) -> Option<FrameIndex> {
+    pub fn from_derived(pairs: &[Derived]) -> Option<FrameIndex> {
         let mut index = FrameIndex::default();
         for (k, v) in pairs {
             match k.first() {

@@ -171,7 +171,10 @@ impl TokenStore {
 
     /// Removes the token named `name`; false if there was none.
     pub fn remove(&self, name: &str) -> Result<bool, TokenError> {
-        let gone = self.tree.remove(name.trim().as_bytes()).map_err(store_err)?;
+        let gone = self
+            .tree
+            .remove(name.trim().as_bytes())
+            .map_err(store_err)?;
         self.tree.flush().map_err(store_err)?;
         Ok(gone.is_some())
     }
@@ -224,14 +227,13 @@ impl TokenStore {
 
 /// Finds the identity behind a request's bearer token.
 async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError> {
-    let header = match parts.headers.get(axum::http::header::AUTHORIZATION) {
-        None => {
-            return Err(ApiError::unauthorized(
+    let header =
+        match parts.headers.get(axum::http::header::AUTHORIZATION) {
+            None => return Err(ApiError::unauthorized(
                 "no token: send `Authorization: Bearer TOKEN` (create one with `rambok token add`)",
-            ))
-        }
-        Some(h) => h.to_str().unwrap_or(""),
-    };
+            )),
+            Some(h) => h.to_str().unwrap_or(""),
+        };
     let token = header
         .strip_prefix("Bearer ")
         .map(str::trim)
@@ -244,7 +246,11 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError>
     let found = tokio::task::spawn_blocking(move || tokens.authenticate(&token))
         .await
         .map_err(ApiError::from_join)??;
-    found.ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))
+    let who = found.ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+    if let Some(slot) = parts.extensions.get::<super::WhoSlot>() {
+        slot.set(&who.name);
+    }
+    Ok(who)
 }
 
 /// Any valid token: reads, verification and controls.

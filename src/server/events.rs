@@ -43,8 +43,10 @@ fn expected_seq(v: &Value) -> Result<Option<u64>, ApiError> {
     match v {
         Value::Null => Ok(None),
         v => v.as_u64().map(Some).ok_or_else(|| {
-            ApiError::bad_request("expected_seq must be a whole number (the sequence number you last saw)")
-                .field("expected_seq")
+            ApiError::bad_request(
+                "expected_seq must be a whole number (the sequence number you last saw)",
+            )
+            .field("expected_seq")
         }),
     }
 }
@@ -138,16 +140,24 @@ pub async fn append(
         let query_seq = p.opt_i64("expected_seq")?;
         p.finish()?;
         let query_seq = query_seq
-            .map(|n| u64::try_from(n).map_err(|_| ApiError::bad_request("expected_seq must not be negative")))
+            .map(|n| {
+                u64::try_from(n)
+                    .map_err(|_| ApiError::bad_request("expected_seq must not be negative"))
+            })
             .transpose()?;
         let batch = parse_batch(&body.map_err(body_error)?, query_seq)?;
         let ids: Vec<String> = batch.events.iter().map(|e| e.id.to_string()).collect();
         let name = who.name.clone();
         let done = blocking(move || {
-            Ok(s.ledger().append(&batch.events, &name, batch.expected, Utc::now())?)
+            Ok(s.ledger()
+                .append(&batch.events, &name, batch.expected, Utc::now())?)
         })
         .await?;
-        let status = if done.added > 0 { StatusCode::CREATED } else { StatusCode::OK };
+        let status = if done.added > 0 {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         let reply = json!({
             "added": done.added, "skipped": done.skipped, "head_seq": done.head_seq,
             "recorded_by": who.name, "ids": ids,
@@ -161,7 +171,10 @@ pub async fn append(
 pub async fn log(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<Value>, ApiError> {
     let mut p = Params::from_query(q)?;
     let from = p.opt_i64("from_seq")?.unwrap_or(1).max(1) as u64;
-    let limit = p.opt_i64("limit")?.unwrap_or(100).clamp(1, LOG_PAGE_MAX as i64) as u64;
+    let limit = p
+        .opt_i64("limit")?
+        .unwrap_or(100)
+        .clamp(1, LOG_PAGE_MAX as i64) as u64;
     p.finish()?;
     blocking(move || {
         let records = s.records()?;

@@ -233,15 +233,29 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// Where the token check leaves the holder's name, so a refusal after it names them in the log.
+#[derive(Clone, Default)]
+pub(crate) struct WhoSlot(Arc<Mutex<Option<String>>>);
+
+impl WhoSlot {
+    pub(crate) fn set(&self, name: &str) {
+        *lock(&self.0) = Some(name.to_string());
+    }
+}
+
 /// Logs every refused request (any 4xx) and sets the headers every response carries.
-async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let who = WhoSlot::default();
+    request.extensions_mut().insert(who.clone());
     let mut response = next.run(request).await;
     let status = response.status();
     if status.is_client_error() {
         let refusal = response.extensions().get::<Refusal>().cloned();
-        let (reason, token) = refusal.map_or(("refused".to_string(), None), |r| (r.reason, r.token));
+        let (reason, token) =
+            refusal.map_or(("refused".to_string(), None), |r| (r.reason, r.token));
+        let token = token.or_else(|| lock(&who.0).clone());
         state.note_refusal(format!(
             "rambok serve: refused {method} {path:?}: {} {reason} (token: {})",
             status.as_u16(),

@@ -32,9 +32,6 @@ pub struct Params {
     taken: Vec<&'static str>,
 }
 
-/// Parameters every report takes.
-pub const COMMON: [&str; 6] = ["as_of", "known_at", "format", "unit", "sign", "decimals"];
-
 impl Params {
     pub fn from_query(
         query: Result<Query<Vec<(String, String)>>, QueryRejection>,
@@ -60,8 +57,9 @@ impl Params {
     }
 
     pub fn text(&mut self, name: &'static str) -> Result<String, ApiError> {
-        self.opt(name)
-            .ok_or_else(|| ApiError::bad_request(format!("parameter {name} is required")).field(name))
+        self.opt(name).ok_or_else(|| {
+            ApiError::bad_request(format!("parameter {name} is required")).field(name)
+        })
     }
 
     pub fn opt_i64(&mut self, name: &'static str) -> Result<Option<i64>, ApiError> {
@@ -91,8 +89,9 @@ impl Params {
     }
 
     pub fn year(&mut self, name: &'static str) -> Result<i32, ApiError> {
-        self.opt_year(name)?
-            .ok_or_else(|| ApiError::bad_request(format!("parameter {name} is required")).field(name))
+        self.opt_year(name)?.ok_or_else(|| {
+            ApiError::bad_request(format!("parameter {name} is required")).field(name)
+        })
     }
 
     /// The output format, the sign, unit and decimals, and the two clocks.
@@ -122,20 +121,20 @@ impl Params {
             None | Some("cost") => SignArg::Cost,
             Some("result") => SignArg::Result,
             Some(other) => {
-                return Err(ApiError::bad_request(format!(
-                    "sign: '{other}' is not cost or result"
-                ))
-                .field("sign"))
+                return Err(
+                    ApiError::bad_request(format!("sign: '{other}' is not cost or result"))
+                        .field("sign"),
+                )
             }
         };
         let decimals = match self.opt_i64("decimals")? {
             None => None,
             Some(d @ 0..=5) => Some(d as u32),
             Some(d) => {
-                return Err(ApiError::bad_request(format!(
-                    "decimals: {d} is not between 0 and 5"
-                ))
-                .field("decimals"))
+                return Err(
+                    ApiError::bad_request(format!("decimals: {d} is not between 0 and 5"))
+                        .field("decimals"),
+                )
             }
         };
         let common = Common {

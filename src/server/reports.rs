@@ -6,7 +6,7 @@ use super::auth::Reader;
 use super::error::ApiError;
 use super::params::{Out, Params};
 use super::{blocking, AppState};
-use crate::cli::report::{compute, print, Common, Report, Rendered};
+use crate::cli::report::{compute, print, Common, Rendered, Report};
 use crate::control::rules::{control as run_control, Settings};
 use crate::control::verify as v;
 use crate::json::parse_date;
@@ -38,10 +38,18 @@ struct Naming {
 fn attachment(mut response: Response, file: &str) -> Response {
     let safe: String = file
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
     }
     response
 }
@@ -89,7 +97,10 @@ fn respond(r: Rendered, out: Out, common: &Common, name: &Naming) -> Result<Resp
             print(&r, common, &mut text)?;
             if out == Out::Csv {
                 let response = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text);
-                Ok(attachment(response.into_response(), &format!("{}.csv", name.file)))
+                Ok(attachment(
+                    response.into_response(),
+                    &format!("{}.csv", name.file),
+                ))
             } else {
                 Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
             }
@@ -104,12 +115,18 @@ fn respond(r: Rendered, out: Out, common: &Common, name: &Naming) -> Result<Resp
             let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
             Ok(attachment(response, &format!("{}.xlsx", name.file)))
         }
-        Out::Svg => Err(ApiError::bad_request("format svg is for bridge and history").field("format")),
+        Out::Svg => {
+            Err(ApiError::bad_request("format svg is for bridge and history").field("format"))
+        }
     }
 }
 
 fn svg(text: String) -> Response {
-    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], text).into_response()
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        text,
+    )
+        .into_response()
 }
 
 /// Computes `report` on the current records and sends it as asked.
@@ -132,7 +149,11 @@ pub async fn health() -> Json<Value> {
 
 /// Who the token is, the head, and what the ledger holds: offices, years and dates (for the
 /// page's pickers and its date slider).
-pub async fn info(State(s): State<AppState>, Reader(who): Reader, q: Q) -> Result<Json<Value>, ApiError> {
+pub async fn info(
+    State(s): State<AppState>,
+    Reader(who): Reader,
+    q: Q,
+) -> Result<Json<Value>, ApiError> {
     Params::from_query(q)?.finish()?;
     blocking(move || {
         let records = s.records()?;
@@ -172,7 +193,10 @@ pub async fn frames(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respon
     let year = p.year("year")?;
     let common = p.common(false)?;
     p.finish()?;
-    let name = Naming { sheet: "Ramar", file: format!("ramar-{year}") };
+    let name = Naming {
+        sheet: "Ramar",
+        file: format!("ramar-{year}"),
+    };
     report(s, Report::Frames { year }, common, name).await
 }
 
@@ -183,7 +207,11 @@ struct BridgeArgs {
 }
 
 fn bridge_args(p: &mut Params) -> Result<BridgeArgs, ApiError> {
-    Ok(BridgeArgs { office: p.text("office")?, from: p.year("from")?, to: p.year("to")? })
+    Ok(BridgeArgs {
+        office: p.text("office")?,
+        from: p.year("from")?,
+        to: p.year("to")?,
+    })
 }
 
 pub async fn bridge(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
@@ -194,8 +222,21 @@ pub async fn bridge(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respon
     if common.0 == Out::Svg {
         return waterfall(s, a, common.2).await;
     }
-    let name = Naming { sheet: "Brygga", file: format!("brygga-{}-{}-{}", a.office, a.from, a.to) };
-    report(s, Report::Bridge { office: a.office, from: a.from, to: a.to }, common, name).await
+    let name = Naming {
+        sheet: "Brygga",
+        file: format!("brygga-{}-{}-{}", a.office, a.from, a.to),
+    };
+    report(
+        s,
+        Report::Bridge {
+            office: a.office,
+            from: a.from,
+            to: a.to,
+        },
+        common,
+        name,
+    )
+    .await
 }
 
 /// The bridge as a waterfall chart (`src/report/svg.rs`).
@@ -204,7 +245,9 @@ pub async fn bridge_svg(State(s): State<AppState>, _: Reader, q: Q) -> Result<Re
     let a = bridge_args(&mut p)?;
     let common = p.common(true)?;
     if common.0 != Out::Json && common.0 != Out::Svg {
-        return Err(ApiError::bad_request("bridge.svg is always SVG; leave out format").field("format"));
+        return Err(
+            ApiError::bad_request("bridge.svg is always SVG; leave out format").field("format"),
+        );
     }
     p.finish()?;
     waterfall(s, a, common.2).await
@@ -224,8 +267,21 @@ pub async fn budget(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respon
     let (office, year, compare) = (p.text("office")?, p.year("year")?, p.opt_year("compare")?);
     let common = p.common(false)?;
     p.finish()?;
-    let name = Naming { sheet: "Driftsbudget", file: format!("driftsbudget-{office}-{year}") };
-    report(s, Report::Budget { office, year, compare }, common, name).await
+    let name = Naming {
+        sheet: "Driftsbudget",
+        file: format!("driftsbudget-{office}-{year}"),
+    };
+    report(
+        s,
+        Report::Budget {
+            office,
+            year,
+            compare,
+        },
+        common,
+        name,
+    )
+    .await
 }
 
 pub async fn outcome(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
@@ -233,7 +289,10 @@ pub async fn outcome(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
     let (office, year) = (p.text("office")?, p.year("year")?);
     let common = p.common(false)?;
     p.finish()?;
-    let name = Naming { sheet: "Utfall", file: format!("utfall-{office}-{year}") };
+    let name = Naming {
+        sheet: "Utfall",
+        file: format!("utfall-{office}-{year}"),
+    };
     report(s, Report::Outcome { office, year }, common, name).await
 }
 
@@ -242,8 +301,21 @@ pub async fn investments(State(s): State<AppState>, _: Reader, q: Q) -> Result<R
     let (office, year, compare) = (p.text("office")?, p.year("year")?, p.opt_year("compare")?);
     let common = p.common(false)?;
     p.finish()?;
-    let name = Naming { sheet: "Investeringar", file: format!("investeringar-{office}-{year}") };
-    report(s, Report::Investments { office, year, compare }, common, name).await
+    let name = Naming {
+        sheet: "Investeringar",
+        file: format!("investeringar-{office}-{year}"),
+    };
+    report(
+        s,
+        Report::Investments {
+            office,
+            year,
+            compare,
+        },
+        common,
+        name,
+    )
+    .await
 }
 
 pub async fn goals(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
@@ -251,7 +323,10 @@ pub async fn goals(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respons
     let (office, year) = (p.opt("office"), p.year("year")?);
     let common = p.common(false)?;
     p.finish()?;
-    let name = Naming { sheet: "Mål", file: format!("mal-{year}") };
+    let name = Naming {
+        sheet: "Mål",
+        file: format!("mal-{year}"),
+    };
     report(s, Report::Goals { office, year }, common, name).await
 }
 
@@ -263,12 +338,22 @@ pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
     p.finish()?;
     if out == Out::Svg {
         if area.is_some() {
-            return Err(ApiError::bad_request("--format svg draws the frame's bridge; leave out --area").field("area"));
+            return Err(ApiError::bad_request(
+                "--format svg draws the frame's bridge; leave out --area",
+            )
+            .field("area"));
         }
-        let a = BridgeArgs { office, from: year - 1, to: year };
+        let a = BridgeArgs {
+            office,
+            from: year - 1,
+            to: year,
+        };
         return waterfall(s, a, clock).await;
     }
-    let name = Naming { sheet: "Historik", file: format!("historik-{office}-{year}") };
+    let name = Naming {
+        sheet: "Historik",
+        file: format!("historik-{office}-{year}"),
+    };
     blocking(move || {
         let records = s.records()?;
         let h = fold_history(&records, &office, year, area.as_deref(), &clock);
@@ -294,13 +379,22 @@ pub async fn diff(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response
     let (out, common, clock) = p.common(false)?;
     p.finish()?;
     if to < from {
-        return Err(ApiError::bad_request(format!("--to {to} is before --from {from}")).field("to"));
+        return Err(
+            ApiError::bad_request(format!("--to {to} is before --from {from}")).field("to"),
+        );
     }
-    let name = Naming { sheet: "Förändringar", file: format!("diff-{from}-{to}") };
+    let name = Naming {
+        sheet: "Förändringar",
+        file: format!("diff-{from}-{to}"),
+    };
     blocking(move || {
         let records = s.records()?;
         let d = fold_diff(&records, from, to, clock.known_at);
-        let rendered = Rendered { tables: audit::diff_tables(&d), json: audit::diff_json(&d), default_decimals: 0 };
+        let rendered = Rendered {
+            tables: audit::diff_tables(&d),
+            json: audit::diff_json(&d),
+            default_decimals: 0,
+        };
         respond(rendered, out, &common, &name)
     })
     .await
@@ -313,11 +407,18 @@ pub async fn control(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
     let late_days = p.opt_i64("late_days")?.unwrap_or(30);
     let (out, common, _) = p.common(false)?;
     p.finish()?;
-    let name = Naming { sheet: "Kontroll", file: format!("kontroll-{year}") };
+    let name = Naming {
+        sheet: "Kontroll",
+        file: format!("kontroll-{year}"),
+    };
     blocking(move || {
         let records = s.records()?;
         let (delegation, delegation_name) = s.delegation();
-        let settings = Settings { year, late_days, delegation: delegation.clone() };
+        let settings = Settings {
+            year,
+            late_days,
+            delegation: delegation.clone(),
+        };
         let findings = run_control(&records, &settings);
         let rendered = Rendered {
             tables: vec![audit::findings_table(year, &findings)],
@@ -325,7 +426,9 @@ pub async fn control(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
             default_decimals: 0,
         };
         let mut response = respond(rendered, out, &common, &name)?;
-        response.headers_mut().insert("x-rambok-findings", HeaderValue::from(findings.len()));
+        response
+            .headers_mut()
+            .insert("x-rambok-findings", HeaderValue::from(findings.len()));
         Ok(response)
     })
     .await
@@ -341,8 +444,10 @@ pub async fn verify(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<V
     let digest = match (seq, hash) {
         (None, None) => None,
         (Some(seq), Some(hash)) if seq >= 0 => Some(
-            v::parse_digest(&json!({"format": "rambok-digest-1", "seq": seq, "hash": hash}).to_string())
-                .map_err(|e| ApiError::bad_request(e).field("hash"))?,
+            v::parse_digest(
+                &json!({"format": "rambok-digest-1", "seq": seq, "hash": hash}).to_string(),
+            )
+            .map_err(|e| ApiError::bad_request(e).field("hash"))?,
         ),
         _ => return Err(ApiError::bad_request("a digest needs both seq and hash").field("seq")),
     };
@@ -380,7 +485,8 @@ pub async fn export(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respon
     blocking(move || {
         let records = s.records()?;
         let sheets = crate::cli::serve::export_sheets(&records, year, s.delegation().0);
-        let bytes = workbook(&sheets).map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
+        let bytes = workbook(&sheets)
+            .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
         let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
         Ok(attachment(response, &format!("revision-{year}.xlsx")))
     })

@@ -17,7 +17,10 @@ fn page(kind: &'static str, body: &'static str) -> impl IntoResponse {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { page("text/html; charset=utf-8", INDEX) }))
+        .route(
+            "/",
+            get(|| async { page("text/html; charset=utf-8", INDEX) }),
+        )
         .route(
             "/app.js",
             get(|| async { page("text/javascript; charset=utf-8", APP_JS) }),

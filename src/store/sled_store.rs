@@ -18,7 +18,7 @@ const DERIVED_PREFIX: u8 = b'x';
 /// Blocks per sled batch when an append is large; the head moves in the last batch only.
 const BLOCKS_PER_BATCH: usize = 256;
 /// sled's page cache; its default of 1 GiB would dominate the memory of a large import.
-const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 pub struct SledStore {
     path: PathBuf,
@@ -56,21 +56,7 @@ impl SledStore {
     /// Opens (creating if needed) the store at `path`. A store held by another process gives
     /// [`StoreError::InUse`].
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                    StoreError::InUse {
-                        path: path.to_path_buf(),
-                    }
-                }
-                other => io(format!(
-                    "cannot open the store at {}: {other}",
-                    path.display()
-                )),
-            })?;
+        let db = open_db(path)?;
         let log = db.open_tree(TREE).map_err(io)?;
         let data_file = File::open(path.join("db")).map_err(io)?;
         // The directory entry of a new store must itself be durable.
@@ -117,6 +103,88 @@ impl SledStore {
     pub fn raw_tree(&self) -> &sled::Tree {
         &self.log
     }
+}
+
+/// How long an open waits for a store that another handle is just letting go of (a process
+/// that is exiting, a handle being dropped) before it reports the store as in use.
+const LOCK_WAIT_MS: u64 = 1_000;
+
+fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = catch_sled_panic(|| {
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(CACHE_BYTES)
+                .open()
+        })
+        .map_err(|panic| {
+            StoreError::Corrupt(format!(
+                "sled cannot read the store at {}: {panic}",
+                path.display()
+            ))
+        })?;
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(ref e)) if e.to_string().contains("could not acquire lock") => {
+                if started.elapsed().as_millis() as u64 >= LOCK_WAIT_MS {
+                    return Err(StoreError::InUse {
+                        path: path.to_path_buf(),
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(other) => {
+                return Err(io(format!(
+                    "cannot open the store at {}: {other}",
+                    path.display()
+                )))
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Set while this thread runs sled under [`catch_sled_panic`]; then the message of a panic.
+    static SLED_GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static SLED_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// sled 0.34 can panic on damaged files instead of returning an error: recovering a log whose
+/// middle is damaged, it panics with "tried to serialize Uninitialized" while writing its snapshot
+/// (tests/it/reliability.rs, damaged files). Runs `f` so that such a panic becomes an `Err` with
+/// its message, and keeps the message off stderr (a panic hook, installed once, that passes every
+/// other panic on to the hook before it).
+fn catch_sled_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if SLED_GUARDED.with(|g| g.get()) {
+                let msg = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into());
+                let at = info
+                    .location()
+                    .map(|l| format!(" ({}:{})", l.file().rsplit("/src/").next().unwrap_or(""), l.line()))
+                    .unwrap_or_default();
+                SLED_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    SLED_GUARDED.with(|g| g.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    SLED_GUARDED.with(|g| g.set(false));
+    result.map_err(|_| {
+        SLED_PANIC
+            .with(|p| p.borrow_mut().take())
+            .unwrap_or_else(|| "a panic".into())
+    })
 }
 
 /// A small file beside sled's own, rewritten after every durable commit with the head it made

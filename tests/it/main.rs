@@ -2,9 +2,11 @@
 
 mod audit;
 mod bad_input;
+mod browser;
 mod cli;
 mod corpus;
 mod ledger;
 mod props;
 mod reliability;
 mod seeds;
+mod server;

@@ -99,6 +99,11 @@ fn batch(template: &Event, kind: &str, group: u64, batch: u64, size: u64) -> Vec
         .collect()
 }
 
+/// A batch: (round or writer, batch number).
+type BatchKey = (u64, u64);
+/// Every batch a reader saw.
+type Batches = BTreeMap<BatchKey, Seen>;
+
 /// A batch as a reader saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Seen {
@@ -110,8 +115,8 @@ struct Seen {
 
 /// Reads the whole ledger and tallies the tagged batches, checking that every batch's events stand
 /// together, in order. Returns the batches by (group, batch), and the number of records.
-fn tally(ledger: &Ledger, kind: &str) -> Result<(BTreeMap<(u64, u64), Seen>, u64), String> {
-    let mut seen: BTreeMap<(u64, u64), Seen> = BTreeMap::new();
+fn tally(ledger: &Ledger, kind: &str) -> Result<(Batches, u64), String> {
+    let mut seen = Batches::new();
     let mut records = 0u64;
     let mut problem: Option<String> = None;
     ledger
@@ -250,6 +255,13 @@ fn crash_child() {
     // A line that cannot be written means the parent is gone: stop.
     let mut say = |line: String| writeln!(out, "{line}").and_then(|()| out.flush()).is_ok();
     let ledger = Ledger::open(Path::new(&path)).expect("the child opens the store");
+    // The first append reads the whole log to learn what it holds; do that now, so that the
+    // appends timed and killed below are appends only.
+    drop(
+        ledger
+            .begin("crash", None, Utc::now())
+            .expect("read the log"),
+    );
     if !say(format!("open {}", ledger.head().seq)) {
         return;
     }
@@ -288,22 +300,12 @@ fn crash_child() {
     }
 }
 
-/// When the parent kills the child.
-#[derive(Clone, Copy, Debug)]
-enum KillPlan {
-    /// At a random moment after the start: often during sled's open and recovery, or the first
-    /// scan of the log.
-    Anytime(Duration),
-    /// At a random moment during an append of this size.
-    During(u64),
-}
-
 /// Where the child was when it died, from what it had printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum KilledAt {
-    /// Before the store was open (sled's open and recovery).
+    /// Before the store was open (sled's open and recovery) and read once.
     Opening,
-    /// Between appends (or in its first scan of the log, or making events).
+    /// Between appends (making the next batch's events).
     Between,
     /// During an append of this size that turned out committed (`true`) or not.
     During(u64, bool),
@@ -319,16 +321,251 @@ struct CrashStats {
     staged_left: usize,
     in_use_checked: usize,
     stores: usize,
-    /// The longest wait for sled to let go of the inspecting handle's lock.
-    lock_wait: Duration,
+    slowest_open: Duration,
 }
 
 /// What the parent knows to be in the current store.
 struct Model {
     path: PathBuf,
     /// Committed batches: (round, batch) → size.
-    batches: BTreeMap<(u64, u64), u64>,
+    batches: BTreeMap<BatchKey, u64>,
     head: u64,
+}
+
+/// What the child printed before it died.
+#[derive(Default)]
+struct ChildSaid {
+    /// The head it found on opening; `None` if it died before.
+    opened_at: Option<u64>,
+    /// Acknowledged batches: key, size and the head after it.
+    acked: Vec<(BatchKey, u64, u64)>,
+    /// The batch begun and not acknowledged: key and size.
+    in_flight: Option<(BatchKey, u64)>,
+    /// How long each acknowledged append took: size and duration.
+    timings: Vec<(u64, Duration)>,
+}
+
+fn parse_child(lines: &[(Instant, String)], ctx: &str) -> ChildSaid {
+    let mut said = ChildSaid::default();
+    let mut began: Option<Instant> = None;
+    for (at, line) in lines {
+        let f: Vec<&str> = line.split(' ').collect();
+        let nums = || -> Vec<u64> { f[1..].iter().map(|x| x.parse().unwrap()).collect() };
+        match f[0] {
+            "open" => said.opened_at = Some(nums()[0]),
+            "begin" => {
+                let n = nums();
+                assert!(said.in_flight.is_none(), "{ctx}: begin without ack");
+                said.in_flight = Some(((n[0], n[1]), n[2]));
+                began = Some(*at);
+            }
+            "ack" => {
+                let n = nums();
+                let (seq, count) = (n[0], n[1]);
+                let (key, size) = said.in_flight.take().expect("ack after begin");
+                assert_eq!(count, size, "{ctx}: {line}");
+                let prev = said.acked.last().map_or(said.opened_at.unwrap(), |a| a.2);
+                assert_eq!(seq, prev + size, "{ctx}: acknowledgements are gapless");
+                said.timings
+                    .push((size, at.duration_since(began.take().unwrap())));
+                said.acked.push((key, size, seq));
+            }
+            _ => {} // the test harness's own lines
+        }
+    }
+    said
+}
+
+/// Whether blocks beyond the head are stored: an interrupted large append (read with sled itself,
+/// since opening the ledger removes them).
+fn staged_blocks_left(path: &Path, ctx: &str) -> bool {
+    let db = sled::Config::new()
+        .path(path)
+        .open()
+        .unwrap_or_else(|e| panic!("{ctx}: sled opens the store: {e}"));
+    let tree = db.open_tree("log").unwrap();
+    let head = tree.get(b"h").unwrap().map_or(0, |v| {
+        u64::from_le_bytes(v[..8].try_into().expect("8 bytes"))
+    });
+    let left = tree
+        .range(block_key(head + 1)..=block_key(u64::MAX))
+        .next()
+        .is_some();
+    left
+}
+
+/// Opens the store after a kill. sled may release the lock of a handle just dropped a little
+/// later, from another thread (seen while other tests ran sled in this process): wait briefly.
+fn open_after_kill(path: &Path, ctx: &str) -> (Ledger, Duration) {
+    let started = Instant::now();
+    let ledger = loop {
+        match Ledger::open(path) {
+            Err(LedgerError::Store(StoreError::InUse { .. }))
+                if started.elapsed() < Duration::from_secs(10) =>
+            {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            other => break other,
+        }
+    }
+    .unwrap_or_else(|e| panic!("{ctx}: the store opens after a kill: {e}"));
+    (ledger, started.elapsed())
+}
+
+/// The checks after a kill: the store verifies; nothing is left beyond the head; every batch is
+/// whole; every batch of earlier rounds and every acknowledged one is there, where it was
+/// acknowledged; nothing appears that was not begun; the next append continues at head + 1.
+/// Updates the model to the store and says where the child died.
+fn check_after_kill(
+    model: &mut Model,
+    said: &ChildSaid,
+    probe: &Event,
+    ctx: &str,
+    stats: &mut CrashStats,
+) -> KilledAt {
+    if let Some(h) = said.opened_at {
+        assert_eq!(h, model.head, "{ctx}: the child opened at the head");
+    }
+    stats.staged_left += staged_blocks_left(&model.path, ctx) as usize;
+    let (ledger, took) = open_after_kill(&model.path, ctx);
+    stats.slowest_open = stats.slowest_open.max(took);
+    let head = verify(&ledger)
+        .unwrap_or_else(|e| panic!("{ctx}: verification: {e}"))
+        .head
+        .seq;
+    assert!(
+        ledger
+            .store()
+            .raw_tree()
+            .range(block_key(head + 1)..=block_key(u64::MAX))
+            .next()
+            .is_none(),
+        "{ctx}: nothing is left beyond the head after opening"
+    );
+    let (seen, records) = tally(&ledger, "crash").unwrap_or_else(|e| panic!("{ctx}: {e}"));
+    assert_eq!(records, head, "{ctx}");
+    for (key, s) in &seen {
+        assert_eq!(
+            s.count, s.size,
+            "{ctx}: batch {key:?} is only partly there: {s:?}"
+        );
+    }
+    for (key, size) in &model.batches {
+        assert_eq!(
+            seen.get(key).map(|s| s.size),
+            Some(*size),
+            "{ctx}: batch {key:?} of an earlier round is gone"
+        );
+    }
+    for (key, size, seq) in &said.acked {
+        let s = seen.get(key).unwrap_or_else(|| {
+            panic!("{ctx}: acknowledged batch {key:?} ({size} events, up to {seq}) is gone")
+        });
+        assert_eq!(s.last_seq, *seq, "{ctx}: batch {key:?}");
+    }
+    let begun: HashSet<BatchKey> = (said.acked.iter().map(|a| a.0))
+        .chain(said.in_flight.map(|f| f.0))
+        .collect();
+    for key in seen.keys() {
+        assert!(
+            model.batches.contains_key(key) || begun.contains(key),
+            "{ctx}: batch {key:?} is there but was never begun"
+        );
+    }
+    model.batches = seen.iter().map(|(k, s)| (*k, s.size)).collect();
+    let done = ledger
+        .append(
+            std::slice::from_ref(probe),
+            "parent",
+            Some(head),
+            Utc::now(),
+        )
+        .unwrap_or_else(|e| panic!("{ctx}: the next append: {e}"));
+    assert_eq!((done.added, done.head_seq), (1, head + 1), "{ctx}");
+    let (_, _, probe_key) = note_fields(probe);
+    model.batches.insert(probe_key, 1);
+    model.head = head + 1;
+    match (said.opened_at, said.in_flight) {
+        (None, _) => KilledAt::Opening,
+        (Some(_), None) => KilledAt::Between,
+        (Some(_), Some((key, size))) => KilledAt::During(size, seen.contains_key(&key)),
+    }
+}
+
+/// The fields of a tagged event's note: kind, size and batch key.
+fn note_fields(e: &Event) -> (String, u64, BatchKey) {
+    let f: Vec<&str> = e.note.as_deref().unwrap().split(' ').collect();
+    let n: Vec<u64> = f[1..].iter().map(|x| x.parse().unwrap()).collect();
+    (f[0].to_string(), n[2], (n[0], n[1]))
+}
+
+/// Starts the child on `path`; its stdout lines arrive on the channel with the time they came.
+fn spawn_child(
+    path: &Path,
+    round: usize,
+    seed: u64,
+    stderr: &Path,
+) -> (
+    std::process::Child,
+    mpsc::Receiver<(Instant, String)>,
+    std::thread::JoinHandle<()>,
+) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "reliability::crash_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(CHILD_ENV, path)
+        .env(CHILD_ROUND_ENV, round.to_string())
+        .env(CHILD_SEED_ENV, seed.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(stderr).unwrap())
+        .spawn()
+        .expect("spawn the child");
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send((Instant::now(), line)).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx, reader)
+}
+
+/// Collects the child's lines until `deadline`, or until one satisfies `stop` (then `true`).
+fn collect_until(
+    rx: &mpsc::Receiver<(Instant, String)>,
+    deadline: Instant,
+    lines: &mut Vec<(Instant, String)>,
+    stop: &dyn Fn(&str) -> bool,
+) -> bool {
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        match rx.recv_timeout(deadline - now) {
+            Ok(l) => {
+                let hit = stop(&l.1);
+                lines.push(l);
+                if hit {
+                    return true;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => return false,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                // The child ended by itself: the caller finds out why.
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                return false;
+            }
+        }
+    }
 }
 
 #[test]
@@ -337,7 +574,6 @@ fn crash_safety() {
     let mut rng = Rng::new(seed);
     let kills = if long() { 300 } else { 15 };
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
     let t = template();
     let mut model = Model {
         path: dir.path().join("store0"),
@@ -348,14 +584,15 @@ fn crash_safety() {
         stores: 1,
         ..CrashStats::default()
     };
-    // How long an append of each size takes here, learnt as the rounds go.
-    let mut took: HashMap<u64, Duration> = CRASH_SIZES
+    // How long an append of each size takes here, learnt as the rounds go: total and count.
+    let mut took: HashMap<u64, (Duration, u32)> = CRASH_SIZES
         .iter()
-        .map(|&s| (s, Duration::from_millis(5 + s / 100)))
+        .map(|&s| (s, (Duration::from_millis(5 + s / 200), 1)))
         .collect();
-    let ctx = |round: usize| format!("seed {seed}, round {round}");
+    let mean = |t: (Duration, u32)| t.0 / t.1;
 
     for round in 0..kills {
+        let ctx = format!("seed {seed}, round {round}");
         if model.head > CRASH_STORE_MAX {
             let _ = std::fs::remove_dir_all(&model.path);
             model = Model {
@@ -365,98 +602,40 @@ fn crash_safety() {
             };
             stats.stores += 1;
         }
-        let stderr_path = dir.path().join("child.stderr");
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "reliability::crash_child",
-                "--ignored",
-                "--nocapture",
-            ])
-            .env(CHILD_ENV, &model.path)
-            .env(CHILD_ROUND_ENV, round.to_string())
-            .env(CHILD_SEED_ENV, rng.next().to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_path).unwrap())
-            .spawn()
-            .expect("spawn the child");
+        let stderr = dir.path().join("child.stderr");
+        let (mut child, rx, reader) = spawn_child(&model.path, round, rng.next(), &stderr);
         let spawned = Instant::now();
-        let (tx, rx) = mpsc::channel::<(Instant, String)>();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send((Instant::now(), line)).is_err() {
-                    break;
-                }
-            }
-        });
-
-        let plan = if rng.percent(25) {
-            // Half of these early enough to land in sled's open and recovery.
+        let mut lines = Vec::new();
+        if rng.percent(25) {
+            // At any moment; half of these early enough to land in sled's open and recovery.
             let within = if rng.percent(50) { 80_000 } else { 800_000 };
-            KillPlan::Anytime(Duration::from_micros(rng.below(within)))
+            let at = spawned + Duration::from_micros(rng.below(within));
+            collect_until(&rx, at, &mut lines, &|_| false);
         } else {
-            KillPlan::During(rng.pick(&CRASH_SIZES))
-        };
-        let mut lines: Vec<(Instant, String)> = Vec::new();
-        let mut in_use_checked = false;
-        let collect_until = |deadline: Instant,
-                             lines: &mut Vec<(Instant, String)>,
-                             stop: &dyn Fn(&str) -> bool|
-         -> bool {
-            loop {
-                let now = Instant::now();
-                if now >= deadline {
-                    return false;
-                }
-                match rx.recv_timeout(deadline - now) {
-                    Ok(l) => {
-                        let hit = stop(&l.1);
-                        lines.push(l);
-                        if hit {
-                            return true;
-                        }
-                    }
-                    Err(mpsc::RecvTimeoutError::Timeout) => return false,
-                    Err(mpsc::RecvTimeoutError::Disconnected) => {
-                        // The child is gone by itself: let the checks below say why.
-                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-                        return false;
-                    }
+            // During an append of a chosen size.
+            let size = rng.pick(&CRASH_SIZES);
+            let suffix = format!(" {size}");
+            let begun = |l: &str| l.starts_with("begin ") && l.ends_with(&suffix);
+            let deadline = spawned + Duration::from_secs(20);
+            let found = collect_until(&rx, deadline, &mut lines, &begun);
+            // Half the rounds also check, while the child holds the store, that a second
+            // opener is told it is in use.
+            if found && round.is_multiple_of(2) {
+                match Ledger::open(&model.path) {
+                    Err(LedgerError::Store(StoreError::InUse { .. })) => stats.in_use_checked += 1,
+                    Err(e) => panic!("{ctx}: a second opener got {e}"),
+                    Ok(_) => panic!("{ctx}: a second opener got the store in use"),
                 }
             }
-        };
-        match plan {
-            KillPlan::Anytime(d) => {
-                collect_until(spawned + d, &mut lines, &|_| false);
-            }
-            KillPlan::During(size) => {
-                let begin = |l: &str| l.starts_with("begin ") && l.ends_with(&format!(" {size}"));
-                let found =
-                    collect_until(spawned + Duration::from_secs(20), &mut lines, &|l: &str| {
-                        begin(l)
-                    });
-                // Half the rounds also check, while the child holds the store, that a second
-                // opener is told it is in use.
-                if found && round % 2 == 0 {
-                    match Ledger::open(&model.path) {
-                        Err(LedgerError::Store(StoreError::InUse { .. })) => in_use_checked = true,
-                        Err(e) => panic!("{}: a second opener got {e}", ctx(round)),
-                        Ok(_) => panic!("{}: a second opener got the store in use", ctx(round)),
-                    }
-                }
-                // Anywhere in the append; for the largest, every other time near its end, where
-                // it stages blocks beyond the head, commits and syncs.
-                let span = took[&size].as_micros() as u64;
-                let delay = Duration::from_micros(if size == 70_000 && rng.percent(50) {
-                    span * 8 / 10 + rng.below(span * 3 / 10 + 1)
-                } else {
-                    rng.below(span * 12 / 10 + 1)
-                });
-                collect_until(Instant::now() + delay, &mut lines, &|_| false);
-            }
+            // Anywhere in the append; for the largest, every other time near its end, where it
+            // stages blocks beyond the head, commits and syncs.
+            let span = mean(took[&size]).as_micros() as u64;
+            let delay = Duration::from_micros(if size == 70_000 && rng.percent(50) {
+                span * 8 / 10 + rng.below(span * 3 / 10 + 1)
+            } else {
+                rng.below(span * 12 / 10 + 1)
+            });
+            collect_until(&rx, Instant::now() + delay, &mut lines, &|_| false);
         }
         child.kill().expect("kill the child");
         let status = child.wait().unwrap();
@@ -464,187 +643,55 @@ fn crash_safety() {
         lines.extend(rx.try_iter());
         if signal_of(&status) != Some(9) {
             panic!(
-                "{}: the child ended by itself ({status}) before it was killed:\n{}",
-                ctx(round),
-                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                "{ctx}: the child ended by itself ({status}) before it was killed:\n{}",
+                std::fs::read_to_string(&stderr).unwrap_or_default()
             );
         }
         stats.kills += 1;
-        stats.in_use_checked += in_use_checked as usize;
 
-        // What the child said: the head it found, the batches it began and those acknowledged.
-        let mut opened_at: Option<u64> = None;
-        let mut acked: Vec<((u64, u64), u64, u64)> = Vec::new();
-        let mut in_flight: Option<((u64, u64), u64, Instant)> = None;
-        for (at, line) in &lines {
-            let f: Vec<&str> = line.split(' ').collect();
-            match f[0] {
-                "open" => opened_at = Some(f[1].parse().unwrap()),
-                "begin" => {
-                    let n: Vec<u64> = f[1..].iter().map(|x| x.parse().unwrap()).collect();
-                    assert!(in_flight.is_none(), "{}: begin without ack", ctx(round));
-                    in_flight = Some(((n[0], n[1]), n[2], *at));
-                }
-                "ack" => {
-                    let (seq, count): (u64, u64) = (f[1].parse().unwrap(), f[2].parse().unwrap());
-                    let (key, size, began) = in_flight.take().expect("ack after begin");
-                    assert_eq!(count, size, "{}: ack {line}", ctx(round));
-                    let prev = acked.last().map_or(opened_at.unwrap(), |a| a.2);
-                    assert_eq!(seq, prev + size, "{}: acks are gapless", ctx(round));
-                    let d = took.get_mut(&size).unwrap();
-                    *d = (*d)
-                        .max(at.duration_since(began))
-                        .min(Duration::from_secs(3));
-                    acked.push((key, size, seq));
-                }
-                _ => {} // the test harness's own lines
-            }
+        let said = parse_child(&lines, &ctx);
+        for (size, d) in &said.timings {
+            let t = took.get_mut(size).unwrap();
+            *t = (t.0 + *d, t.1 + 1);
         }
-        if let Some(h) = opened_at {
-            assert_eq!(
-                h,
-                model.head,
-                "{}: the child opened at its head",
-                ctx(round)
-            );
-        }
-
-        // Blocks beyond the head (an interrupted large append) exist before the open removes them.
-        {
-            let db = sled::Config::new()
-                .path(&model.path)
-                .open()
-                .unwrap_or_else(|e| panic!("{}: sled opens the store: {e}", ctx(round)));
-            let tree = db.open_tree("log").unwrap();
-            let head = tree.get(b"h").unwrap().map_or(0, |v| {
-                u64::from_le_bytes(v[..8].try_into().expect("8 bytes"))
-            });
-            if tree
-                .range(block_key(head + 1)..=block_key(u64::MAX))
-                .next()
-                .is_some()
-            {
-                stats.staged_left += 1;
-            }
-        }
-
-        // sled may release the lock of the handle just dropped a little later, from another
-        // thread (seen while other tests ran sled in the same process): wait for that, briefly.
-        let waited = Instant::now();
-        let ledger = loop {
-            match Ledger::open(&model.path) {
-                Err(LedgerError::Store(StoreError::InUse { .. }))
-                    if waited.elapsed() < Duration::from_secs(10) =>
-                {
-                    std::thread::sleep(Duration::from_millis(5))
-                }
-                other => break other,
-            }
-        }
-        .unwrap_or_else(|e| panic!("{}: the store opens after a kill: {e}", ctx(round)));
-        stats.lock_wait = stats.lock_wait.max(waited.elapsed());
-        let verified =
-            verify(&ledger).unwrap_or_else(|e| panic!("{}: verification: {e}", ctx(round)));
-        let head = verified.head.seq;
-        assert!(
-            ledger
-                .store()
-                .raw_tree()
-                .range(block_key(head + 1)..=block_key(u64::MAX))
-                .next()
-                .is_none(),
-            "{}: nothing is left beyond the head after opening",
-            ctx(round)
-        );
-        let (seen, records) =
-            tally(&ledger, "crash").unwrap_or_else(|e| panic!("{}: {e}", ctx(round)));
-        assert_eq!(records, head, "{}", ctx(round));
-        for (key, s) in &seen {
-            assert_eq!(
-                s.count,
-                s.size,
-                "{}: batch {key:?} is only partly there: {s:?}",
-                ctx(round)
-            );
-        }
-        for (key, size) in &model.batches {
-            assert_eq!(
-                seen.get(key).map(|s| s.size),
-                Some(*size),
-                "{}: batch {key:?} of an earlier round is gone",
-                ctx(round)
-            );
-        }
-        for (key, size, seq) in &acked {
-            let s = seen.get(key).unwrap_or_else(|| {
-                panic!(
-                    "{}: acknowledged batch {key:?} ({size} events, up to {seq}) is gone",
-                    ctx(round)
-                )
-            });
-            assert_eq!(s.last_seq, *seq, "{}: batch {key:?}", ctx(round));
-        }
-        let begun: HashSet<(u64, u64)> = acked
-            .iter()
-            .map(|a| a.0)
-            .chain(in_flight.map(|f| f.0))
-            .collect();
-        for key in seen.keys() {
-            assert!(
-                model.batches.contains_key(key) || begun.contains(key),
-                "{}: batch {key:?} is there but was never begun",
-                ctx(round)
-            );
-        }
-        let killed_at = match (opened_at, in_flight) {
-            (None, _) => KilledAt::Opening,
-            (Some(_), None) => KilledAt::Between,
-            (Some(_), Some((key, size, _))) => KilledAt::During(size, seen.contains_key(&key)),
-        };
-        *stats.at.entry(killed_at).or_default() += 1;
-        stats.acked_batches += acked.len();
-        stats.acked_events += acked.iter().map(|a| a.1).sum::<u64>();
-
-        // The next append continues right after the head, and the model follows the store.
-        model.batches = seen.iter().map(|(k, s)| (*k, s.size)).collect();
-        let probe = batch(&t, "crash", u64::MAX, round as u64, 1);
-        let done = ledger
-            .append(&probe, "parent", Some(head), Utc::now())
-            .unwrap_or_else(|e| panic!("{}: the next append: {e}", ctx(round)));
-        assert_eq!((done.added, done.head_seq), (1, head + 1), "{}", ctx(round));
-        model.batches.insert((u64::MAX, round as u64), 1);
-        model.head = head + 1;
-        drop(ledger);
+        stats.acked_batches += said.acked.len();
+        stats.acked_events += said.acked.iter().map(|a| a.1).sum::<u64>();
+        let probe = tagged(&t, format!("crash {} {round} 1 0", u64::MAX));
+        let at = check_after_kill(&mut model, &said, &probe, &ctx, &mut stats);
+        *stats.at.entry(at).or_default() += 1;
+        // Every few rounds, the command line agrees.
         if round % 5 == 4 || round + 1 == kills {
             let run = run_bin(&model.path, &["verify"], Duration::from_secs(60));
             assert_eq!(
                 run.status.and_then(|s| s.code()),
                 Some(0),
-                "{}: {}",
-                ctx(round),
+                "{ctx}: {}",
                 run.stderr
             );
-            assert!(
-                run.stdout
-                    .starts_with(&format!("ok: {} records", model.head)),
-                "{}: {}",
-                ctx(round),
-                run.stdout
-            );
+            let ok = format!("ok: {} records", model.head);
+            assert!(run.stdout.starts_with(&ok), "{ctx}: {}", run.stdout);
         }
     }
 
     eprintln!(
         "crash_safety: {} kills over {} stores; {} acknowledged appends ({} events) all found; \
-         {} kills left staged blocks beyond the head; {} in-use checks; longest reopen {:?}",
+         {} kills left staged blocks beyond the head; {} in-use checks; slowest open after a \
+         kill {:?}",
         stats.kills,
         stats.stores,
         stats.acked_batches,
         stats.acked_events,
         stats.staged_left,
         stats.in_use_checked,
-        stats.lock_wait
+        stats.slowest_open
     );
+    let mut sizes: Vec<_> = took.iter().map(|(s, t)| (*s, mean(*t), t.1 - 1)).collect();
+    sizes.sort();
+    for (size, mean, n) in sizes {
+        eprintln!(
+            "crash_safety:   an append of {size:>6} took {mean:>8.1?} on average ({n} timed)"
+        );
+    }
     for (at, n) in &stats.at {
         let what = match at {
             KilledAt::Opening => "while opening the store".to_string(),
@@ -923,7 +970,7 @@ fn concurrent_appenders_and_readers_see_whole_batches() {
         )
         .unwrap();
     // Batches acknowledged so far: (writer, batch) → (size, last sequence number).
-    let acked: Arc<Mutex<HashMap<(u64, u64), (u64, u64)>>> = Arc::default();
+    let acked: Arc<Mutex<HashMap<BatchKey, (u64, u64)>>> = Arc::default();
     let conflicts = Arc::new(AtomicU64::new(0));
     let stale_refused = Arc::new(AtomicU64::new(0));
     let writing = Arc::new(AtomicBool::new(true));
@@ -934,7 +981,7 @@ fn concurrent_appenders_and_readers_see_whole_batches() {
             let (conflicts, stale_refused) = (Arc::clone(&conflicts), Arc::clone(&stale_refused));
             std::thread::spawn(move || {
                 let mut rng = Rng::new(seed ^ (w + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                let optimistic = w % 2 == 0;
+                let optimistic = w.is_multiple_of(2);
                 for b in 0..batches {
                     let size = rng.pick(&[1, 1, 3, 50, 300, 1_000]);
                     let events = batch(&t, "conc", w, b, size);
@@ -982,27 +1029,40 @@ fn concurrent_appenders_and_readers_see_whole_batches() {
                 Arc::clone(&writing),
             );
             std::thread::spawn(move || {
-                let mut scans = 0u64;
+                // Full scans made, and the problems found (how many, and the first).
+                let (mut scans, mut problems, mut first) = (0u64, 0u64, None::<String>);
                 let mut last_records = 0;
                 loop {
                     let done = !writing.load(Ordering::SeqCst);
                     let before = acked.lock().unwrap().clone();
-                    let (seen, records) =
-                        tally(&ledger, "conc").unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-                    for (key, s) in &seen {
-                        assert_eq!(s.count, s.size, "seed {seed}: half a batch {key:?}: {s:?}");
-                    }
-                    for (key, (size, last)) in &before {
-                        let s = seen.get(key).unwrap_or_else(|| {
-                            panic!("seed {seed}: acknowledged batch {key:?} not seen")
-                        });
-                        assert_eq!((s.size, s.last_seq), (*size, *last), "seed {seed}");
-                    }
-                    assert!(records >= last_records, "seed {seed}: the log shrank");
-                    last_records = records;
+                    let problem = match tally(&ledger, "conc") {
+                        Err(e) => Some(e),
+                        Ok((seen, records)) => {
+                            let half = seen.iter().find(|(_, s)| s.count != s.size);
+                            let missing = before.iter().find(|(key, (size, last))| {
+                                seen.get(key).map(|s| (s.size, s.last_seq)) != Some((*size, *last))
+                            });
+                            let shrank = records < last_records;
+                            last_records = records;
+                            match (half, missing, shrank) {
+                                (Some((key, s)), _, _) => {
+                                    Some(format!("half a batch {key:?}: {s:?}"))
+                                }
+                                (_, Some((key, _)), _) => {
+                                    Some(format!("acknowledged batch {key:?} not seen whole"))
+                                }
+                                (_, _, true) => Some("the log shrank".into()),
+                                _ => None,
+                            }
+                        }
+                    };
                     scans += 1;
+                    if let Some(p) = problem {
+                        problems += 1;
+                        first.get_or_insert(p);
+                    }
                     if done {
-                        return scans;
+                        return (scans, problems, first);
                     }
                 }
             })
@@ -1013,7 +1073,17 @@ fn concurrent_appenders_and_readers_see_whole_batches() {
         w.join().unwrap();
     }
     writing.store(false, Ordering::SeqCst);
-    let scans: u64 = reader_threads.into_iter().map(|r| r.join().unwrap()).sum();
+    let (mut scans, mut problems, mut first) = (0, 0, None);
+    for r in reader_threads {
+        let (s, p, f) = r.join().unwrap();
+        (scans, problems) = (scans + s, problems + p);
+        first = first.or(f);
+    }
+    assert!(
+        problems == 0,
+        "seed {seed}: {problems} of {scans} concurrent reads went wrong; the first: {}",
+        first.unwrap_or_default()
+    );
 
     let acked = acked.lock().unwrap().clone();
     assert_eq!(acked.len() as u64, writers * batches);

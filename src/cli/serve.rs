@@ -1,0 +1,481 @@
+//! `rambok serve` (the store's one owner, serving the API and the page), `--server URL` (the other
+//! commands as requests to a running server), and the message a command gets when the store is
+//! held by a server: where it is and how to reach it.
+
+use super::report::{Common, Format, Report, SignArg};
+use super::{open_existing, CliError, Command, Result};
+use crate::control::delegation::Delegation;
+use crate::json::{event_to_json, parse_event};
+use crate::ledger::{Ledger, LedgerError};
+use crate::server::auth::{Role, TokenStore};
+use crate::server::client::{corrupt, Client};
+use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
+use crate::store::StoreError;
+use chrono::Utc;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+pub use super::export::sheets as export_sheets;
+
+/// The file a running server leaves in the store's folder: `{"url": ..., "pid": ...}`.
+pub const SERVE_FILE: &str = "serve.json";
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address to listen on. The default serves this machine only; put a TLS proxy in front
+    /// before serving anyone else.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Serve the Kalmar fixtures from a fresh temporary store, with demo tokens (printed).
+    #[arg(long)]
+    pub demo: bool,
+    /// The delegation table for the controls (JSON, see docs/control.md); Kalmar's when not given.
+    #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
+    pub delegation: Option<PathBuf>,
+}
+
+fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
+    let Some(f) = file else { return Ok(None) };
+    let text = std::fs::read_to_string(f)
+        .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?;
+    let d =
+        Delegation::parse(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))?;
+    Ok(Some((d, f.display().to_string())))
+}
+
+fn token_err(e: crate::server::auth::TokenError) -> CliError {
+    match e {
+        crate::server::auth::TokenError::Input(m) => CliError::Input(m),
+        crate::server::auth::TokenError::Store(s) => CliError::Ledger(LedgerError::Store(s)),
+    }
+}
+
+/// A fresh store with the Kalmar fixtures and one token per role; returns the tokens.
+fn demo_store(dir: &Path) -> Result<(Ledger, usize, Vec<(Role, String, String)>)> {
+    let ledger = Ledger::open(&dir.join("ledger"))?;
+    let done = ledger.append(&super::demo::fixture_events()?, "demo", None, Utc::now())?;
+    let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
+    let mut made = Vec::new();
+    for role in [Role::Revisor, Role::Controller, Role::Auditor] {
+        let name = format!("demo-{}", role.name());
+        let token = tokens.add(&name, role, Utc::now()).map_err(token_err)?;
+        made.push((role, name, token));
+    }
+    Ok((ledger, done.added, made))
+}
+
+pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
+    let delegation = delegation(&a.delegation)?;
+    let temp = if a.demo {
+        Some(tempfile::tempdir().map_err(super::io)?)
+    } else {
+        None
+    };
+    let (ledger, folder, intro) = match &temp {
+        Some(dir) => {
+            let (ledger, added, tokens) = demo_store(dir.path())?;
+            let folder = dir.path().join("ledger");
+            (ledger, folder, Intro::Demo { added, tokens })
+        }
+        None => {
+            let ledger = open_existing(db)?;
+            let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
+            let count = tokens.list().map_err(LedgerError::from)?.len();
+            (ledger, db.to_path_buf(), Intro::Store { count })
+        }
+    };
+    let head = ledger.head().seq;
+    let state = AppState::new(ledger, delegation)?;
+    let addr = SocketAddr::new(a.bind, a.port);
+    let serve_file = folder.join(SERVE_FILE);
+    let served = server::run(state, addr, |bound| {
+        let url = format!("http://{bound}");
+        let _ = std::fs::write(
+            &serve_file,
+            json!({"url": url, "pid": std::process::id()}).to_string(),
+        );
+        intro.print(out, &url, &folder, head)?;
+        out.flush()
+    });
+    let _ = std::fs::remove_file(&serve_file);
+    served.map_err(|e| {
+        CliError::Io(format!(
+            "cannot serve on {addr}: {e} (choose another port with --port)"
+        ))
+    })
+}
+
+enum Intro {
+    Demo {
+        added: usize,
+        tokens: Vec<(Role, String, String)>,
+    },
+    Store {
+        count: usize,
+    },
+}
+
+impl Intro {
+    fn print(
+        &self,
+        out: &mut dyn Write,
+        url: &str,
+        folder: &Path,
+        head: u64,
+    ) -> std::io::Result<()> {
+        match self {
+            Intro::Demo { added, tokens } => {
+                writeln!(out, "rambok serve --demo: {added} händelser ur Kalmar kommuns dokument i en tillfällig liggare ({})", folder.display())?;
+                let page_token = &tokens[0].2;
+                writeln!(
+                    out,
+                    "\nÖppna sidan i en webbläsare:\n\n    {url}/#token={page_token}\n"
+                )?;
+                writeln!(out, "API-token för demon (visas bara nu; rollen revisor läser, controller får också registrera):")?;
+                for (role, name, token) in tokens {
+                    writeln!(out, "    {:<10}  {name:<17}  {token}", role.name())?;
+                }
+                writeln!(out, "\nAPI: {url}/api/ (docs/api.md). Avsluta med Ctrl-C; den tillfälliga liggaren tas då bort.")
+            }
+            Intro::Store { count } => {
+                writeln!(
+                    out,
+                    "rambok serve: the ledger at {} (sequence {head}) is served at {url}/",
+                    folder.display()
+                )?;
+                writeln!(out, "open {url}/ in a browser and sign in with a token; the API is under {url}/api/ (docs/api.md)")?;
+                if *count == 0 {
+                    writeln!(out, "there are no API tokens yet: stop the server (Ctrl-C) and create one with `rambok token add --role controller --name NAME`")?;
+                }
+                writeln!(out, "stop with Ctrl-C")
+            }
+        }
+    }
+}
+
+/// The message for an error; when the store is held by a running server, where it is and how to
+/// reach it instead of a bare "in use".
+pub fn explain(e: &CliError, db: &Path) -> String {
+    if !matches!(
+        e,
+        CliError::Ledger(LedgerError::Store(StoreError::InUse { .. }))
+    ) {
+        return e.to_string();
+    }
+    let served = std::fs::read_to_string(db.join(SERVE_FILE))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| Some((v["url"].as_str()?.to_string(), v["pid"].as_u64()?)))
+        .filter(|(_, pid)| Path::new(&format!("/proc/{pid}")).exists());
+    match served {
+        Some((url, pid)) => format!(
+            "the ledger at {} is served by `rambok serve` at {url} (pid {pid}): open {url}/ in a browser, \
+or run this command through the server with --server {url} --token TOKEN (or set RAMBOK_SERVER and \
+RAMBOK_TOKEN); tokens are managed while the server is stopped",
+            db.display()
+        ),
+        None => e.to_string(),
+    }
+}
+
+/// Whether a command works on a store (and so goes to the server when --server is given).
+pub fn is_remote(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Demo | Command::Gen { .. } | Command::Serve(_)
+    )
+}
+
+fn common_query(c: &Common) -> Vec<(&'static str, String)> {
+    let mut q = vec![
+        (
+            "format",
+            match c.format {
+                Format::Table => "table",
+                Format::Csv => "csv",
+                Format::Json => "json",
+                Format::Svg => "svg",
+            }
+            .to_string(),
+        ),
+        ("unit", c.unit.name().to_string()),
+        (
+            "sign",
+            if c.sign == SignArg::Result {
+                "result"
+            } else {
+                "cost"
+            }
+            .to_string(),
+        ),
+    ];
+    for (k, v) in [("as_of", &c.as_of), ("known_at", &c.known_at)] {
+        if let Some(v) = v {
+            q.push((k, v.clone()));
+        }
+    }
+    if let Some(d) = c.decimals {
+        q.push(("decimals", d.to_string()));
+    }
+    q
+}
+
+/// The report's endpoint and its own parameters.
+fn report_query(r: &Report) -> (&'static str, Vec<(&'static str, String)>) {
+    let s = |v: &dyn ToString| v.to_string();
+    match r {
+        Report::Frames { year } => ("frames", vec![("year", s(year))]),
+        Report::Bridge { office, from, to } => (
+            "bridge",
+            vec![("office", s(office)), ("from", s(from)), ("to", s(to))],
+        ),
+        Report::Budget {
+            office,
+            year,
+            compare,
+        } => {
+            let mut q = vec![("office", s(office)), ("year", s(year))];
+            q.extend(compare.map(|c| ("compare", s(&c))));
+            ("budget", q)
+        }
+        Report::Outcome { office, year } => {
+            ("outcome", vec![("office", s(office)), ("year", s(year))])
+        }
+        Report::Investments {
+            office,
+            year,
+            compare,
+        } => {
+            let mut q = vec![("office", s(office)), ("year", s(year))];
+            q.extend(compare.map(|c| ("compare", s(&c))));
+            ("investments", q)
+        }
+        Report::Goals { office, year } => {
+            let mut q = vec![("year", s(year))];
+            q.extend(office.as_ref().map(|o| ("office", s(o))));
+            ("goals", q)
+        }
+    }
+}
+
+/// Prints a report reply as the local command would: JSON pretty, everything else as sent.
+fn print_reply(body: &[u8], format: Format, out: &mut dyn Write) -> Result<()> {
+    if format == Format::Json {
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| CliError::Io(format!("the server's answer is not JSON: {e}")))?;
+        let text = serde_json::to_string_pretty(&v).map_err(|e| CliError::Io(e.to_string()))?;
+        return writeln!(out, "{text}").map_err(super::io);
+    }
+    out.write_all(body).map_err(super::io)
+}
+
+fn get_report(
+    c: &Client,
+    path: &str,
+    mut q: Vec<(&str, String)>,
+    common: &Common,
+    out: &mut dyn Write,
+) -> Result<Option<usize>> {
+    q.extend(common_query(common));
+    let reply = c.get(path, &q)?;
+    print_reply(&reply.body, common.format, out)?;
+    Ok(reply.findings)
+}
+
+/// Runs a store command against the server at `url`.
+pub fn remote(url: &str, token: Option<&str>, command: Command, out: &mut dyn Write) -> Result<()> {
+    let c = Client::new(url, token)?;
+    match command {
+        Command::Report(a) => {
+            let (path, q) = report_query(&a.report);
+            get_report(&c, path, q, &a.common, out).map(drop)
+        }
+        Command::History(a) => {
+            let mut q = vec![("office", a.office.clone()), ("year", a.year.to_string())];
+            q.extend(a.area.clone().map(|x| ("area", x)));
+            get_report(&c, "history", q, &a.common, out).map(drop)
+        }
+        Command::Diff(a) => get_report(&c, "diff", vec![("from", a.from.clone()), ("to", a.to.clone())], &a.common, out).map(drop),
+        Command::Control(a) => remote_control(&c, a, out),
+        Command::Verify { against } => remote_verify(&c, against, out),
+        Command::Digest { out: file } => remote_digest(&c, &file, out),
+        Command::Import(a) => remote_import(&c, a, out),
+        Command::Record(a) => remote_record(&c, *a, out),
+        Command::Export(a) => remote_export(&c, a, out),
+        other => Err(CliError::Input(format!(
+            "`rambok {}` works on the store itself and is not available with --server; stop the server first",
+            command_name(&other)
+        ))),
+    }
+}
+
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Init => "init",
+        Command::Log(_) => "log",
+        Command::Token(_) => "token",
+        _ => "this command",
+    }
+}
+
+fn remote_control(c: &Client, a: super::audit::ControlArgs, out: &mut dyn Write) -> Result<()> {
+    if a.delegation.is_some() {
+        return Err(CliError::Input(
+            "--delegation is not available with --server: the server runs its controls with the table it was started with".into(),
+        ));
+    }
+    let q = vec![
+        ("year", a.year.to_string()),
+        ("late_days", a.late_days.to_string()),
+    ];
+    match get_report(c, "control", q, &a.common, out)? {
+        Some(n) if n > 0 => Err(CliError::Findings(n)),
+        _ => Ok(()),
+    }
+}
+
+fn verify_reply(c: &Client, digest: Option<&crate::store::Head>) -> Result<Value> {
+    let q: Vec<(&str, String)> = digest.map_or_else(Vec::new, |d| {
+        vec![
+            ("seq", d.seq.to_string()),
+            ("hash", crate::control::verify::hex(&d.hash)),
+        ]
+    });
+    let v = c.get("verify", &q)?.json()?;
+    if v["ok"] == true {
+        return Ok(v);
+    }
+    let message = v["error"].as_str().unwrap_or("the ledger is damaged");
+    Err(corrupt(
+        v["seq"].as_u64().unwrap_or(0),
+        v["damage"].as_str().unwrap_or(""),
+        message,
+    ))
+}
+
+fn remote_verify(c: &Client, against: Option<PathBuf>, out: &mut dyn Write) -> Result<()> {
+    use crate::control::verify as v;
+    let digest = against
+        .map(|f| {
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?;
+            v::parse_digest(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))
+        })
+        .transpose()?;
+    let reply = verify_reply(c, digest.as_ref())?;
+    let (seq, hash) = (
+        &reply["head"]["seq"],
+        reply["head"]["hash"].as_str().unwrap_or(""),
+    );
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(super::io);
+    w(out, format!("ok: {seq} records, every hash checks out"))?;
+    if let Some(d) = digest {
+        w(
+            out,
+            format!(
+                "ok: the ledger extends the digest at sequence {} ({})",
+                d.seq,
+                v::hex(&d.hash)
+            ),
+        )?;
+    }
+    w(out, format!("head: sequence {seq} hash {hash}"))
+}
+
+fn remote_digest(c: &Client, file: &Path, out: &mut dyn Write) -> Result<()> {
+    let reply = verify_reply(c, None)?;
+    let text = json!({"format": "rambok-digest-1", "seq": reply["head"]["seq"], "hash": reply["head"]["hash"]});
+    std::fs::write(file, format!("{text}\n"))
+        .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", file.display())))?;
+    writeln!(
+        out,
+        "wrote the digest of sequence {} to {}",
+        reply["head"]["seq"],
+        file.display()
+    )
+    .map_err(super::io)
+}
+
+fn remote_import(c: &Client, a: super::import::ImportArgs, out: &mut dyn Write) -> Result<()> {
+    let mut events = Vec::new();
+    let mut places = Vec::new();
+    let read = super::import::read_events(&a.files, false, &mut |event, file, line| {
+        if events.len() == EVENTS_PER_REQUEST_MAX {
+            return Err(format!("more than {EVENTS_PER_REQUEST_MAX} events: with --server, import them in several files"));
+        }
+        events.push(event_to_json(&event));
+        places.push(format!("{file}:{line}"));
+        Ok(())
+    })?;
+    let body = json!({"events": events, "expected_seq": a.recorder.expect_seq});
+    let reply = c
+        .post("events", &body)
+        .map_err(|e| at_line(e, &places))?
+        .json()?;
+    writeln!(
+        out,
+        "read {read} events: {} added, {} skipped as already present; the ledger is at sequence {}",
+        reply["added"], reply["skipped"], reply["head_seq"]
+    )
+    .map_err(super::io)
+}
+
+/// Puts file and line in front of the server's message about one event of an import.
+fn at_line(e: CliError, places: &[String]) -> CliError {
+    match e {
+        CliError::Input(m) => match m.strip_prefix("event ").and_then(|r| r.split_once(": ")) {
+            Some((index, rest)) => match index.parse::<usize>().ok().and_then(|i| places.get(i)) {
+                Some(place) => CliError::Input(format!("{place}: {rest}\nnothing was imported")),
+                None => CliError::Input(m),
+            },
+            None => CliError::Input(m),
+        },
+        other => other,
+    }
+}
+
+fn remote_record(c: &Client, a: super::record::RecordArgs, out: &mut dyn Write) -> Result<()> {
+    let value = super::record::to_json(&a)?;
+    let event =
+        parse_event(&value).map_err(|e| CliError::Input(format!("{}: {}", e.field, e.message)))?;
+    let mut body = json!({"events": [event_to_json(&event)]});
+    if let Some(seq) = a.recorder.expect_seq {
+        body["expected_seq"] = json!(seq);
+    }
+    let reply = c.post("events", &body)?.json()?;
+    if reply["added"] == 1 {
+        writeln!(
+            out,
+            "recorded as sequence {}: {}",
+            reply["head_seq"],
+            event_to_json(&event)
+        )
+    } else {
+        writeln!(out, "already present, nothing recorded: {}", event.id)
+    }
+    .map_err(super::io)
+}
+
+fn remote_export(c: &Client, a: super::export::ExportArgs, out: &mut dyn Write) -> Result<()> {
+    if a.format != super::export::ExportFormat::Xlsx || a.delegation.is_some() {
+        return Err(CliError::Input(
+            "with --server, export writes the workbook (xlsx) with the server's delegation table"
+                .into(),
+        ));
+    }
+    let reply = c.get("export.xlsx", &[("year", a.year.to_string())])?;
+    std::fs::write(&a.out, &reply.body)
+        .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", a.out.display())))?;
+    writeln!(
+        out,
+        "wrote the workbook for {} to {}",
+        a.year,
+        a.out.display()
+    )
+    .map_err(super::io)
+}
