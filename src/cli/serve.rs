@@ -55,8 +55,11 @@ fn token_err(e: crate::server::auth::TokenError) -> CliError {
     }
 }
 
+/// The demo's tokens: role, name, token.
+type DemoTokens = Vec<(Role, String, String)>;
+
 /// A fresh store with the Kalmar fixtures and one token per role; returns the tokens.
-fn demo_store(dir: &Path) -> Result<(Ledger, usize, Vec<(Role, String, String)>)> {
+fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens)> {
     let ledger = Ledger::open(&dir.join("ledger"))?;
     let done = ledger.append(&super::demo::fixture_events()?, "demo", None, Utc::now())?;
     let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
@@ -111,13 +114,8 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 enum Intro {
-    Demo {
-        added: usize,
-        tokens: Vec<(Role, String, String)>,
-    },
-    Store {
-        count: usize,
-    },
+    Demo { added: usize, tokens: DemoTokens },
+    Store { count: usize },
 }
 
 impl Intro {

@@ -20,24 +20,36 @@ pub struct Refusal {
     pub token: Option<String>,
 }
 
+/// An error response; boxed, so results that carry it stay small.
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub message: String,
+pub struct ApiError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    status: StatusCode,
+    message: String,
     /// More fields of the JSON body: `field`, `index`, `expected`, `actual`…
-    pub extra: Map<String, Value>,
+    extra: Map<String, Value>,
     /// The token's holder, when known, for the log.
-    pub token: Option<String>,
+    token: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError {
+        ApiError(Box::new(Inner {
             status,
             message: message.into(),
             extra: Map::new(),
             token: None,
-        }
+        }))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    pub fn message(&self) -> &str {
+        &self.0.message
     }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)
@@ -72,13 +84,13 @@ impl ApiError {
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> ApiError {
-        self.extra.insert(key.to_string(), value.into());
+        self.0.extra.insert(key.to_string(), value.into());
         self
     }
 
     /// Names the token holder in the log line of a refusal.
     pub fn by(mut self, who: &Identity) -> ApiError {
-        self.token = Some(who.name.clone());
+        self.0.token = Some(who.name.clone());
         self
     }
 }
@@ -132,13 +144,19 @@ impl From<CliError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let Inner {
+            status,
+            message,
+            extra,
+            token,
+        } = *self.0;
         let mut body = Map::new();
-        body.insert("error".into(), json!(self.message));
-        body.extend(self.extra);
-        let mut response = (self.status, Json(Value::Object(body))).into_response();
+        body.insert("error".into(), json!(message));
+        body.extend(extra);
+        let mut response = (status, Json(Value::Object(body))).into_response();
         response.extensions_mut().insert(Refusal {
-            reason: self.message,
-            token: self.token,
+            reason: message,
+            token,
         });
         response
     }

@@ -36,8 +36,6 @@ pub const REQUEST_BODY_BYTES_MAX: usize = 8 * 1024 * 1024;
 pub const EVENTS_PER_REQUEST_MAX: usize = 10_000;
 /// Refusal log lines kept in memory (the full log goes to stderr).
 const REFUSALS_KEPT: usize = 1000;
-/// How often a read retries when the log moved while it was being read.
-const READ_ATTEMPTS: usize = 5;
 
 /// The Kalmar delegation table, used by `control` when the server is given no other.
 pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegation.json");
@@ -130,13 +128,10 @@ impl AppState {
     /// chain is checked across the join.
     fn extend(&self, known: &[Recorded]) -> Result<Vec<Recorded>, LedgerError> {
         let from = known.len() as u64;
-        let more = steady(self.ledger(), || {
-            let mut more = Vec::new();
-            self.ledger().scan(from.max(1), |r| {
-                more.push(r);
-                Ok(())
-            })?;
-            Ok(more)
+        let mut more = Vec::new();
+        self.ledger().scan(from.max(1), |r| {
+            more.push(r);
+            Ok(())
         })?;
         let mut out = Vec::with_capacity(known.len() + more.len());
         out.extend_from_slice(known);
@@ -155,25 +150,6 @@ impl AppState {
         }
         out.extend(more);
         Ok(out)
-    }
-}
-
-/// Runs a read of the whole log again if it failed while the log moved under it: a scan that
-/// starts at the first record compares the head it read first with the last record it found,
-/// and an append in between would look like damage.
-pub fn steady<T>(
-    ledger: &Ledger,
-    mut read: impl FnMut() -> Result<T, LedgerError>,
-) -> Result<T, LedgerError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let before = ledger.store().head()?;
-        match read() {
-            Err(LedgerError::Corrupt { .. })
-                if attempt < READ_ATTEMPTS && ledger.store().head()? != before => {}
-            other => return other,
-        }
     }
 }
 

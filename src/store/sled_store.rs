@@ -161,17 +161,7 @@ fn catch_sled_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if SLED_GUARDED.with(|g| g.get()) {
-                let msg = info
-                    .payload()
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".into());
-                let at = info
-                    .location()
-                    .map(|l| format!(" ({}:{})", l.file().rsplit("/src/").next().unwrap_or(""), l.line()))
-                    .unwrap_or_default();
-                SLED_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
+                SLED_PANIC.with(|p| *p.borrow_mut() = Some(panic_message(info)));
             } else {
                 previous(info);
             }
@@ -185,6 +175,21 @@ fn catch_sled_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .with(|p| p.borrow_mut().take())
             .unwrap_or_else(|| "a panic".into())
     })
+}
+
+/// "tried to serialize Uninitialized (sled serialization.rs:662)"
+fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    let msg = (payload.downcast_ref::<&str>().copied())
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic");
+    match info.location() {
+        Some(l) => {
+            let file = Path::new(l.file()).file_name().unwrap_or_default();
+            format!("{msg} (sled {}:{})", file.to_string_lossy(), l.line())
+        }
+        None => msg.to_string(),
+    }
 }
 
 /// A small file beside sled's own, rewritten after every durable commit with the head it made

@@ -551,6 +551,7 @@ accepted(
 # --- unknown fields -------------------------------------------------------------------------------
 
 refused("unknown-field-capitalised-type", line2(GOOD2.replace('"type"', '"Type"')), "FILE:2: field type: is missing")
+# PINNED: an empty key is named without "field".
 refused("unknown-field-empty-key", line2(frame_set('"amount":"1","":"x"')), "FILE:2: is not a field of this event")
 refused("unknown-field-in-decision", line2(frame_set('"amount":"1"').replace('"body":"KF"', '"body":"KF","datum":"x"')), "FILE:2: field decision.datum: is not a field of this event")
 refused("unknown-field-unit-on-a-definition", line2('{"type":"office_defined","office":"SF","name":"n","unit":"tkr"}'), "FILE:2: field unit: is not a field of this event")

@@ -256,11 +256,13 @@ fn the_kalmar_page_moves_with_the_date_slider() {
         "the token leaves the address bar"
     );
     // The Swedish number format, done in the page, agrees with the CLI's.
-    let formatted = b.js("return [rambok.money('-1325760', true, {unit: 'tkr', sign: 'cost', decimals: 1}), \
+    let formatted = b.js(
+        "return [rambok.money('-1325760', true, {unit: 'tkr', sign: 'cost', decimals: 1}), \
         rambok.money('477569000', true, {unit: 'tkr', sign: 'result', decimals: 0}), \
         rambok.money('-0.04', false, {unit: 'kr', sign: 'cost', decimals: 1}), \
         rambok.money('477569000', true, {unit: 'mnkr', sign: 'cost', decimals: 1}), \
-        rambok.money('1500', false, {unit: 'tkr', sign: 'cost', decimals: 0})]");
+        rambok.money('1500', false, {unit: 'tkr', sign: 'cost', decimals: 0})]",
+    );
     assert_eq!(
         formatted,
         json!(["\u{2212}1 325,8", "\u{2212}477 569", "0,0", "477,6", "2"])
@@ -282,8 +284,10 @@ fn the_kalmar_page_moves_with_the_date_slider() {
     );
 
     // A click on a frame's line opens its history, with decisions and recorders.
-    let klk = b.js("const rows = [...document.querySelectorAll('#ramar tbody tr')]; \
-        return rows.findIndex((r) => r.cells[0].textContent === 'KLK');");
+    let klk = b.js(
+        "const rows = [...document.querySelectorAll('#ramar tbody tr')]; \
+        return rows.findIndex((r) => r.cells[0].textContent === 'KLK');",
+    );
     let row = b.element(&format!(
         "#ramar tbody tr:nth-child({})",
         klk.as_u64().unwrap() + 1
@@ -295,6 +299,7 @@ fn the_kalmar_page_moves_with_the_date_slider() {
          && [...h.querySelectorAll('td')].some((t) => t.textContent === 'demo');",
         &json!(true),
     );
+    b.js("window.scrollTo(0, 0); return null;");
     b.screenshot(&shots().join("kalmar-slider.png"));
 
     // The revisor's tab: the chain verified, the control findings listed.

@@ -709,9 +709,11 @@ fn crash_safety() {
 // 2. Damaged files
 // ---------------------------------------------------------------------------------------------
 
-/// Synthetic events on top of the Kalmar fixtures: enough that 2017 has frames of every office,
-/// and that sled's log spans more than one segment.
-const DAMAGE_SYNTHETIC: usize = 6_000;
+/// Synthetic events on top of the Kalmar fixtures: enough that 2017 has frames of every office
+/// and that sled's log spans several segments (about 4 MB).
+const DAMAGE_SYNTHETIC: usize = 20_000;
+/// The "staged" store's one large append: beyond 256 blocks × 256 records, so it staged blocks.
+const DAMAGE_STAGED: usize = 70_000;
 const HANG: Duration = Duration::from_secs(10);
 
 /// The outcome of one damage trial.
@@ -725,22 +727,26 @@ enum Outcome {
     Failure(String),
 }
 
-fn judge(run: &Run, expected: &str) -> Result<Option<String>, String> {
+/// Judges one command's run: `Ok(None)` unchanged, `Ok(Some(kind))` reported, `Err((kind,
+/// detail))` a failure.
+fn judge(run: &Run, expected: &str) -> Result<Option<String>, (String, String)> {
+    let fail = |kind: &str, detail: String| Err((kind.to_string(), detail));
     let Some(status) = run.status else {
-        return Err(format!("hang (killed after {HANG:?})"));
+        return fail("hang", format!("no exit after {HANG:?}"));
     };
     if run.stderr.contains("panicked at") {
-        return Err(format!("panic: {}", first_line(&run.stderr)));
+        let at = run.stderr.lines().find(|l| l.contains("panicked at"));
+        return fail("panic", at.unwrap_or("").to_string());
     }
     if let Some(sig) = signal_of(&status) {
-        return Err(format!("killed by signal {sig}"));
+        return fail("killed by a signal", format!("signal {sig}"));
     }
     match status.code() {
         Some(0) if run.stdout == expected => Ok(None),
-        Some(0) => Err(format!(
-            "exit 0 with other output ({})",
-            first_difference(expected, &run.stdout)
-        )),
+        Some(0) => fail(
+            "exit 0 with other output",
+            first_difference(expected, &run.stdout),
+        ),
         Some(code @ (5 | 6)) if run.stderr.starts_with("rambok: ") => {
             let msg = &run.stderr["rambok: ".len()..];
             let kind = if msg.starts_with("the ledger is damaged") {
@@ -756,8 +762,8 @@ fn judge(run: &Run, expected: &str) -> Result<Option<String>, String> {
             };
             Ok(Some(format!("exit {code}: {kind}")))
         }
-        Some(code) => Err(format!("exit {code}: {}", first_line(&run.stderr))),
-        None => Err("no exit code".into()),
+        Some(code) => fail(&format!("exit {code}"), first_line(&run.stderr).to_string()),
+        None => fail("no exit code", String::new()),
     }
 }
 
@@ -783,74 +789,94 @@ fn first_line(s: &str) -> &str {
     &l[..end]
 }
 
-/// Builds the pristine store: the Kalmar fixtures, then synthetic events, in two appends.
-fn pristine_store(path: &Path) {
+/// Builds a pristine store: the Kalmar fixtures, then synthetic events in appends of these sizes.
+fn pristine_store(path: &Path, appends: &[usize]) {
     let ledger = Ledger::open(path).unwrap();
     let fixtures = rambok::cli::demo::fixture_events().unwrap();
     ledger
         .append(&fixtures, "fixtures", Some(0), Utc::now())
         .unwrap();
     let mut synthetic = Vec::new();
-    rambok::gen::municipality(DAMAGE_SYNTHETIC, 7, |v| {
+    rambok::gen::municipality(appends.iter().sum(), 7, |v| {
         synthetic.push(parse_event(&v).unwrap())
     });
-    let done = ledger.append(&synthetic, "gen", None, Utc::now()).unwrap();
-    assert_eq!(done.added, DAMAGE_SYNTHETIC);
+    let mut rest = &synthetic[..];
+    for &n in appends {
+        let done = ledger.append(&rest[..n], "gen", None, Utc::now()).unwrap();
+        assert_eq!(done.added, n);
+        rest = &rest[n..];
+    }
+}
+
+/// A pristine store to damage copies of, and what the commands print for it undamaged.
+struct Pristine {
+    name: &'static str,
+    path: PathBuf,
+    report: String,
+    verify: String,
+}
+
+const REPORT_ARGS: [&str; 6] = ["report", "frames", "--year", "2017", "--format", "json"];
+
+fn pristine(dir: &Path, name: &'static str, build: impl FnOnce(&Path)) -> Pristine {
+    let path = dir.join(name);
+    build(&path);
+    // What the commands print, from a copy: opening a store changes its files.
+    let scratch = dir.join("scratch");
+    copy_dir(&path, &scratch);
+    let report = run_bin(&scratch, &REPORT_ARGS, HANG);
+    let verify = run_bin(&scratch, &["verify"], HANG);
+    for run in [&report, &verify] {
+        assert_eq!(run.status.and_then(|s| s.code()), Some(0), "{}", run.stderr);
+    }
+    std::fs::remove_dir_all(&scratch).unwrap();
+    assert!(
+        report.stdout.contains("\"F40\""),
+        "the synthetic offices are in the report"
+    );
+    Pristine {
+        name,
+        path,
+        report: report.stdout,
+        verify: verify.stdout,
+    }
 }
 
 #[test]
 fn damaged_files_are_reported_never_misread() {
     let seed = seed("damaged_files");
     let mut rng = Rng::new(seed);
-    let trials = if long() { 1000 } else { 100 };
+    let trials = if long() { 1200 } else { 100 };
     let dir = tempfile::tempdir().unwrap();
-    // Two pristine states of the same ledger. "written": the last process to open the store
-    // appended to it, so sled recovers the appended tail from its log on the next open (the
-    // usual state after an import). "reopened": opened once more since, so sled's snapshot
-    // covers everything.
-    let written = dir.path().join("written");
-    pristine_store(&written);
-    let reopened = dir.path().join("reopened");
-    copy_dir(&written, &reopened);
-    drop(Ledger::open(&reopened).unwrap());
-    let report_args = ["report", "frames", "--year", "2017", "--format", "json"];
-    let expected = {
-        let scratch = dir.path().join("scratch");
-        copy_dir(&written, &scratch);
-        let report = run_bin(&scratch, &report_args, HANG);
-        let verified = run_bin(&scratch, &["verify"], HANG);
-        assert_eq!(
-            report.status.and_then(|s| s.code()),
-            Some(0),
-            "{}",
-            report.stderr
-        );
-        assert_eq!(
-            verified.status.and_then(|s| s.code()),
-            Some(0),
-            "{}",
-            verified.stderr
-        );
-        std::fs::remove_dir_all(&scratch).unwrap();
-        (report.stdout, verified.stdout)
-    };
-    assert!(
-        expected.0.contains("\"F40\""),
-        "the synthetic offices are in the report"
-    );
+    // Three pristine stores. "written": the last process to open it appended (three appends), so
+    // sled recovers that tail from its log on the next open: the usual state after an import.
+    // "reopened": the same opened once more since, so sled's snapshot covers everything.
+    // "staged": one append of 70 000 events, which staged blocks beyond the head before it moved
+    // the head (12 MB; fewer trials, it is slower to copy and read).
+    let split = [DAMAGE_SYNTHETIC - 8_000, 5_000, 3_000];
+    let written = pristine(dir.path(), "written", |p| pristine_store(p, &split));
+    let reopened = pristine(dir.path(), "reopened", |p| {
+        copy_dir(&written.path, p);
+        drop(Ledger::open(p).unwrap());
+    });
+    let staged = pristine(dir.path(), "staged", |p| {
+        pristine_store(p, &[DAMAGE_STAGED])
+    });
+    assert_eq!(written.report, reopened.report);
 
-    let mut tally: BTreeMap<(&str, Outcome), usize> = BTreeMap::new();
+    let mut tally: BTreeMap<(&str, Outcome), BTreeMap<&str, usize>> = BTreeMap::new();
     let mut by_file: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
     for trial in 0..trials {
-        let (variant, pristine) = if rng.percent(50) {
-            ("written", &written)
-        } else {
-            ("reopened", &reopened)
+        let p = match rng.below(100) {
+            0..=44 => &written,
+            45..=84 => &reopened,
+            _ => &staged,
         };
+        let variant = p.name;
         let copy = dir.path().join("trial");
         let _ = std::fs::remove_dir_all(&copy);
-        copy_dir(pristine, &copy);
+        copy_dir(&p.path, &copy);
         // Mostly sled's data file; otherwise any other file of the store (conf, snapshots).
         let mut files: Vec<String> = std::fs::read_dir(&copy)
             .unwrap()
@@ -896,45 +922,59 @@ fn damaged_files_are_reported_never_misread() {
             "db" => "db",
             "conf" => "conf",
             f if f.starts_with("snap.") => "snapshot",
+            "rambok.head" => "rambok.head",
             _ => "other",
         };
         *by_file.entry((file_class, variant)).or_default() += 1;
 
-        let report = run_bin(&copy, &report_args, HANG);
+        let report = run_bin(&copy, &REPORT_ARGS, HANG);
         let verified = run_bin(&copy, &["verify"], HANG);
-        let outcome = match (judge(&report, &expected.0), judge(&verified, &expected.1)) {
-            (Err(e), _) => Outcome::Failure(format!("report: {e}")),
-            (_, Err(e)) => Outcome::Failure(format!("verify: {e}")),
-            (Ok(None), Ok(None)) => Outcome::Unchanged,
-            (Ok(Some(r)), _) | (Ok(None), Ok(Some(r))) => Outcome::Reported(r),
+        let outcome = match (judge(&report, &p.report), judge(&verified, &p.verify)) {
+            (Err((kind, detail)), _) => Err(("report", kind, detail)),
+            (_, Err((kind, detail))) => Err(("verify", kind, detail)),
+            (Ok(None), Ok(None)) => Ok(Outcome::Unchanged),
+            (Ok(Some(r)), _) | (Ok(None), Ok(Some(r))) => Ok(Outcome::Reported(r)),
         };
-        if let Outcome::Failure(why) = &outcome {
+        let outcome = outcome.unwrap_or_else(|(command, kind, detail)| {
             failures.push(format!(
-                "trial {trial} ({variant}, {file}, {damage} at {}): {why}; verify said: {}{}",
+                "trial {trial} ({variant}, {file}, {damage} at {}): {command}: {kind}: {detail}; \
+                 report said: {}{}; verify said: {}{}",
                 offsets.join(" "),
+                first_line(&report.stdout),
+                first_line(&report.stderr),
                 first_line(&verified.stdout),
                 first_line(&verified.stderr)
             ));
-        }
+            Outcome::Failure(format!("{command}: {kind}"))
+        });
         let class = match &outcome {
             Outcome::Reported(_) => "(a) reported",
             Outcome::Unchanged => "(b) unchanged",
             Outcome::Failure(_) => "(c) FAILURE",
         };
-        *tally.entry((class, outcome)).or_default() += 1;
+        *tally
+            .entry((class, outcome))
+            .or_default()
+            .entry(variant)
+            .or_default() += 1;
     }
 
     eprintln!("damaged_files: {trials} trials");
     for ((file, variant), n) in &by_file {
         eprintln!("damaged_files:   {n:>5} damaged {file} ({variant})");
     }
-    for ((class, outcome), n) in &tally {
+    for ((class, outcome), by_variant) in &tally {
         let detail = match outcome {
             Outcome::Reported(r) => r.clone(),
             Outcome::Unchanged => "exit 0, identical report and verify output".into(),
             Outcome::Failure(f) => f.clone(),
         };
-        eprintln!("damaged_files:   {n:>5} {class}: {detail}");
+        let n: usize = by_variant.values().sum();
+        let split: Vec<String> = by_variant.iter().map(|(v, n)| format!("{v} {n}")).collect();
+        eprintln!(
+            "damaged_files:   {n:>5} {class}: {detail} [{}]",
+            split.join(", ")
+        );
     }
     assert!(
         failures.is_empty(),

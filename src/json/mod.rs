@@ -1,0 +1,114 @@
+//! The JSON Lines event format at the edge: parsing one JSON object into an [`Event`] with errors
+//! that name the field (`parse`, reading fields with `fields`), and writing an event back out in
+//! the same form (`emit`, so `log --format json` output can be imported again). `docs/events.md`
+//! documents every type.
+//!
+//! [`Event`]: crate::domain::event::Event
+
+mod emit;
+mod fields;
+mod parse;
+
+pub use emit::{decision_json, event_to_json};
+pub use fields::parse_date;
+pub use parse::{parse_event, TYPE_NAMES};
+
+/// Longest text field (names, reasons, notes) in characters.
+pub const TEXT_CHARS_MAX: usize = 2000;
+/// Longest code field (offices, areas, goal codes) in characters.
+pub const CODE_CHARS_MAX: usize = 64;
+/// Budget years the ledger accepts.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// A problem with one field of one event; the caller adds file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Dotted path of the field, e.g. `decision.date`; empty for the whole object.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+pub(crate) type R<T> = Result<T, FieldError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> R<Event> {
+        parse_event(&serde_json::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn same_content_in_other_units_gets_the_same_id() {
+        let a = parse(r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"477569","unit":"tkr","decision":{"body":"KF","date":"2016-06-20"}}"#).unwrap();
+        let b = parse(r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"477569000","decision":{"body":"KF","date":"2016-06-20"}}"#).unwrap();
+        assert_eq!(a.id, b.id);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn every_type_round_trips_through_json() {
+        let lines = [
+            r#"{"type":"office_defined","office":"KLK","name":"kommunledningskontoret","committee":"KS","from":"2014-01-01"}"#,
+            r#"{"type":"area_defined","office":"KLK","area":"BRAND","name":"Brandkår","kind":"enhet","parent":"INFRA","group":"driftresultat","from":"2014-01-01"}"#,
+            r#"{"type":"frame_changed","office":"KLK","year":2017,"amount":"-273","unit":"tkr","category":"ramjustering","reason":"IT","decision":{"body":"KF","date":"2016-06-20","case":"KS 2016/1","paragraph":"§ 65"},"note":"n"}"#,
+            r#"{"type":"savings_required","office":"KLK","year":2017,"amount":"1990","unit":"tkr","rate_percent":"1","reason":"stabil ekonomi","decision":{"body":"KF","date":"2016-06-20"}}"#,
+            r#"{"type":"transfer","from":"SBK","to":"KLK","year":2017,"amount":"691","unit":"tkr","reason":"HR","decision":{"body":"kommundirektör","date":"2016-10-01"}}"#,
+            r#"{"type":"budget_line","office":"KLK","year":2017,"area":"ADM","revenue":"65595","cost":"174102","unit":"tkr","decision":{"body":"KS","date":"2016-11-22"}}"#,
+            r#"{"type":"outcome","office":"KLK","year":2014,"area":"BRAND","period":"2014-08","amount":"40774.7","unit":"tkr","date":"2014-09-15"}"#,
+            r#"{"type":"forecast","office":"KLK","year":2014,"area":"BRAND","amount":"41000","unit":"tkr","date":"2014-10-31"}"#,
+            r#"{"type":"investment_budget","office":"KLK","year":2017,"project":"Infrastruktur och skydd","amount":"133700","unit":"tkr","decision":{"body":"KF","date":"2016-06-20"}}"#,
+            r#"{"type":"investment_outcome","office":"KLK","year":2014,"project":"Brandkår","amount":"1732","unit":"tkr","date":"2015-01-21"}"#,
+            r#"{"type":"goal_defined","goal":"FM17-01","level":"fullmäktigemål","focus_area":"Ordning och reda","title":"Nettokostnaderna","year":2017,"decision":{"body":"KF","date":"2016-06-20"}}"#,
+            r#"{"type":"activity_defined","activity":"AKT17-01","goal":"NM17-01","title":"Inventera","responsible":"Annette Andersson","start":"2017-01-01","end":"2017-03-31","decision":{"body":"KS","date":"2016-11-22"}}"#,
+            r#"{"type":"assignment_defined","assignment":"UPP17-01","title":"Simhall","focus_area":"Ordning och reda","year":2017,"decision":{"body":"KF","date":"2016-06-20"}}"#,
+            r#"{"type":"status_updated","target":"AKT17-01","status":"Ej påbörjad","date":"2016-11-22","comment":"c"}"#,
+            r#"{"type":"correction","corrects":"6a1f3c2e-9b4d-4e7a-8f10-2d5c7b9e0a41","reason":"fel belopp"}"#,
+        ];
+        for line in lines {
+            let event = parse(line).unwrap_or_else(|e| panic!("{line}: {e:?}"));
+            let again = parse_event(&event_to_json(&event)).unwrap();
+            assert_eq!(event, again, "{line}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (
+                r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1"}"#,
+                "decision",
+            ),
+            (
+                r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1","decision":{"body":"KF","date":"2017-02-30"}}"#,
+                "decision.date",
+            ),
+            (
+                r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1.001","decision":{"body":"KF","date":"2017-02-03"}}"#,
+                "amount",
+            ),
+            (
+                r#"{"type":"frame_set","office":"KLK","year":2017,"amount":"1","amont":"2","decision":{"body":"KF","date":"2017-02-03"}}"#,
+                "amont",
+            ),
+            (r#"{"type":"nope"}"#, "type"),
+            (
+                r#"{"type":"status_updated","target":"A","status":"klar","date":"2017-01-01"}"#,
+                "status",
+            ),
+        ];
+        for (line, field) in cases {
+            let err = parse(line).unwrap_err();
+            assert_eq!(err.field, field, "{line}: {}", err.message);
+        }
+    }
+}
