@@ -42,6 +42,7 @@ pub(crate) type R<T> = Result<T, FieldError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::event::Event;
 
     fn parse(s: &str) -> R<Event> {
         parse_event(&serde_json::from_str(s).unwrap())

@@ -34,6 +34,8 @@ use std::sync::{Arc, Mutex, RwLock};
 pub const REQUEST_BODY_BYTES_MAX: usize = 8 * 1024 * 1024;
 /// The most events one `POST /api/events` may carry.
 pub const EVENTS_PER_REQUEST_MAX: usize = 10_000;
+/// How often a whole-log check runs again when the log moved while it ran (see [`steady`]).
+const CHECK_ATTEMPTS: usize = 20;
 /// Refusal log lines kept in memory (the full log goes to stderr).
 const REFUSALS_KEPT: usize = 1000;
 
@@ -150,6 +152,26 @@ impl AppState {
         }
         out.extend(more);
         Ok(out)
+    }
+}
+
+/// Runs a whole-log check again when it found damage while the log moved under it. Checks that
+/// compare what they read first with what they read last (the stored frame index against the log,
+/// in `Ledger::check_index`) can see an append land in between; real damage stays when the head
+/// stands still.
+pub fn steady<T>(
+    ledger: &Ledger,
+    mut check: impl FnMut() -> Result<T, LedgerError>,
+) -> Result<T, LedgerError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let before = ledger.store().head()?;
+        match check() {
+            Err(LedgerError::Corrupt { .. })
+                if attempt < CHECK_ATTEMPTS && ledger.store().head()? != before => {}
+            other => return other,
+        }
     }
 }
 

@@ -453,10 +453,10 @@ pub async fn verify(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<V
     };
     blocking(move || {
         let ledger = s.ledger();
-        let done = match &digest {
+        let done = super::steady(ledger, || match &digest {
             Some(d) => v::verify_against(ledger, d),
             None => v::verify(ledger),
-        };
+        });
         let against = digest.map(|d| json!({"seq": d.seq, "hash": v::hex(&d.hash)}));
         match done {
             Ok(ok) => Ok(Json(json!({

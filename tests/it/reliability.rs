@@ -749,7 +749,9 @@ fn judge(run: &Run, expected: &str) -> Result<Option<String>, (String, String)> 
         ),
         Some(code @ (5 | 6)) if run.stderr.starts_with("rambok: ") => {
             let msg = &run.stderr["rambok: ".len()..];
-            let kind = if msg.starts_with("the ledger is damaged") {
+            let kind = if msg.contains("sled cannot read the store") {
+                "the store is damaged: sled cannot read … (a sled panic, caught)"
+            } else if msg.starts_with("the ledger is damaged") {
                 "the ledger is damaged …"
             } else if msg.starts_with("the store is damaged") {
                 "the store is damaged …"
@@ -789,13 +791,15 @@ fn first_line(s: &str) -> &str {
     &l[..end]
 }
 
-/// Builds a pristine store: the Kalmar fixtures, then synthetic events in appends of these sizes.
+/// Builds a pristine store as `init`, `import` and `import` would: the Kalmar fixtures, then,
+/// opened again, synthetic events in appends of these sizes.
 fn pristine_store(path: &Path, appends: &[usize]) {
-    let ledger = Ledger::open(path).unwrap();
     let fixtures = rambok::cli::demo::fixture_events().unwrap();
-    ledger
+    Ledger::open(path)
+        .unwrap()
         .append(&fixtures, "fixtures", Some(0), Utc::now())
         .unwrap();
+    let ledger = Ledger::open(path).unwrap();
     let mut synthetic = Vec::new();
     rambok::gen::municipality(appends.iter().sum(), 7, |v| {
         synthetic.push(parse_event(&v).unwrap())

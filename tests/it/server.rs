@@ -445,8 +445,8 @@ fn over_a_real_socket() {
 
 #[test]
 fn many_readers_and_writers_lose_and_duplicate_nothing() {
-    const WRITERS: usize = 6;
-    const PER_WRITER: usize = 15;
+    const WRITERS: usize = 8;
+    const PER_WRITER: usize = 25;
     const READERS: usize = 6;
     let k = kalmar();
     let running = server::spawn(k.state.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
