@@ -74,6 +74,10 @@ mod tests {
             r#"{"type":"assignment_defined","assignment":"UPP17-01","title":"Simhall","focus_area":"Ordning och reda","year":2017,"decision":{"body":"KF","date":"2016-06-20"}}"#,
             r#"{"type":"status_updated","target":"AKT17-01","status":"Ej påbörjad","date":"2016-11-22","comment":"c"}"#,
             r#"{"type":"correction","corrects":"6a1f3c2e-9b4d-4e7a-8f10-2d5c7b9e0a41","reason":"fel belopp"}"#,
+            r#"{"type":"approved","event":"6a1f3c2e-9b4d-4e7a-8f10-2d5c7b9e0a41","comment":"attesterad"}"#,
+            r#"{"type":"year_closed","office":"KLK","year":2017,"date":"2018-02-15"}"#,
+            r#"{"type":"reported","report":"outcome","office":"KLK","year":2014,"row":"KONCERN","column":"deviation","amount":"-1325.8","unit":"tkr","source":"KS 2014/0248","date":"2015-01-21"}"#,
+            r#"{"type":"reported","report":"frame","office":"KLK","year":2017,"row":"total","column":"frame","amount":"477.6","unit":"mnkr","source":"s","date":"2016-11-22"}"#,
         ];
         for line in lines {
             let event = parse(line).unwrap_or_else(|e| panic!("{line}: {e:?}"));
