@@ -4,7 +4,7 @@
 //! Given the known state, when an event arrives, then it is new, a duplicate of a known event (same
 //! id, same content: skipped), or rejected with the field and reason.
 
-use super::event::{content_id, Event, EventBody, GoalLevel, Status, TargetKind};
+use super::event::{Event, EventBody, GoalLevel, Status, TargetKind};
 use crate::json::FieldError;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -23,10 +23,17 @@ pub struct Known {
     goals: HashMap<String, GoalLevel>,
 }
 
-/// 64 bits of the content id: enough to tell content apart under one event id.
+/// A 64-bit fingerprint of an event's content, to tell content apart under one event id. Only
+/// compared within one process (the state is rebuilt from the log on start), so a fast keyed-zero
+/// SipHash of the stored content bytes serves.
 fn fingerprint(event: &Event) -> u64 {
-    let id = content_id(&event.body, event.note.as_deref());
-    u64::from_le_bytes(id.as_bytes()[..8].try_into().expect("8 bytes"))
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(&super::codec::encode_content(
+        &event.body,
+        event.note.as_deref(),
+    ));
+    h.finish()
 }
 
 /// The outcome of checking one event.

@@ -252,8 +252,7 @@ fn check_row(template: &Template, row: &Row) -> Option<String> {
         }
         Some(_) => {}
     }
-    if stderr.contains("panicked") || stdout.contains("panicked") || o.status.code() == Some(101)
-    {
+    if stderr.contains("panicked") || stdout.contains("panicked") || o.status.code() == Some(101) {
         problems.push("panicked".to_string());
     }
     let after = match log(&db) {
@@ -363,7 +362,10 @@ fn a_hundred_maximal_frame_changes_do_not_wrap_around() {
     let file = std::fs::read_dir(corpus_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with("-amount-hundred-maximal-changes.jsonl"))
+        .find(|p| {
+            p.to_string_lossy()
+                .ends_with("-amount-hundred-maximal-changes.jsonl")
+        })
         .expect("the corpus file");
     let mut import = rambok();
     import
