@@ -8,7 +8,7 @@
 use crate::domain::event::Event;
 use crate::domain::validate::{check, Known, Verdict, View};
 use crate::json::FieldError;
-use crate::projection::index::{self, FrameIndex};
+use crate::projection::index::{self, FrameIndex, Manifest};
 use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
 use crate::store::sled_store::SledStore;
 use crate::store::{Block, Head, Store, StoreError};
@@ -138,7 +138,8 @@ impl<S: Store> Ledger<S> {
         Ok(self
             .store
             .get_derived(index::HEAD_KEY)?
-            .and_then(|v| v.try_into().ok().map(u64::from_be_bytes)))
+            .and_then(|v| Manifest::decode(&v))
+            .map(|m| m.seq))
     }
 
     /// Rebuilds the frame index from the log (a store written before the index existed).
@@ -161,27 +162,52 @@ impl<S: Store> Ledger<S> {
 
     /// The stored frame index for `year` (or every year): an as-of frame query without reading the log.
     pub fn frame_index(&self, year: Option<i32>) -> Result<FrameIndex, LedgerError> {
-        let mut pairs = match year {
-            Some(y) => self.store.scan_derived(&index::year_prefix(y))?,
-            None => self.store.scan_derived(b"f")?,
-        };
-        pairs.extend(self.store.scan_derived(b"n")?);
-        pairs.extend(self.store.scan_derived(b"c")?);
-        FrameIndex::from_derived(&pairs).ok_or_else(|| LedgerError::Corrupt {
+        let damaged = |what: &str| LedgerError::Corrupt {
             seq: self.head().seq,
             kind: Damage::Index,
-            what: "the stored frame index does not decode (rambok verify rebuilds it from the log and compares)".into(),
-        })
+            what: format!("{what} (rambok verify compares the index with the log)"),
+        };
+        let manifest = self
+            .store
+            .get_derived(index::HEAD_KEY)?
+            .and_then(|v| Manifest::decode(&v))
+            .ok_or_else(|| damaged("the stored frame index has no readable head"))?;
+        let year_prefix = year.map_or_else(|| b"f".to_vec(), index::year_prefix);
+        let prefixes: [&[u8]; 3] = [&year_prefix, b"n", b"c"];
+        let mut pairs = Vec::new();
+        for p in prefixes {
+            pairs.extend(self.store.scan_derived(p)?);
+        }
+        if !manifest.vouches_for(&prefixes, &pairs) {
+            return Err(damaged(
+                "entries of the stored frame index are missing or altered",
+            ));
+        }
+        FrameIndex::from_derived(&pairs)
+            .ok_or_else(|| damaged("the stored frame index does not decode"))
     }
 
     /// Checks that the stored frame index is exactly what the log gives.
     pub fn check_index(&self) -> Result<(), LedgerError> {
-        let head = self.store.head()?;
-        let mut expected = self.index_from_log()?.to_derived(head.seq);
+        // Compare with the log up to the point the stored index says it covers: appends made
+        // meanwhile (index and head move together) cannot make the two differ.
+        let stored = self.store.scan_derived(b"")?;
+        let covered = stored
+            .iter()
+            .find(|(k, _)| k.as_slice() == index::HEAD_KEY)
+            .and_then(|(_, v)| Manifest::decode(v))
+            .map_or(0, |m| m.seq);
+        let mut rebuilt = FrameIndex::default();
+        self.scan_until(1, Some(covered), |r| {
+            rebuilt.add(&r);
+            Ok(())
+        })?;
+        rebuilt.sort();
+        let mut expected = rebuilt.to_derived(covered);
         expected.sort();
-        if self.store.scan_derived(b"")? != expected {
+        if stored != expected {
             return Err(LedgerError::Corrupt {
-                seq: head.seq,
+                seq: covered,
                 kind: Damage::Index,
                 what: "the stored frame index differs from the one the log gives".into(),
             });
@@ -295,9 +321,28 @@ impl<S: Store> Ledger<S> {
     pub fn scan(
         &self,
         from_seq: u64,
+        f: impl FnMut(Recorded) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        self.scan_until(from_seq, None, f)
+    }
+
+    /// As [`Ledger::scan`], stopping after record `until` (or at the head, whichever is first).
+    pub fn scan_until(
+        &self,
+        from_seq: u64,
+        until: Option<u64>,
         mut f: impl FnMut(Recorded) -> Result<(), LedgerError>,
     ) -> Result<(), LedgerError> {
-        let head = self.store.head()?;
+        let current = self.store.head()?;
+        let at_head = until.is_none_or(|u| u >= current.seq);
+        let head = if at_head {
+            current
+        } else {
+            Head {
+                seq: until.unwrap_or(0),
+                hash: current.hash,
+            }
+        };
         let mut expected = from_seq.max(1);
         let mut prev: Option<Hash> = if expected == 1 {
             Some(record::GENESIS_HASH)
@@ -383,7 +428,7 @@ impl<S: Store> Ledger<S> {
                 ),
             ));
         }
-        if head.seq > 0 && from_seq <= 1 && prev != Some(head.hash) {
+        if at_head && head.seq > 0 && from_seq <= 1 && prev != Some(head.hash) {
             return Err(corrupt(
                 head.seq,
                 Damage::ChangedBytes,

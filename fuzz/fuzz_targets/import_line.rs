@@ -28,7 +28,10 @@ fuzz_target!(|bytes: &[u8]| {
         return;
     };
     let again = parse_event(&event_to_json(&event)).expect("an accepted event reads back");
-    assert_eq!(again, event, "event_to_json → parse_event changed the event");
+    assert_eq!(
+        again, event,
+        "event_to_json → parse_event changed the event"
+    );
     let at = chrono::DateTime::from_timestamp_micros(1_479_807_000_000_000).unwrap();
     let (bytes, hash) = record::encode(&record::GENESIS_HASH, 1, at, "fuzz", &event);
     let (raw, next) = record::split(&bytes, 0).expect("a fresh record splits");

@@ -174,7 +174,14 @@ impl FrameIndex {
                 encode_corrections(&self.corrected_at),
             ));
         }
-        out.push((HEAD_KEY.to_vec(), head_seq.to_be_bytes().to_vec()));
+        let manifest = Manifest {
+            seq: head_seq,
+            keys: out
+                .iter()
+                .map(|(k, v)| (k.clone(), value_hash(v)))
+                .collect(),
+        };
+        out.push((HEAD_KEY.to_vec(), manifest.encode()));
         out
     }
 
@@ -215,7 +222,15 @@ impl FrameIndex {
             all.extend(self.corrected_at);
             out.push((CORRECTIONS_KEY.to_vec(), encode_corrections(&all)));
         }
-        out.push((HEAD_KEY.to_vec(), head_seq.to_be_bytes().to_vec()));
+        let mut manifest = match stored(HEAD_KEY)? {
+            Some(v) => Manifest::decode(&v).unwrap_or_default(),
+            None => Manifest::default(),
+        };
+        manifest.seq = head_seq;
+        for (k, v) in &out {
+            manifest.keys.insert(k.clone(), value_hash(v));
+        }
+        out.push((HEAD_KEY.to_vec(), manifest.encode()));
         Ok(out)
     }
 
@@ -240,6 +255,64 @@ impl FrameIndex {
             }
         }
         Some(index)
+    }
+}
+
+/// The index's head entry: the sequence number it covers, and a short hash of every other entry's
+/// value. A query checks the entries it reads against it, so an entry lost or altered in the store
+/// is reported instead of silently changing a figure.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Manifest {
+    pub seq: u64,
+    keys: BTreeMap<Vec<u8>, [u8; 8]>,
+}
+
+fn value_hash(v: &[u8]) -> [u8; 8] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(v)[..8].try_into().expect("8 bytes")
+}
+
+impl Manifest {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = vec![VERSION];
+        out.extend_from_slice(&self.seq.to_le_bytes());
+        for (k, h) in &self.keys {
+            out.extend_from_slice(&(k.len() as u16).to_le_bytes());
+            out.extend_from_slice(k);
+            out.extend_from_slice(h);
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<Manifest> {
+        let (&version, rest) = bytes.split_first()?;
+        if version != VERSION || rest.len() < 8 {
+            return None;
+        }
+        let seq = u64::from_le_bytes(rest[..8].try_into().ok()?);
+        let mut keys = BTreeMap::new();
+        let mut at = 8;
+        while at < rest.len() {
+            let len = u16::from_le_bytes(rest.get(at..at + 2)?.try_into().ok()?) as usize;
+            let key = rest.get(at + 2..at + 2 + len)?.to_vec();
+            let hash: [u8; 8] = rest.get(at + 2 + len..at + 10 + len)?.try_into().ok()?;
+            keys.insert(key, hash);
+            at += 10 + len;
+        }
+        Some(Manifest { seq, keys })
+    }
+
+    /// Whether `pairs` are exactly the entries the manifest lists under `prefixes`, unaltered.
+    pub fn vouches_for(&self, prefixes: &[&[u8]], pairs: &[Derived]) -> bool {
+        let listed = self
+            .keys
+            .keys()
+            .filter(|k| prefixes.iter().any(|p| k.starts_with(p)))
+            .count();
+        listed == pairs.len()
+            && pairs
+                .iter()
+                .all(|(k, v)| self.keys.get(k).is_some_and(|h| *h == value_hash(v)))
     }
 }
 

@@ -70,7 +70,8 @@ impl SledStore {
             log,
             data_file,
         };
-        store.discard_staged()?;
+        // The witness is checked before anything is cleaned up: blocks beyond a head that went
+        // back are the missing records themselves, not an abandoned append, and must stay.
         if let Some(w) = witness {
             let head = store.head()?;
             if w.seq > head.seq {
@@ -83,6 +84,7 @@ impl SledStore {
                 )));
             }
         }
+        store.discard_staged()?;
         Ok(store)
     }
 

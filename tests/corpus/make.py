@@ -704,6 +704,45 @@ refused("office-65-characters", line2('{"type":"office_defined","office":"%s","n
 refused("case-65-characters", line2(frame_set('"amount":"1"').replace('"body":"KF"', '"body":"KF","case":"%s"' % ("§" * 65))), "FILE:2: field decision.case: is longer than 64 characters")
 
 
+# --- approved, year_closed, reported --------------------------------------------------------------
+
+
+def reported(amount, unit="tkr", report="frame"):
+    return (
+        '{"type":"reported","report":"%s","office":"KLK","year":2017,"row":"total","column":"frame",'
+        '"amount":"%s","unit":"%s","source":"KS 2016/1130","date":"2017-01-01"}' % (report, amount, unit)
+    )
+
+
+accepted("reported-one-decimal", reported("477569.0") + "\n", ONE_ADDED, '"amount":"477569.0","unit":"tkr"')
+# PINNED: the printed precision is read from the untrimmed string, so spaces add decimals: " 5.0 "
+# claims hundredths of a tkr, not tenths.
+accepted("reported-amount-with-spaces", reported(" 5.0 ") + "\n", ONE_ADDED, '"amount":"5.00","unit":"tkr"')
+accepted("reported-table-in-capitals", reported("5", report="FRAME") + "\n", ONE_ADDED, '"report":"frame"')
+refused("reported-unknown-table", line2(reported("5", report="chart")), "FILE:2: field report: 'chart' is not one of frame, budget, outcome, investments")
+refused("reported-fraction-of-ore", line2(reported("1.123456789", unit="mnkr")), "FILE:2: field amount: '1.123456789' has fractions of öre")
+refused("reported-unknown-office", line2(reported("5").replace('"KLK"', '"XYZ"')), "FILE:2: field office: 'XYZ' is not a defined office")
+accepted("approved-a-base-event", '{"type":"approved","event":"%s","comment":"granskad"}\n' % FRAME_ID, ONE_ADDED)
+refused("approved-an-unknown-event", line2('{"type":"approved","event":"%s"}' % ID), "FILE:2: field event: %s is not an event in the ledger" % ID)
+refused("approved-event-as-number", line2('{"type":"approved","event":1}'), "FILE:2: field event: must be a string, not a number")
+accepted(
+    "approved-a-line-above",
+    with_id(GOOD) + "\n" + '{"type":"approved","event":"%s"}\n' % ID,
+    TWO_ADDED,
+)
+accepted("year-closed-for-every-office", '{"type":"year_closed","year":2017,"date":"2017-12-31"}\n', ONE_ADDED)
+refused(
+    "year-closed-unknown-office",
+    line2('{"type":"year_closed","office":"XYZ","year":2017,"date":"2017-12-31"}'),
+    "FILE:2: field office: 'XYZ' is not a defined office",
+)
+refused(
+    "year-closed-impossible-date",
+    line2('{"type":"year_closed","year":2017,"date":"2017-12-32"}'),
+    "FILE:2: field date: 2017-12-32 is an impossible date",
+)
+
+
 # --- writing ----------------------------------------------------------------------------------
 
 

@@ -530,6 +530,37 @@ fn many_readers_and_writers_lose_and_duplicate_nothing() {
 }
 
 #[test]
+fn readers_do_not_wait_for_a_writer() {
+    let k = kalmar();
+    // An append in progress holds the ledger's writer lock until it commits or is dropped.
+    let appender = k
+        .state
+        .ledger()
+        .begin("slow.writer", None, chrono::Utc::now())
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (state, token) = (k.state.clone(), k.auditor.clone());
+    std::thread::spawn(move || {
+        for uri in [
+            "/api/info",
+            "/api/frames?year=2017",
+            "/api/verify",
+            "/api/events",
+        ] {
+            let r = call(&state, "GET", uri, Some(&token), Body::empty());
+            tx.send((uri, r.status)).unwrap();
+        }
+    });
+    for _ in 0..4 {
+        let (uri, status) = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("a read waited for the writer");
+        assert_eq!(status, StatusCode::OK, "{uri}");
+    }
+    drop(appender);
+}
+
+#[test]
 fn racing_writers_with_the_same_expected_seq_one_wins() {
     let k = kalmar();
     let running = server::spawn(k.state.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
@@ -865,4 +896,54 @@ fn the_cli_beside_a_running_server() {
         "serve.json is removed when the server stops"
     );
     assert!(rambok(&db, &["verify"]).status.success());
+}
+
+#[test]
+fn serve_demo_prints_an_address_that_works() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rambok"))
+        .env_remove("RAMBOK_SERVER")
+        .args(["serve", "--demo", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> = std::io::BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(|l| l.unwrap())
+        .take_while(|l| !l.starts_with("API:"))
+        .collect();
+    let _stop = Child(child);
+    let page = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("http://"))
+        .unwrap_or_else(|| panic!("no address in {lines:#?}"));
+    let (base, token) = page.split_once("/#token=").unwrap();
+    let base = format!("http://{base}");
+    let a = agent();
+    let (s, v) = socket_get(&a, &format!("{base}/api/frames?year=2017"), token);
+    assert_eq!(s, 200);
+    assert_eq!(frame_of(&v, "KLK"), "477569000");
+    let controller = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("controller"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap();
+    let (s, v) = socket_post(
+        &a,
+        &format!("{base}/api/events"),
+        controller,
+        &frame_changed("Demo"),
+    );
+    assert_eq!(
+        (s, v["recorded_by"].clone()),
+        (201, json!("demo-controller"))
+    );
+    let (s, _) = socket_post(
+        &a,
+        &format!("{base}/api/events"),
+        token,
+        &frame_changed("Nej"),
+    );
+    assert_eq!(s, 403, "the page's token only reads");
 }
