@@ -414,6 +414,10 @@ SQL
 }
 psql_ -At -F ' ' -c "$(frames_sql "" "date '2015-07-01'")" > "$work/pg-frames.txt"
 tools check "$work/rambok-frames.json" "$work/pg-frames.txt" PostgreSQL >&2
+# The plans, for the record (target/compare-N-plans.txt).
+{ for cond in "AND office = 'F07'" ""; do
+    psql_ -c "EXPLAIN (ANALYZE, BUFFERS) $(frames_sql "$cond" "date '2015-07-01'")"
+  done; } > "$work/plans.txt" 2>&1
 
 say "PostgreSQL: queries, appends (pgbench)..."
 { echo '\set o random(1, 40)'; echo '\set d random(0, 364)'
@@ -467,5 +471,6 @@ fi
 
 mkdir -p "$root/target"
 cp "$kv" "$root/target/compare-$n.kv"
+cp "$work/plans.txt" "$root/target/compare-$n-plans.txt"
 say "done"
 tools table "$kv"
