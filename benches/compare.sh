@@ -3,7 +3,7 @@
 # municipality (`rambok gen`: 40 offices, 20 budget years, frame sets, changes, savings
 # requirements, transfers, budgets, outcomes, goals, status updates).
 #
-#   bash benches/compare.sh            # 1 000 000 events (about 10 minutes; hledger needs ~8 GB)
+#   bash benches/compare.sh            # 1 000 000 events (4–5 minutes here; hledger takes ~3 GB)
 #   bash benches/compare.sh --small    # 20 000 events, short runs, for CI (well under 2 minutes
 #                                      # once built); hledger and ledger only if installed
 #   bash benches/compare.sh --events N # any size, full-length runs

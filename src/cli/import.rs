@@ -149,7 +149,7 @@ fn parse_line(bytes: &[u8], line_no: usize) -> std::result::Result<Option<Event>
         return Ok(None);
     }
     let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        crate::json::strict::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     parse_event(&value).map(Some).map_err(|e| {
         if e.field.is_empty() {
             e.message

@@ -388,7 +388,7 @@ fn computed(records: &[Recorded], body: &EventBody) -> Option<Amount> {
 /// Published figures are printed rounded: a claim reconciles when the computed figure, rounded
 /// half away from zero at the printed precision, is the printed figure.
 fn matches_printed(claimed: Amount, precision_ore: i64, computed: Amount) -> bool {
-    let step = precision_ore.max(1);
+    let step = precision_ore.max(1) as i128;
     let q = computed.ore() / step;
     let r = computed.ore() % step;
     let rounded = if r.abs() * 2 >= step {

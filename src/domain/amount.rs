@@ -11,10 +11,25 @@ use std::str::FromStr;
 
 /// An exact amount of money in öre (1 kr = 100 öre). Sign follows the ledger's convention:
 /// net cost, positive = money granted or spent.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-pub struct Amount(i64);
+///
+/// One event's amount is at most [`Amount::MAX`] and is stored as an i64; sums are kept in an
+/// i128, so no number of events can make a total wrap around.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Amount(i128);
+
+impl Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let ore = i64::try_from(self.0)
+            .map_err(|_| serde::ser::Error::custom("a stored amount is beyond ±10^15 kr"))?;
+        s.serialize_i64(ore)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Amount(i64::deserialize(d)? as i128))
+    }
+}
 
 /// The unit an amount is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -41,6 +56,15 @@ impl Unit {
             Unit::Kr => 100,
             Unit::Tkr => 100_000,
             Unit::Mnkr => 100_000_000,
+        }
+    }
+
+    /// The most decimals an amount in this unit can have: down to the öre.
+    pub fn decimals_max(self) -> u32 {
+        match self {
+            Unit::Kr => 2,
+            Unit::Tkr => 5,
+            Unit::Mnkr => 8,
         }
     }
 
@@ -71,15 +95,20 @@ impl Amount {
     pub const MAX: Amount = Amount(100_000_000_000_000_000);
 
     pub const fn from_ore(ore: i64) -> Amount {
-        Amount(ore)
+        Amount(ore as i128)
     }
 
-    pub const fn ore(self) -> i64 {
+    /// A computed amount (a sum), which may lie beyond what one event may hold.
+    pub fn from_i128(ore: impl Into<i128>) -> Amount {
+        Amount(ore.into())
+    }
+
+    pub const fn ore(self) -> i128 {
         self.0
     }
 
     pub fn from_kr(kr: i64) -> Amount {
-        Amount(kr * 100)
+        Amount(kr as i128 * 100)
     }
 
     pub fn is_zero(self) -> bool {
@@ -88,12 +117,6 @@ impl Amount {
 
     pub fn is_positive(self) -> bool {
         self.0 > 0
-    }
-
-    /// Sum that stays within `MAX`; projections use it so a hostile log cannot overflow a total.
-    pub fn checked_add(self, other: Amount) -> Option<Amount> {
-        let sum = self.0.checked_add(other.0)?;
-        (sum.abs() <= Amount::MAX.0 * 1000).then_some(Amount(sum))
     }
 
     /// Parses a plain decimal string (`.` as decimal point, optional leading `-`), as used in
@@ -144,7 +167,7 @@ impl Amount {
             return Err(AmountError::FractionOfOre(text.to_string()));
         }
         let ore = ore
-            .to_i64()
+            .to_i128()
             .ok_or_else(|| AmountError::TooLarge(text.to_string()))?;
         if ore.abs() > Amount::MAX.0 {
             return Err(AmountError::TooLarge(text.to_string()));
@@ -155,14 +178,15 @@ impl Amount {
     /// The exact value in kronor as a decimal string without grouping: `"477569000"`, `"-1325.8"`
     /// is never produced here (öre are kept: `"1325.80"` becomes `"1325.8"`).
     pub fn to_kr_string(self) -> String {
-        Decimal::new(self.0, 2).normalize().to_string()
+        Decimal::from_i128_with_scale(self.0, 2)
+            .normalize()
+            .to_string()
     }
 
     /// Rounds to `decimals` places of `unit`, half away from zero, and returns the rounded value
     /// in hundredths-of-a-place integer form: the number of `10^-decimals` units.
-    pub fn rounded(self, unit: Unit, decimals: u32) -> i64 {
-        let step = unit.ore() / 10i64.pow(decimals.min(5));
-        let step = step.max(1);
+    pub fn rounded(self, unit: Unit, decimals: u32) -> i128 {
+        let step = (unit.ore() / 10i64.pow(decimals.min(unit.decimals_max()))).max(1) as i128;
         let q = self.0 / step;
         let r = self.0 % step;
         if r.abs() * 2 >= step {

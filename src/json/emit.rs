@@ -88,8 +88,8 @@ fn body_fields(body: &EventBody, m: &mut Map<String, Value>) {
             put(m, "column", json!(column.name()));
             // Written in the unit and decimals it was printed with, so the precision survives.
             let (u, decimals) = printed_unit(*precision_ore);
-            let scaled =
-                rust_decimal::Decimal::new(amount.ore(), 0) / rust_decimal::Decimal::from(u.ore());
+            let scaled = rust_decimal::Decimal::from_i128_with_scale(amount.ore(), 0)
+                / rust_decimal::Decimal::from(u.ore());
             put(m, "amount", json!(format!("{:.*}", decimals, scaled)));
             put(m, "unit", json!(u.name()));
             put(m, "source", json!(source));

@@ -76,6 +76,31 @@ impl<'a> Fields<'a> {
         self.opt_text_limited(name, CODE_CHARS_MAX)
     }
 
+    /// An identifier: an office, area, goal, activity or assignment code. Letters A–Ö, digits and
+    /// `- _ . /` only, so no look-alike (Cyrillic К), invisible (zero-width, right-to-left
+    /// override) or multi-line code can stand beside a real one.
+    pub(crate) fn opt_ident(&mut self, name: &'static str) -> R<Option<String>> {
+        let code = self.opt_code(name)?;
+        if let Some(c) = &code {
+            let ok = |ch: char| ch.is_ascii_alphanumeric() || "-_./ÅÄÖåäöÉéÜü".contains(ch);
+            if !c.chars().all(ok) {
+                return self.err(
+                    name,
+                    format!(
+                        "'{}' may only hold the letters A–Ö, digits and - _ . /",
+                        c.escape_debug()
+                    ),
+                );
+            }
+        }
+        Ok(code)
+    }
+
+    pub(crate) fn ident(&mut self, name: &'static str) -> R<String> {
+        self.opt_ident(name)?
+            .map_or_else(|| self.err(name, "is missing"), Ok)
+    }
+
     pub(crate) fn code(&mut self, name: &'static str) -> R<String> {
         self.opt_code(name)?
             .map_or_else(|| self.err(name, "is missing"), Ok)

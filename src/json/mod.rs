@@ -8,6 +8,7 @@
 mod emit;
 mod fields;
 mod parse;
+pub mod strict;
 
 pub use emit::{decision_json, event_to_json};
 pub use fields::parse_date;

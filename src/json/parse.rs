@@ -34,7 +34,7 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
         "frame_set" => {
             let unit = f.unit()?;
             EventBody::FrameSet {
-                office: f.code("office")?,
+                office: f.ident("office")?,
                 year: f.year("year")?,
                 amount: f.amount("amount", unit)?,
                 decision: f.decision(type_name)?,
@@ -43,7 +43,7 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
         "frame_changed" => {
             let unit = f.unit()?;
             EventBody::FrameChanged {
-                office: f.code("office")?,
+                office: f.ident("office")?,
                 year: f.year("year")?,
                 amount: f.amount("amount", unit)?,
                 category: f.text("category")?,
@@ -54,7 +54,7 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
         "savings_required" => {
             let unit = f.unit()?;
             EventBody::SavingsRequired {
-                office: f.code("office")?,
+                office: f.ident("office")?,
                 year: f.year("year")?,
                 amount: f.amount("amount", unit)?,
                 rate_percent: parse_rate(f)?,
@@ -65,8 +65,8 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
         "transfer" => {
             let unit = f.unit()?;
             EventBody::Transfer {
-                from: f.code("from")?,
-                to: f.code("to")?,
+                from: f.ident("from")?,
+                to: f.ident("to")?,
                 year: f.year("year")?,
                 amount: f.amount("amount", unit)?,
                 reason: f.text("reason")?,
@@ -74,7 +74,7 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             }
         }
         "status_updated" => {
-            let target = f.code("target")?;
+            let target = f.ident("target")?;
             let raw = f.text("status")?;
             let status = Status::parse(&raw).ok_or_else(|| {
                 FieldError::new(
@@ -96,14 +96,14 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             reason: f.text("reason")?,
         },
         "office_defined" => EventBody::OfficeDefined {
-            office: f.code("office")?,
+            office: f.ident("office")?,
             name: f.text("name")?,
             committee: f.opt_code("committee")?,
             from: f.opt_date("from")?,
         },
         "area_defined" => EventBody::AreaDefined {
-            office: f.code("office")?,
-            area: f.code("area")?,
+            office: f.ident("office")?,
+            area: f.ident("area")?,
             name: f.text("name")?,
             kind: match f.text("kind")?.to_lowercase().as_str() {
                 "verksamhetsområde" => AreaKind::Area,
@@ -115,16 +115,16 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
                     ))
                 }
             },
-            parent: f.opt_code("parent")?,
+            parent: f.opt_ident("parent")?,
             group: f.opt_text("group")?,
             from: f.opt_date("from")?,
         },
         "budget_line" => parse_budget_line(f)?,
         "outcome" => {
             let unit = f.unit()?;
-            let office = f.code("office")?;
+            let office = f.ident("office")?;
             let year = f.year("year")?;
-            let area = f.code("area")?;
+            let area = f.ident("area")?;
             let month = parse_period(f, year)?;
             EventBody::Outcome {
                 office,
@@ -138,9 +138,9 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
         "forecast" => {
             let unit = f.unit()?;
             EventBody::Forecast {
-                office: f.code("office")?,
+                office: f.ident("office")?,
                 year: f.year("year")?,
-                area: f.code("area")?,
+                area: f.ident("area")?,
                 amount: f.amount("amount", unit)?,
                 date: f.date("date")?,
             }
@@ -148,7 +148,7 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
         "investment_budget" => {
             let unit = f.unit()?;
             EventBody::InvestmentBudget {
-                office: f.code("office")?,
+                office: f.ident("office")?,
                 year: f.year("year")?,
                 project: f.text("project")?,
                 amount: f.amount("amount", unit)?,
@@ -158,7 +158,7 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
         "investment_outcome" => {
             let unit = f.unit()?;
             EventBody::InvestmentOutcome {
-                office: f.code("office")?,
+                office: f.ident("office")?,
                 year: f.year("year")?,
                 project: f.text("project")?,
                 amount: f.amount("amount", unit)?,
@@ -166,8 +166,8 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             }
         }
         "goal_defined" => EventBody::GoalDefined {
-            goal: f.code("goal")?,
-            office: f.opt_code("office")?,
+            goal: f.ident("goal")?,
+            office: f.opt_ident("office")?,
             level: match f.text("level")?.to_lowercase().as_str() {
                 "fullmäktigemål" => GoalLevel::Council,
                 "nämndsmål" => GoalLevel::Committee,
@@ -178,7 +178,7 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
                     ))
                 }
             },
-            parent: f.opt_code("parent")?,
+            parent: f.opt_ident("parent")?,
             focus_area: f.text("focus_area")?,
             title: f.text("title")?,
             text: f.opt_text("text")?,
@@ -186,8 +186,8 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             decision: f.decision(type_name)?,
         },
         "activity_defined" => EventBody::ActivityDefined {
-            activity: f.code("activity")?,
-            goal: f.code("goal")?,
+            activity: f.ident("activity")?,
+            goal: f.ident("goal")?,
             title: f.text("title")?,
             responsible: f.text("responsible")?,
             start: f.date("start")?,
@@ -195,12 +195,12 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             decision: f.decision(type_name)?,
         },
         "assignment_defined" => EventBody::AssignmentDefined {
-            assignment: f.code("assignment")?,
-            office: f.opt_code("office")?,
+            assignment: f.ident("assignment")?,
+            office: f.opt_ident("office")?,
             title: f.text("title")?,
             text: f.opt_text("text")?,
             focus_area: f.text("focus_area")?,
-            goal: f.opt_code("goal")?,
+            goal: f.opt_ident("goal")?,
             year: f.year("year")?,
             decision: f.decision(type_name)?,
         },
@@ -209,14 +209,14 @@ fn parse_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
             comment: f.opt_text("comment")?,
         },
         "year_closed" => EventBody::YearClosed {
-            office: f.opt_code("office")?,
+            office: f.opt_ident("office")?,
             year: f.year("year")?,
             date: f.date("date")?,
         },
         "reported" => {
             let unit = f.unit()?;
             let report = pick(f, "report", &ReportedTable::ALL)?;
-            let office = f.code("office")?;
+            let office = f.ident("office")?;
             let year = f.year("year")?;
             let row = f.text("row")?;
             let column = pick(f, "column", &ReportedColumn::ALL)?;
@@ -328,9 +328,9 @@ fn parse_period(f: &mut Fields, year: i32) -> R<u8> {
 
 fn parse_budget_line(f: &mut Fields) -> R<EventBody> {
     let unit = f.unit()?;
-    let office = f.code("office")?;
+    let office = f.ident("office")?;
     let year = f.year("year")?;
-    let area = f.code("area")?;
+    let area = f.ident("area")?;
     let revenue = f.opt_amount("revenue", unit)?;
     let cost = f.opt_amount("cost", unit)?;
     let given_net = f.opt_amount("net", unit)?;

@@ -344,7 +344,7 @@ fn encode_entries(entries: &[Entry]) -> Vec<u8> {
         out.extend_from_slice(&e.recorded_at.timestamp_micros().to_le_bytes());
         out.extend_from_slice(e.id.as_bytes());
         out.push(e.set as u8);
-        out.extend_from_slice(&e.amount.ore().to_le_bytes());
+        out.extend_from_slice(&(e.amount.ore() as i64).to_le_bytes());
     }
     out
 }

@@ -54,12 +54,20 @@ pub fn money(amount: Amount, flips: bool, style: &Style) -> String {
     } else {
         amount
     };
-    let scaled = shown.rounded(style.unit, style.decimals);
-    grouped(scaled, style.decimals, style)
+    // Beyond the öre there is nothing to round: show the öre and pad with zeros.
+    let exact = style.decimals.min(style.unit.decimals_max());
+    let mut text = grouped(shown.rounded(style.unit, exact), exact, style);
+    if style.decimals > exact {
+        if exact == 0 {
+            text.push(',');
+        }
+        text.push_str(&"0".repeat((style.decimals - exact) as usize));
+    }
+    text
 }
 
 /// Formats an integer that counts `10^-decimals` units.
-fn grouped(scaled: i64, decimals: u32, style: &Style) -> String {
+fn grouped(scaled: i128, decimals: u32, style: &Style) -> String {
     let negative = scaled < 0;
     let digits = scaled.unsigned_abs().to_string();
     let d = decimals as usize;

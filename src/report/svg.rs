@@ -31,8 +31,8 @@ fn short(s: &str) -> String {
 /// One bar: label, bottom and top of the bar in öre, and whether it is a total.
 struct Bar {
     label: String,
-    from: i64,
-    to: i64,
+    from: i128,
+    to: i128,
     total: bool,
 }
 
@@ -86,9 +86,7 @@ pub fn waterfall(b: &Bridge) -> String {
     let min_level = lows.min().unwrap_or(0).min(max);
     let floor = (min_level - (max - min_level) / 2).max(0);
     let span = (max - floor).max(1);
-    let y = |v: i64| {
-        TOP + PLOT_H - ((v.max(floor) - floor) as i128 * PLOT_H as i128 / span as i128) as i64
-    };
+    let y = |v: i128| TOP + PLOT_H - ((v.max(floor) - floor) * PLOT_H as i128 / span) as i64;
     let width = LEFT * 2 + bars.len() as i64 * (BAR_W + GAP) + 140;
     let height = TOP + PLOT_H + LABEL_H;
     let mut svg = format!(
@@ -102,7 +100,7 @@ pub fn waterfall(b: &Bridge) -> String {
         escape(&b.office),
         money(b.start, false, &style),
         money(b.end, false, &style),
-        if floor > 0 { format!("axeln börjar vid {} tkr", money(Amount::from_ore(floor), false, &style)) } else { "tkr".into() },
+        if floor > 0 { format!("axeln börjar vid {} tkr", money(Amount::from_i128(floor), false, &style)) } else { "tkr".into() },
     ));
     for (i, bar) in bars.iter().enumerate() {
         let x = LEFT + i as i64 * (BAR_W + GAP);
@@ -115,9 +113,9 @@ pub fn waterfall(b: &Bridge) -> String {
         } else {
             "#c62828"
         };
-        let delta = Amount::from_ore(bar.to - bar.from);
+        let delta = Amount::from_i128(bar.to - bar.from);
         let figure = if bar.total {
-            money(Amount::from_ore(bar.to), false, &style)
+            money(Amount::from_i128(bar.to), false, &style)
         } else {
             money(delta, false, &style)
         };

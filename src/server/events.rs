@@ -79,7 +79,7 @@ fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError
 }
 
 fn parse_batch(body: &[u8], query_seq: Option<u64>) -> Result<Batch, ApiError> {
-    let value: Value = serde_json::from_slice(body)
+    let value: Value = crate::json::strict::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("not valid JSON: {e}")))?;
     let (items, body_seq) = match value {
         Value::Array(items) => (items, None),

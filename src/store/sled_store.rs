@@ -19,6 +19,10 @@ const DERIVED_PREFIX: u8 = b'x';
 const BLOCKS_PER_BATCH: usize = 256;
 /// sled's page cache; its default of 1 GiB would dominate the memory of a large import.
 const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+/// sled writes a node larger than a quarter of a segment to a separate blob file; with 48 KiB
+/// blocks a leaf reaches about 350 KiB, so segments of 4 MiB keep every node in the data file that
+/// `sync` makes durable (and `sync` still syncs any blob file, should one appear).
+const SEGMENT_BYTES: usize = 4 << 20;
 
 pub struct SledStore {
     path: PathBuf,
@@ -28,7 +32,13 @@ pub struct SledStore {
 }
 
 fn io(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Io(e.to_string())
+    let text = e.to_string();
+    // sled reports a bad checksum or an unreadable configuration this way: damage, not an IO fault.
+    if text.contains("Read corrupted data") || text.starts_with("Unsupported") {
+        StoreError::Corrupt(format!("sled found its files damaged: {text}"))
+    } else {
+        StoreError::Io(text)
+    }
 }
 
 pub fn block_key(first_seq: u64) -> [u8; 9] {
@@ -111,16 +121,18 @@ impl SledStore {
 /// that is exiting, a handle being dropped) before it reports the store as in use.
 const LOCK_WAIT_MS: u64 = 1_000;
 
+/// The sled configuration of a rambok store; tests that look at sled directly must use it too.
+pub fn config(path: &Path) -> sled::Config {
+    sled::Config::new()
+        .path(path)
+        .cache_capacity(CACHE_BYTES)
+        .segment_size(SEGMENT_BYTES)
+}
+
 fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     let started = std::time::Instant::now();
     loop {
-        let opened = catch_sled_panic(|| {
-            sled::Config::new()
-                .path(path)
-                .cache_capacity(CACHE_BYTES)
-                .open()
-        })
-        .map_err(|panic| {
+        let opened = catch_sled_panic(|| config(path).open()).map_err(|panic| {
             StoreError::Corrupt(format!(
                 "sled cannot read the store at {}: {panic}",
                 path.display()
@@ -199,18 +211,24 @@ fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
 /// silently drop every later record; the witness shows that records are missing.
 pub const WITNESS_FILE: &str = "rambok.head";
 
+fn witness_check(bytes: &[u8]) -> [u8; 8] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)[..8].try_into().expect("8 bytes")
+}
+
 fn read_witness(path: &Path) -> Result<Option<Head>, StoreError> {
     match std::fs::read(path.join(WITNESS_FILE)) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io(e)),
-        Ok(bytes) if bytes.len() == 40 => Ok(Some(Head {
-            seq: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
-            hash: bytes[8..].try_into().expect("32 bytes"),
-        })),
-        Ok(bytes) => Err(StoreError::Corrupt(format!(
-            "{WITNESS_FILE} has {} bytes instead of 40",
-            bytes.len()
-        ))),
+        // A witness that does not check out (torn by a power cut, damaged) proves nothing and is
+        // ignored; the next sync rewrites it.
+        Ok(bytes) if bytes.len() == 48 && witness_check(&bytes[..40]) == bytes[40..] => {
+            Ok(Some(Head {
+                seq: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
+                hash: bytes[8..40].try_into().expect("32 bytes"),
+            }))
+        }
+        Ok(_) => Ok(None),
     }
 }
 
@@ -221,11 +239,35 @@ impl SledStore {
     }
 
     fn write_witness(&self, head: &Head) -> Result<(), StoreError> {
-        // Written without its own fsync: after a power cut it can only lag behind sled's data,
-        // which is harmless; it is never ahead of what is durable.
-        let tmp = self.path.join(format!("{WITNESS_FILE}.tmp"));
-        std::fs::write(&tmp, encode_head(head)).map_err(io)?;
-        std::fs::rename(&tmp, self.path.join(WITNESS_FILE)).map_err(io)
+        // Overwritten in place, without its own fsync (a rename would wait on the file system's
+        // journal): after a power cut it can only lag behind sled's data or fail its check, both
+        // harmless; it is never ahead of what is durable.
+        use std::os::unix::fs::FileExt;
+        let mut bytes = encode_head(head);
+        bytes.extend_from_slice(&witness_check(&bytes));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(self.path.join(WITNESS_FILE))
+            .map_err(io)?;
+        file.write_all_at(&bytes, 0).map_err(io)
+    }
+
+    /// `fdatasync` on any blob file sled wrote beside its data file.
+    fn sync_blobs(&self) -> Result<(), StoreError> {
+        let Ok(entries) = std::fs::read_dir(self.path.join("blobs")) else {
+            return Ok(());
+        };
+        for entry in entries {
+            let path = entry.map_err(io)?.path();
+            match File::open(&path).and_then(|f| f.sync_data()) {
+                // sled removes blobs it no longer needs, also while we look.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                other => other.map_err(io)?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -373,6 +415,7 @@ impl Store for SledStore {
         let head = self.head()?;
         self.db.flush().map_err(io)?;
         self.data_file.sync_data().map_err(io)?;
+        self.sync_blobs()?;
         self.write_witness(&head)
     }
 }

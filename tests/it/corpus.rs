@@ -355,7 +355,6 @@ fn every_corpus_file_gets_its_expected_answer() {
 /// frame wraps round to −84 467 440 737 096 tkr (a debug build panics). The report must either give
 /// the true sum or refuse; never a wrong figure. Ignored until the frame sums are checked.
 #[test]
-#[ignore = "finding: frame sums wrap around past i64 (see docs/fuzzing.md)"]
 fn a_hundred_maximal_frame_changes_do_not_wrap_around() {
     let template = Template::new();
     let (_dir, db) = template.fresh();

@@ -381,8 +381,7 @@ fn parse_child(lines: &[(Instant, String)], ctx: &str) -> ChildSaid {
 /// Whether blocks beyond the head are stored: an interrupted large append (read with sled itself,
 /// since opening the ledger removes them).
 fn staged_blocks_left(path: &Path, ctx: &str) -> bool {
-    let db = sled::Config::new()
-        .path(path)
+    let db = rambok::store::sled_store::config(path)
         .open()
         .unwrap_or_else(|e| panic!("{ctx}: sled opens the store: {e}"));
     let tree = db.open_tree("log").unwrap();
