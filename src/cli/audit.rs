@@ -98,9 +98,9 @@ pub fn run_diff(db: &Path, a: DiffArgs, out: &mut dyn Write) -> Result<()> {
     print(&rendered, &a.common, out)
 }
 
-/// Runs the controls; returns the findings so `main` can set the exit code.
-pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Vec<Finding>> {
-    let (text, name) = match &a.delegation {
+/// The delegation table from `file`, or Kalmar's built-in one; with the name to cite it by.
+pub fn load_delegation(file: Option<&Path>) -> Result<(Delegation, String)> {
+    let (text, name) = match file {
         Some(f) => (
             std::fs::read_to_string(f)
                 .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?,
@@ -113,6 +113,12 @@ pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Vec
     };
     let delegation =
         Delegation::parse(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    Ok((delegation, name))
+}
+
+/// Runs the controls; returns the findings so `main` can set the exit code.
+pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Vec<Finding>> {
+    let (delegation, name) = load_delegation(a.delegation.as_deref())?;
     let records = all(db)?;
     let findings = control(
         &records,

@@ -2,7 +2,6 @@
 //! year — frames, bridges, internal budgets, outcomes, investments, goals, the full audit trail
 //! with hashes, and the control findings — as one workbook or a folder of CSV files.
 
-use super::audit::KALMAR_DELEGATION;
 use super::{open_existing, CliError, Result};
 use crate::control::delegation::Delegation;
 use crate::control::rules::{control, Settings};
@@ -131,19 +130,7 @@ pub fn sheets(records: &[Recorded], year: i32, delegation: &Delegation) -> Vec<S
 }
 
 pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
-    let (text, name) = match &a.delegation {
-        Some(f) => (
-            std::fs::read_to_string(f)
-                .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?,
-            f.display().to_string(),
-        ),
-        None => (
-            KALMAR_DELEGATION.to_string(),
-            "fixtures/kalmar/delegation.json".to_string(),
-        ),
-    };
-    let delegation =
-        Delegation::parse(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let (delegation, _) = super::audit::load_delegation(a.delegation.as_deref())?;
     let ledger = open_existing(db)?;
     let records = ledger.records()?;
     let sheets = sheets(&records, a.year, &delegation);
