@@ -104,7 +104,7 @@ fn read_file(
             }
         };
         if let Some(message) = problem {
-            errors.push(format!("{name}:{line_no}: {message}"));
+            errors.push(format!("{name}:{line_no}: {}", printable(&message)));
             if errors.len() >= ERRORS_SHOWN_MAX {
                 break;
             }
@@ -114,6 +114,23 @@ fn read_file(
         eprintln!("\r{name}: {line_no} rader lästa.   ");
     }
     Ok(count)
+}
+
+/// A message quoting file content, made safe for a terminal: control and invisible
+/// direction-changing characters are shown escaped, so a file cannot forge output lines or send
+/// escape sequences.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let hidden = c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+            if hidden {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn skip_rest_of_line(reader: &mut impl BufRead) -> std::io::Result<()> {

@@ -294,7 +294,7 @@ refused(
 refused(
     "nul-escaped-in-a-key",
     line2(frame_set('"amount":"1","office\\u0000":"KLK"')),
-    "FILE:2: field office\x00: is not a field of this event",
+    "FILE:2: field office\\0: is not a field of this event",
 )
 
 # --- amounts --------------------------------------------------------------------------------------
@@ -517,26 +517,27 @@ refused("unknown-field-empty-key", line2(frame_set('"amount":"1","":"x"')), "FIL
 refused("unknown-field-in-decision", line2(frame_set('"amount":"1"').replace('"body":"KF"', '"body":"KF","datum":"x"')), "FILE:2: field decision.datum: is not a field of this event")
 refused("unknown-field-unit-on-a-definition", line2('{"type":"office_defined","office":"SF","name":"n","unit":"tkr"}'), "FILE:2: field unit: is not a field of this event")
 refused("unknown-field-with-trailing-space", line2(frame_set('"amount":"1","note ":"x"')), "FILE:2: field note : is not a field of this event")
-# PINNED: unknown keys and bad values are echoed raw into stderr, escape sequences and newlines too.
+# Unknown keys and bad values are quoted in stderr with control characters escaped: no escape
+# sequence reaches the terminal and no forged line appears.
 refused(
     "terminal-escape-in-a-key",
     line2(frame_set('"amount":"1","\\u001b[2J\\u001b[31mröd":"x"')),
-    "FILE:2: field \x1b[2J\x1b[31mröd: is not a field of this event",
+    "FILE:2: field \\u{1b}[2J\\u{1b}[31mröd: is not a field of this event",
 )
 refused(
     "newline-in-a-key-forges-a-line",
     line2(frame_set('"amount":"1","x\\nrambok: read 0 events":"x"')),
-    "FILE:2: field x\nrambok: read 0 events: is not a field of this event",
+    "FILE:2: field x\\nrambok: read 0 events: is not a field of this event",
 )
 refused(
     "terminal-escape-in-an-amount",
     line2(frame_set('"amount":"1\\u001b[2J"')),
-    "FILE:2: field amount: '1\x1b[2J' is not a number",
+    "FILE:2: field amount: '1\\u{1b}[2J' is not a number",
 )
 refused(
     "newline-in-a-date",
     line2(dated('"2017-01-01\\nnothing was imported"')),
-    "FILE:2: field decision.date: '2017-01-01\nnothing was imported' is not a date",
+    "FILE:2: field decision.date: '2017-01-01\\nnothing was imported' is not a date",
 )
 
 # --- wrong types ----------------------------------------------------------------------------------
