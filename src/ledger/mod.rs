@@ -6,7 +6,7 @@
 //! durable commit (group commit).
 
 use crate::domain::event::Event;
-use crate::domain::validate::{check, Known, Verdict, View};
+use crate::domain::validate::Known;
 use crate::json::FieldError;
 use crate::projection::index::{self, FrameIndex, Manifest};
 use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
@@ -15,6 +15,9 @@ use crate::store::{Block, Head, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use std::sync::Mutex;
+
+mod append;
+pub use append::Appender;
 
 /// Most events one append may carry; a larger import is refused before anything is written.
 pub const BATCH_EVENTS_MAX: usize = 2_000_000;
@@ -83,7 +86,7 @@ impl std::fmt::Display for Damage {
     }
 }
 
-struct Writer {
+pub(super) struct Writer {
     head: Head,
     last_recorded_at: Option<DateTime<Utc>>,
     known: Option<Known>,
@@ -268,32 +271,12 @@ impl<S: Store> Ledger<S> {
             Some(last) if last > now => last,
             _ => now,
         };
-        let head = w.head;
-        Ok(Appender {
-            ledger: self,
-            writer: w,
-            nothing_staged: Known::default(),
-            applied: false,
-            recorded_by: recorded_by.to_string(),
-            at,
-            head,
-            block: Block {
-                first_seq: head.seq + 1,
-                bytes: Vec::new(),
-            },
-            in_block: 0,
-            pending: Vec::new(),
-            wrote_staged: false,
-            index: FrameIndex::default(),
-            seen: 0,
-            added: 0,
-            done: false,
-        })
+        Ok(Appender::new(self, w, recorded_by, at))
     }
 
     /// Group commit: whoever holds the sync lock makes everything appended so far durable; the
     /// appenders queued behind find their records already covered.
-    fn make_durable(&self, seq: u64) -> Result<(), LedgerError> {
+    pub(super) fn make_durable(&self, seq: u64) -> Result<(), LedgerError> {
         let mut synced = self.synced_seq.lock().unwrap_or_else(|p| p.into_inner());
         if *synced >= seq {
             return Ok(());
@@ -446,133 +429,6 @@ impl<S: Store> Ledger<S> {
             Ok(())
         })?;
         Ok(out)
-    }
-}
-
-/// Blocks an appender keeps in memory before writing them, still invisible, beyond the head.
-const PENDING_BLOCKS_MAX: usize = 64;
-
-/// An append in progress; see [`Ledger::begin`].
-pub struct Appender<'l, S: Store> {
-    ledger: &'l Ledger<S>,
-    writer: std::sync::MutexGuard<'l, Writer>,
-    /// Always empty: the events of this batch are applied to the writer's state as they come.
-    nothing_staged: Known,
-    /// Whether the writer's state holds events of this batch (to be thrown away if it fails).
-    applied: bool,
-    recorded_by: String,
-    at: DateTime<Utc>,
-    /// The head as it will be if this append commits.
-    head: Head,
-    block: Block,
-    in_block: usize,
-    pending: Vec<Block>,
-    wrote_staged: bool,
-    /// The frame index entries of this append's events, merged into the stored index on commit.
-    index: FrameIndex,
-    seen: usize,
-    added: usize,
-    done: bool,
-}
-
-impl<S: Store> Appender<'_, S> {
-    /// Validates one event against the ledger and the events pushed before it, and encodes it.
-    /// A duplicate of a known event (same id, same content) is counted and skipped.
-    pub fn push(&mut self, event: &Event) -> Result<(), LedgerError> {
-        let index = self.seen;
-        self.seen += 1;
-        if self.seen > BATCH_EVENTS_MAX {
-            return Err(LedgerError::BatchTooLarge(self.seen));
-        }
-        // Validated against, and applied straight to, the writer's state: no copy of it per batch.
-        // Should the append not commit, Drop throws the state away to be rebuilt from the log.
-        let known = self.writer.known.as_mut().expect("loaded by begin");
-        let view = View {
-            base: known,
-            staged: &self.nothing_staged,
-        };
-        match check(&view, event) {
-            Ok(Verdict::AlreadyPresent) => return Ok(()),
-            Ok(Verdict::New) => {}
-            Err(error) => return Err(LedgerError::Rejected { index, error }),
-        }
-        known.apply(event);
-        self.applied = true;
-        let seq = self.head.seq + 1;
-        self.index.add_event(seq, self.at, event);
-        let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);
-        if self.in_block > 0
-            && (self.in_block == BLOCK_RECORDS_MAX
-                || self.block.bytes.len() + bytes.len() > BLOCK_BYTES_MAX)
-        {
-            let full = std::mem::replace(
-                &mut self.block,
-                Block {
-                    first_seq: seq,
-                    bytes: Vec::new(),
-                },
-            );
-            self.pending.push(full);
-            self.in_block = 0;
-        }
-        self.block.bytes.extend_from_slice(&bytes);
-        self.in_block += 1;
-        self.head = Head { seq, hash };
-        self.added += 1;
-        if self.pending.len() >= PENDING_BLOCKS_MAX {
-            self.wrote_staged = true;
-            self.ledger.store.stage(&self.pending)?;
-            self.pending.clear();
-        }
-        Ok(())
-    }
-
-    /// Makes every pushed event visible at once, then waits until it is durable.
-    pub fn commit(mut self) -> Result<Appended, LedgerError> {
-        let (added, skipped) = (self.added, self.seen - self.added);
-        let head = self.head;
-        if added > 0 {
-            if self.in_block > 0 {
-                let last = std::mem::replace(
-                    &mut self.block,
-                    Block {
-                        first_seq: 0,
-                        bytes: Vec::new(),
-                    },
-                );
-                self.pending.push(last);
-            }
-            let store = &self.ledger.store;
-            let derived =
-                std::mem::take(&mut self.index).into_updates(head.seq, |k| store.get_derived(k))?;
-            store.append_with(&self.pending, head, &derived)?;
-            self.writer.head = head;
-            self.writer.last_recorded_at = Some(self.at);
-        }
-        self.done = true;
-        let ledger = self.ledger;
-        drop(self);
-        if added > 0 {
-            ledger.make_durable(head.seq)?;
-        }
-        Ok(Appended {
-            added,
-            skipped,
-            head_seq: head.seq,
-        })
-    }
-}
-
-impl<S: Store> Drop for Appender<'_, S> {
-    fn drop(&mut self) {
-        if !self.done && self.applied {
-            self.writer.known = None;
-        }
-        if !self.done && self.wrote_staged {
-            // Blocks beyond the head are invisible; remove them so a later append starts clean.
-            // Should this fail, the next open removes them.
-            let _ = self.ledger.store.discard_staged();
-        }
     }
 }
 

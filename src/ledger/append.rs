@@ -1,0 +1,168 @@
+//! An append in progress: events pushed one at a time are validated against the writer's state,
+//! encoded into blocks (staged beyond the head when many), and made visible at once on commit.
+
+use super::{
+    Appended, Ledger, LedgerError, Writer, BATCH_EVENTS_MAX, BLOCK_BYTES_MAX, BLOCK_RECORDS_MAX,
+};
+use crate::domain::event::Event;
+use crate::domain::validate::{check, Known, Verdict, View};
+use crate::projection::index::FrameIndex;
+use crate::store::record;
+use crate::store::{Block, Head, Store};
+use chrono::{DateTime, Utc};
+
+/// Blocks an appender keeps in memory before writing them, still invisible, beyond the head.
+const PENDING_BLOCKS_MAX: usize = 64;
+
+/// An append in progress; see [`Ledger::begin`].
+pub struct Appender<'l, S: Store> {
+    ledger: &'l Ledger<S>,
+    writer: std::sync::MutexGuard<'l, Writer>,
+    /// Always empty: the events of this batch are applied to the writer's state as they come.
+    nothing_staged: Known,
+    /// Whether the writer's state holds events of this batch (to be thrown away if it fails).
+    applied: bool,
+    recorded_by: String,
+    at: DateTime<Utc>,
+    /// The head as it will be if this append commits.
+    head: Head,
+    block: Block,
+    in_block: usize,
+    pending: Vec<Block>,
+    wrote_staged: bool,
+    /// The frame index entries of this append's events, merged into the stored index on commit.
+    index: FrameIndex,
+    seen: usize,
+    added: usize,
+    done: bool,
+}
+
+impl<'l, S: Store> Appender<'l, S> {
+    pub(super) fn new(
+        ledger: &'l Ledger<S>,
+        writer: std::sync::MutexGuard<'l, Writer>,
+        recorded_by: &str,
+        at: DateTime<Utc>,
+    ) -> Appender<'l, S> {
+        let head = writer.head;
+        Appender {
+            ledger,
+            writer,
+            nothing_staged: Known::default(),
+            applied: false,
+            recorded_by: recorded_by.to_string(),
+            at,
+            head,
+            block: Block {
+                first_seq: head.seq + 1,
+                bytes: Vec::new(),
+            },
+            in_block: 0,
+            pending: Vec::new(),
+            wrote_staged: false,
+            index: FrameIndex::default(),
+            seen: 0,
+            added: 0,
+            done: false,
+        }
+    }
+
+    /// Validates one event against the ledger and the events pushed before it, and encodes it.
+    /// A duplicate of a known event (same id, same content) is counted and skipped.
+    pub fn push(&mut self, event: &Event) -> Result<(), LedgerError> {
+        let index = self.seen;
+        self.seen += 1;
+        if self.seen > BATCH_EVENTS_MAX {
+            return Err(LedgerError::BatchTooLarge(self.seen));
+        }
+        // Validated against, and applied straight to, the writer's state: no copy of it per batch.
+        // Should the append not commit, Drop throws the state away to be rebuilt from the log.
+        let known = self.writer.known.as_mut().expect("loaded by begin");
+        let view = View {
+            base: known,
+            staged: &self.nothing_staged,
+        };
+        match check(&view, event) {
+            Ok(Verdict::AlreadyPresent) => return Ok(()),
+            Ok(Verdict::New) => {}
+            Err(error) => return Err(LedgerError::Rejected { index, error }),
+        }
+        known.apply(event);
+        self.applied = true;
+        let seq = self.head.seq + 1;
+        self.index.add_event(seq, self.at, event);
+        let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);
+        if self.in_block > 0
+            && (self.in_block == BLOCK_RECORDS_MAX
+                || self.block.bytes.len() + bytes.len() > BLOCK_BYTES_MAX)
+        {
+            let full = std::mem::replace(
+                &mut self.block,
+                Block {
+                    first_seq: seq,
+                    bytes: Vec::new(),
+                },
+            );
+            self.pending.push(full);
+            self.in_block = 0;
+        }
+        self.block.bytes.extend_from_slice(&bytes);
+        self.in_block += 1;
+        self.head = Head { seq, hash };
+        self.added += 1;
+        if self.pending.len() >= PENDING_BLOCKS_MAX {
+            self.wrote_staged = true;
+            self.ledger.store.stage(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// Makes every pushed event visible at once, then waits until it is durable.
+    pub fn commit(mut self) -> Result<Appended, LedgerError> {
+        let (added, skipped) = (self.added, self.seen - self.added);
+        let head = self.head;
+        if added > 0 {
+            if self.in_block > 0 {
+                let last = std::mem::replace(
+                    &mut self.block,
+                    Block {
+                        first_seq: 0,
+                        bytes: Vec::new(),
+                    },
+                );
+                self.pending.push(last);
+            }
+            let store = &self.ledger.store;
+            let derived =
+                std::mem::take(&mut self.index).into_updates(head.seq, |k| store.get_derived(k))?;
+            store.append_with(&self.pending, head, &derived)?;
+            self.writer.head = head;
+            self.writer.last_recorded_at = Some(self.at);
+        }
+        self.done = true;
+        let ledger = self.ledger;
+        drop(self);
+        if added > 0 {
+            ledger.make_durable(head.seq)?;
+        }
+        Ok(Appended {
+            added,
+            skipped,
+            head_seq: head.seq,
+        })
+    }
+}
+
+impl<S: Store> Drop for Appender<'_, S> {
+    fn drop(&mut self) {
+        if !self.done && self.applied {
+            self.writer.known = None;
+        }
+        if !self.done && self.wrote_staged {
+            // Blocks beyond the head are invisible; remove them so a later append starts clean.
+            // Should this fail, the next open removes them.
+            let _ = self.ledger.store.discard_staged();
+        }
+    }
+}
