@@ -8,7 +8,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use rambok::domain::event::Date;
 use rambok::json::parse_event;
 use rambok::ledger::Ledger;
-use rambok::projection::index::FrameIndex;
+use rambok::projection::frame_index::FrameIndex;
 use rambok::projection::Clock;
 
 fn events() -> usize {

@@ -19,7 +19,7 @@ use chrono::Utc;
 use rambok::domain::event::{Date, Event};
 use rambok::json::parse_event;
 use rambok::ledger::Ledger;
-use rambok::projection::index::FrameIndex;
+use rambok::projection::frame_index::FrameIndex;
 use rambok::projection::Clock;
 use serde_json::json;
 use std::hint::black_box;

@@ -5,8 +5,7 @@ use super::{open_existing, CliError, Result};
 use crate::control::delegation::Delegation;
 use crate::control::rules::{control, Finding, Settings};
 use crate::json::parse_date;
-use crate::projection::frames::bridge;
-use crate::projection::history::{diff, history};
+use crate::query;
 use crate::report::audit;
 use crate::store::record::Recorded;
 use std::io::Write;
@@ -58,25 +57,20 @@ fn all(db: &Path) -> Result<Vec<Recorded>> {
 
 pub fn run_history(db: &Path, a: HistoryArgs, out: &mut dyn Write) -> Result<()> {
     let clock = clock(&a.common)?;
-    let records = all(db)?;
+    let ledger = open_existing(db)?;
     if a.common.format == Format::Svg {
         if a.area.is_some() {
             return Err(CliError::Input(
                 "--format svg draws the frame's bridge; leave out --area".into(),
             ));
         }
-        let b = bridge(&records, &a.office, a.year - 1, a.year, &clock);
+        let b = query::bridge(&ledger, &a.office, a.year - 1, a.year, &clock)?;
         return out
             .write_all(crate::report::svg::waterfall(&b).as_bytes())
             .map_err(super::io);
     }
-    let h = history(&records, &a.office, a.year, a.area.as_deref(), &clock);
-    let rendered = Rendered {
-        tables: vec![audit::history_table(&h, &clock)],
-        json: audit::history_json(&h, &clock),
-        default_decimals: 0,
-    };
-    print(&rendered, &a.common, out)
+    let h = query::history(&ledger, &a.office, a.year, a.area.as_deref(), &clock)?;
+    print(&query::history_rendered(&h, &clock), &a.common, out)
 }
 
 pub fn run_diff(db: &Path, a: DiffArgs, out: &mut dyn Write) -> Result<()> {
@@ -88,14 +82,8 @@ pub fn run_diff(db: &Path, a: DiffArgs, out: &mut dyn Write) -> Result<()> {
             "--to {to} is before --from {from}"
         )));
     }
-    let records = all(db)?;
-    let d = diff(&records, from, to, c.known_at);
-    let rendered = Rendered {
-        tables: audit::diff_tables(&d),
-        json: audit::diff_json(&d),
-        default_decimals: 0,
-    };
-    print(&rendered, &a.common, out)
+    let d = query::diff(&open_existing(db)?, from, to, c.known_at)?;
+    print(&query::diff_rendered(&d), &a.common, out)
 }
 
 /// The delegation table from `file`, or Kalmar's built-in one; with the name to cite it by.

@@ -1,6 +1,7 @@
 //! `rambok demo`: the bundled Kalmar fixtures in a fresh temporary ledger, and the reports.
 
-use super::report::{compute, print, Common, Format, Report, SignArg};
+use super::report::{print, Common, Format, Report, SignArg};
+use crate::query::answer;
 use super::{CliError, Result};
 use crate::domain::amount::Unit;
 use crate::domain::event::Date;
@@ -83,7 +84,6 @@ pub fn run(out: &mut dyn Write) -> Result<()> {
     let ledger = Ledger::open(&dir.path().join("ledger"))?;
     let events = fixture_events()?;
     let done = ledger.append(&events, "demo", None, Utc::now())?;
-    let records = ledger.records()?;
     let w = |out: &mut dyn Write, s: &str| writeln!(out, "{s}").map_err(super::io);
     w(
         out,
@@ -103,7 +103,7 @@ pub fn run(out: &mut dyn Write) -> Result<()> {
             known_at: None,
         };
         print(
-            &compute(&Report::Frames { year: 2017 }, &records, &clock),
+            &answer(&ledger, &Report::Frames { year: 2017 }, &clock)?,
             &common(SignArg::Cost),
             out,
         )?;
@@ -159,7 +159,7 @@ pub fn run(out: &mut dyn Write) -> Result<()> {
     ];
     let clock = Clock::default();
     for (report, sign) in reports {
-        print(&compute(&report, &records, &clock), &common(sign), out)?;
+        print(&answer(&ledger, &report, &clock)?, &common(sign), out)?;
         w(out, "")?;
     }
     Ok(())

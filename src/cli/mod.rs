@@ -2,6 +2,7 @@
 //! command (stage two: open the ledger, run, print). `main` maps errors to exit codes.
 
 mod audit;
+pub mod client;
 pub mod demo;
 mod export;
 mod import;

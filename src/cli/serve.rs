@@ -8,7 +8,7 @@ use crate::control::delegation::Delegation;
 use crate::json::{event_to_json, parse_event};
 use crate::ledger::{Ledger, LedgerError};
 use crate::server::auth::{Role, TokenStore};
-use crate::server::client::{corrupt, Client};
+use super::client::{corrupt, Client};
 use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
 use crate::store::StoreError;
 use chrono::Utc;

@@ -6,9 +6,9 @@ use super::{
 };
 use crate::domain::event::Event;
 use crate::domain::validate::{check, Known, Verdict, View};
-use crate::projection::index::FrameIndex;
+use crate::index::{self, Digester, IndexHead};
 use crate::store::record;
-use crate::store::{Block, Head, Store};
+use crate::store::{Block, Derived, Head, Store};
 use chrono::{DateTime, Utc};
 
 /// Blocks an appender keeps in memory before writing them, still invisible, beyond the head.
@@ -30,8 +30,12 @@ pub struct Appender<'l, S: Store> {
     in_block: usize,
     pending: Vec<Block>,
     wrote_staged: bool,
-    /// The frame index entries of this append's events, merged into the stored index on commit.
-    index: FrameIndex,
+    /// The index entries of this append's records not yet written (staged with their blocks).
+    derived: Vec<Derived>,
+    /// Catalogue markers this append adds: written with the head, never staged.
+    markers: Vec<Derived>,
+    /// The index's running digest as it will be if this append commits.
+    digest: [u8; 32],
     seen: usize,
     added: usize,
     done: bool,
@@ -45,6 +49,7 @@ impl<'l, S: Store> Appender<'l, S> {
         at: DateTime<Utc>,
     ) -> Appender<'l, S> {
         let head = writer.head;
+        let digest = writer.index_head.digest;
         Appender {
             ledger,
             writer,
@@ -60,7 +65,9 @@ impl<'l, S: Store> Appender<'l, S> {
             in_block: 0,
             pending: Vec::new(),
             wrote_staged: false,
-            index: FrameIndex::default(),
+            derived: Vec::new(),
+            markers: Vec::new(),
+            digest,
             seen: 0,
             added: 0,
             done: false,
@@ -77,7 +84,7 @@ impl<'l, S: Store> Appender<'l, S> {
         }
         // Validated against, and applied straight to, the writer's state: no copy of it per batch.
         // Should the append not commit, Drop throws the state away to be rebuilt from the log.
-        let known = self.writer.known.as_mut().expect("loaded by begin");
+        let (known, context) = self.writer.known.as_mut().expect("loaded by begin");
         let view = View {
             base: known,
             staged: &self.nothing_staged,
@@ -90,8 +97,17 @@ impl<'l, S: Store> Appender<'l, S> {
         known.apply(event);
         self.applied = true;
         let seq = self.head.seq + 1;
-        self.index.add_event(seq, self.at, event);
         let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);
+        let mut digest = Digester::after(&self.digest);
+        for (k, v) in context.entries(seq, self.at, event, &bytes) {
+            digest.add(&k, &v);
+            if index::is_marker(&k) {
+                self.markers.push((k, v));
+            } else {
+                self.derived.push((k, v));
+            }
+        }
+        self.digest = digest.finish();
         if self.in_block > 0
             && (self.in_block == BLOCK_RECORDS_MAX
                 || self.block.bytes.len() + bytes.len() > BLOCK_BYTES_MAX)
@@ -112,8 +128,9 @@ impl<'l, S: Store> Appender<'l, S> {
         self.added += 1;
         if self.pending.len() >= PENDING_BLOCKS_MAX {
             self.wrote_staged = true;
-            self.ledger.store.stage(&self.pending)?;
+            self.ledger.store.stage(&self.pending, &self.derived)?;
             self.pending.clear();
+            self.derived.clear();
         }
         Ok(())
     }
@@ -133,11 +150,16 @@ impl<'l, S: Store> Appender<'l, S> {
                 );
                 self.pending.push(last);
             }
-            let store = &self.ledger.store;
-            let derived =
-                std::mem::take(&mut self.index).into_updates(head.seq, |k| store.get_derived(k))?;
-            store.append_with(&self.pending, head, &derived)?;
+            let index_head = IndexHead {
+                seq: head.seq,
+                digest: self.digest,
+            };
+            let mut derived = std::mem::take(&mut self.derived);
+            derived.append(&mut self.markers);
+            derived.push((index::HEAD_KEY.to_vec(), index_head.encode()));
+            self.ledger.store.append_with(&self.pending, head, &derived)?;
             self.writer.head = head;
+            self.writer.index_head = index_head;
             self.writer.last_recorded_at = Some(self.at);
         }
         self.done = true;
@@ -162,7 +184,7 @@ impl<S: Store> Drop for Appender<'_, S> {
         if !self.done && self.wrote_staged {
             // Blocks beyond the head are invisible; remove them so a later append starts clean.
             // Should this fail, the next open removes them.
-            let _ = self.ledger.store.discard_staged();
+            let _ = self.ledger.store.discard_staged(&index::beyond_head);
         }
     }
 }

@@ -8,7 +8,7 @@
 use crate::domain::event::Event;
 use crate::domain::validate::Known;
 use crate::json::FieldError;
-use crate::projection::index::{self, FrameIndex, Manifest};
+use crate::index::{self, IndexHead};
 use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
 use crate::store::sled_store::SledStore;
 use crate::store::{Block, Head, Store, StoreError};
@@ -17,6 +17,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 mod append;
+mod indexed;
 pub use append::Appender;
 
 /// Most events one append may carry; a larger import is refused before anything is written.
@@ -89,7 +90,10 @@ impl std::fmt::Display for Damage {
 pub(super) struct Writer {
     head: Head,
     last_recorded_at: Option<DateTime<Utc>>,
-    known: Option<Known>,
+    /// What validation and the index need to know of the log; loaded on the first append.
+    known: Option<(Known, index::Context)>,
+    /// The stored index's head (what it covers and its running digest).
+    index_head: IndexHead,
 }
 
 pub struct Ledger<S: Store = SledStore> {
@@ -126,96 +130,13 @@ impl<S: Store> Ledger<S> {
                 head,
                 last_recorded_at: None,
                 known: None,
+                index_head: IndexHead::EMPTY,
             }),
             synced_seq: Mutex::new(head.seq),
             store,
         };
-        if ledger.index_seq()? != Some(head.seq) {
-            ledger.rebuild_index()?;
-        }
+        ledger.open_index()?;
         Ok(ledger)
-    }
-
-    /// The sequence number the stored frame index covers.
-    fn index_seq(&self) -> Result<Option<u64>, LedgerError> {
-        Ok(self
-            .store
-            .get_derived(index::HEAD_KEY)?
-            .and_then(|v| Manifest::decode(&v))
-            .map(|m| m.seq))
-    }
-
-    /// Rebuilds the frame index from the log (a store written before the index existed).
-    fn rebuild_index(&self) -> Result<(), LedgerError> {
-        let head = self.store.head()?;
-        let rebuilt = self.index_from_log()?;
-        self.store.replace_derived(&rebuilt.to_derived(head.seq))?;
-        Ok(())
-    }
-
-    fn index_from_log(&self) -> Result<FrameIndex, LedgerError> {
-        let mut rebuilt = FrameIndex::default();
-        self.scan(1, |r| {
-            rebuilt.add(&r);
-            Ok(())
-        })?;
-        rebuilt.sort();
-        Ok(rebuilt)
-    }
-
-    /// The stored frame index for `year` (or every year): an as-of frame query without reading the log.
-    pub fn frame_index(&self, year: Option<i32>) -> Result<FrameIndex, LedgerError> {
-        let damaged = |what: &str| LedgerError::Corrupt {
-            seq: self.head().seq,
-            kind: Damage::Index,
-            what: format!("{what} (rambok verify compares the index with the log)"),
-        };
-        let manifest = self
-            .store
-            .get_derived(index::HEAD_KEY)?
-            .and_then(|v| Manifest::decode(&v))
-            .ok_or_else(|| damaged("the stored frame index has no readable head"))?;
-        let year_prefix = year.map_or_else(|| b"f".to_vec(), index::year_prefix);
-        let prefixes: [&[u8]; 3] = [&year_prefix, b"n", b"c"];
-        let mut pairs = Vec::new();
-        for p in prefixes {
-            pairs.extend(self.store.scan_derived(p)?);
-        }
-        if !manifest.vouches_for(&prefixes, &pairs) {
-            return Err(damaged(
-                "entries of the stored frame index are missing or altered",
-            ));
-        }
-        FrameIndex::from_derived(&pairs)
-            .ok_or_else(|| damaged("the stored frame index does not decode"))
-    }
-
-    /// Checks that the stored frame index is exactly what the log gives.
-    pub fn check_index(&self) -> Result<(), LedgerError> {
-        // Compare with the log up to the point the stored index says it covers: appends made
-        // meanwhile (index and head move together) cannot make the two differ.
-        let stored = self.store.scan_derived(b"")?;
-        let covered = stored
-            .iter()
-            .find(|(k, _)| k.as_slice() == index::HEAD_KEY)
-            .and_then(|(_, v)| Manifest::decode(v))
-            .map_or(0, |m| m.seq);
-        let mut rebuilt = FrameIndex::default();
-        self.scan_until(1, Some(covered), |r| {
-            rebuilt.add(&r);
-            Ok(())
-        })?;
-        rebuilt.sort();
-        let mut expected = rebuilt.to_derived(covered);
-        expected.sort();
-        if stored != expected {
-            return Err(LedgerError::Corrupt {
-                seq: covered,
-                kind: Damage::Index,
-                what: "the stored frame index differs from the one the log gives".into(),
-            });
-        }
-        Ok(())
     }
 
     pub fn store(&self) -> &S {
@@ -262,9 +183,10 @@ impl<S: Store> Ledger<S> {
             }
         }
         if w.known.is_none() {
-            let (known, last_at) = self.load_known()?;
-            w.known = Some(known);
+            let (known, context, last_at) = self.load_known()?;
+            w.known = Some((known, context));
             w.last_recorded_at = last_at;
+            w.index_head = self.index_head()?;
         }
         // Keep recorded_at monotonic so "known at" always cuts the log at one point.
         let at = match w.last_recorded_at {
@@ -287,15 +209,17 @@ impl<S: Store> Ledger<S> {
         Ok(())
     }
 
-    fn load_known(&self) -> Result<(Known, Option<DateTime<Utc>>), LedgerError> {
+    fn load_known(&self) -> Result<(Known, index::Context, Option<DateTime<Utc>>), LedgerError> {
         let mut known = Known::default();
+        let mut context = index::Context::default();
         let mut last = None;
-        self.scan(1, |r| {
+        self.scan_raw(1, None, |r, raw| {
             known.apply(&r.event);
+            context.entries(r.seq, r.recorded_at, &r.event, raw);
             last = Some(r.recorded_at);
             Ok(())
         })?;
-        Ok((known, last))
+        Ok((known, context, last))
     }
 
     /// Calls `f` with every record from `from_seq` to the head, in order, checking each record's
@@ -315,6 +239,16 @@ impl<S: Store> Ledger<S> {
         from_seq: u64,
         until: Option<u64>,
         mut f: impl FnMut(Recorded) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        self.scan_raw(from_seq, until, |r, _| f(r))
+    }
+
+    /// As [`Ledger::scan_until`], with each record's bytes as stored beside it.
+    pub fn scan_raw(
+        &self,
+        from_seq: u64,
+        until: Option<u64>,
+        mut f: impl FnMut(Recorded, &[u8]) -> Result<(), LedgerError>,
     ) -> Result<(), LedgerError> {
         let current = self.store.head()?;
         let at_head = until.is_none_or(|u| u >= current.seq);
@@ -338,6 +272,7 @@ impl<S: Store> Ledger<S> {
             let mut at = 0;
             let mut first_in_block = true;
             while at < block.bytes.len() {
+                let start = at;
                 let (raw, next) = record::split(&block.bytes, at).map_err(|e| {
                     let kind = match e {
                         DecodeError::UnknownVersion(_) => Damage::WrongVersion,
@@ -397,7 +332,7 @@ impl<S: Store> Ledger<S> {
                     .map_err(|e| corrupt(raw.seq, Damage::ChangedBytes, e.to_string()))?;
                 prev = Some(raw.stored_hash);
                 expected += 1;
-                f(rec)?;
+                f(rec, &block.bytes[start..next])?;
             }
         }
         if expected <= head.seq {

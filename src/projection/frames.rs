@@ -1,7 +1,7 @@
 //! Net frames per office and year, and the bridge that explains how one year's frame became the
 //! next: the council's changes line by line, transfers per counterparty, totals.
 
-use super::index::FrameIndex;
+use super::frame_index::FrameIndex;
 use super::{corrected_ids, in_effect, office_names, Clock};
 use crate::domain::amount::Amount;
 use crate::domain::event::{Decision, EventBody};

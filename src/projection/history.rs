@@ -3,7 +3,7 @@
 //! frames, budgets and statuses between two dates.
 
 use super::frames::{effect_on, Effect};
-use super::index::FrameIndex;
+use super::frame_index::FrameIndex;
 use super::{corrected_ids, Clock};
 use crate::domain::amount::Amount;
 use crate::domain::event::{Date, Decision, EventBody, Status};

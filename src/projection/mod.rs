@@ -11,7 +11,7 @@ pub mod budget;
 pub mod frames;
 pub mod goals;
 pub mod history;
-pub mod index;
+pub mod frame_index;
 
 use crate::domain::event::{Date, EventBody};
 use crate::store::record::Recorded;

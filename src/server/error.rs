@@ -3,7 +3,6 @@
 //! wrong role, 404, 409 conflict, 413 too large, 422 an event the ledger rejects, 500 damage or
 //! storage failure. Storage details (paths, OS errors) go to the server's log, never to the client.
 
-use crate::cli::CliError;
 use crate::ledger::LedgerError;
 use crate::store::StoreError;
 use axum::http::StatusCode;
@@ -127,17 +126,6 @@ impl From<LedgerError> for ApiError {
                     .with("seq", seq)
                     .with("damage", kind.to_string())
             }
-        }
-    }
-}
-
-impl From<CliError> for ApiError {
-    fn from(e: CliError) -> ApiError {
-        match e {
-            CliError::Input(m) => ApiError::bad_request(m),
-            CliError::Ledger(l) => l.into(),
-            CliError::Io(detail) => ApiError::internal(detail),
-            CliError::Findings(n) => ApiError::internal(format!("{n} findings as an error")),
         }
     }
 }

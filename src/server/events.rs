@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::{blocking, AppState, EVENTS_PER_REQUEST_MAX, REQUEST_BODY_BYTES_MAX};
 use crate::domain::event::Event;
+use crate::store::Store;
 use crate::json::{event_to_json, parse_event};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -177,22 +178,21 @@ pub async fn log(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<Valu
         .clamp(1, LOG_PAGE_MAX as i64) as u64;
     p.finish()?;
     blocking(move || {
-        let records = s.records()?;
-        let page: Vec<Value> = records
-            .iter()
-            .skip((from - 1) as usize)
-            .take(limit as usize)
-            .map(|r| {
-                json!({
+        let last = s.ledger().store().head()?.seq;
+        let mut page: Vec<Value> = Vec::new();
+        if from <= last {
+            // Only the blocks of the page are read.
+            s.ledger().scan_until(from, Some(from + limit - 1), |r| {
+                page.push(json!({
                     "seq": r.seq,
                     "recorded_at": r.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                     "recorded_by": r.recorded_by,
                     "hash": crate::control::verify::hex(&r.hash),
                     "event": event_to_json(&r.event),
-                })
-            })
-            .collect();
-        let last = records.len() as u64;
+                }));
+                Ok(())
+            })?;
+        }
         let next = from + page.len() as u64;
         Ok(Json(json!({
             "head_seq": last,

@@ -2,12 +2,12 @@
 //! else over HTTP: a JSON API under `/api/` for every report and for appending events, and the web
 //! page at `/`. See `docs/api.md`.
 //!
-//! Reads never wait for a writer: they fold an in-memory copy of the records, refreshed from sled
-//! (not through the ledger's writer lock) whenever the head has moved. Writes go through
-//! [`Ledger::append`] in a blocking task, so concurrent writers share one durable commit.
+//! Reads never wait for a writer and hold no copy of the log: every report is answered from the
+//! persisted index by the query layer (`crate::query`), up to the head the index covered when the
+//! request began. Writes go through [`Ledger::append`] in a blocking task, so concurrent writers
+//! share one durable commit.
 
 pub mod auth;
-pub mod client;
 pub mod error;
 mod events;
 mod params;
@@ -28,7 +28,7 @@ use axum::Router;
 use error::{ApiError, Refusal};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 /// The largest request body, in bytes.
 pub const REQUEST_BODY_BYTES_MAX: usize = 8 * 1024 * 1024;
@@ -45,8 +45,6 @@ pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegati
 struct Shared {
     ledger: Ledger,
     tokens: TokenStore,
-    records: RwLock<Arc<Vec<Recorded>>>,
-    refresh: Mutex<()>,
     delegation: Delegation,
     delegation_name: String,
     refusals: Mutex<VecDeque<String>>,
@@ -75,8 +73,6 @@ impl AppState {
         Ok(AppState(Arc::new(Shared {
             ledger,
             tokens,
-            records: RwLock::new(Arc::new(Vec::new())),
-            refresh: Mutex::new(()),
             delegation,
             delegation_name,
             refusals: Mutex::new(VecDeque::new()),
@@ -109,49 +105,10 @@ impl AppState {
         kept.push_back(line);
     }
 
-    /// Every record up to the head (at least), without taking the writer lock. Blocking.
-    pub fn records(&self) -> Result<Arc<Vec<Recorded>>, LedgerError> {
-        let head = self.ledger().store().head()?.seq;
-        let current = read(&self.0.records).clone();
-        if current.len() as u64 >= head {
-            return Ok(current);
-        }
-        let _one_refresh = lock(&self.0.refresh);
-        let current = read(&self.0.records).clone();
-        if current.len() as u64 >= head {
-            return Ok(current);
-        }
-        let fresh = Arc::new(self.extend(&current)?);
-        *self.0.records.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
-        Ok(fresh)
-    }
-
-    /// The records of `known` and those after it; the last known record is read again so the
-    /// chain is checked across the join.
-    fn extend(&self, known: &[Recorded]) -> Result<Vec<Recorded>, LedgerError> {
-        let from = known.len() as u64;
-        let mut more = Vec::new();
-        self.ledger().scan(from.max(1), |r| {
-            more.push(r);
-            Ok(())
-        })?;
-        let mut out = Vec::with_capacity(known.len() + more.len());
-        out.extend_from_slice(known);
-        let mut more = more.into_iter();
-        if let Some(last) = known.last() {
-            match more.next() {
-                Some(again) if again.seq == last.seq && again.hash == last.hash => {}
-                _ => {
-                    return Err(LedgerError::Corrupt {
-                        seq: last.seq,
-                        kind: crate::ledger::Damage::ChangedBytes,
-                        what: "the record changed while the server was running".into(),
-                    })
-                }
-            }
-        }
-        out.extend(more);
-        Ok(out)
+    /// Every record, read from the log: for the whole-ledger documents (control, export) only;
+    /// every report reads the index through `crate::query`. Blocking.
+    pub fn all_records(&self) -> Result<Vec<Recorded>, LedgerError> {
+        self.ledger().records()
     }
 }
 
@@ -177,10 +134,6 @@ pub fn steady<T>(
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    m.read().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Runs blocking ledger work off the async threads.

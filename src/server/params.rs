@@ -2,7 +2,7 @@
 //! an endpoint does not take is an error, so a typo (`yaer=2017`) cannot silently change a report.
 
 use super::error::ApiError;
-use crate::cli::report::{clock, Common, Format, SignArg};
+use crate::query::{clock, Common, Format, SignArg};
 use crate::domain::amount::Unit;
 use crate::projection::Clock;
 use axum::extract::rejection::QueryRejection;
@@ -151,12 +151,12 @@ impl Params {
             decimals,
         };
         let clock = clock(&common).map_err(|e| {
-            let field = if e.to_string().starts_with("--as-of") {
+            let field = if e.starts_with("--as-of") {
                 "as_of"
             } else {
                 "known_at"
             };
-            ApiError::from(e).field(field)
+            ApiError::bad_request(e).field(field)
         })?;
         Ok((out, common, clock))
     }

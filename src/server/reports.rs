@@ -1,17 +1,15 @@
-//! The read endpoints: every report the CLI prints, computed by the same pure functions
-//! (`cli::report::compute`, `history`, `diff`, `control`, `verify`) and sent as JSON, CSV, text,
-//! a workbook, cells for the web page, or SVG.
+//! The read endpoints: every report the CLI prints, answered by the same query functions
+//! (`crate::query`: reports, history, diff; `control`, `verify`) and sent as JSON, CSV, text, a
+//! workbook, cells for the web page, or SVG.
 
 use super::auth::Reader;
 use super::error::ApiError;
 use super::params::{Out, Params};
 use super::{blocking, AppState};
-use crate::cli::report::{compute, print, Common, Rendered, Report};
+use crate::query::{self, Common, Rendered, Report};
 use crate::control::rules::{control as run_control, Settings};
 use crate::control::verify as v;
 use crate::json::parse_date;
-use crate::projection::frames::{bridge as fold_bridge, effect_on_any};
-use crate::projection::history::{diff as fold_diff, history as fold_history};
 use crate::projection::Clock;
 use crate::report::audit;
 use crate::report::table::{Cell, Table};
@@ -23,7 +21,6 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
 
 type Q = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
@@ -93,8 +90,7 @@ fn respond(r: Rendered, out: Out, common: &Common, name: &Naming) -> Result<Resp
         }))
         .into_response()),
         Out::Csv | Out::Table => {
-            let mut text = Vec::new();
-            print(&r, common, &mut text)?;
+            let text = query::render(&r, common).map_err(ApiError::bad_request)?;
             if out == Out::Csv {
                 let response = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text);
                 Ok(attachment(
@@ -137,8 +133,7 @@ async fn report(
     name: Naming,
 ) -> Result<Response, ApiError> {
     blocking(move || {
-        let records = s.records()?;
-        respond(compute(&report, &records, &clock), out, &common, &name)
+        respond(query::answer(s.ledger(), &report, &clock)?, out, &common, &name)
     })
     .await
 }
@@ -156,27 +151,11 @@ pub async fn info(
 ) -> Result<Json<Value>, ApiError> {
     Params::from_query(q)?.finish()?;
     blocking(move || {
-        let records = s.records()?;
         let head = s.ledger().store().head()?;
-        let mut offices = BTreeMap::new();
-        let mut years = BTreeSet::new();
-        let mut frame_years = BTreeSet::new();
-        let mut dates = BTreeSet::new();
-        for r in records.iter() {
-            let b = &r.event.body;
-            if let crate::domain::event::EventBody::OfficeDefined { office, name, .. } = b {
-                offices.insert(office.clone(), name.clone());
-            }
-            if let Some(y) = b.year() {
-                years.insert(y);
-                if effect_on_any(b) {
-                    frame_years.insert(y);
-                }
-            }
-            if let Some(d) = b.effective_date() {
-                dates.insert(d.to_string());
-            }
-        }
+        let c = query::catalogue(s.ledger())?;
+        let dates: Vec<String> = c.dates.iter().map(|d| d.to_string()).collect();
+        let offices = c.offices;
+        let (years, frame_years) = (c.years, c.frame_years);
         Ok(Json(json!({
             "name": who.name, "role": who.role.name(), "may_append": who.role.may_append(),
             "head": {"seq": head.seq, "hash": v::hex(&head.hash)},
@@ -255,8 +234,7 @@ pub async fn bridge_svg(State(s): State<AppState>, _: Reader, q: Q) -> Result<Re
 
 async fn waterfall(s: AppState, a: BridgeArgs, clock: Clock) -> Result<Response, ApiError> {
     blocking(move || {
-        let records = s.records()?;
-        let b = fold_bridge(&records, &a.office, a.from, a.to, &clock);
+        let b = query::bridge(s.ledger(), &a.office, a.from, a.to, &clock)?;
         Ok(svg(crate::report::svg::waterfall(&b)))
     })
     .await
@@ -355,14 +333,8 @@ pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
         file: format!("historik-{office}-{year}"),
     };
     blocking(move || {
-        let records = s.records()?;
-        let h = fold_history(&records, &office, year, area.as_deref(), &clock);
-        let rendered = Rendered {
-            tables: vec![audit::history_table(&h, &clock)],
-            json: audit::history_json(&h, &clock),
-            default_decimals: 0,
-        };
-        respond(rendered, out, &common, &name)
+        let h = query::history(s.ledger(), &office, year, area.as_deref(), &clock)?;
+        respond(query::history_rendered(&h, &clock), out, &common, &name)
     })
     .await
 }
@@ -388,14 +360,8 @@ pub async fn diff(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response
         file: format!("diff-{from}-{to}"),
     };
     blocking(move || {
-        let records = s.records()?;
-        let d = fold_diff(&records, from, to, clock.known_at);
-        let rendered = Rendered {
-            tables: audit::diff_tables(&d),
-            json: audit::diff_json(&d),
-            default_decimals: 0,
-        };
-        respond(rendered, out, &common, &name)
+        let d = query::diff(s.ledger(), from, to, clock.known_at)?;
+        respond(query::diff_rendered(&d), out, &common, &name)
     })
     .await
 }
@@ -412,7 +378,7 @@ pub async fn control(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
         file: format!("kontroll-{year}"),
     };
     blocking(move || {
-        let records = s.records()?;
+        let records = s.all_records()?;
         let (delegation, delegation_name) = s.delegation();
         let settings = Settings {
             year,
@@ -483,8 +449,8 @@ pub async fn export(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respon
     let year = p.year("year")?;
     p.finish()?;
     blocking(move || {
-        let records = s.records()?;
-        let sheets = crate::cli::serve::export_sheets(&records, year, s.delegation().0);
+        let records = s.all_records()?;
+        let sheets = query::export::sheets(&records, year, s.delegation().0);
         let bytes = workbook(&sheets)
             .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
         let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();

@@ -27,6 +27,9 @@ impl Head {
 /// A derived entry (an index) kept beside the log: key and value, both opaque to the engine.
 pub type Derived = (Vec<u8>, Vec<u8>);
 
+/// Derived entries as an engine reads them, in key order.
+pub type DerivedIter<'a> = Box<dyn Iterator<Item = Result<Derived, StoreError>> + 'a>;
+
 /// A block of records as stored: the sequence number of its first record and the bytes.
 #[derive(Clone, Debug)]
 pub struct Block {
@@ -61,17 +64,24 @@ pub trait Store: Send + Sync {
         head: Head,
         derived: &[Derived],
     ) -> Result<(), StoreError>;
-    /// Replaces every derived entry with `derived`, atomically (an index rebuilt from the log).
-    fn replace_derived(&self, derived: &[Derived]) -> Result<(), StoreError>;
+    /// Removes every derived entry (before an index is rebuilt from the log).
+    fn clear_derived(&self) -> Result<(), StoreError>;
+    /// Writes derived entries without moving the head (an index being rebuilt).
+    fn put_derived(&self, derived: &[Derived]) -> Result<(), StoreError>;
     /// One derived entry.
     fn get_derived(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Every derived entry whose key starts with `prefix`, in key order.
-    fn scan_derived(&self, prefix: &[u8]) -> Result<Vec<Derived>, StoreError>;
-    /// Writes `blocks` beyond the head without moving it: invisible until an `append` moves the
-    /// head past them. Large appends stage most of their blocks this way.
-    fn stage(&self, blocks: &[Block]) -> Result<(), StoreError>;
-    /// Removes every block beyond the head (an abandoned append, or what a crash left).
-    fn discard_staged(&self) -> Result<(), StoreError>;
+    fn scan_derived(&self, prefix: &[u8]) -> DerivedIter<'_>;
+    /// Every derived entry with `start <= key < end`, in key order.
+    fn range_derived(&self, start: &[u8], end: &[u8]) -> DerivedIter<'_>;
+    /// Writes `blocks`, and the derived entries of their records, beyond the head without moving
+    /// it: invisible until an `append` moves the head past them (readers ignore derived entries
+    /// of records beyond the head). Large appends stage most of their blocks this way.
+    fn stage(&self, blocks: &[Block], derived: &[Derived]) -> Result<(), StoreError>;
+    /// Removes every block beyond the head and, when an append had staged any, the derived
+    /// entries for which `beyond_head` says so (an abandoned append, or what a crash left).
+    fn discard_staged(&self, beyond_head: &dyn Fn(&[u8], u64) -> bool)
+        -> Result<(), StoreError>;
     /// The blocks holding records `from_seq..=to_seq`, in order (the first may start earlier).
     fn blocks(
         &self,

@@ -6,12 +6,15 @@
 //! therefore follows it with `fdatasync` on sled's data file. Blocks are kept far below sled's blob
 //! threshold (a quarter of a segment), so every byte lives in that one file.
 
-use super::{Block, Derived, Head, Store, StoreError};
+use super::{Block, Derived, DerivedIter, Head, Store, StoreError};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 const TREE: &[u8] = b"log";
 const HEAD_KEY: &[u8] = b"h";
+/// Present while an append has staged derived entries beyond the head: only then does
+/// `discard_staged` have to look through the derived entries.
+const STAGING_KEY: &[u8] = b"s";
 const BLOCK_PREFIX: u8 = b'b';
 /// Derived entries (indexes) live under their own prefix, so they never meet blocks or the head.
 const DERIVED_PREFIX: u8 = b'x';
@@ -55,6 +58,11 @@ fn derived_key(key: &[u8]) -> Vec<u8> {
     k
 }
 
+fn unprefixed(kv: sled::Result<(sled::IVec, sled::IVec)>) -> Result<Derived, StoreError> {
+    let (k, v) = kv.map_err(io)?;
+    Ok((k[1..].to_vec(), v.to_vec()))
+}
+
 fn encode_head(head: &Head) -> Vec<u8> {
     let mut v = Vec::with_capacity(40);
     v.extend_from_slice(&head.seq.to_le_bytes());
@@ -80,8 +88,9 @@ impl SledStore {
             log,
             data_file,
         };
-        // The witness is checked before anything is cleaned up: blocks beyond a head that went
-        // back are the missing records themselves, not an abandoned append, and must stay.
+        // The witness is checked before anything is cleaned up (the ledger discards what an
+        // abandoned append staged, after opening): blocks beyond a head that went back are the
+        // missing records themselves, not an abandoned append, and must stay.
         if let Some(w) = witness {
             let head = store.head()?;
             if w.seq > head.seq {
@@ -94,7 +103,6 @@ impl SledStore {
                 )));
             }
         }
-        store.discard_staged()?;
         Ok(store)
     }
 
@@ -299,6 +307,7 @@ impl Store for SledStore {
                 batch.insert(derived_key(k), v.as_slice());
             }
             batch.insert(HEAD_KEY, encode_head(&head));
+            batch.remove(STAGING_KEY);
         };
         if chunks.is_empty() {
             let mut batch = sled::Batch::default();
@@ -318,11 +327,23 @@ impl Store for SledStore {
         Ok(())
     }
 
-    fn replace_derived(&self, derived: &[Derived]) -> Result<(), StoreError> {
+    fn clear_derived(&self) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
+        let mut n = 0;
         for kv in self.log.scan_prefix([DERIVED_PREFIX]) {
             batch.remove(kv.map_err(io)?.0);
+            n += 1;
+            if n % 100_000 == 0 {
+                self.log
+                    .apply_batch(std::mem::take(&mut batch))
+                    .map_err(io)?;
+            }
         }
+        self.log.apply_batch(batch).map_err(io)
+    }
+
+    fn put_derived(&self, derived: &[Derived]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
         for (k, v) in derived {
             batch.insert(derived_key(k), v.as_slice());
         }
@@ -337,28 +358,41 @@ impl Store for SledStore {
             .map(|v| v.to_vec()))
     }
 
-    fn scan_derived(&self, prefix: &[u8]) -> Result<Vec<Derived>, StoreError> {
-        self.log
-            .scan_prefix(derived_key(prefix))
-            .map(|kv| {
-                let (k, v) = kv.map_err(io)?;
-                Ok((k[1..].to_vec(), v.to_vec()))
-            })
-            .collect()
+    fn scan_derived(&self, prefix: &[u8]) -> DerivedIter<'_> {
+        Box::new(self.log.scan_prefix(derived_key(prefix)).map(unprefixed))
     }
 
-    fn stage(&self, blocks: &[Block]) -> Result<(), StoreError> {
-        for chunk in blocks.chunks(BLOCKS_PER_BATCH) {
+    fn range_derived(&self, start: &[u8], end: &[u8]) -> DerivedIter<'_> {
+        Box::new(
+            self.log
+                .range(derived_key(start)..derived_key(end))
+                .map(unprefixed),
+        )
+    }
+
+    fn stage(&self, blocks: &[Block], derived: &[Derived]) -> Result<(), StoreError> {
+        let chunks: Vec<&[Block]> = blocks.chunks(BLOCKS_PER_BATCH).collect();
+        for i in 0..chunks.len().max(1) {
             let mut batch = sled::Batch::default();
-            for b in chunk {
+            for b in chunks.get(i).copied().unwrap_or_default() {
                 batch.insert(&block_key(b.first_seq)[..], b.bytes.as_slice());
+            }
+            if i == 0 {
+                // In the same batch as the staged entries: a crash cannot leave them without it.
+                batch.insert(STAGING_KEY, &[1u8][..]);
+                for (k, v) in derived {
+                    batch.insert(derived_key(k), v.as_slice());
+                }
             }
             self.log.apply_batch(batch).map_err(io)?;
         }
         Ok(())
     }
 
-    fn discard_staged(&self) -> Result<(), StoreError> {
+    fn discard_staged(
+        &self,
+        beyond_head: &dyn Fn(&[u8], u64) -> bool,
+    ) -> Result<(), StoreError> {
         let head = self.head()?;
         let mut batch = sled::Batch::default();
         let mut any = false;
@@ -368,6 +402,16 @@ impl Store for SledStore {
         {
             let (k, _) = kv.map_err(io)?;
             batch.remove(k);
+            any = true;
+        }
+        if self.log.contains_key(STAGING_KEY).map_err(io)? {
+            for kv in self.log.scan_prefix([DERIVED_PREFIX]) {
+                let (k, _) = kv.map_err(io)?;
+                if beyond_head(&k[1..], head.seq) {
+                    batch.remove(k);
+                }
+            }
+            batch.remove(STAGING_KEY);
             any = true;
         }
         if any {

@@ -23,7 +23,7 @@ use rambok::domain::event::{
 };
 use rambok::json::{event_to_json, parse_event};
 use rambok::projection::frames::{bridge, frame, frames, FrameRow};
-use rambok::projection::index::{FrameIndex, IndexedFrame};
+use rambok::projection::frame_index::{FrameIndex, IndexedFrame};
 use rambok::projection::Clock;
 use rambok::report::number::{money, Sign, Style};
 use rambok::store::record::{self, Recorded};

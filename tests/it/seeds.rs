@@ -2,7 +2,7 @@
 //! figure, and the time travel between them.
 
 use rambok::cli::demo::fixture_events;
-use rambok::cli::report::{compute, Report};
+use rambok::query::{answer, answer_from_records, Report};
 use rambok::domain::amount::Unit;
 use rambok::domain::event::Date;
 use rambok::ledger::Ledger;
@@ -12,14 +12,14 @@ use rambok::report::number::{Sign, Style};
 use rambok::report::table::{Cell, Table};
 use rambok::store::record::Recorded;
 
-fn kalmar() -> Vec<Recorded> {
+fn kalmar() -> (tempfile::TempDir, Ledger) {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(&dir.path().join("l")).unwrap();
     let events = fixture_events().unwrap();
     ledger
         .append(&events, "test", None, chrono::Utc::now())
         .unwrap();
-    ledger.records().unwrap()
+    (dir, ledger)
 }
 
 /// The table as printed text, cell by cell, with `−` written as `-` to compare with the seeds.
@@ -46,8 +46,12 @@ fn printed(table: &Table, decimals: u32, sign: Sign) -> Vec<Vec<String>> {
 /// Checks every row of `expected` (label, printed figures as the seed prints them) against the
 /// table's rows in order: same number of rows, each figure equal.
 fn check(report: Report, clock: Clock, decimals: u32, sign: Sign, expected: &[(&str, &[&str])]) {
-    let records = kalmar();
-    let rendered = compute(&report, &records, &clock);
+    let (_dir, ledger) = kalmar();
+    let records: Vec<Recorded> = ledger.records().unwrap();
+    // The published table from the persisted index, and the same from the fold over the log.
+    let rendered = answer(&ledger, &report, &clock).unwrap();
+    let folded = answer_from_records(&report, &records, &clock);
+    assert_eq!(rendered.json, folded.json, "index and fold differ on {report:?}");
     let rows = printed(&rendered.tables[0], decimals, sign);
     assert_eq!(rows.len(), expected.len(), "rows of {report:?}: {rows:#?}");
     for (row, (label, figures)) in rows.iter().zip(expected) {
@@ -257,10 +261,14 @@ fn investments_2014_reproduce_all_but_the_sources_markforvarv_error() {
 
 #[test]
 fn klk_2017_frame_travels_in_time() {
-    let records = kalmar();
+    let (_dir, ledger) = kalmar();
+    let records = ledger.records().unwrap();
     let frame_at = |clock: Clock| {
-        rambok::projection::frames::frame(&records, "KLK", 2017, &clock)
-            .map(|f| f.frame.rounded(Unit::Tkr, 0))
+        let indexed = rambok::query::frames(&ledger, 2017, &clock).unwrap();
+        let indexed = indexed.into_iter().find(|f| f.office == "KLK");
+        let folded = rambok::projection::frames::frame(&records, "KLK", 2017, &clock);
+        assert_eq!(indexed, folded, "index and fold differ at {clock:?}");
+        indexed.map(|f| f.frame.rounded(Unit::Tkr, 0))
     };
     assert_eq!(
         frame_at(at(2016, 6, 29)),
@@ -291,8 +299,13 @@ fn klk_2017_frame_travels_in_time() {
 
 #[test]
 fn goals_annex_counts_and_statuses() {
-    let records = kalmar();
-    let g = rambok::projection::goals::goals(&records, 2017, None, &Clock::default());
+    let (_dir, ledger) = kalmar();
+    let g = rambok::query::goals(&ledger, 2017, None, &Clock::default()).unwrap();
+    let records = ledger.records().unwrap();
+    assert_eq!(
+        g,
+        rambok::projection::goals::goals(&records, 2017, None, &Clock::default())
+    );
     let council: usize = g.focus_areas.iter().map(|f| f.council_goals.len()).sum();
     let committee: usize = g
         .focus_areas
@@ -326,7 +339,7 @@ fn goals_annex_counts_and_statuses() {
         ]
     );
     // The day before KS's plan, its activities did not exist yet.
-    let before = rambok::projection::goals::goals(&records, 2017, None, &at(2016, 11, 21));
+    let before = rambok::query::goals(&ledger, 2017, None, &at(2016, 11, 21)).unwrap();
     assert_eq!(before.counts[0].total, 0);
     assert_eq!(g.focus_areas.len(), 5);
 }

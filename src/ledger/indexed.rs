@@ -1,0 +1,144 @@
+//! The persisted index beside the log (`crate::index`): opened in constant time, rebuilt from the
+//! log once when it is missing or of an older layout, checked against the log in full by
+//! `verify`, and read by the query layer up to the head it covers.
+
+use super::{Damage, Ledger, LedgerError};
+use crate::index::{self, Context, Digester, IndexHead};
+use crate::store::{Derived, Store};
+
+/// Entries written per batch while an index is rebuilt.
+const REBUILD_BATCH_ENTRIES: usize = 20_000;
+
+impl<S: Store> Ledger<S> {
+    /// On open: an index of this layout is used as it is (no read of the log); a missing one, or
+    /// one of an older layout (stores written before layout 2), is rebuilt from the log once.
+    /// Then whatever an abandoned append left beyond the head is removed.
+    pub(super) fn open_index(&self) -> Result<(), LedgerError> {
+        let stored = self.store.get_derived(index::HEAD_KEY)?;
+        if stored.as_deref().and_then(IndexHead::decode).is_none() {
+            if stored.is_some() {
+                // Bytes under the head key that do not decode: damage, not an old layout.
+                return Err(self.index_damage("the index head does not decode"));
+            }
+            self.rebuild_index()?;
+        }
+        self.store.discard_staged(&index::beyond_head)?;
+        Ok(())
+    }
+
+    /// Replaces the stored index with one built from the log, in batches; the head entry is
+    /// written last, so an interrupted rebuild is started again on the next open.
+    pub fn rebuild_index(&self) -> Result<(), LedgerError> {
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.store.clear_derived()?;
+        let head = self.store.head()?;
+        let mut context = Context::default();
+        let mut digest = index::EMPTY_DIGEST;
+        let mut batch: Vec<Derived> = Vec::new();
+        let mut markers: Vec<Derived> = Vec::new();
+        self.scan_raw(1, Some(head.seq), |r, raw| {
+            let mut d = Digester::after(&digest);
+            for (k, v) in context.entries(r.seq, r.recorded_at, &r.event, raw) {
+                d.add(&k, &v);
+                if index::is_marker(&k) {
+                    markers.push((k, v));
+                } else {
+                    batch.push((k, v));
+                }
+            }
+            digest = d.finish();
+            if batch.len() >= REBUILD_BATCH_ENTRIES {
+                self.store.put_derived(&std::mem::take(&mut batch))?;
+            }
+            Ok(())
+        })?;
+        batch.extend(markers);
+        let ih = IndexHead {
+            seq: head.seq,
+            digest,
+        };
+        batch.push((index::HEAD_KEY.to_vec(), ih.encode()));
+        self.store.put_derived(&batch)?;
+        self.store.sync()?;
+        Ok(())
+    }
+
+    /// The stored index head: the sequence number the index covers and its running digest.
+    pub fn index_head(&self) -> Result<IndexHead, LedgerError> {
+        self.store
+            .get_derived(index::HEAD_KEY)?
+            .as_deref()
+            .and_then(IndexHead::decode)
+            .ok_or_else(|| self.index_damage("the index has no readable head"))
+    }
+
+    pub(super) fn index_damage(&self, what: &str) -> LedgerError {
+        LedgerError::Corrupt {
+            seq: self.head().seq,
+            kind: Damage::Index,
+            what: format!("{what} (rambok verify compares the index with the log)"),
+        }
+    }
+
+    /// Checks that the stored index is exactly what the log gives: every entry the log implies is
+    /// stored with the same bytes, nothing else is stored, it covers the head, and its running
+    /// digest is the one the log gives. Reads the whole log and the whole index.
+    pub fn check_index(&self) -> Result<(), LedgerError> {
+        // Appends made meanwhile move index and head together: the index must cover a head
+        // between the one read before it and the one read after it.
+        let before = self.store.head()?.seq;
+        let stored_head = self.index_head()?;
+        let after = self.store.head()?.seq;
+        let covered = stored_head.seq;
+        let differs = |what: String| LedgerError::Corrupt {
+            seq: covered,
+            kind: Damage::Index,
+            what,
+        };
+        if covered < before || covered > after {
+            return Err(differs(format!(
+                "the index covers sequence {covered} but the log's head is {after}"
+            )));
+        }
+        let mut context = Context::default();
+        let mut digest = index::EMPTY_DIGEST;
+        let mut expected_entries: u64 = 0;
+        let mut first_bad: Option<String> = None;
+        self.scan_raw(1, Some(covered), |r, raw| {
+            let mut d = Digester::after(&digest);
+            for (k, v) in context.entries(r.seq, r.recorded_at, &r.event, raw) {
+                d.add(&k, &v);
+                expected_entries += 1;
+                if first_bad.is_none() && self.store.get_derived(&k)?.as_deref() != Some(&v[..]) {
+                    first_bad = Some(format!(
+                        "the index entry of record {} is missing or altered",
+                        r.seq
+                    ));
+                }
+            }
+            digest = d.finish();
+            Ok(())
+        })?;
+        if let Some(what) = first_bad {
+            return Err(differs(what));
+        }
+        let mut stored_entries: u64 = 0;
+        for kv in self.store.scan_derived(b"") {
+            let (k, _) = kv?;
+            if k != index::HEAD_KEY && !index::beyond_head(&k, covered) {
+                stored_entries += 1;
+            }
+        }
+        if stored_entries != expected_entries {
+            return Err(differs(format!(
+                "the index holds {stored_entries} entries where the log gives {expected_entries}"
+            )));
+        }
+        if digest != stored_head.digest {
+            return Err(differs(
+                "the index's running digest is not the one the log gives".into(),
+            ));
+        }
+        Ok(())
+    }
+}

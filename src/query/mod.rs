@@ -1,0 +1,404 @@
+//! The query layer: every question the CLI and the server answer, read from the persisted index
+//! (`crate::index`) so that a question reads the entries of its question, not the log. Both
+//! adapters call these functions; neither calls the other.
+//!
+//! Each question gathers the records its projection needs (an office-year's frame events, an
+//! office's definitions, a year's goals and their statuses, …) plus the corrections, and hands
+//! them to the same pure fold (`crate::projection`) that the tests run over the whole log: the
+//! fold over everything is the reference, the index only chooses what it reads.
+
+pub mod export;
+pub mod options;
+mod reader;
+
+pub use options::{clock, render, Common, Format, Rendered, SignArg};
+pub use reader::Reader;
+
+use crate::domain::event::{Date, EventBody};
+use crate::index::{self, prefix, Kind};
+use crate::ledger::{Ledger, LedgerError};
+use crate::projection::frame_index::FrameIndex;
+use crate::projection::frames::{self, Bridge, FrameRow};
+use crate::projection::goals::{self, GoalsReport};
+use crate::projection::history::{self, Diff, History};
+use crate::projection::{budget, Clock};
+use crate::report as r;
+use crate::store::record::Recorded;
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+type Result<T> = std::result::Result<T, LedgerError>;
+
+/// The reports every adapter offers.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Report {
+    /// Each office's net frame for a year.
+    Frames {
+        #[arg(long)]
+        year: i32,
+    },
+    /// How an office's frame went from one year to the next, decision by decision.
+    Bridge {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        from: i32,
+        #[arg(long)]
+        to: i32,
+    },
+    /// The internal budget per area: revenue, cost, net, and the difference to another year.
+    Budget {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        compare: Option<i32>,
+    },
+    /// Budget, outcome and deviation per unit, with subtotals.
+    Outcome {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        year: i32,
+    },
+    /// The investment budget per project, beside another year and the outcome.
+    Investments {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        compare: Option<i32>,
+    },
+    /// Goals, activities and assignments with their status, and the count table.
+    Goals {
+        #[arg(long)]
+        office: Option<String>,
+        #[arg(long)]
+        year: i32,
+    },
+}
+
+/// Every office's frame for `year`: the year's frame entries, the corrections, and the office
+/// definitions in force on the as-of date.
+pub fn frames<S: Store>(ledger: &Ledger<S>, year: i32, clock: &Clock) -> Result<Vec<FrameRow>> {
+    let reader = Reader::new(ledger)?;
+    let mut idx = FrameIndex::default();
+    for (office, entry) in reader.frame_entries(&prefix::frames(year))? {
+        idx.add_entry(year, office, entry);
+    }
+    for c in reader.corrections()? {
+        if let EventBody::Correction { corrects, .. } = c.event.body {
+            idx.add_correction(corrects, c.recorded_at);
+        }
+    }
+    let defs = reader.records(&[index::OFFICES], clock.as_of)?;
+    let names = frames::names_at(&defs, clock);
+    Ok(frames::frames_from_index(&idx, &names, year, clock))
+}
+
+/// How `office`'s frame went from `from` to `to`.
+pub fn bridge<S: Store>(
+    ledger: &Ledger<S>,
+    office: &str,
+    from: i32,
+    to: i32,
+    clock: &Clock,
+) -> Result<Bridge> {
+    let reader = Reader::new(ledger)?;
+    let records = reader.gather(
+        &[
+            prefix::records(office, from, Kind::Frame),
+            prefix::records(office, to, Kind::Frame),
+            vec![index::OFFICES],
+        ],
+        clock.as_of,
+    )?;
+    Ok(frames::bridge(&records, office, from, to, clock))
+}
+
+/// The internal budget of `office` for `year`, beside `compare`.
+pub fn budget<S: Store>(
+    ledger: &Ledger<S>,
+    office: &str,
+    year: i32,
+    compare: Option<i32>,
+    clock: &Clock,
+) -> Result<budget::BudgetTable> {
+    let reader = Reader::new(ledger)?;
+    let mut prefixes = vec![
+        prefix::areas(office),
+        prefix::records(office, year, Kind::Budget),
+    ];
+    prefixes.extend(compare.map(|c| prefix::records(office, c, Kind::Budget)));
+    let records = reader.gather(&prefixes, clock.as_of)?;
+    Ok(budget::budget(&records, office, year, compare, clock))
+}
+
+/// Budget against outcome per area of `office` for `year`.
+pub fn outcome<S: Store>(
+    ledger: &Ledger<S>,
+    office: &str,
+    year: i32,
+    clock: &Clock,
+) -> Result<budget::OutcomeTable> {
+    let reader = Reader::new(ledger)?;
+    let records = reader.gather(
+        &[
+            prefix::areas(office),
+            prefix::records(office, year, Kind::Budget),
+            prefix::records(office, year, Kind::Outcome),
+        ],
+        clock.as_of,
+    )?;
+    Ok(budget::outcome(&records, office, year, clock))
+}
+
+/// The investment budget of `office` for `year`, beside `compare` and the outcome.
+pub fn investments<S: Store>(
+    ledger: &Ledger<S>,
+    office: &str,
+    year: i32,
+    compare: Option<i32>,
+    clock: &Clock,
+) -> Result<budget::InvestmentTable> {
+    let reader = Reader::new(ledger)?;
+    let mut prefixes = vec![prefix::records(office, year, Kind::Investment)];
+    prefixes.extend(compare.map(|c| prefix::records(office, c, Kind::Investment)));
+    let records = reader.gather(&prefixes, clock.as_of)?;
+    Ok(budget::investments(&records, office, year, compare, clock))
+}
+
+/// The goals of `year` with their statuses: the year's definitions, then each item's statuses.
+pub fn goals<S: Store>(
+    ledger: &Ledger<S>,
+    year: i32,
+    office: Option<&str>,
+    clock: &Clock,
+) -> Result<GoalsReport> {
+    let reader = Reader::new(ledger)?;
+    let mut records = reader.records(&prefix::goals(year), clock.as_of)?;
+    let targets: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| match &r.event.body {
+            EventBody::GoalDefined { goal, .. } => Some(goal.as_str()),
+            EventBody::ActivityDefined { activity, .. } => Some(activity.as_str()),
+            EventBody::AssignmentDefined { assignment, .. } => Some(assignment.as_str()),
+            _ => None,
+        })
+        .collect();
+    let prefixes: Vec<Vec<u8>> = targets.into_iter().map(prefix::statuses).collect();
+    records.extend(reader.gather(&prefixes, clock.as_of)?);
+    let records = reader::in_log_order(records);
+    Ok(goals::goals(&records, year, office, clock))
+}
+
+/// Every event that moved `office`'s frame for `year` (or one area's budget), with corrections.
+pub fn history<S: Store>(
+    ledger: &Ledger<S>,
+    office: &str,
+    year: i32,
+    area: Option<&str>,
+    clock: &Clock,
+) -> Result<History> {
+    let reader = Reader::new(ledger)?;
+    let kind = if area.is_some() {
+        Kind::Budget
+    } else {
+        Kind::Frame
+    };
+    let records = reader.gather(&[prefix::records(office, year, kind)], clock.as_of)?;
+    Ok(history::history(&records, office, year, area, clock))
+}
+
+/// What changed between the end of `from` and the end of `to`: the events dated in between,
+/// and for each frame, budget line or status they touch, that item's earlier entries.
+pub fn diff<S: Store>(
+    ledger: &Ledger<S>,
+    from: Date,
+    to: Date,
+    known_at: Option<DateTime<Utc>>,
+) -> Result<Diff> {
+    let reader = Reader::new(ledger)?;
+    let start = prefix::timeline_at(from.0.succ_opt().map(Date));
+    let end = index::until(&[index::TIMELINE], Some(to));
+    let changed = reader.range(&start, &end)?;
+    let mut touched: BTreeSet<Vec<u8>> = BTreeSet::new();
+    for r in &changed {
+        let body = &r.event.body;
+        match body {
+            EventBody::StatusUpdated { target, .. } => {
+                touched.insert(prefix::statuses(target));
+            }
+            EventBody::BudgetLine { office, year, .. } => {
+                touched.insert(prefix::records(office, *year, Kind::Budget));
+            }
+            _ => {
+                if let Some(year) = body.year() {
+                    for office in body.offices() {
+                        touched.insert(prefix::records(office, year, Kind::Frame));
+                    }
+                }
+            }
+        }
+    }
+    let prefixes: Vec<Vec<u8>> = touched.into_iter().collect();
+    let mut records = reader.gather(&prefixes, Some(to))?;
+    records.extend(changed);
+    let records = reader::in_log_order(records);
+    Ok(history::diff(&records, from, to, known_at))
+}
+
+/// What the ledger holds, for pickers: offices (as last defined), years, frame years and dates.
+pub struct Catalogue {
+    pub offices: Vec<(String, String)>,
+    pub years: Vec<i32>,
+    pub frame_years: Vec<i32>,
+    pub dates: Vec<Date>,
+}
+
+pub fn catalogue<S: Store>(ledger: &Ledger<S>) -> Result<Catalogue> {
+    let reader = Reader::new(ledger)?;
+    let mut offices = std::collections::BTreeMap::new();
+    for r in reader.records(&[index::OFFICES], None)? {
+        if let EventBody::OfficeDefined { office, name, .. } = r.event.body {
+            offices.insert(office, name);
+        }
+    }
+    Ok(Catalogue {
+        offices: offices.into_iter().collect(),
+        years: index::years_of(&reader.markers(index::YEARS)?),
+        frame_years: index::years_of(&reader.markers(index::FRAME_YEARS)?),
+        dates: index::dates_of(&reader.markers(index::DATES)?),
+    })
+}
+
+/// Answers one report from the index, rendered.
+pub fn answer<S: Store>(ledger: &Ledger<S>, report: &Report, clock: &Clock) -> Result<Rendered> {
+    Ok(match report {
+        Report::Frames { year } => frames_rendered(*year, &frames(ledger, *year, clock)?, clock),
+        Report::Bridge { office, from, to } => {
+            bridge_rendered(&bridge(ledger, office, *from, *to, clock)?, clock)
+        }
+        Report::Budget {
+            office,
+            year,
+            compare,
+        } => budget_rendered(&budget(ledger, office, *year, *compare, clock)?, clock),
+        Report::Outcome { office, year } => {
+            outcome_rendered(&outcome(ledger, office, *year, clock)?, clock)
+        }
+        Report::Investments {
+            office,
+            year,
+            compare,
+        } => investments_rendered(&investments(ledger, office, *year, *compare, clock)?, clock),
+        Report::Goals { office, year } => {
+            goals_rendered(&goals(ledger, *year, office.as_deref(), clock)?, clock)
+        }
+    })
+}
+
+/// The same report folded over `records` (all of the log, or any superset of what it needs): the
+/// reference the index's answers are tested against, and what the demo prints.
+pub fn answer_from_records(report: &Report, records: &[Recorded], clock: &Clock) -> Rendered {
+    match report {
+        Report::Frames { year } => {
+            frames_rendered(*year, &frames::frames(records, *year, clock), clock)
+        }
+        Report::Bridge { office, from, to } => {
+            bridge_rendered(&frames::bridge(records, office, *from, *to, clock), clock)
+        }
+        Report::Budget {
+            office,
+            year,
+            compare,
+        } => budget_rendered(
+            &budget::budget(records, office, *year, *compare, clock),
+            clock,
+        ),
+        Report::Outcome { office, year } => {
+            outcome_rendered(&budget::outcome(records, office, *year, clock), clock)
+        }
+        Report::Investments {
+            office,
+            year,
+            compare,
+        } => investments_rendered(
+            &budget::investments(records, office, *year, *compare, clock),
+            clock,
+        ),
+        Report::Goals { office, year } => goals_rendered(
+            &goals::goals(records, *year, office.as_deref(), clock),
+            clock,
+        ),
+    }
+}
+
+fn frames_rendered(year: i32, rows: &[FrameRow], clock: &Clock) -> Rendered {
+    Rendered {
+        tables: vec![r::frames_table(year, rows, clock)],
+        json: r::frames_json(year, rows, clock),
+        default_decimals: 0,
+    }
+}
+
+fn bridge_rendered(b: &Bridge, clock: &Clock) -> Rendered {
+    Rendered {
+        tables: vec![r::bridge_table(b, clock)],
+        json: r::bridge_json(b, clock),
+        default_decimals: 0,
+    }
+}
+
+fn budget_rendered(b: &budget::BudgetTable, clock: &Clock) -> Rendered {
+    Rendered {
+        tables: vec![r::budget_table(b, clock)],
+        json: r::budget_json(b, clock),
+        default_decimals: 0,
+    }
+}
+
+fn outcome_rendered(o: &budget::OutcomeTable, clock: &Clock) -> Rendered {
+    Rendered {
+        tables: vec![r::outcome_table(o, clock)],
+        json: r::outcome_json(o, clock),
+        default_decimals: 1,
+    }
+}
+
+fn investments_rendered(i: &budget::InvestmentTable, clock: &Clock) -> Rendered {
+    Rendered {
+        tables: vec![r::investments_table(i, clock)],
+        json: r::investments_json(i, clock),
+        default_decimals: 0,
+    }
+}
+
+fn goals_rendered(g: &GoalsReport, clock: &Clock) -> Rendered {
+    Rendered {
+        tables: r::goals_tables(g, clock),
+        json: r::goals_json(g, clock),
+        default_decimals: 0,
+    }
+}
+
+/// History rendered (table and JSON).
+pub fn history_rendered(h: &History, clock: &Clock) -> Rendered {
+    Rendered {
+        tables: vec![r::audit::history_table(h, clock)],
+        json: r::audit::history_json(h, clock),
+        default_decimals: 0,
+    }
+}
+
+/// Diff rendered (tables and JSON).
+pub fn diff_rendered(d: &Diff) -> Rendered {
+    Rendered {
+        tables: r::audit::diff_tables(d),
+        json: r::audit::diff_json(d),
+        default_decimals: 0,
+    }
+}

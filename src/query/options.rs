@@ -1,0 +1,106 @@
+//! How a question is asked and its answer presented: the two clocks, format, unit, sign and
+//! decimals. The CLI reads them as flags, the server as query parameters; both hand them here.
+
+use crate::domain::amount::Unit;
+use crate::json::parse_date;
+use crate::projection::Clock;
+use crate::report::number::{Sign, Style};
+use crate::report::table::{render_csv, render_terminal, Table};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    /// A waterfall chart (bridge and history only).
+    Svg,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignArg {
+    /// Net cost positive (the 2014 annual report's way).
+    Cost,
+    /// Revenue positive, costs and frames negative (the 2017 plan's way).
+    Result,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// Decisions and status changes dated on or before this date (YYYY-MM-DD).
+    #[arg(long, global = true, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Only what the ledger had recorded by this moment (RFC 3339, e.g. 2017-01-15T12:00:00Z).
+    #[arg(long, global = true, value_name = "TIMESTAMP")]
+    pub known_at: Option<String>,
+    #[arg(long, global = true, value_enum, default_value = "table")]
+    pub format: Format,
+    #[arg(long, global = true, default_value = "tkr")]
+    pub unit: Unit,
+    #[arg(long, global = true, value_enum, default_value = "cost")]
+    pub sign: SignArg,
+    /// Decimals shown (default: 0, or 1 for outcome).
+    #[arg(long, global = true)]
+    pub decimals: Option<u32>,
+}
+
+/// Parses the two clocks; the message names the flag.
+pub fn clock(c: &Common) -> Result<Clock, String> {
+    let as_of = c
+        .as_of
+        .as_ref()
+        .map(|s| parse_date(s).map_err(|e| format!("--as-of: {e}")))
+        .transpose()?;
+    let known_at = c
+        .known_at
+        .as_ref()
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| format!("--known-at: '{s}' is not an RFC 3339 timestamp ({e}); write e.g. 2017-01-15T12:00:00Z"))
+        })
+        .transpose()?;
+    Ok(Clock { as_of, known_at })
+}
+
+/// An answer, rendered: tables for people, a JSON value for programs.
+pub struct Rendered {
+    pub tables: Vec<Table>,
+    pub json: Value,
+    pub default_decimals: u32,
+}
+
+/// The answer as text in the chosen format; `Err` names what cannot be done (SVG of a table).
+pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
+    let sign = match c.sign {
+        SignArg::Cost => Sign::Cost,
+        SignArg::Result => Sign::Result,
+    };
+    let decimals = c.decimals.unwrap_or(rendered.default_decimals).min(5);
+    Ok(match c.format {
+        Format::Svg => return Err("--format svg is for `report bridge` and `history`".into()),
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rendered.json).expect("JSON values serialise")
+        ),
+        Format::Table => {
+            let style = Style::terminal(c.unit, decimals, sign);
+            rendered
+                .tables
+                .iter()
+                .map(|t| render_terminal(t, &style))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        Format::Csv => {
+            let style = Style::csv(c.unit, decimals, sign);
+            rendered
+                .tables
+                .iter()
+                .map(|t| render_csv(t, &style))
+                .collect::<Vec<_>>()
+                .join("\r\n")
+        }
+    })
+}
