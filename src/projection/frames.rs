@@ -2,7 +2,7 @@
 //! next: the council's changes line by line, transfers per counterparty, totals.
 
 use super::frame_index::FrameIndex;
-use super::{corrected_ids, in_effect, office_names, Clock};
+use super::{in_effect, office_names, Clock};
 use crate::domain::amount::Amount;
 use crate::domain::event::{Decision, EventBody};
 use crate::store::record::Recorded;
@@ -100,21 +100,10 @@ pub fn frames_from_index(
         .collect()
 }
 
-/// Office names from the definitions in effect under the clock.
+/// Office names from the definitions in effect under the clock: for each office, the definition
+/// in force on the as-of date (the latest by date, then by recording order).
 pub fn names_at(records: &[Recorded], clock: &Clock) -> HashMap<String, String> {
-    let corrected = corrected_ids(records, clock);
-    records
-        .iter()
-        .filter(|r| {
-            clock.known(r)
-                && !corrected.contains(&r.event.id)
-                && clock.effective(r.event.body.effective_date())
-        })
-        .filter_map(|r| match &r.event.body {
-            EventBody::OfficeDefined { office, name, .. } => Some((office.clone(), name.clone())),
-            _ => None,
-        })
-        .collect()
+    office_names(&in_effect(records, clock))
 }
 
 /// One office's frame for one year.

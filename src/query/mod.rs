@@ -89,12 +89,12 @@ pub fn frames<S: Store>(ledger: &Ledger<S>, year: i32, clock: &Clock) -> Result<
     for (office, entry) in reader.frame_entries(&prefix::frames(year))? {
         idx.add_entry(year, office, entry);
     }
-    for c in reader.corrections()? {
+    let defs = reader.gather(&[vec![index::OFFICES]], clock.as_of)?;
+    for c in &defs {
         if let EventBody::Correction { corrects, .. } = c.event.body {
             idx.add_correction(corrects, c.recorded_at);
         }
     }
-    let defs = reader.records(&[index::OFFICES], clock.as_of)?;
     let names = frames::names_at(&defs, clock);
     Ok(frames::frames_from_index(&idx, &names, year, clock))
 }
