@@ -6,6 +6,7 @@ use super::{
 };
 use crate::domain::event::Event;
 use crate::domain::validate::{check, Known, Verdict, View};
+use super::commit::Group;
 use crate::index::{self, Digester, IndexHead};
 use crate::store::record;
 use crate::store::{Block, Derived, Head, Store};
@@ -128,17 +129,20 @@ impl<'l, S: Store> Appender<'l, S> {
         self.added += 1;
         if self.pending.len() >= PENDING_BLOCKS_MAX {
             self.wrote_staged = true;
-            self.ledger.store.stage(&self.pending, &self.derived)?;
+            let from = self.writer.head.seq + 1;
+            self.ledger.store.stage(from, &self.pending, &self.derived)?;
             self.pending.clear();
             self.derived.clear();
         }
         Ok(())
     }
 
-    /// Makes every pushed event visible at once, then waits until it is durable.
+    /// Queues every pushed event to be made visible at once (group commit), then waits until it
+    /// is durable.
     pub fn commit(mut self) -> Result<Appended, LedgerError> {
         let (added, skipped) = (self.added, self.seen - self.added);
         let head = self.head;
+        let mut ticket = None;
         if added > 0 {
             if self.in_block > 0 {
                 let last = std::mem::replace(
@@ -156,23 +160,33 @@ impl<'l, S: Store> Appender<'l, S> {
             };
             let mut derived = std::mem::take(&mut self.derived);
             derived.append(&mut self.markers);
-            derived.push((index::HEAD_KEY.to_vec(), index_head.encode()));
-            self.ledger.store.append_with(&self.pending, head, &derived)?;
+            let blocks = std::mem::take(&mut self.pending);
+            let (group, t) = Group::new(blocks, derived, head, index_head, self.staged_from());
+            // Refused when a commit before it failed: this append was chained onto it.
+            self.ledger.enqueue(group)?;
             self.writer.head = head;
             self.writer.index_head = index_head;
             self.writer.last_recorded_at = Some(self.at);
+            ticket = Some(t);
         }
         self.done = true;
         let ledger = self.ledger;
         drop(self);
-        if added > 0 {
-            ledger.make_durable(head.seq)?;
+        if let Some(t) = ticket {
+            ledger.await_commit(t)?;
         }
         Ok(Appended {
             added,
             skipped,
             head_seq: head.seq,
         })
+    }
+}
+
+impl<S: Store> Appender<'_, S> {
+    /// The append's first sequence number, when it staged anything beyond the head.
+    fn staged_from(&self) -> Option<u64> {
+        self.wrote_staged.then_some(self.writer.head.seq + 1)
     }
 }
 
@@ -184,7 +198,9 @@ impl<S: Store> Drop for Appender<'_, S> {
         if !self.done && self.wrote_staged {
             // Blocks beyond the head are invisible; remove them so a later append starts clean.
             // Should this fail, the next open removes them.
-            let _ = self.ledger.store.discard_staged(&index::beyond_head);
+            // Only this append's own: groups queued before it may still be on their way.
+            let from = self.writer.head.seq + 1;
+            let _ = self.ledger.store.discard_staged(from, &index::beyond_head);
         }
     }
 }

@@ -22,7 +22,8 @@ impl<S: Store> Ledger<S> {
             }
             self.rebuild_index()?;
         }
-        self.store.discard_staged(&index::beyond_head)?;
+        let head = self.store.head()?;
+        self.store.discard_staged(head.seq + 1, &index::beyond_head)?;
         Ok(())
     }
 

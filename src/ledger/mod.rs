@@ -17,8 +17,10 @@ use std::path::Path;
 use std::sync::Mutex;
 
 mod append;
+mod commit;
 mod indexed;
 pub use append::Appender;
+pub use commit::CommitStats;
 
 /// Most events one append may carry; a larger import is refused before anything is written.
 pub const BATCH_EVENTS_MAX: usize = 2_000_000;
@@ -99,7 +101,8 @@ pub(super) struct Writer {
 pub struct Ledger<S: Store = SledStore> {
     store: S,
     writer: Mutex<Writer>,
-    synced_seq: Mutex<u64>,
+    queue: Mutex<commit::Queue>,
+    stats: Mutex<CommitStats>,
 }
 
 impl Ledger<SledStore> {
@@ -132,7 +135,8 @@ impl<S: Store> Ledger<S> {
                 known: None,
                 index_head: IndexHead::EMPTY,
             }),
-            synced_seq: Mutex::new(head.seq),
+            queue: Mutex::new(commit::Queue::default()),
+            stats: Mutex::new(CommitStats::default()),
             store,
         };
         ledger.open_index()?;
@@ -174,6 +178,18 @@ impl<S: Store> Ledger<S> {
     ) -> Result<Appender<'_, S>, LedgerError> {
         check_recorder(recorded_by)?;
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if self.take_stale() {
+            w.known = None;
+        }
+        if w.known.is_none() {
+            // Read the state again from the store, once everything queued has reached it.
+            self.drain();
+            w.head = self.store.head()?;
+            let (known, context, last_at) = self.load_known()?;
+            w.known = Some((known, context));
+            w.last_recorded_at = last_at;
+            w.index_head = self.index_head()?;
+        }
         if let Some(expected) = expected_seq {
             if expected != w.head.seq {
                 return Err(LedgerError::Conflict {
@@ -182,31 +198,12 @@ impl<S: Store> Ledger<S> {
                 });
             }
         }
-        if w.known.is_none() {
-            let (known, context, last_at) = self.load_known()?;
-            w.known = Some((known, context));
-            w.last_recorded_at = last_at;
-            w.index_head = self.index_head()?;
-        }
         // Keep recorded_at monotonic so "known at" always cuts the log at one point.
         let at = match w.last_recorded_at {
             Some(last) if last > now => last,
             _ => now,
         };
         Ok(Appender::new(self, w, recorded_by, at))
-    }
-
-    /// Group commit: whoever holds the sync lock makes everything appended so far durable; the
-    /// appenders queued behind find their records already covered.
-    pub(super) fn make_durable(&self, seq: u64) -> Result<(), LedgerError> {
-        let mut synced = self.synced_seq.lock().unwrap_or_else(|p| p.into_inner());
-        if *synced >= seq {
-            return Ok(());
-        }
-        let target = self.head().seq;
-        self.store.sync()?;
-        *synced = target;
-        Ok(())
     }
 
     fn load_known(&self) -> Result<(Known, index::Context, Option<DateTime<Utc>>), LedgerError> {

@@ -55,14 +55,17 @@ pub trait Store: Send + Sync {
     fn head(&self) -> Result<Head, StoreError>;
     /// Writes `blocks` (which follow the current head without a gap) and then moves the head.
     fn append(&self, blocks: &[Block], head: Head) -> Result<(), StoreError> {
-        self.append_with(blocks, head, &[])
+        self.append_with(blocks, head, &[], &[])
     }
-    /// As `append`, and writes `derived` (index entries) in the same atomic step as the head.
+    /// As `append`, and writes `derived` (index entries) in the same atomic step as the head;
+    /// `staged` lists the appends (by the first sequence number each staged) whose staged blocks
+    /// and entries this step makes visible, so nothing of theirs is left to discard.
     fn append_with(
         &self,
         blocks: &[Block],
         head: Head,
         derived: &[Derived],
+        staged: &[u64],
     ) -> Result<(), StoreError>;
     /// Removes every derived entry (before an index is rebuilt from the log).
     fn clear_derived(&self) -> Result<(), StoreError>;
@@ -77,11 +80,17 @@ pub trait Store: Send + Sync {
     /// Writes `blocks`, and the derived entries of their records, beyond the head without moving
     /// it: invisible until an `append` moves the head past them (readers ignore derived entries
     /// of records beyond the head). Large appends stage most of their blocks this way.
-    fn stage(&self, blocks: &[Block], derived: &[Derived]) -> Result<(), StoreError>;
-    /// Removes every block beyond the head and, when an append had staged any, the derived
-    /// entries for which `beyond_head` says so (an abandoned append, or what a crash left).
-    fn discard_staged(&self, beyond_head: &dyn Fn(&[u8], u64) -> bool)
+    /// `from_seq` names the append (its first sequence number) until `append_with` ends it.
+    fn stage(&self, from_seq: u64, blocks: &[Block], derived: &[Derived])
         -> Result<(), StoreError>;
+    /// Removes every block from `from_seq` on and, when an append had staged any, the derived
+    /// entries for which `staged_after(key, from_seq - 1)` says so (an abandoned append, or what
+    /// a crash left; `from_seq` is beyond every append that may still move the head).
+    fn discard_staged(
+        &self,
+        from_seq: u64,
+        staged_after: &dyn Fn(&[u8], u64) -> bool,
+    ) -> Result<(), StoreError>;
     /// The blocks holding records `from_seq..=to_seq`, in order (the first may start earlier).
     fn blocks(
         &self,

@@ -12,9 +12,17 @@ use std::path::{Path, PathBuf};
 
 const TREE: &[u8] = b"log";
 const HEAD_KEY: &[u8] = b"h";
-/// Present while an append has staged derived entries beyond the head: only then does
-/// `discard_staged` have to look through the derived entries.
-const STAGING_KEY: &[u8] = b"s";
+/// `s` + the first sequence number of an append that has staged derived entries beyond the head,
+/// present until that append moves the head: only then does `discard_staged` have to look through
+/// the derived entries.
+const STAGING_PREFIX: u8 = b's';
+
+fn staging_key(from_seq: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = STAGING_PREFIX;
+    k[1..].copy_from_slice(&from_seq.to_be_bytes());
+    k
+}
 const BLOCK_PREFIX: u8 = b'b';
 /// Derived entries (indexes) live under their own prefix, so they never meet blocks or the head.
 const DERIVED_PREFIX: u8 = b'x';
@@ -299,6 +307,7 @@ impl Store for SledStore {
         blocks: &[Block],
         head: Head,
         derived: &[Derived],
+        staged: &[u64],
     ) -> Result<(), StoreError> {
         let chunks: Vec<&[Block]> = blocks.chunks(BLOCKS_PER_BATCH).collect();
         let last = chunks.len().saturating_sub(1);
@@ -307,7 +316,9 @@ impl Store for SledStore {
                 batch.insert(derived_key(k), v.as_slice());
             }
             batch.insert(HEAD_KEY, encode_head(&head));
-            batch.remove(STAGING_KEY);
+            for from in staged {
+                batch.remove(&staging_key(*from)[..]);
+            }
         };
         if chunks.is_empty() {
             let mut batch = sled::Batch::default();
@@ -370,7 +381,12 @@ impl Store for SledStore {
         )
     }
 
-    fn stage(&self, blocks: &[Block], derived: &[Derived]) -> Result<(), StoreError> {
+    fn stage(
+        &self,
+        from_seq: u64,
+        blocks: &[Block],
+        derived: &[Derived],
+    ) -> Result<(), StoreError> {
         let chunks: Vec<&[Block]> = blocks.chunks(BLOCKS_PER_BATCH).collect();
         for i in 0..chunks.len().max(1) {
             let mut batch = sled::Batch::default();
@@ -379,7 +395,7 @@ impl Store for SledStore {
             }
             if i == 0 {
                 // In the same batch as the staged entries: a crash cannot leave them without it.
-                batch.insert(STAGING_KEY, &[1u8][..]);
+                batch.insert(&staging_key(from_seq)[..], &[1u8][..]);
                 for (k, v) in derived {
                     batch.insert(derived_key(k), v.as_slice());
                 }
@@ -391,27 +407,39 @@ impl Store for SledStore {
 
     fn discard_staged(
         &self,
-        beyond_head: &dyn Fn(&[u8], u64) -> bool,
+        from_seq: u64,
+        staged_after: &dyn Fn(&[u8], u64) -> bool,
     ) -> Result<(), StoreError> {
-        let head = self.head()?;
+        let after = from_seq.saturating_sub(1);
         let mut batch = sled::Batch::default();
         let mut any = false;
         for kv in self
             .log
-            .range(block_key(head.seq + 1)..=block_key(u64::MAX))
+            .range(block_key(from_seq.max(1))..=block_key(u64::MAX))
         {
             let (k, _) = kv.map_err(io)?;
             batch.remove(k);
             any = true;
         }
-        if self.log.contains_key(STAGING_KEY).map_err(io)? {
+        let markers: Vec<sled::IVec> = self
+            .log
+            .scan_prefix([STAGING_PREFIX])
+            .keys()
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        if !markers.is_empty() {
             for kv in self.log.scan_prefix([DERIVED_PREFIX]) {
                 let (k, _) = kv.map_err(io)?;
-                if beyond_head(&k[1..], head.seq) {
+                if staged_after(&k[1..], after) {
                     batch.remove(k);
                 }
             }
-            batch.remove(STAGING_KEY);
+            for m in markers {
+                if m.len() == 9 && u64::from_be_bytes(m[1..].try_into().expect("8 bytes")) >= from_seq
+                {
+                    batch.remove(m);
+                }
+            }
             any = true;
         }
         if any {

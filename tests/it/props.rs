@@ -306,7 +306,9 @@ fn reference_frame(
     })
 }
 
-/// Office names: the last definition in recording order that is known, not corrected, in effect.
+/// Office names: of the definitions known, not corrected and in effect, the one in force on the
+/// as-of date: the latest by its `from` date (an undated one counts as the earliest), then by
+/// recording order.
 fn reference_names(records: &[Recorded], clock: &Clock) -> HashMap<String, String> {
     let known = |r: &&Recorded| clock.known_at.is_none_or(|k| r.recorded_at <= k);
     let corrected: HashSet<Uuid> = records
@@ -318,6 +320,7 @@ fn reference_names(records: &[Recorded], clock: &Clock) -> HashMap<String, Strin
         })
         .collect();
     let mut names = HashMap::new();
+    let mut in_force: HashMap<String, (Option<Date>, u64)> = HashMap::new();
     for r in records.iter().filter(known) {
         if let EventBody::OfficeDefined {
             office, name, from, ..
@@ -327,7 +330,10 @@ fn reference_names(records: &[Recorded], clock: &Clock) -> HashMap<String, Strin
                 (Some(limit), Some(d)) => *d <= limit,
                 _ => true,
             };
-            if in_effect && !corrected.contains(&r.event.id) {
+            let rank = (*from, r.seq);
+            let later = in_force.get(office).is_none_or(|best| rank > *best);
+            if in_effect && !corrected.contains(&r.event.id) && later {
+                in_force.insert(office.clone(), rank);
                 names.insert(office.clone(), name.clone());
             }
         }

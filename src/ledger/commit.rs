@@ -1,0 +1,194 @@
+//! Group commit: appenders queue what they encoded, and one of them, the committer, writes
+//! everything queued as one batch and makes it durable with one sync, then wakes them all. While
+//! it syncs, the next group gathers in the queue (appenders validate and encode under the writer
+//! lock, which the committer does not hold), and the first of them commits it next.
+//!
+//! **Invariant:** groups reach the store in the order they were queued, which is the order of
+//! the hash chain, because an appender queues while it still holds the writer lock.
+
+use super::{Ledger, LedgerError};
+use crate::index::{self, IndexHead};
+use crate::store::{Block, Derived, Head, Store, StoreError};
+use std::sync::{Arc, Condvar, Mutex};
+
+/// What one append hands to the committer.
+pub(super) struct Group {
+    pub blocks: Vec<Block>,
+    pub derived: Vec<Derived>,
+    pub head: Head,
+    pub index_head: IndexHead,
+    /// The first sequence number of the append, when it staged blocks beyond the head: its batch
+    /// ends the staging.
+    pub staged: Option<u64>,
+    done: Arc<Done>,
+}
+
+#[derive(Default)]
+struct Done {
+    result: Mutex<Option<Result<(), String>>>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+pub(super) struct Queue {
+    groups: Vec<Group>,
+    /// Whether an appender is committing now (then the others only wait).
+    committing: bool,
+    /// A commit failed: the writer's state (head, known events) is ahead of the store and must
+    /// be read again before the next append; until then nothing more is queued.
+    stale: bool,
+}
+
+/// How the committed groups went: appends per sync, for the benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    pub syncs: u64,
+    pub groups: u64,
+}
+
+/// A ticket to wait on after queueing.
+pub(super) struct Ticket(Arc<Done>);
+
+impl Group {
+    pub fn new(
+        blocks: Vec<Block>,
+        derived: Vec<Derived>,
+        head: Head,
+        index_head: IndexHead,
+        staged: Option<u64>,
+    ) -> (Group, Ticket) {
+        let done = Arc::new(Done::default());
+        let group = Group {
+            blocks,
+            derived,
+            head,
+            index_head,
+            staged,
+            done: done.clone(),
+        };
+        (group, Ticket(done))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl<S: Store> Ledger<S> {
+    /// Queues `group`; call with the writer lock held, so groups queue in chain order. Refused
+    /// after a failed commit, until the writer has been read again from the store.
+    pub(super) fn enqueue(&self, group: Group) -> Result<(), LedgerError> {
+        let mut q = lock(&self.queue);
+        if q.stale {
+            return Err(LedgerError::Store(StoreError::Io(
+                "an earlier append failed to commit; try again".into(),
+            )));
+        }
+        q.groups.push(group);
+        Ok(())
+    }
+
+    /// Whether a failed commit left the writer's state ahead of the store; clears the mark, so
+    /// call with the writer lock held and read the writer's state again.
+    pub(super) fn take_stale(&self) -> bool {
+        std::mem::take(&mut lock(&self.queue).stale)
+    }
+
+    /// Waits until every queued group is committed (committing them when no one else is), so
+    /// the store holds everything appended; call with the writer lock held.
+    pub(super) fn drain(&self) {
+        loop {
+            let mut q = lock(&self.queue);
+            if q.groups.is_empty() && !q.committing {
+                return;
+            }
+            if !q.committing {
+                q.committing = true;
+                let groups = std::mem::take(&mut q.groups);
+                drop(q);
+                self.commit_groups(groups);
+                lock(&self.queue).committing = false;
+                continue;
+            }
+            drop(q);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    /// Waits until the queued group of `ticket` is durable, committing queued groups (its own
+    /// and whoever else's) when no one else is.
+    pub(super) fn await_commit(&self, ticket: Ticket) -> Result<(), LedgerError> {
+        loop {
+            if let Some(result) = lock(&ticket.0.result).clone() {
+                return result.map_err(|e| LedgerError::Store(StoreError::Io(e)));
+            }
+            let mut q = lock(&self.queue);
+            if !q.committing && !q.groups.is_empty() {
+                q.committing = true;
+                let groups = std::mem::take(&mut q.groups);
+                drop(q);
+                self.commit_groups(groups);
+                lock(&self.queue).committing = false;
+                continue;
+            }
+            drop(q);
+            let done = lock(&ticket.0.result);
+            if done.is_none() {
+                // Woken when this group is done, or after a while to take over committing.
+                let _ = ticket
+                    .0
+                    .ready
+                    .wait_timeout(done, std::time::Duration::from_millis(2));
+            }
+        }
+    }
+
+    /// Writes `groups` as one batch, syncs once, and tells each how it went.
+    fn commit_groups(&self, groups: Vec<Group>) {
+        let Some(last) = groups.last() else {
+            return;
+        };
+        let head = last.head;
+        let staged: Vec<u64> = groups.iter().filter_map(|g| g.staged).collect();
+        let mut blocks = Vec::new();
+        let mut derived = Vec::new();
+        for g in &groups {
+            blocks.extend_from_slice(&g.blocks);
+            derived.extend(g.derived.iter().cloned());
+        }
+        derived.push((index::HEAD_KEY.to_vec(), last.index_head.encode()));
+        let written = self
+            .store
+            .append_with(&blocks, head, &derived, &staged)
+            .and_then(|()| self.store.sync());
+        {
+            let mut stats = lock(&self.stats);
+            stats.syncs += 1;
+            stats.groups += groups.len() as u64;
+        }
+        let result = written.map_err(|e| e.to_string());
+        if result.is_err() {
+            self.fail_queued(result.clone());
+        }
+        for g in groups {
+            *lock(&g.done.result) = Some(result.clone());
+            g.done.ready.notify_all();
+        }
+    }
+
+    /// After a failed commit: every group queued behind it was chained onto it and fails too,
+    /// and the writer must start again from what the store holds.
+    fn fail_queued(&self, result: Result<(), String>) {
+        let mut q = lock(&self.queue);
+        q.stale = true;
+        for g in std::mem::take(&mut q.groups) {
+            *lock(&g.done.result) = Some(result.clone());
+            g.done.ready.notify_all();
+        }
+    }
+
+    /// Syncs and appends committed so far.
+    pub fn commit_stats(&self) -> CommitStats {
+        *lock(&self.stats)
+    }
+}
