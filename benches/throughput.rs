@@ -215,6 +215,63 @@ fn durable_appends(ledger: &Ledger, writers: usize, secs: f64, tag: usize) -> Ap
     }
 }
 
+/// Times `n` questions of each kind through `rambok::query`; puts `q_KIND_p50_us` and `_p99_us`.
+fn questions(ledger: &Ledger, n: usize, put: &mut impl FnMut(&str, String)) {
+    use rambok::query;
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let first = rambok::gen::FIRST_YEAR;
+    let mut draw = || {
+        let year = first + rng.below(rambok::gen::YEARS as u64) as i32;
+        let office = format!("F{:02}", rng.below(40) + 1);
+        let day = Date(Date::ymd(year, 1, 1).expect("date").0 + chrono::Days::new(rng.below(365)));
+        (year, office, day)
+    };
+    type Question<'a> = Box<dyn Fn(i32, &str, Date) + 'a>;
+    let clock = |d: Date| Clock {
+        as_of: Some(d),
+        known_at: None,
+    };
+    let kinds: Vec<(&str, Question)> = vec![
+        ("frames", Box::new(|y, _, d| {
+            black_box(query::frames(ledger, y, &clock(d)).expect("frames"));
+        })),
+        ("bridge", Box::new(|y, o, d| {
+            black_box(query::bridge(ledger, o, y - 1, y, &clock(d)).expect("bridge"));
+        })),
+        ("budget", Box::new(|y, o, d| {
+            black_box(query::budget(ledger, o, y, Some(y - 1), &clock(d)).expect("budget"));
+        })),
+        ("outcome", Box::new(|y, o, d| {
+            black_box(query::outcome(ledger, o, y, &clock(d)).expect("outcome"));
+        })),
+        ("investments", Box::new(|y, o, d| {
+            black_box(query::investments(ledger, o, y, Some(y - 1), &clock(d)).expect("inv"));
+        })),
+        ("goals", Box::new(|y, o, d| {
+            black_box(query::goals(ledger, y, Some(o), &clock(d)).expect("goals"));
+        })),
+        ("history", Box::new(|y, o, d| {
+            black_box(query::history(ledger, o, y, None, &clock(d)).expect("history"));
+        })),
+        ("diff", Box::new(|_, _, d| {
+            let from = Date(d.0 - chrono::Days::new(30));
+            black_box(query::diff(ledger, from, d, None).expect("diff"));
+        })),
+    ];
+    for (name, ask) in &kinds {
+        let mut lat = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (y, o, d) = draw();
+            let t = Instant::now();
+            ask(y, &o, d);
+            lat.push(t.elapsed());
+        }
+        lat.sort_unstable();
+        put(&format!("q_{name}_p50_us"), format!("{:.0}", micros(quantile(&lat, 0.5))));
+        put(&format!("q_{name}_p99_us"), format!("{:.0}", micros(quantile(&lat, 0.99))));
+    }
+}
+
 fn rebuild(ledger: &Ledger) -> FrameIndex {
     let mut index = FrameIndex::default();
     ledger
@@ -392,6 +449,10 @@ fn main() {
     put("all_p99_us", format!("{:.3}", micros(quantile(&lat, 0.99))));
     drop(index);
 
+    // Every report kind through the query layer (the persisted index), as the CLI and the server
+    // ask it: random offices, years and as-of days, each question timed on its own.
+    questions(&ledger, a.one_queries.clamp(50, 5_000), &mut put);
+
     // Durable single-event appends on the imported ledger. The first append of a process loads
     // the validation state (one scan), so one append warms up before the clock starts.
     ledger
@@ -399,7 +460,10 @@ fn main() {
         .expect("warm-up append");
     let mut appended = 1;
     for (writers, tag) in [(1usize, 1usize), (32, 2)] {
+        let stats = ledger.commit_stats();
+        let disk = dir_bytes(&store);
         let r = durable_appends(&ledger, writers, a.append_secs, tag);
+        let after = ledger.commit_stats();
         appended += r.appends;
         let k = format!("append{writers}");
         put(&format!("{k}_count"), r.appends.to_string());
@@ -412,6 +476,18 @@ fn main() {
         put(
             &format!("{k}_cpu_us_per_append"),
             format!("{:.0}", micros(r.cpu_per_append)),
+        );
+        let syncs = (after.syncs - stats.syncs).max(1);
+        put(
+            &format!("{k}_per_sync"),
+            format!("{:.1}", (after.groups - stats.groups) as f64 / syncs as f64),
+        );
+        // sled grows its files a segment at a time: a figure per append only means something
+        // over thousands of appends.
+        let grown = dir_bytes(&store).saturating_sub(disk);
+        put(
+            &format!("{k}_disk_b_per_append"),
+            format!("{:.0}", grown as f64 / r.appends.max(1) as f64),
         );
     }
     assert_eq!(ledger.head().seq as usize, a.events + appended);

@@ -28,8 +28,11 @@ const BLOCK_PREFIX: u8 = b'b';
 const DERIVED_PREFIX: u8 = b'x';
 /// Blocks per sled batch when an append is large; the head moves in the last batch only.
 const BLOCKS_PER_BATCH: usize = 256;
-/// sled's page cache; its default of 1 GiB would dominate the memory of a large import.
-const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+/// Derived entries per sled batch when they are staged.
+const DERIVED_PER_BATCH: usize = 1024;
+/// sled's page cache; its default of 1 GiB would dominate the memory of a large import, and with
+/// less, index entries inserted across the whole tree page nodes out and back in.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// sled writes a node larger than a quarter of a segment to a separate blob file; with 48 KiB
 /// blocks a leaf reaches about 350 KiB, so segments of 4 MiB keep every node in the data file that
 /// `sync` makes durable (and `sync` still syncs any blob file, should one appear).
@@ -387,18 +390,26 @@ impl Store for SledStore {
         blocks: &[Block],
         derived: &[Derived],
     ) -> Result<(), StoreError> {
-        let chunks: Vec<&[Block]> = blocks.chunks(BLOCKS_PER_BATCH).collect();
-        for i in 0..chunks.len().max(1) {
+        // The marker first: a crash cannot leave staged entries without it. Nothing staged needs
+        // to be atomic (it is invisible until the head moves), so it goes in small batches.
+        self.log
+            .insert(&staging_key(from_seq)[..], &[1u8][..])
+            .map_err(io)?;
+        for chunk in blocks.chunks(BLOCKS_PER_BATCH) {
             let mut batch = sled::Batch::default();
-            for b in chunks.get(i).copied().unwrap_or_default() {
+            for b in chunk {
                 batch.insert(&block_key(b.first_seq)[..], b.bytes.as_slice());
             }
-            if i == 0 {
-                // In the same batch as the staged entries: a crash cannot leave them without it.
-                batch.insert(&staging_key(from_seq)[..], &[1u8][..]);
-                for (k, v) in derived {
-                    batch.insert(derived_key(k), v.as_slice());
-                }
+            self.log.apply_batch(batch).map_err(io)?;
+        }
+        // In key order: consecutive inserts then meet the same few tree nodes, which sled's small
+        // page cache keeps, instead of paging nodes in and out for keys all over the tree.
+        let mut sorted: Vec<&Derived> = derived.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for chunk in sorted.chunks(DERIVED_PER_BATCH) {
+            let mut batch = sled::Batch::default();
+            for (k, v) in chunk.iter().copied() {
+                batch.insert(derived_key(k), v.as_slice());
             }
             self.log.apply_batch(batch).map_err(io)?;
         }
