@@ -31,8 +31,8 @@ pub(crate) trait Codec {
     fn write(value: &Self::Value, args: Self::Args) -> Option<Value>;
 }
 
-/// Reads a field that must be there.
-pub(crate) fn required<C: Codec>(f: &Fields, key: &'static str) -> R<C::Value> {
+/// Reads a field with codec `C`: absent or `null` is an error unless `C` is an `Option`.
+pub(crate) fn read_field<C: Codec>(f: &Fields, key: &'static str) -> R<C::Value> {
     C::read(f, key)?.ok_or_else(|| f.error(key, "is missing"))
 }
 
@@ -332,7 +332,7 @@ impl Codec for Period {
         let Some(period) = f.opt_code(key)? else {
             return Ok(Some(12));
         };
-        let year = required::<Year>(f, "year")?;
+        let year = read_field::<Year>(f, "year")?;
         let bad = || {
             f.error(
                 key,

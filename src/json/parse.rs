@@ -2,7 +2,7 @@
 //! already parsed. The fields of each type are declared in `schema`; here are the fields every
 //! event has.
 
-use super::codec::{required, Code, Id, Text};
+use super::codec::{read_field, Code, Id, Text};
 use super::fields::Fields;
 use super::record::{self, Raw};
 use super::{schema, FieldError, R};
@@ -50,9 +50,9 @@ fn event_from(raw: &Raw) -> R<Event> {
         ));
     };
     let mut f = Fields::event(record);
-    let type_name = required::<Code>(&f, "type")?;
-    let given_id = required::<Option<Id>>(&f, "id")?;
-    let note = required::<Option<Text>>(&f, "note")?;
+    let type_name = read_field::<Code>(&f, "type")?;
+    let given_id = read_field::<Option<Id>>(&f, "id")?;
+    let note = read_field::<Option<Text>>(&f, "note")?;
     let body = schema::read_body(&mut f, &type_name)?;
     let id = given_id.unwrap_or_else(|| content_id(&body, note.as_deref()));
     Ok(Event { id, note, body })

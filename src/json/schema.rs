@@ -9,7 +9,7 @@
 //! `docs/events.md` documents every type; keep the two in step.
 
 use super::codec::{
-    required, Code, Codec, Day, DecisionObject, Id, Ident, Money, Net, OneOf, Period, Printed,
+    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Money, Net, OneOf, Period, Printed,
     PrintedUnit, Rate, StatusName, Swedish, Text, Year,
 };
 use super::fields::Fields;
@@ -46,7 +46,7 @@ macro_rules! declare_json_form {
 
         /// Reads a decision object.
         pub(crate) fn read_decision(f: &Fields) -> R<Decision> {
-            $( let $dfield = required::<$dcodec>(f, stringify!($dfield))?; )*
+            $( let $dfield = read_field::<$dcodec>(f, stringify!($dfield))?; )*
             f.finish(DECISION_KEYS)?;
             Ok(Decision { $($dfield),* })
         }
@@ -66,7 +66,7 @@ macro_rules! declare_json_form {
                     $name => {
                         const KEYS: &[&str] = &[$(json_key!($field $($key)?)),*];
                         f.set_type($name, false $(|| <$codec as Codec>::AMOUNT)*)?;
-                        $( let $field = required::<$codec>(f, json_key!($field $($key)?))?; )*
+                        $( let $field = read_field::<$codec>(f, json_key!($field $($key)?))?; )*
                         f.finish(KEYS)?;
                         Ok(EventBody::$variant { $($field),* })
                     }
