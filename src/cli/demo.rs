@@ -5,7 +5,7 @@ use crate::query::answer;
 use super::{CliError, Result};
 use crate::domain::amount::Unit;
 use crate::domain::event::Date;
-use crate::json::parse_event;
+use crate::json::parse_event_line;
 use crate::ledger::Ledger;
 use crate::projection::Clock;
 use chrono::Utc;
@@ -52,16 +52,8 @@ pub fn fixture_events() -> Result<Vec<crate::domain::event::Event>> {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
         {
-            let value: serde_json::Value = serde_json::from_str(line)
+            let event = parse_event_line(line)
                 .map_err(|e| CliError::Input(format!("{name}:{}: {e}", i + 1)))?;
-            let event = parse_event(&value).map_err(|e| {
-                CliError::Input(format!(
-                    "{name}:{}: field {}: {}",
-                    i + 1,
-                    e.field,
-                    e.message
-                ))
-            })?;
             events.push(event);
         }
     }

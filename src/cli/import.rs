@@ -2,7 +2,7 @@
 
 use super::{open_existing, require_user, CliError, Recorder, Result};
 use crate::domain::event::Event;
-use crate::json::parse_event;
+use crate::json::parse_event_line;
 use crate::ledger::{Appender, LedgerError};
 use crate::store::sled_store::SledStore;
 use chrono::Utc;
@@ -165,15 +165,7 @@ fn parse_line(bytes: &[u8], line_no: usize) -> std::result::Result<Option<Event>
     if text.trim().is_empty() {
         return Ok(None);
     }
-    let value: serde_json::Value =
-        crate::json::strict::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    parse_event(&value).map(Some).map_err(|e| {
-        if e.field.is_empty() {
-            e.message
-        } else {
-            format!("field {}: {}", e.field, e.message)
-        }
-    })
+    parse_event_line(text).map(Some).map_err(|e| e.to_string())
 }
 
 /// Pushes one event into an append, turning a rejection into a message about its field.

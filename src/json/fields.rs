@@ -1,26 +1,64 @@
 //! Reading the fields of one JSON object with errors that name the field: text, codes, years,
-//! dates, amounts, units, decisions; unknown fields are errors.
+//! dates, amounts and the unit they are written in. Which fields an event has, and which reader
+//! each uses, is declared in `schema`.
 
+use super::record::{Raw, Record};
 use super::{FieldError, CODE_CHARS_MAX, R, TEXT_CHARS_MAX, YEARS};
 use crate::domain::amount::{Amount, Unit};
-use crate::domain::event::{Date, Decision};
-use serde_json::{Map, Value};
-use uuid::Uuid;
+use crate::domain::event::Date;
 
-/// Reads the fields of one JSON object, remembering which were used so unknown ones are errors.
-pub(crate) struct Fields<'a> {
-    pub(crate) map: &'a Map<String, Value>,
-    prefix: String,
-    used: Vec<&'static str>,
+/// Fields every event has besides those of its type.
+const COMMON_KEYS: [&str; 3] = ["type", "id", "note"];
+
+/// The fields of one JSON object: an event, or the decision inside it.
+pub(crate) struct Fields<'r, 'de> {
+    record: &'r Record<'de>,
+    /// `decision` for the fields of a decision, empty for an event's own.
+    prefix: &'static str,
+    /// The event's type, once known, for messages.
+    type_name: &'static str,
+    /// The unit the event's amounts are written in, `None` if its type has no amounts.
+    unit: Option<Unit>,
 }
 
-impl<'a> Fields<'a> {
-    pub(crate) fn new(map: &'a Map<String, Value>, prefix: &str) -> Fields<'a> {
+impl<'r, 'de> Fields<'r, 'de> {
+    /// The fields of an event object; its type is not known yet.
+    pub(crate) fn event(record: &'r Record<'de>) -> Fields<'r, 'de> {
         Fields {
-            map,
-            prefix: prefix.to_string(),
-            used: Vec::new(),
+            record,
+            prefix: "",
+            type_name: "",
+            unit: None,
         }
+    }
+
+    /// The fields of the object in the event's field `key`.
+    pub(crate) fn nested(&self, key: &'static str, record: &'r Record<'de>) -> Fields<'r, 'de> {
+        debug_assert!(self.prefix.is_empty(), "objects nest one level deep");
+        Fields {
+            record,
+            prefix: key,
+            type_name: self.type_name,
+            unit: None,
+        }
+    }
+
+    /// Sets the event's type; for a type with amounts, reads `unit` first, as every amount needs it.
+    pub(crate) fn set_type(&mut self, type_name: &'static str, has_amounts: bool) -> R<()> {
+        self.type_name = type_name;
+        if has_amounts {
+            self.unit = Some(self.read_unit()?);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// The unit of the event's amounts (kr for a type without amounts, which never asks).
+    pub(crate) fn unit(&self) -> Unit {
+        self.unit.unwrap_or_default()
     }
 
     pub(crate) fn path(&self, name: &str) -> String {
@@ -31,22 +69,23 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub(crate) fn err<T>(&self, name: &str, message: impl Into<String>) -> R<T> {
-        Err(FieldError::new(self.path(name), message))
+    pub(crate) fn error(&self, name: &str, message: impl Into<String>) -> FieldError {
+        FieldError::new(self.path(name), message)
     }
 
-    pub(crate) fn raw(&mut self, name: &'static str) -> Option<&'a Value> {
-        self.used.push(name);
-        match self.map.get(name) {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v),
-        }
+    fn err<T>(&self, name: &str, message: impl Into<String>) -> R<T> {
+        Err(self.error(name, message))
     }
 
-    pub(crate) fn opt_text_limited(&mut self, name: &'static str, max: usize) -> R<Option<String>> {
+    /// The value of `name`; `null` counts as absent.
+    pub(crate) fn raw(&self, name: &str) -> Option<&'r Raw<'de>> {
+        self.record.get(name)
+    }
+
+    fn opt_text_limited(&self, name: &str, max: usize) -> R<Option<String>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(Value::String(s)) => {
+            Some(Raw::Str(s)) => {
                 let s = s.trim();
                 if s.is_empty() {
                     return self.err(name, "is empty");
@@ -59,27 +98,22 @@ impl<'a> Fields<'a> {
                 }
                 Ok(Some(s.to_string()))
             }
-            Some(other) => self.err(name, format!("must be a string, not {}", kind(other))),
+            Some(other) => self.err(name, format!("must be a string, not {}", other.kind())),
         }
     }
 
-    pub(crate) fn opt_text(&mut self, name: &'static str) -> R<Option<String>> {
+    pub(crate) fn opt_text(&self, name: &str) -> R<Option<String>> {
         self.opt_text_limited(name, TEXT_CHARS_MAX)
     }
 
-    pub(crate) fn text(&mut self, name: &'static str) -> R<String> {
-        self.opt_text(name)?
-            .map_or_else(|| self.err(name, "is missing"), Ok)
-    }
-
-    pub(crate) fn opt_code(&mut self, name: &'static str) -> R<Option<String>> {
+    pub(crate) fn opt_code(&self, name: &str) -> R<Option<String>> {
         self.opt_text_limited(name, CODE_CHARS_MAX)
     }
 
     /// An identifier: an office, area, goal, activity or assignment code. Letters A–Ö, digits and
     /// `- _ . /` only, so no look-alike (Cyrillic К), invisible (zero-width, right-to-left
     /// override) or multi-line code can stand beside a real one.
-    pub(crate) fn opt_ident(&mut self, name: &'static str) -> R<Option<String>> {
+    pub(crate) fn opt_ident(&self, name: &str) -> R<Option<String>> {
         let code = self.opt_code(name)?;
         if let Some(c) = &code {
             let ok = |ch: char| ch.is_ascii_alphanumeric() || "-_./ÅÄÖåäöÉéÜü".contains(ch);
@@ -96,83 +130,59 @@ impl<'a> Fields<'a> {
         Ok(code)
     }
 
-    pub(crate) fn ident(&mut self, name: &'static str) -> R<String> {
-        self.opt_ident(name)?
-            .map_or_else(|| self.err(name, "is missing"), Ok)
-    }
-
-    pub(crate) fn code(&mut self, name: &'static str) -> R<String> {
-        self.opt_code(name)?
-            .map_or_else(|| self.err(name, "is missing"), Ok)
-    }
-
-    pub(crate) fn year(&mut self, name: &'static str) -> R<i32> {
+    /// A budget year, as a number or a string.
+    pub(crate) fn opt_year(&self, name: &str) -> R<Option<i32>> {
+        let not_a_year = |given: String| {
+            self.err(
+                name,
+                format!(
+                    "{given} is not a year between {} and {}",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
+            )
+        };
         match self.raw(name) {
-            None => self.err(name, "is missing"),
-            Some(Value::Number(n)) => match n.as_i64() {
-                Some(y) if YEARS.contains(&(y as i32)) && y == (y as i32) as i64 => Ok(y as i32),
-                _ => self.err(
-                    name,
-                    format!(
-                        "{n} is not a year between {} and {}",
-                        YEARS.start(),
-                        YEARS.end()
-                    ),
-                ),
+            None => Ok(None),
+            Some(Raw::Number(n)) => match n.as_i64().and_then(|y| i32::try_from(y).ok()) {
+                Some(y) if YEARS.contains(&y) => Ok(Some(y)),
+                _ => not_a_year(n.to_string()),
             },
-            Some(Value::String(s)) => match s.parse::<i32>() {
-                Ok(y) if YEARS.contains(&y) => Ok(y),
-                _ => self.err(
-                    name,
-                    format!(
-                        "'{s}' is not a year between {} and {}",
-                        YEARS.start(),
-                        YEARS.end()
-                    ),
-                ),
+            Some(Raw::Str(s)) => match s.parse::<i32>() {
+                Ok(y) if YEARS.contains(&y) => Ok(Some(y)),
+                _ => not_a_year(format!("'{s}'")),
             },
-            Some(other) => self.err(name, format!("must be a year, not {}", kind(other))),
+            Some(other) => self.err(name, format!("must be a year, not {}", other.kind())),
         }
     }
 
-    pub(crate) fn opt_date(&mut self, name: &'static str) -> R<Option<Date>> {
+    pub(crate) fn opt_date(&self, name: &str) -> R<Option<Date>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(Value::String(s)) => parse_date(s)
-                .map(Some)
-                .map_err(|m| FieldError::new(self.path(name), m)),
+            Some(Raw::Str(s)) => parse_date(s).map(Some).map_err(|m| self.error(name, m)),
             Some(other) => self.err(
                 name,
-                format!("must be a date string YYYY-MM-DD, not {}", kind(other)),
+                format!("must be a date string YYYY-MM-DD, not {}", other.kind()),
             ),
         }
     }
 
-    pub(crate) fn date(&mut self, name: &'static str) -> R<Date> {
-        self.opt_date(name)?
-            .map_or_else(|| self.err(name, "is missing"), Ok)
-    }
-
-    pub(crate) fn opt_amount(&mut self, name: &'static str, unit: Unit) -> R<Option<Amount>> {
+    /// An amount in the event's unit, from a decimal string; never through a float.
+    pub(crate) fn opt_amount(&self, name: &str) -> R<Option<Amount>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Amount::parse(s, unit)
+            Some(Raw::Str(s)) => Amount::parse(s, self.unit())
                 .map(Some)
-                .map_err(|e| FieldError::new(self.path(name), e.to_string())),
-            Some(Value::Number(n)) => self.err(
+                .map_err(|e| self.error(name, e.to_string())),
+            Some(Raw::Number(n)) => self.err(
                 name,
                 format!("must be a decimal string such as \"{n}\", not a JSON number (numbers can lose precision)"),
             ),
-            Some(other) => self.err(name, format!("must be a decimal string, not {}", kind(other))),
+            Some(other) => self.err(name, format!("must be a decimal string, not {}", other.kind())),
         }
     }
 
-    pub(crate) fn amount(&mut self, name: &'static str, unit: Unit) -> R<Amount> {
-        self.opt_amount(name, unit)?
-            .map_or_else(|| self.err(name, "is missing"), Ok)
-    }
-
-    pub(crate) fn unit(&mut self) -> R<Unit> {
+    fn read_unit(&self) -> R<Unit> {
         match self.opt_code("unit")? {
             None => Ok(Unit::Kr),
             Some(u) => Unit::parse(&u.to_lowercase()).map_or_else(
@@ -182,54 +192,19 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub(crate) fn decision(&mut self, type_name: &str) -> R<Decision> {
-        let path = self.path("decision");
-        match self.raw("decision") {
-            None => Err(FieldError::new(
-                path,
-                format!("is missing: a {type_name} event needs a decision {{body, date, case, paragraph}}"),
-            )),
-            Some(Value::Object(map)) => {
-                let mut f = Fields::new(map, &path);
-                let decision = Decision {
-                    body: f.code("body")?,
-                    date: f.date("date")?,
-                    case: f.opt_code("case")?,
-                    paragraph: f.opt_code("paragraph")?,
-                };
-                f.finish()?;
-                Ok(decision)
-            }
-            Some(other) => Err(FieldError::new(path, format!("must be an object, not {}", kind(other)))),
-        }
-    }
-
-    pub(crate) fn uuid(&mut self, name: &'static str) -> R<Uuid> {
-        let s = self.code(name)?;
-        Uuid::parse_str(&s)
-            .map_err(|_| FieldError::new(self.path(name), format!("'{s}' is not a UUID")))
-    }
-
-    /// Fails on any field that was not read: a typo must not silently drop data.
-    pub(crate) fn finish(&self) -> R<()> {
-        match self.map.keys().find(|k| !self.used.contains(&k.as_str())) {
-            Some(k) => Err(FieldError::new(
-                self.path(k),
-                "is not a field of this event",
-            )),
+    /// Fails on the first field, in the order written, that is not one of `keys` (nor, for an
+    /// event, `type`, `id`, `note` and, with amounts, `unit`): a typo must not silently drop data.
+    pub(crate) fn finish(&self, keys: &[&str]) -> R<()> {
+        let event = self.prefix.is_empty();
+        let allowed = |k: &str| {
+            keys.contains(&k)
+                || (event && COMMON_KEYS.contains(&k))
+                || (event && self.unit.is_some() && k == "unit")
+        };
+        match self.record.keys().find(|k| !allowed(k)) {
+            Some(k) => self.err(k, "is not a field of this event"),
             None => Ok(()),
         }
-    }
-}
-
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

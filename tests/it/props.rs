@@ -21,7 +21,7 @@ use rambok::domain::amount::{Amount, Unit};
 use rambok::domain::event::{
     AreaKind, Date, Decision, Event, EventBody, GoalLevel, ReportedColumn, ReportedTable, Status,
 };
-use rambok::json::{event_to_json, parse_event};
+use rambok::json::{event_to_json, parse_event, parse_event_line, LineError};
 use rambok::projection::frames::{bridge, frame, frames, FrameRow};
 use rambok::projection::frame_index::{FrameIndex, IndexedFrame};
 use rambok::projection::Clock;
@@ -964,8 +964,8 @@ fn fixture_events() -> Vec<Event> {
 }
 
 /// fuzz/fuzz_targets/import_line.rs, as a function: one line the way `rambok import` reads it.
-/// Must not panic; an accepted event must survive `event_to_json` → `parse_event` and a record
-/// round trip unchanged.
+/// Must not panic; the value reader must agree; an accepted event must survive `event_to_json` →
+/// `parse_event_line` and a record round trip unchanged.
 fn import_line(bytes: &[u8]) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -975,16 +975,31 @@ fn import_line(bytes: &[u8]) {
     if text.trim().is_empty() {
         return;
     }
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
+    let read = parse_event_line(text);
+    // The line reader and the value reader (server requests, `record`) agree on every line whose
+    // JSON has no key twice, which only the line reader refuses.
+    match (&read, serde_json::from_str::<Value>(text)) {
+        (Err(LineError::Json(_)), _) => {}
+        (_, Err(e)) => panic!("the line reader accepted JSON that serde_json refuses: {e}"),
+        (Ok(event), Ok(value)) => {
+            assert_eq!(
+                parse_event(&value).as_ref(),
+                Ok(event),
+                "the readers disagree"
+            );
+        }
+        (Err(LineError::Field(e)), Ok(value)) => {
+            assert_eq!(parse_event(&value).as_ref(), Err(e), "the readers disagree");
+        }
+    }
+    let Ok(event) = read else {
         return;
     };
-    let Ok(event) = parse_event(&value) else {
-        return;
-    };
-    let again = parse_event(&event_to_json(&event)).expect("an accepted event reads back");
+    let json = event_to_json(&event);
+    let again = parse_event_line(&json.to_string()).expect("an accepted event reads back");
     assert_eq!(
         again, event,
-        "event_to_json → parse_event changed the event"
+        "event_to_json → parse_event_line changed the event"
     );
     let (bytes, hash) = record::encode(&record::GENESIS_HASH, 1, t0(), "fuzz", &event);
     let (raw, next) = record::split(&bytes, 0).expect("a fresh record splits");

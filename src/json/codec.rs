@@ -1,0 +1,452 @@
+//! How each kind of field is read from JSON into the stored form and written back: text, codes,
+//! identifiers, years, dates, amounts, the Swedish names of statuses, area kinds and goal levels,
+//! and the few fields whose JSON form depends on another field (an outcome's period, a budget
+//! line's net, a reported figure's printed precision). `schema` says which field uses which.
+
+use super::fields::Fields;
+use super::record::Raw;
+use super::{schema, R};
+use crate::domain::amount::{Amount, Unit};
+use crate::domain::event::{
+    AreaKind, Date, Decision, GoalLevel, ReportedColumn, ReportedTable, Status,
+};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::marker::PhantomData;
+use uuid::Uuid;
+
+/// One kind of field: how it is read and how it is written.
+pub(crate) trait Codec {
+    /// The stored form.
+    type Value;
+    /// Other fields of the stored event that writing this one needs (an outcome's period is
+    /// written with its year). Reading finds them in the JSON object itself.
+    type Args: Copy;
+    /// Whether the field is an amount written in the event's `unit`.
+    const AMOUNT: bool = false;
+
+    /// The field's value, `None` when it is absent or `null`.
+    fn read(f: &Fields, key: &'static str) -> R<Option<Self::Value>>;
+    /// The field as JSON, `None` to leave it out.
+    fn write(value: &Self::Value, args: Self::Args) -> Option<Value>;
+}
+
+/// Reads a field with codec `C`: absent or `null` is an error unless `C` is an `Option`.
+pub(crate) fn read_field<C: Codec>(f: &Fields, key: &'static str) -> R<C::Value> {
+    C::read(f, key)?.ok_or_else(|| f.error(key, "is missing"))
+}
+
+/// An optional field: absent, `null` and left out when written.
+impl<C: Codec> Codec for Option<C> {
+    type Value = Option<C::Value>;
+    type Args = C::Args;
+    const AMOUNT: bool = C::AMOUNT;
+
+    fn read(f: &Fields, key: &'static str) -> R<Option<Self::Value>> {
+        C::read(f, key).map(Some)
+    }
+    fn write(value: &Self::Value, args: C::Args) -> Option<Value> {
+        value.as_ref().and_then(|v| C::write(v, args))
+    }
+}
+
+/// Free text: names, reasons, notes. Trimmed, at most 2 000 characters.
+pub(crate) struct Text;
+
+impl Codec for Text {
+    type Value = String;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<String>> {
+        f.opt_text(key)
+    }
+    fn write(value: &String, (): ()) -> Option<Value> {
+        Some(json!(value))
+    }
+}
+
+/// A code that is not an identifier: a decision body, case or paragraph. At most 64 characters.
+pub(crate) struct Code;
+
+impl Codec for Code {
+    type Value = String;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<String>> {
+        f.opt_code(key)
+    }
+    fn write(value: &String, (): ()) -> Option<Value> {
+        Some(json!(value))
+    }
+}
+
+/// The code of an office, area, goal, activity or assignment.
+pub(crate) struct Ident;
+
+impl Codec for Ident {
+    type Value = String;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<String>> {
+        f.opt_ident(key)
+    }
+    fn write(value: &String, (): ()) -> Option<Value> {
+        Some(json!(value))
+    }
+}
+
+/// A budget year: read from a number or a string, written as a number.
+pub(crate) struct Year;
+
+impl Codec for Year {
+    type Value = i32;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<i32>> {
+        f.opt_year(key)
+    }
+    fn write(value: &i32, (): ()) -> Option<Value> {
+        Some(json!(value))
+    }
+}
+
+/// A date, `YYYY-MM-DD`.
+pub(crate) struct Day;
+
+impl Codec for Day {
+    type Value = Date;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<Date>> {
+        f.opt_date(key)
+    }
+    fn write(value: &Date, (): ()) -> Option<Value> {
+        Some(json!(value.to_string()))
+    }
+}
+
+/// An amount: read from a decimal string in the event's unit, written as exact kronor.
+pub(crate) struct Money;
+
+impl Codec for Money {
+    type Value = Amount;
+    type Args = ();
+    const AMOUNT: bool = true;
+    fn read(f: &Fields, key: &'static str) -> R<Option<Amount>> {
+        f.opt_amount(key)
+    }
+    fn write(value: &Amount, (): ()) -> Option<Value> {
+        Some(json!(value.to_kr_string()))
+    }
+}
+
+/// A UUID: an event's id, or the event a correction or approval refers to.
+pub(crate) struct Id;
+
+impl Codec for Id {
+    type Value = Uuid;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<Uuid>> {
+        let Some(s) = f.opt_code(key)? else {
+            return Ok(None);
+        };
+        Uuid::parse_str(&s)
+            .map(Some)
+            .map_err(|_| f.error(key, format!("'{s}' is not a UUID")))
+    }
+    fn write(value: &Uuid, (): ()) -> Option<Value> {
+        Some(json!(value.to_string()))
+    }
+}
+
+/// A savings requirement's percentage: a decimal string above 0 and at most 100, kept as written.
+pub(crate) struct Rate;
+
+impl Codec for Rate {
+    type Value = String;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<String>> {
+        let Some(rate) = f.opt_code(key)? else {
+            return Ok(None);
+        };
+        match Amount::parse(&rate, Unit::Kr) {
+            Ok(a) if a.is_positive() && a.ore() <= 100 * 100 => Ok(Some(rate)),
+            _ => Err(f.error(
+                key,
+                format!("'{rate}' is not a percentage between 0 and 100"),
+            )),
+        }
+    }
+    fn write(value: &String, (): ()) -> Option<Value> {
+        Some(json!(value))
+    }
+}
+
+/// A status by its Swedish name, in any case, including the sources' other spellings.
+pub(crate) struct StatusName;
+
+impl Codec for StatusName {
+    type Value = Status;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<Status>> {
+        let Some(given) = f.opt_text(key)? else {
+            return Ok(None);
+        };
+        Status::parse(&given).map(Some).ok_or_else(|| {
+            f.error(
+                key,
+                format!(
+                    "'{given}' is not a status (activities and assignments: ej påbörjad, påbörjad, genomförd; goals: uppfyllt, delvis uppfyllt, ej uppfyllt)"
+                ),
+            )
+        })
+    }
+    fn write(value: &Status, (): ()) -> Option<Value> {
+        Some(json!(value.name()))
+    }
+}
+
+/// A value chosen by its Swedish name, in any case, from a fixed list.
+pub(crate) trait SwedishName: Copy + PartialEq + 'static {
+    /// Every value with its name.
+    const NAMES: &'static [(Self, &'static str)];
+    /// What kind of thing it is, for messages: "an area kind".
+    const WHAT: &'static str;
+}
+
+impl SwedishName for AreaKind {
+    const NAMES: &'static [(AreaKind, &'static str)] = &[
+        (AreaKind::Area, "verksamhetsområde"),
+        (AreaKind::Unit, "enhet"),
+    ];
+    const WHAT: &'static str = "an area kind";
+}
+
+impl SwedishName for GoalLevel {
+    const NAMES: &'static [(GoalLevel, &'static str)] = &[
+        (GoalLevel::Council, "fullmäktigemål"),
+        (GoalLevel::Committee, "nämndsmål"),
+    ];
+    const WHAT: &'static str = "a goal level";
+}
+
+/// An area kind or goal level: text, matched in lower case.
+pub(crate) struct Swedish<T>(PhantomData<T>);
+
+impl<T: SwedishName> Codec for Swedish<T> {
+    type Value = T;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<T>> {
+        let Some(given) = f.opt_text(key)? else {
+            return Ok(None);
+        };
+        let given = given.to_lowercase();
+        match T::NAMES.iter().find(|(_, name)| *name == given) {
+            Some((value, _)) => Ok(Some(*value)),
+            None => {
+                let names: Vec<&str> = T::NAMES.iter().map(|(_, n)| *n).collect();
+                Err(f.error(
+                    key,
+                    format!("'{given}' is not {} (use {})", T::WHAT, names.join(" or ")),
+                ))
+            }
+        }
+    }
+    fn write(value: &T, (): ()) -> Option<Value> {
+        T::NAMES
+            .iter()
+            .find(|(v, _)| v == value)
+            .map(|(_, name)| json!(name))
+    }
+}
+
+/// A value chosen by its English code, in any case, from a fixed list.
+pub(crate) trait CodeName: Copy + PartialEq + 'static {
+    const CODES: &'static [(Self, &'static str)];
+}
+
+impl CodeName for ReportedTable {
+    const CODES: &'static [(ReportedTable, &'static str)] = &ReportedTable::ALL;
+}
+
+impl CodeName for ReportedColumn {
+    const CODES: &'static [(ReportedColumn, &'static str)] = &ReportedColumn::ALL;
+}
+
+/// A reported figure's table or column: a code, matched in lower case.
+pub(crate) struct OneOf<T>(PhantomData<T>);
+
+impl<T: CodeName> Codec for OneOf<T> {
+    type Value = T;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<T>> {
+        let Some(given) = f.opt_code(key)? else {
+            return Ok(None);
+        };
+        let lower = given.to_lowercase();
+        match T::CODES.iter().find(|(_, code)| *code == lower) {
+            Some((value, _)) => Ok(Some(*value)),
+            None => {
+                let codes: Vec<&str> = T::CODES.iter().map(|(_, c)| *c).collect();
+                Err(f.error(key, format!("'{given}' is not one of {}", codes.join(", "))))
+            }
+        }
+    }
+    fn write(value: &T, (): ()) -> Option<Value> {
+        T::CODES
+            .iter()
+            .find(|(v, _)| v == value)
+            .map(|(_, code)| json!(code))
+    }
+}
+
+/// The decision object: `{body, date, case, paragraph}`, its fields declared in `schema`.
+pub(crate) struct DecisionObject;
+
+impl Codec for DecisionObject {
+    type Value = Decision;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<Decision>> {
+        match f.raw(key) {
+            None => Err(f.error(
+                key,
+                format!(
+                    "is missing: a {} event needs a decision {{{}}}",
+                    f.type_name(),
+                    schema::DECISION_KEYS.join(", ")
+                ),
+            )),
+            Some(Raw::Object(record)) => schema::read_decision(&f.nested(key, record)).map(Some),
+            Some(other) => Err(f.error(key, format!("must be an object, not {}", other.kind()))),
+        }
+    }
+    fn write(value: &Decision, (): ()) -> Option<Value> {
+        Some(schema::decision_json(value))
+    }
+}
+
+/// An outcome's period, `YYYY-MM` within the event's `year`, stored as the month; December (the
+/// whole year) when left out.
+pub(crate) struct Period;
+
+impl Codec for Period {
+    type Value = u8;
+    /// The event's year.
+    type Args = (i32,);
+    fn read(f: &Fields, key: &'static str) -> R<Option<u8>> {
+        let Some(period) = f.opt_code(key)? else {
+            return Ok(Some(12));
+        };
+        let year = read_field::<Year>(f, "year")?;
+        let bad = || {
+            f.error(
+                key,
+                format!("'{period}' is not a period of {year} (write {year}-MM)"),
+            )
+        };
+        let (y, m) = period.split_once('-').ok_or_else(bad)?;
+        match (y.parse::<i32>(), m.parse::<u8>()) {
+            (Ok(y), Ok(month))
+                if y == year
+                    && (1..=12).contains(&month)
+                    && m.len() == 2
+                    && m.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Ok(Some(month))
+            }
+            _ => Err(bad()),
+        }
+    }
+    fn write(month: &u8, (year,): (i32,)) -> Option<Value> {
+        Some(json!(format!("{year}-{month:02}")))
+    }
+}
+
+/// A budget line's net cost: given as `net`, or as `revenue` and `cost` (both at least 0, and a
+/// `net` given as well must be cost − revenue). Always written.
+pub(crate) struct Net;
+
+impl Codec for Net {
+    type Value = Amount;
+    type Args = ();
+    const AMOUNT: bool = true;
+    fn read(f: &Fields, key: &'static str) -> R<Option<Amount>> {
+        let (revenue, cost) = (f.opt_amount("revenue")?, f.opt_amount("cost")?);
+        let given = f.opt_amount(key)?;
+        let net = match (revenue, cost, given) {
+            (Some(r), Some(c), given) => {
+                if r.ore() < 0 || c.ore() < 0 {
+                    return Err(f.error(
+                        if r.ore() < 0 { "revenue" } else { "cost" },
+                        "must be a positive amount: revenue and cost are both written as positive figures",
+                    ));
+                }
+                let computed = c - r;
+                if let Some(n) = given.filter(|n| *n != computed) {
+                    return Err(f.error(key, format!("is {n} but cost − revenue is {computed}")));
+                }
+                computed
+            }
+            (None, None, Some(n)) => n,
+            (None, None, None) => {
+                return Err(f.error(key, "is missing: give revenue and cost, or net"))
+            }
+            _ => {
+                return Err(f.error(
+                    if revenue.is_none() { "revenue" } else { "cost" },
+                    "is missing: give both revenue and cost, or only net",
+                ))
+            }
+        };
+        Ok(Some(net))
+    }
+    fn write(value: &Amount, (): ()) -> Option<Value> {
+        Money::write(value, ())
+    }
+}
+
+/// A reported figure's amount, written back in the unit and with the decimals it was printed
+/// with, so the printed precision survives.
+pub(crate) struct Printed;
+
+impl Codec for Printed {
+    type Value = Amount;
+    /// The precision in öre (see [`PrintedUnit`]).
+    type Args = (i64,);
+    const AMOUNT: bool = true;
+    fn read(f: &Fields, key: &'static str) -> R<Option<Amount>> {
+        f.opt_amount(key)
+    }
+    fn write(value: &Amount, (precision_ore,): (i64,)) -> Option<Value> {
+        let (unit, decimals) = printed_unit(precision_ore);
+        let scaled = Decimal::from_i128_with_scale(value.ore(), 0) / Decimal::from(unit.ore());
+        Some(json!(format!("{scaled:.decimals$}")))
+    }
+}
+
+/// A reported figure's printed precision in öre, from its `unit` and the decimals of its `amount`
+/// (`"477.6"` mnkr: 10 000 000 öre), written back as the unit.
+pub(crate) struct PrintedUnit;
+
+impl Codec for PrintedUnit {
+    type Value = i64;
+    type Args = ();
+    const AMOUNT: bool = true;
+    fn read(f: &Fields, _unit: &'static str) -> R<Option<i64>> {
+        let decimals = match f.raw("amount") {
+            Some(Raw::Str(s)) => s.split_once('.').map_or(0, |(_, d)| d.len() as u32),
+            _ => 0,
+        };
+        Ok(Some((f.unit().ore() / 10i64.pow(decimals.min(8))).max(1)))
+    }
+    fn write(precision_ore: &i64, (): ()) -> Option<Value> {
+        Some(json!(printed_unit(*precision_ore).0.name()))
+    }
+}
+
+/// The unit and decimals a figure of this precision was printed with.
+fn printed_unit(precision_ore: i64) -> (Unit, usize) {
+    for unit in [Unit::Mnkr, Unit::Tkr, Unit::Kr] {
+        for decimals in 0..=2u32 {
+            if unit.ore() / 10i64.pow(decimals) == precision_ore {
+                return (unit, decimals as usize);
+            }
+        }
+    }
+    (Unit::Kr, 2)
+}

@@ -1,0 +1,263 @@
+//! The JSON form of every event type, declared once. Each type lists its fields in the order they
+//! are read (so a line with several problems reports the first) and written, each with the codec
+//! that reads it into the stored [`EventBody`] and writes it back; reading and writing are both
+//! generated from this one table. A field is stored under its JSON key unless `as "key"` says
+//! otherwise; `[field, …]` names the stored fields its writing needs. Besides its own fields,
+//! every event has `type`, `id` and `note` (see `parse` and `emit`), and an event with amounts has
+//! `unit`, read before its other fields.
+//!
+//! `docs/events.md` documents every type; keep the two in step.
+
+use super::codec::{
+    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Money, Net, OneOf, Period, Printed,
+    PrintedUnit, Rate, StatusName, Swedish, Text, Year,
+};
+use super::fields::Fields;
+use super::{FieldError, R};
+use crate::domain::event::{
+    AreaKind, Decision, EventBody, GoalLevel, ReportedColumn, ReportedTable,
+};
+use serde_json::{Map, Value};
+
+/// The JSON key of a field: its own name, or the one given with `as`.
+macro_rules! json_key {
+    ($field:ident) => {
+        stringify!($field)
+    };
+    ($field:ident $key:literal) => {
+        $key
+    };
+}
+
+macro_rules! declare_json_form {
+    (
+        decision { $($dfield:ident: $dcodec:ty),* $(,)? }
+        $(
+            $variant:ident $name:literal {
+                $( $field:ident $(as $key:literal)?: $codec:ty $([$($arg:ident),*])? ),* $(,)?
+            }
+        )*
+    ) => {
+        /// Every event type, in the order docs/events.md lists them.
+        pub const TYPE_NAMES: &[&str] = &[$($name),*];
+
+        /// The fields of a decision object.
+        pub(crate) const DECISION_KEYS: &[&str] = &[$(stringify!($dfield)),*];
+
+        /// Reads a decision object.
+        pub(crate) fn read_decision(f: &Fields) -> R<Decision> {
+            $( let $dfield = read_field::<$dcodec>(f, stringify!($dfield))?; )*
+            f.finish(DECISION_KEYS)?;
+            Ok(Decision { $($dfield),* })
+        }
+
+        /// Writes a decision object, leaving out what it does not give.
+        pub fn decision_json(d: &Decision) -> Value {
+            let mut map = Map::new();
+            $( put(&mut map, stringify!($dfield), <$dcodec as Codec>::write(&d.$dfield, ())); )*
+            Value::Object(map)
+        }
+
+        /// Reads the fields of an event of the given type, after `type`, `id` and `note`; any
+        /// other field is an error.
+        pub(crate) fn read_body(f: &mut Fields, type_name: &str) -> R<EventBody> {
+            match type_name {
+                $(
+                    $name => {
+                        const KEYS: &[&str] = &[$(json_key!($field $($key)?)),*];
+                        f.set_type($name, false $(|| <$codec as Codec>::AMOUNT)*)?;
+                        $( let $field = read_field::<$codec>(f, json_key!($field $($key)?))?; )*
+                        f.finish(KEYS)?;
+                        Ok(EventBody::$variant { $($field),* })
+                    }
+                )*
+                other => Err(FieldError::new(
+                    "type",
+                    format!(
+                        "'{other}' is not an event type (see docs/events.md: {})",
+                        TYPE_NAMES.join(", ")
+                    ),
+                )),
+            }
+        }
+
+        /// Writes `type` and the fields of the event's type, leaving out absent ones.
+        pub(crate) fn write_body(body: &EventBody, map: &mut Map<String, Value>) {
+            match body {
+                $(
+                    EventBody::$variant { $($field),* } => {
+                        map.insert("type".into(), Value::from($name));
+                        $(
+                            put(
+                                map,
+                                json_key!($field $($key)?),
+                                <$codec as Codec>::write($field, ($($(*$arg,)*)?)),
+                            );
+                        )*
+                    }
+                )*
+            }
+        }
+    };
+}
+
+fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    if let Some(value) = value {
+        map.insert(key.to_string(), value);
+    }
+}
+
+declare_json_form! {
+    decision {
+        body: Code,
+        date: Day,
+        case: Option<Code>,
+        paragraph: Option<Code>,
+    }
+
+    OfficeDefined "office_defined" {
+        office: Ident,
+        name: Text,
+        committee: Option<Code>,
+        from: Option<Day>,
+    }
+    AreaDefined "area_defined" {
+        office: Ident,
+        area: Ident,
+        name: Text,
+        kind: Swedish<AreaKind>,
+        parent: Option<Ident>,
+        group: Option<Text>,
+        from: Option<Day>,
+    }
+    FrameSet "frame_set" {
+        office: Ident,
+        year: Year,
+        amount: Money,
+        decision: DecisionObject,
+    }
+    FrameChanged "frame_changed" {
+        office: Ident,
+        year: Year,
+        amount: Money,
+        category: Text,
+        reason: Text,
+        decision: DecisionObject,
+    }
+    SavingsRequired "savings_required" {
+        office: Ident,
+        year: Year,
+        amount: Money,
+        rate_percent: Option<Rate>,
+        reason: Text,
+        decision: DecisionObject,
+    }
+    Transfer "transfer" {
+        from: Ident,
+        to: Ident,
+        year: Year,
+        amount: Money,
+        reason: Text,
+        decision: DecisionObject,
+    }
+    BudgetLine "budget_line" {
+        office: Ident,
+        year: Year,
+        area: Ident,
+        revenue: Option<Money>,
+        cost: Option<Money>,
+        net: Net,
+        decision: DecisionObject,
+    }
+    Outcome "outcome" {
+        office: Ident,
+        year: Year,
+        area: Ident,
+        month as "period": Period [year],
+        amount: Money,
+        date: Day,
+    }
+    Forecast "forecast" {
+        office: Ident,
+        year: Year,
+        area: Ident,
+        amount: Money,
+        date: Day,
+    }
+    InvestmentBudget "investment_budget" {
+        office: Ident,
+        year: Year,
+        project: Text,
+        amount: Money,
+        decision: DecisionObject,
+    }
+    InvestmentOutcome "investment_outcome" {
+        office: Ident,
+        year: Year,
+        project: Text,
+        amount: Money,
+        date: Day,
+    }
+    GoalDefined "goal_defined" {
+        goal: Ident,
+        office: Option<Ident>,
+        level: Swedish<GoalLevel>,
+        parent: Option<Ident>,
+        focus_area: Text,
+        title: Text,
+        text: Option<Text>,
+        year: Year,
+        decision: DecisionObject,
+    }
+    ActivityDefined "activity_defined" {
+        activity: Ident,
+        goal: Ident,
+        title: Text,
+        responsible: Text,
+        start: Day,
+        end: Day,
+        decision: DecisionObject,
+    }
+    AssignmentDefined "assignment_defined" {
+        assignment: Ident,
+        office: Option<Ident>,
+        title: Text,
+        text: Option<Text>,
+        focus_area: Text,
+        goal: Option<Ident>,
+        year: Year,
+        decision: DecisionObject,
+    }
+    StatusUpdated "status_updated" {
+        target: Ident,
+        status: StatusName,
+        date: Day,
+        comment: Option<Text>,
+    }
+    Correction "correction" {
+        corrects: Id,
+        reason: Text,
+    }
+    Approved "approved" {
+        event: Id,
+        comment: Option<Text>,
+    }
+    YearClosed "year_closed" {
+        office: Option<Ident>,
+        year: Year,
+        date: Day,
+    }
+    Reported "reported" {
+        report: OneOf<ReportedTable>,
+        office: Ident,
+        year: Year,
+        row: Text,
+        column: OneOf<ReportedColumn>,
+        amount: Printed [precision_ore],
+        // The precision is written as the unit the amount is printed in, and read back from
+        // the unit and the amount's decimals.
+        precision_ore as "unit": PrintedUnit,
+        source: Text,
+        date: Day,
+    }
+}
