@@ -232,31 +232,55 @@ fn questions(ledger: &Ledger, n: usize, put: &mut impl FnMut(&str, String)) {
         known_at: None,
     };
     let kinds: Vec<(&str, Question)> = vec![
-        ("frames", Box::new(|y, _, d| {
-            black_box(query::frames(ledger, y, &clock(d)).expect("frames"));
-        })),
-        ("bridge", Box::new(|y, o, d| {
-            black_box(query::bridge(ledger, o, y - 1, y, &clock(d)).expect("bridge"));
-        })),
-        ("budget", Box::new(|y, o, d| {
-            black_box(query::budget(ledger, o, y, Some(y - 1), &clock(d)).expect("budget"));
-        })),
-        ("outcome", Box::new(|y, o, d| {
-            black_box(query::outcome(ledger, o, y, &clock(d)).expect("outcome"));
-        })),
-        ("investments", Box::new(|y, o, d| {
-            black_box(query::investments(ledger, o, y, Some(y - 1), &clock(d)).expect("inv"));
-        })),
-        ("goals", Box::new(|y, o, d| {
-            black_box(query::goals(ledger, y, Some(o), &clock(d)).expect("goals"));
-        })),
-        ("history", Box::new(|y, o, d| {
-            black_box(query::history(ledger, o, y, None, &clock(d)).expect("history"));
-        })),
-        ("diff", Box::new(|_, _, d| {
-            let from = Date(d.0 - chrono::Days::new(30));
-            black_box(query::diff(ledger, from, d, None).expect("diff"));
-        })),
+        (
+            "frames",
+            Box::new(|y, _, d| {
+                black_box(query::frames(ledger, y, &clock(d)).expect("frames"));
+            }),
+        ),
+        (
+            "bridge",
+            Box::new(|y, o, d| {
+                black_box(query::bridge(ledger, o, y - 1, y, &clock(d)).expect("bridge"));
+            }),
+        ),
+        (
+            "budget",
+            Box::new(|y, o, d| {
+                black_box(query::budget(ledger, o, y, Some(y - 1), &clock(d)).expect("budget"));
+            }),
+        ),
+        (
+            "outcome",
+            Box::new(|y, o, d| {
+                black_box(query::outcome(ledger, o, y, &clock(d)).expect("outcome"));
+            }),
+        ),
+        (
+            "investments",
+            Box::new(|y, o, d| {
+                black_box(query::investments(ledger, o, y, Some(y - 1), &clock(d)).expect("inv"));
+            }),
+        ),
+        (
+            "goals",
+            Box::new(|y, o, d| {
+                black_box(query::goals(ledger, y, Some(o), &clock(d)).expect("goals"));
+            }),
+        ),
+        (
+            "history",
+            Box::new(|y, o, d| {
+                black_box(query::history(ledger, o, y, None, &clock(d)).expect("history"));
+            }),
+        ),
+        (
+            "diff",
+            Box::new(|_, _, d| {
+                let from = Date(d.0 - chrono::Days::new(30));
+                black_box(query::diff(ledger, from, d, None).expect("diff"));
+            }),
+        ),
     ];
     for (name, ask) in &kinds {
         let mut lat = Vec::with_capacity(n);
@@ -267,8 +291,14 @@ fn questions(ledger: &Ledger, n: usize, put: &mut impl FnMut(&str, String)) {
             lat.push(t.elapsed());
         }
         lat.sort_unstable();
-        put(&format!("q_{name}_p50_us"), format!("{:.0}", micros(quantile(&lat, 0.5))));
-        put(&format!("q_{name}_p99_us"), format!("{:.0}", micros(quantile(&lat, 0.99))));
+        put(
+            &format!("q_{name}_p50_us"),
+            format!("{:.0}", micros(quantile(&lat, 0.5))),
+        );
+        put(
+            &format!("q_{name}_p99_us"),
+            format!("{:.0}", micros(quantile(&lat, 0.99))),
+        );
     }
 }
 

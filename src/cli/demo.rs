@@ -1,13 +1,13 @@
 //! `rambok demo`: the bundled Kalmar fixtures in a fresh temporary ledger, and the reports.
 
 use super::report::{print, Common, Format, Report, SignArg};
-use crate::query::answer;
 use super::{CliError, Result};
 use crate::domain::amount::Unit;
 use crate::domain::event::Date;
 use crate::json::parse_event_line;
 use crate::ledger::Ledger;
 use crate::projection::Clock;
+use crate::query::answer;
 use chrono::Utc;
 use std::io::Write;
 

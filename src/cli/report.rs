@@ -1,8 +1,8 @@
 //! `rambok report <name>`: a question to the query layer, printed as a Swedish table, CSV or JSON.
 
 use super::{open_existing, CliError, Result};
-pub use crate::query::{Common, Format, Rendered, Report, SignArg};
 use crate::query::{self, options};
+pub use crate::query::{Common, Format, Rendered, Report, SignArg};
 use std::io::Write;
 use std::path::Path;
 

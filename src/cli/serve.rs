@@ -2,13 +2,13 @@
 //! commands as requests to a running server), and the message a command gets when the store is
 //! held by a server: where it is and how to reach it.
 
+use super::client::{corrupt, Client};
 use super::report::{Common, Format, Report, SignArg};
 use super::{open_existing, CliError, Command, Result};
 use crate::control::delegation::Delegation;
 use crate::json::{event_to_json, parse_event};
 use crate::ledger::{Ledger, LedgerError};
 use crate::server::auth::{Role, TokenStore};
-use super::client::{corrupt, Client};
 use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
 use crate::store::StoreError;
 use chrono::Utc;

@@ -184,7 +184,9 @@ pub fn date_from(code: &[u8]) -> Option<Option<Date>> {
         return Some(None);
     }
     let days = i32::try_from(v - 1 + i32::MIN as i64).ok()?;
-    Some(Some(Date(chrono::NaiveDate::from_num_days_from_ce_opt(days)?)))
+    Some(Some(Date(chrono::NaiveDate::from_num_days_from_ce_opt(
+        days,
+    )?)))
 }
 
 /// `prefix` followed by `code` and the NUL that ends it.
@@ -290,7 +292,9 @@ fn encode_frame(e: &FrameEntry) -> Vec<u8> {
 
 /// Reads a frame entry back: the office and the entry, from its key and value.
 pub fn decode_frame(key: &[u8], value: &[u8]) -> Option<(String, FrameEntry)> {
-    if key.first() != Some(&FRAMES) || key.len() < 1 + 4 + 1 + 12 || value.len() != FRAME_VALUE_BYTES
+    if key.first() != Some(&FRAMES)
+        || key.len() < 1 + 4 + 1 + 12
+        || value.len() != FRAME_VALUE_BYTES
     {
         return None;
     }
@@ -415,35 +419,36 @@ fn frame_entries(
     year: i32,
     out: &mut Vec<Derived>,
 ) {
-        let body = &event.body;
-        let Some(date) = body.effective_date() else {
-            return;
+    let body = &event.body;
+    let Some(date) = body.effective_date() else {
+        return;
+    };
+    for office in body.offices() {
+        let Some(effect) = effect_on(body, office, year) else {
+            continue;
         };
-        for office in body.offices() {
-            let Some(effect) = effect_on(body, office, year) else {
-                continue;
-            };
-            let (set, amount) = match effect {
-                Effect::Set(a) => (true, a),
-                Effect::Add(a) => (false, a),
-            };
-            let entry = FrameEntry {
-                date,
-                seq,
-                recorded_at,
-                id: event.id,
-                set,
-                amount,
-            };
-            let key = dated(prefix::frames_of(year, office), Some(date), seq);
-            out.push((key, encode_frame(&entry)));
-        }
+        let (set, amount) = match effect {
+            Effect::Set(a) => (true, a),
+            Effect::Add(a) => (false, a),
+        };
+        let entry = FrameEntry {
+            date,
+            seq,
+            recorded_at,
+            id: event.id,
+            set,
+            amount,
+        };
+        let key = dated(prefix::frames_of(year, office), Some(date), seq);
+        out.push((key, encode_frame(&entry)));
     }
-
+}
 
 /// The years (or frame years) named by catalogue keys.
 pub fn years_of(keys: &[Derived]) -> Vec<i32> {
-    keys.iter().filter_map(|(k, _)| year_from(k.get(1..5)?)).collect()
+    keys.iter()
+        .filter_map(|(k, _)| year_from(k.get(1..5)?))
+        .collect()
 }
 
 /// The dates named by catalogue keys.

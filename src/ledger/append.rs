@@ -1,12 +1,12 @@
 //! An append in progress: events pushed one at a time are validated against the writer's state,
 //! encoded into blocks (staged beyond the head when many), and made visible at once on commit.
 
+use super::commit::Group;
 use super::{
     Appended, Ledger, LedgerError, Writer, BATCH_EVENTS_MAX, BLOCK_BYTES_MAX, BLOCK_RECORDS_MAX,
 };
 use crate::domain::event::Event;
 use crate::domain::validate::{check, Known, Verdict, View};
-use super::commit::Group;
 use crate::index::{self, Digester, IndexHead};
 use crate::store::record;
 use crate::store::{Block, Derived, Head, Store};
@@ -130,7 +130,9 @@ impl<'l, S: Store> Appender<'l, S> {
         if self.pending.len() >= PENDING_BLOCKS_MAX {
             self.wrote_staged = true;
             let from = self.writer.head.seq + 1;
-            self.ledger.store.stage(from, &self.pending, &self.derived)?;
+            self.ledger
+                .store
+                .stage(from, &self.pending, &self.derived)?;
             self.pending.clear();
             self.derived.clear();
         }

@@ -23,7 +23,8 @@ impl<S: Store> Ledger<S> {
             self.rebuild_index()?;
         }
         let head = self.store.head()?;
-        self.store.discard_staged(head.seq + 1, &index::beyond_head)?;
+        self.store
+            .discard_staged(head.seq + 1, &index::beyond_head)?;
         Ok(())
     }
 

@@ -7,8 +7,8 @@
 
 use crate::domain::event::Event;
 use crate::domain::validate::Known;
-use crate::json::FieldError;
 use crate::index::{self, IndexHead};
+use crate::json::FieldError;
 use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
 use crate::store::sled_store::SledStore;
 use crate::store::{Block, Head, Store, StoreError};

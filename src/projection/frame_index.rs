@@ -148,6 +148,4 @@ impl FrameIndex {
         }
         (events > 0).then_some(IndexedFrame { frame, set, events })
     }
-
 }
-

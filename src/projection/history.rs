@@ -2,8 +2,8 @@
 //! running figure after each; corrections shown beside what they correct; and what changed in
 //! frames, budgets and statuses between two dates.
 
-use super::frames::{effect_on, Effect};
 use super::frame_index::FrameIndex;
+use super::frames::{effect_on, Effect};
 use super::{corrected_ids, Clock};
 use crate::domain::amount::Amount;
 use crate::domain::event::{Date, Decision, EventBody, Status};

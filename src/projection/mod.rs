@@ -8,10 +8,10 @@
 //! **Invariant:** events apply in order of effective date, then recording order (sequence number).
 
 pub mod budget;
+pub mod frame_index;
 pub mod frames;
 pub mod goals;
 pub mod history;
-pub mod frame_index;
 
 use crate::domain::event::{Date, EventBody};
 use crate::store::record::Recorded;

@@ -102,4 +102,3 @@ pub fn sheets(records: &[Recorded], year: i32, delegation: &Delegation) -> Vec<S
         sheet("Kontroll", vec![audit::findings_table(year, &findings)], 0),
     ]
 }
-

@@ -69,7 +69,11 @@ impl<'l, S: Store> Reader<'l, S> {
     }
 
     /// The records filed under `prefix`, dated on or before `as_of` (or undated).
-    pub fn records(&self, prefix: &[u8], as_of: Option<crate::domain::event::Date>) -> Result<Vec<Recorded>> {
+    pub fn records(
+        &self,
+        prefix: &[u8],
+        as_of: Option<crate::domain::event::Date>,
+    ) -> Result<Vec<Recorded>> {
         let end = index::until(prefix, as_of);
         self.decode_all(self.ledger.store().range_derived(prefix, &end))
     }

@@ -2,9 +2,9 @@
 //! an endpoint does not take is an error, so a typo (`yaer=2017`) cannot silently change a report.
 
 use super::error::ApiError;
-use crate::query::{clock, Common, Format, SignArg};
 use crate::domain::amount::Unit;
 use crate::projection::Clock;
+use crate::query::{clock, Common, Format, SignArg};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
 use std::collections::BTreeMap;

@@ -6,11 +6,11 @@ use super::auth::Reader;
 use super::error::ApiError;
 use super::params::{Out, Params};
 use super::{blocking, AppState};
-use crate::query::{self, Common, Rendered, Report};
 use crate::control::rules::{control as run_control, Settings};
 use crate::control::verify as v;
 use crate::json::parse_date;
 use crate::projection::Clock;
+use crate::query::{self, Common, Rendered, Report};
 use crate::report::audit;
 use crate::report::table::{Cell, Table};
 use crate::report::xlsx::{workbook, Sheet};
@@ -133,7 +133,12 @@ async fn report(
     name: Naming,
 ) -> Result<Response, ApiError> {
     blocking(move || {
-        respond(query::answer(s.ledger(), &report, &clock)?, out, &common, &name)
+        respond(
+            query::answer(s.ledger(), &report, &clock)?,
+            out,
+            &common,
+            &name,
+        )
     })
     .await
 }

@@ -446,7 +446,8 @@ impl Store for SledStore {
                 }
             }
             for m in markers {
-                if m.len() == 9 && u64::from_be_bytes(m[1..].try_into().expect("8 bytes")) >= from_seq
+                if m.len() == 9
+                    && u64::from_be_bytes(m[1..].try_into().expect("8 bytes")) >= from_seq
                 {
                     batch.remove(m);
                 }

@@ -74,7 +74,10 @@ fn definitions() -> Vec<Event> {
         let d = json!({"body": "KF", "date": format!("{}-06-20", y - 1)});
         out.push(event(json!({"type": "goal_defined", "goal": format!("FM{y}"), "level": "fullmäktigemål", "focus_area": "Ekonomi", "title": "Mål", "year": y, "decision": d})));
         out.push(event(json!({"type": "goal_defined", "goal": format!("NM{y}"), "level": "nämndsmål", "office": "A", "parent": format!("FM{y}"), "focus_area": "Ekonomi", "title": "Nämndsmål", "year": y, "decision": d})));
-        for (i, start) in [format!("{y}-01-01"), format!("{}-09-01", y - 1)].iter().enumerate() {
+        for (i, start) in [format!("{y}-01-01"), format!("{}-09-01", y - 1)]
+            .iter()
+            .enumerate()
+        {
             out.push(event(json!({"type": "activity_defined", "activity": format!("AK{y}-{i}"), "goal": format!("NM{y}"), "title": "Aktivitet", "responsible": "Anna", "start": start, "end": format!("{y}-12-31"), "decision": d})));
         }
         out.push(event(json!({"type": "assignment_defined", "assignment": format!("UP{y}"), "office": "B", "title": "Uppdrag", "focus_area": "Ekonomi", "year": y, "decision": d})));
@@ -100,8 +103,16 @@ fn random_event(rng: &mut Rng, n: u64, correctable: &mut Vec<Event>) -> Event {
             json!({"type": "savings_required", "office": office, "year": year, "amount": amount, "unit": "tkr", "reason": "s", "decision": decision(rng), "note": note})
         }
         4 | 5 => {
-            let to = OFFICES.iter().find(|o| **o != office).copied().unwrap_or("A");
-            let (from, to) = if rng.below(2) == 0 { (office, to) } else { (to, office) };
+            let to = OFFICES
+                .iter()
+                .find(|o| **o != office)
+                .copied()
+                .unwrap_or("A");
+            let (from, to) = if rng.below(2) == 0 {
+                (office, to)
+            } else {
+                (to, office)
+            };
             json!({"type": "transfer", "from": from, "to": to, "year": year, "amount": amount, "unit": "tkr", "reason": "t", "decision": decision(rng), "note": note})
         }
         6 => {
@@ -118,9 +129,18 @@ fn random_event(rng: &mut Rng, n: u64, correctable: &mut Vec<Event>) -> Event {
         }
         10 => {
             let (target, statuses) = match rng.below(3) {
-                0 => (format!("NM{year}"), ["uppfyllt", "delvis uppfyllt", "ej uppfyllt"]),
-                1 => (format!("AK{year}-{}", rng.below(2)), ["ej påbörjad", "påbörjad", "genomförd"]),
-                _ => (format!("UP{year}"), ["ej påbörjad", "påbörjad", "genomförd"]),
+                0 => (
+                    format!("NM{year}"),
+                    ["uppfyllt", "delvis uppfyllt", "ej uppfyllt"],
+                ),
+                1 => (
+                    format!("AK{year}-{}", rng.below(2)),
+                    ["ej påbörjad", "påbörjad", "genomförd"],
+                ),
+                _ => (
+                    format!("UP{year}"),
+                    ["ej påbörjad", "påbörjad", "genomförd"],
+                ),
             };
             json!({"type": "status_updated", "target": target, "status": rng.pick(&statuses), "date": rng.day(), "comment": note})
         }
@@ -213,8 +233,12 @@ fn clocks(rng: &mut Rng, appends: usize) -> Vec<Clock> {
         let day = rng.day();
         let as_of = rambok::json::parse_date(&day).ok();
         let hours = rng.below(appends as u64 + 2) as i64;
-        let known_at = Some(t0() + Duration::minutes(30) + Duration::hours(hours) - Duration::hours(1));
-        out.push(Clock { as_of, known_at: None });
+        let known_at =
+            Some(t0() + Duration::minutes(30) + Duration::hours(hours) - Duration::hours(1));
+        out.push(Clock {
+            as_of,
+            known_at: None,
+        });
         out.push(Clock { as_of, known_at });
     }
     out
@@ -228,14 +252,20 @@ fn check_ledger(seed: u64, events: usize, appends: usize) {
         for report in reports() {
             let indexed = query::answer(&ledger, &report, &clock).unwrap();
             let folded = query::answer_from_records(&report, &records, &clock);
-            assert_eq!(indexed.json, folded.json, "seed {seed}: {report:?} at {clock:?}");
+            assert_eq!(
+                indexed.json, folded.json,
+                "seed {seed}: {report:?} at {clock:?}"
+            );
         }
         for office in OFFICES {
             for year in YEARS {
                 for area in [None, Some("X")] {
                     let indexed = query::history(&ledger, office, year, area, &clock).unwrap();
                     let folded = history::history(&records, office, year, area, &clock);
-                    assert_eq!(indexed, folded, "seed {seed}: history {office} {year} {area:?} at {clock:?}");
+                    assert_eq!(
+                        indexed, folded,
+                        "seed {seed}: history {office} {year} {area:?} at {clock:?}"
+                    );
                 }
             }
         }
@@ -244,7 +274,10 @@ fn check_ledger(seed: u64, events: usize, appends: usize) {
         let (from, to) = (from.min(to), from.max(to));
         let indexed = query::diff(&ledger, from, to, clock.known_at).unwrap();
         let folded = history::diff(&records, from, to, clock.known_at);
-        assert_eq!(indexed, folded, "seed {seed}: diff {from}..{to} at {clock:?}");
+        assert_eq!(
+            indexed, folded,
+            "seed {seed}: diff {from}..{to} at {clock:?}"
+        );
     }
     ledger.check_index().unwrap();
 }
@@ -271,7 +304,10 @@ fn the_kalmar_catalogue_lists_offices_years_and_dates() {
     years.sort();
     years.dedup();
     assert_eq!(c.years, years);
-    let mut dates: Vec<Date> = records.iter().filter_map(|r| r.event.body.effective_date()).collect();
+    let mut dates: Vec<Date> = records
+        .iter()
+        .filter_map(|r| r.event.body.effective_date())
+        .collect();
     dates.sort();
     dates.dedup();
     assert_eq!(c.dates, dates);
@@ -289,7 +325,14 @@ fn a_store_with_the_old_index_layout_is_rebuilt_on_open_and_answers_the_same() {
         let records = source.records().unwrap();
         let ledger = Ledger::open(&path).unwrap();
         for r in &records {
-            ledger.append(&[r.event.clone()], &r.recorded_by, None, r.recorded_at).unwrap();
+            ledger
+                .append(
+                    std::slice::from_ref(&r.event),
+                    &r.recorded_by,
+                    None,
+                    r.recorded_at,
+                )
+                .unwrap();
         }
         // Replace the index by what the previous layout kept: every derived key goes, and a
         // layout-1 head (version 1, sequence number, no manifest entries) takes its place.
@@ -332,7 +375,9 @@ fn an_abandoned_append_leaves_no_index_entries_behind() {
         let (_d, source) = ledger_from(3, 30, 1);
         let ledger = Ledger::open(&path).unwrap();
         for r in source.records().unwrap() {
-            ledger.append(&[r.event], &r.recorded_by, None, r.recorded_at).unwrap();
+            ledger
+                .append(&[r.event], &r.recorded_by, None, r.recorded_at)
+                .unwrap();
         }
         before = ledger.store().raw_tree().scan_prefix(b"x").count();
         let mut appender = ledger.begin("bulk", None, t0()).unwrap();
@@ -342,10 +387,20 @@ fn an_abandoned_append_leaves_no_index_entries_behind() {
                 .unwrap();
         }
         let staged = ledger.store().raw_tree().scan_prefix(b"x").count();
-        assert!(staged > before, "the append staged index entries ({staged} > {before})");
+        assert!(
+            staged > before,
+            "the append staged index entries ({staged} > {before})"
+        );
         let frames = query::frames(&ledger, 2017, &Clock::default()).unwrap();
-        let a = frames.iter().find(|f| f.office == "A").map(|f| f.events).unwrap_or(0);
-        assert!(a < 100, "staged entries are not seen by a question ({a} events)");
+        let a = frames
+            .iter()
+            .find(|f| f.office == "A")
+            .map(|f| f.events)
+            .unwrap_or(0);
+        assert!(
+            a < 100,
+            "staged entries are not seen by a question ({a} events)"
+        );
         // A crash: the appender never commits and never cleans up.
         std::mem::forget(appender);
     }
@@ -360,21 +415,22 @@ fn an_abandoned_append_leaves_no_index_entries_behind() {
 fn a_forged_index_entry_is_damage() {
     let (_dir, ledger) = ledger_from(5, 40, 2);
     let tree = ledger.store().raw_tree();
-    let (key, value) = tree
-        .scan_prefix(b"xf")
-        .next()
-        .unwrap()
-        .unwrap();
+    let (key, value) = tree.scan_prefix(b"xf").next().unwrap().unwrap();
     let mut forged = value.to_vec();
     forged[30] ^= 0x40;
     tree.insert(&key, forged).unwrap();
     match ledger.check_index() {
-        Err(LedgerError::Corrupt { kind: Damage::Index, .. }) => {}
+        Err(LedgerError::Corrupt {
+            kind: Damage::Index,
+            ..
+        }) => {}
         other => panic!("a forged frame entry passed: {other:?}"),
     }
     let (rkey, _) = tree.scan_prefix(b"xr").next().unwrap().unwrap();
     tree.insert(&rkey, &b"not a record"[..]).unwrap();
-    let office = std::str::from_utf8(&rkey[2..rkey.iter().position(|b| *b == 0).unwrap()]).unwrap().to_string();
+    let office = std::str::from_utf8(&rkey[2..rkey.iter().position(|b| *b == 0).unwrap()])
+        .unwrap()
+        .to_string();
     let err = query::history(&ledger, &office, 2017, None, &Clock::default())
         .and_then(|_| query::history(&ledger, &office, 2018, None, &Clock::default()))
         .and_then(|_| query::budget(&ledger, &office, 2017, Some(2018), &Clock::default()))
@@ -382,7 +438,13 @@ fn a_forged_index_entry_is_damage() {
         .and_then(|_| query::outcome(&ledger, &office, 2018, &Clock::default()))
         .and_then(|_| query::investments(&ledger, &office, 2017, Some(2018), &Clock::default()));
     assert!(
-        matches!(err, Err(LedgerError::Corrupt { kind: Damage::Index, .. })),
+        matches!(
+            err,
+            Err(LedgerError::Corrupt {
+                kind: Damage::Index,
+                ..
+            })
+        ),
         "{err:?}"
     );
 }

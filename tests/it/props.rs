@@ -22,8 +22,8 @@ use rambok::domain::event::{
     AreaKind, Date, Decision, Event, EventBody, GoalLevel, ReportedColumn, ReportedTable, Status,
 };
 use rambok::json::{event_to_json, parse_event, parse_event_line, LineError};
-use rambok::projection::frames::{bridge, frame, frames, FrameRow};
 use rambok::projection::frame_index::{FrameIndex, IndexedFrame};
+use rambok::projection::frames::{bridge, frame, frames, FrameRow};
 use rambok::projection::Clock;
 use rambok::report::number::{money, Sign, Style};
 use rambok::store::record::{self, Recorded};

@@ -2,11 +2,11 @@
 //! figure, and the time travel between them.
 
 use rambok::cli::demo::fixture_events;
-use rambok::query::{answer, answer_from_records, Report};
 use rambok::domain::amount::Unit;
 use rambok::domain::event::Date;
 use rambok::ledger::Ledger;
 use rambok::projection::Clock;
+use rambok::query::{answer, answer_from_records, Report};
 use rambok::report::number::money;
 use rambok::report::number::{Sign, Style};
 use rambok::report::table::{Cell, Table};
@@ -51,7 +51,10 @@ fn check(report: Report, clock: Clock, decimals: u32, sign: Sign, expected: &[(&
     // The published table from the persisted index, and the same from the fold over the log.
     let rendered = answer(&ledger, &report, &clock).unwrap();
     let folded = answer_from_records(&report, &records, &clock);
-    assert_eq!(rendered.json, folded.json, "index and fold differ on {report:?}");
+    assert_eq!(
+        rendered.json, folded.json,
+        "index and fold differ on {report:?}"
+    );
     let rows = printed(&rendered.tables[0], decimals, sign);
     assert_eq!(rows.len(), expected.len(), "rows of {report:?}: {rows:#?}");
     for (row, (label, figures)) in rows.iter().zip(expected) {
