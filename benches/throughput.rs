@@ -215,8 +215,9 @@ fn durable_appends(ledger: &Ledger, writers: usize, secs: f64, tag: usize) -> Ap
     }
 }
 
-/// Times `n` questions of each kind through `rambok::query`; puts `q_KIND_p50_us` and `_p99_us`.
-fn questions(ledger: &Ledger, n: usize, put: &mut impl FnMut(&str, String)) {
+/// Times up to `n` questions of each kind (for at most `secs` per kind) through `rambok::query`;
+/// puts `q_KIND_p50_us`, `_p99_us` and `_count`.
+fn questions(ledger: &Ledger, n: usize, secs: f64, put: &mut impl FnMut(&str, String)) {
     use rambok::query;
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let first = rambok::gen::FIRST_YEAR;
@@ -284,7 +285,8 @@ fn questions(ledger: &Ledger, n: usize, put: &mut impl FnMut(&str, String)) {
     ];
     for (name, ask) in &kinds {
         let mut lat = Vec::with_capacity(n);
-        for _ in 0..n {
+        let started = Instant::now();
+        while lat.len() < n && (lat.len() < 20 || started.elapsed().as_secs_f64() < secs) {
             let (y, o, d) = draw();
             let t = Instant::now();
             ask(y, &o, d);
@@ -481,7 +483,12 @@ fn main() {
 
     // Every report kind through the query layer (the persisted index), as the CLI and the server
     // ask it: random offices, years and as-of days, each question timed on its own.
-    questions(&ledger, a.one_queries.clamp(50, 5_000), &mut put);
+    questions(
+        &ledger,
+        a.one_queries.clamp(50, 5_000),
+        a.append_secs,
+        &mut put,
+    );
 
     // Durable single-event appends on the imported ledger. The first append of a process loads
     // the validation state (one scan), so one append warms up before the clock starts.
