@@ -3,12 +3,15 @@
 //! and the running digest that ties the index to the log. Pure: no store, no clock.
 //!
 //! Every entry is written once, in the same atomic batch as the head that covers its record, and
-//! never rewritten: an append adds keys, it rewrites no list. A key ends with the event's effective
-//! date and its sequence number, so a range scan up to a date answers *as of* and the sequence
-//! number (or the record's `recorded_at`) answers *known at*. Corrections are entries too (family
-//! `c`), so both clocks stay exact.
+//! never rewritten: an append adds keys, it rewrites no list. An entry's key ends with the event's
+//! effective date and its sequence number; the entries of one append are stored grouped per
+//! question (`runs`), under the question's prefix and the append's first sequence number. A
+//! question keeps the entries up to the sequence number it reads at and, as of a date, those dated
+//! on or before it; the record's `recorded_at` answers *known at*. Corrections are entries too
+//! (family `c`), so both clocks stay exact.
 //!
-//! Families (first byte of the key; codes end in a NUL, which no code may contain):
+//! Families (first byte of the key; codes end in a NUL, which no code may contain); the key shown
+//! is an entry's, its run is stored under the part before `date` (for `t`, the month):
 //!
 //! | key | value | for |
 //! |---|---|---|
@@ -36,6 +39,8 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
+
+pub mod runs;
 
 /// The index layout this program writes; an index of another layout is rebuilt from the log.
 pub const LAYOUT: u8 = 2;
@@ -227,33 +232,6 @@ pub mod prefix {
     pub fn statuses(target: &str) -> Vec<u8> {
         with_code(&[STATUSES], target)
     }
-    /// The timeline from the start of `date` (or from the beginning).
-    pub fn timeline_at(date: Option<Date>) -> Vec<u8> {
-        let mut k = vec![TIMELINE];
-        k.extend_from_slice(&date_code(date));
-        k
-    }
-}
-
-/// The end (exclusive) of a range scan over `prefix` that keeps entries dated on or before
-/// `as_of`: every key is `prefix` + date + seq.
-pub fn until(prefix: &[u8], as_of: Option<Date>) -> Vec<u8> {
-    match as_of {
-        None => {
-            let mut k = prefix.to_vec();
-            k.extend_from_slice(&[0xff; 13]);
-            k
-        }
-        Some(d) => {
-            let next = d.0.succ_opt().map(Date);
-            let mut k = prefix.to_vec();
-            k.extend_from_slice(&match next {
-                Some(n) => date_code(Some(n)),
-                None => [0xff; 4],
-            });
-            k
-        }
-    }
 }
 
 /// The sequence number at the end of an entry key.
@@ -279,10 +257,8 @@ pub struct FrameEntry {
     pub amount: Amount,
 }
 
-const FRAME_VALUE_BYTES: usize = 8 + 16 + 1 + 8;
-
 fn encode_frame(e: &FrameEntry) -> Vec<u8> {
-    let mut v = Vec::with_capacity(FRAME_VALUE_BYTES);
+    let mut v = Vec::with_capacity(33);
     v.extend_from_slice(&e.recorded_at.timestamp_micros().to_le_bytes());
     v.extend_from_slice(e.id.as_bytes());
     v.push(e.set as u8);
@@ -290,33 +266,30 @@ fn encode_frame(e: &FrameEntry) -> Vec<u8> {
     v
 }
 
-/// Reads a frame entry back: the office and the entry, from its key and value.
-pub fn decode_frame(key: &[u8], value: &[u8]) -> Option<(String, FrameEntry)> {
-    if key.first() != Some(&FRAMES)
-        || key.len() < 1 + 4 + 1 + 12
-        || value.len() != FRAME_VALUE_BYTES
-    {
+/// Reads a stored frame run back: its office and its entries (in log order).
+pub fn decode_frames(key: &[u8], value: &[u8]) -> Option<(String, Vec<FrameEntry>)> {
+    if key.first() != Some(&FRAMES) || key.len() < 1 + 4 + 1 + 8 || key[key.len() - 9] != 0 {
         return None;
     }
-    let tail = key.len() - 12;
-    if key[tail - 1] != 0 {
-        return None;
-    }
-    let office = std::str::from_utf8(&key[5..tail - 1]).ok()?.to_string();
-    let date = date_from(&key[tail..tail + 4])??;
-    Some((
-        office,
-        FrameEntry {
-            date,
-            seq: u64::from_be_bytes(key[tail + 4..].try_into().ok()?),
-            recorded_at: Utc
-                .timestamp_micros(i64::from_le_bytes(value[..8].try_into().ok()?))
-                .single()?,
-            id: Uuid::from_bytes(value[8..24].try_into().ok()?),
-            set: value[24] == 1,
-            amount: Amount::from_ore(i64::from_le_bytes(value[25..33].try_into().ok()?)),
-        },
-    ))
+    let office = std::str::from_utf8(&key[5..key.len() - 9])
+        .ok()?
+        .to_string();
+    let entries = runs::frame_entries(value)?
+        .into_iter()
+        .map(|(tail, v)| {
+            Some(FrameEntry {
+                date: date_from(&tail[..4])??,
+                seq: u64::from_be_bytes(tail[4..12].try_into().ok()?),
+                recorded_at: Utc
+                    .timestamp_micros(i64::from_le_bytes(v[..8].try_into().ok()?))
+                    .single()?,
+                id: Uuid::from_bytes(v[8..24].try_into().ok()?),
+                set: v[24] == 1,
+                amount: Amount::from_ore(i64::from_le_bytes(v[25..33].try_into().ok()?)),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((office, entries))
 }
 
 impl Context {
@@ -479,13 +452,44 @@ mod tests {
     }
 
     #[test]
-    fn a_range_until_a_date_keeps_that_day_and_not_the_next() {
-        let d = Date::ymd(2016, 6, 30).unwrap();
-        let p = prefix::frames_of(2017, "KLK");
-        let same_day = dated(p.clone(), Some(d), u64::MAX);
-        let next_day = dated(p.clone(), d.0.succ_opt().map(Date), 1);
-        let end = until(&p, Some(d));
-        assert!(same_day < end && next_day >= end);
-        assert!(next_day < until(&p, None));
+    fn runs_group_an_appends_entries_and_expand_to_them_again() {
+        use crate::domain::event::Event;
+        let event = |v: serde_json::Value| crate::json::parse_event(&v).unwrap();
+        let d = |day: u32| serde_json::json!({"body": "KF", "date": format!("2016-06-{day:02}")});
+        let events: Vec<Event> = vec![
+            event(
+                serde_json::json!({"type": "frame_set", "office": "KLK", "year": 2017, "amount": "1", "decision": d(1)}),
+            ),
+            event(
+                serde_json::json!({"type": "transfer", "from": "KLK", "to": "SBK", "year": 2017, "amount": "2", "reason": "r", "decision": d(2)}),
+            ),
+            event(
+                serde_json::json!({"type": "frame_changed", "office": "KLK", "year": 2017, "amount": "3", "category": "c", "reason": "r", "decision": d(3)}),
+            ),
+        ];
+        let mut ctx = Context::default();
+        let mut entries = Vec::new();
+        let at = Utc.with_ymd_and_hms(2016, 7, 1, 0, 0, 0).unwrap();
+        let mut prev = crate::store::record::GENESIS_HASH;
+        for (i, e) in events.iter().enumerate() {
+            let (bytes, hash) = crate::store::record::encode(&prev, i as u64 + 1, at, "t", e);
+            prev = hash;
+            entries.extend(ctx.entries(i as u64 + 1, at, e, &bytes));
+        }
+        let stored = runs::runs(&entries);
+        assert!(
+            stored.len() < entries.len(),
+            "{} runs for {} entries",
+            stored.len(),
+            entries.len()
+        );
+        let mut back: Vec<Derived> = stored
+            .iter()
+            .flat_map(|(k, v)| runs::expand(k, v).unwrap())
+            .collect();
+        back.sort();
+        let mut want = entries.clone();
+        want.sort();
+        assert_eq!(back, want);
     }
 }

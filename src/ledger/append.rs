@@ -14,6 +14,9 @@ use chrono::{DateTime, Utc};
 
 /// Blocks an appender keeps in memory before writing them, still invisible, beyond the head.
 const PENDING_BLOCKS_MAX: usize = 64;
+/// Bytes of index entries an appender keeps before staging them as runs: the more it groups,
+/// the fewer keys a bulk import writes.
+const PENDING_INDEX_BYTES_MAX: usize = 32 << 20;
 
 /// An append in progress; see [`Ledger::begin`].
 pub struct Appender<'l, S: Store> {
@@ -31,8 +34,9 @@ pub struct Appender<'l, S: Store> {
     in_block: usize,
     pending: Vec<Block>,
     wrote_staged: bool,
-    /// The index entries of this append's records not yet written (staged with their blocks).
+    /// The index entries of this append's records not yet written (staged as runs).
     derived: Vec<Derived>,
+    derived_bytes: usize,
     /// Catalogue markers this append adds: written with the head, never staged.
     markers: Vec<Derived>,
     /// The index's running digest as it will be if this append commits.
@@ -67,6 +71,7 @@ impl<'l, S: Store> Appender<'l, S> {
             pending: Vec::new(),
             wrote_staged: false,
             derived: Vec::new(),
+            derived_bytes: 0,
             markers: Vec::new(),
             digest,
             seen: 0,
@@ -105,6 +110,7 @@ impl<'l, S: Store> Appender<'l, S> {
             if index::is_marker(&k) {
                 self.markers.push((k, v));
             } else {
+                self.derived_bytes += k.len() + v.len();
                 self.derived.push((k, v));
             }
         }
@@ -130,11 +136,14 @@ impl<'l, S: Store> Appender<'l, S> {
         if self.pending.len() >= PENDING_BLOCKS_MAX {
             self.wrote_staged = true;
             let from = self.writer.head.seq + 1;
-            self.ledger
-                .store
-                .stage(from, &self.pending, &self.derived)?;
+            let runs = if self.derived_bytes >= PENDING_INDEX_BYTES_MAX {
+                self.derived_bytes = 0;
+                index::runs::runs(&std::mem::take(&mut self.derived))
+            } else {
+                Vec::new()
+            };
+            self.ledger.store.stage(from, &self.pending, &runs)?;
             self.pending.clear();
-            self.derived.clear();
         }
         Ok(())
     }
@@ -160,7 +169,7 @@ impl<'l, S: Store> Appender<'l, S> {
                 seq: head.seq,
                 digest: self.digest,
             };
-            let mut derived = std::mem::take(&mut self.derived);
+            let mut derived = index::runs::runs(&std::mem::take(&mut self.derived));
             derived.append(&mut self.markers);
             let blocks = std::mem::take(&mut self.pending);
             let (group, t) = Group::new(blocks, derived, head, index_head, self.staged_from());

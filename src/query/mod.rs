@@ -89,6 +89,7 @@ pub fn frames<S: Store>(ledger: &Ledger<S>, year: i32, clock: &Clock) -> Result<
     for (office, entry) in reader.frame_entries(&prefix::frames(year))? {
         idx.add_entry(year, office, entry);
     }
+    idx.sort();
     let defs = reader.gather(&[vec![index::OFFICES]], clock.as_of)?;
     for c in &defs {
         if let EventBody::Correction { corrects, .. } = c.event.body {
@@ -222,9 +223,7 @@ pub fn diff<S: Store>(
     known_at: Option<DateTime<Utc>>,
 ) -> Result<Diff> {
     let reader = Reader::new(ledger)?;
-    let start = prefix::timeline_at(from.0.succ_opt().map(Date));
-    let end = index::until(&[index::TIMELINE], Some(to));
-    let changed = reader.range(&start, &end)?;
+    let changed = reader.timeline(from, to)?;
     let mut touched: BTreeSet<Vec<u8>> = BTreeSet::new();
     for r in &changed {
         let body = &r.event.body;

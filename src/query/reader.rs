@@ -2,9 +2,10 @@
 //! records appended meanwhile (or staged by an append still running) are left out, so a question
 //! sees one consistent ledger without taking the writer's lock.
 
+use crate::domain::event::Date;
 use crate::index::{self, FrameEntry};
 use crate::ledger::{Ledger, LedgerError};
-use crate::store::record::{self, Recorded};
+use crate::store::record::Recorded;
 use crate::store::{Derived, DerivedIter, Store};
 
 type Result<T> = std::result::Result<T, LedgerError>;
@@ -44,56 +45,61 @@ impl<'l, S: Store> Reader<'l, S> {
         }
     }
 
-    fn decode_all(&self, entries: DerivedIter<'_>) -> Result<Vec<Recorded>> {
+    /// The records of the runs in `runs` up to this question's sequence number and dated on or
+    /// before `as_of` (or undated).
+    fn decode_all(&self, runs: DerivedIter<'_>, as_of: Option<Date>) -> Result<Vec<Recorded>> {
         let mut out = Vec::new();
-        for kv in entries {
+        for kv in runs {
             let (k, v) = kv?;
-            let Some(seq) = index::seq_of(&k) else {
-                continue;
-            };
-            if seq > self.seq {
+            if index::seq_of(&k).is_none_or(|first| first > self.seq) {
                 continue;
             }
-            let rec = record::split(&v, 0)
-                .and_then(|(raw, _)| record::decode(&raw))
+            let records = index::runs::records(&v)
                 .map_err(|e| self.damaged(format!("an index entry does not decode: {e}")))?;
-            if rec.seq != seq {
-                return Err(self.damaged(format!(
-                    "the index entry for record {seq} holds record {}",
-                    rec.seq
-                )));
-            }
-            out.push(rec);
+            out.extend(records.into_iter().filter(|r| {
+                r.seq <= self.seq
+                    && match (as_of, r.event.body.effective_date()) {
+                        (Some(limit), Some(d)) => d <= limit,
+                        _ => true,
+                    }
+            }));
         }
         Ok(out)
     }
 
     /// The records filed under `prefix`, dated on or before `as_of` (or undated).
-    pub fn records(
-        &self,
-        prefix: &[u8],
-        as_of: Option<crate::domain::event::Date>,
-    ) -> Result<Vec<Recorded>> {
-        let end = index::until(prefix, as_of);
-        self.decode_all(self.ledger.store().range_derived(prefix, &end))
+    pub fn records(&self, prefix: &[u8], as_of: Option<Date>) -> Result<Vec<Recorded>> {
+        self.decode_all(self.ledger.store().scan_derived(prefix), as_of)
     }
 
-    /// The records with `start <= key < end`.
-    pub fn range(&self, start: &[u8], end: &[u8]) -> Result<Vec<Recorded>> {
-        self.decode_all(self.ledger.store().range_derived(start, end))
+    /// The timeline's records dated after `from` and on or before `to`.
+    pub fn timeline(&self, from: Date, to: Date) -> Result<Vec<Recorded>> {
+        let Some(first) = from.0.succ_opt().map(Date) else {
+            return Ok(Vec::new());
+        };
+        if first > to {
+            return Ok(Vec::new());
+        }
+        let start = index::runs::month_key(first);
+        let mut end = index::runs::month_key(to);
+        end.extend_from_slice(&[0xff; 9]);
+        let records = self.decode_all(self.ledger.store().range_derived(&start, &end), Some(to))?;
+        Ok(records
+            .into_iter()
+            .filter(|r| r.event.body.effective_date().is_some_and(|d| d > from))
+            .collect())
     }
 
     /// Every correction.
     pub fn corrections(&self) -> Result<Vec<Recorded>> {
-        self.decode_all(self.ledger.store().scan_derived(&[index::CORRECTIONS]))
+        self.decode_all(
+            self.ledger.store().scan_derived(&[index::CORRECTIONS]),
+            None,
+        )
     }
 
     /// The records under each of `prefixes` (up to `as_of`) and every correction, in log order.
-    pub fn gather(
-        &self,
-        prefixes: &[Vec<u8>],
-        as_of: Option<crate::domain::event::Date>,
-    ) -> Result<Vec<Recorded>> {
+    pub fn gather(&self, prefixes: &[Vec<u8>], as_of: Option<Date>) -> Result<Vec<Recorded>> {
         let mut out = self.corrections()?;
         for p in prefixes {
             out.extend(self.records(p, as_of)?);
@@ -101,16 +107,22 @@ impl<'l, S: Store> Reader<'l, S> {
         Ok(in_log_order(out))
     }
 
-    /// The frame entries under `prefix`, with their office.
+    /// The frame entries under `prefix`, with their office, in log order per office.
     pub fn frame_entries(&self, prefix: &[u8]) -> Result<Vec<(String, FrameEntry)>> {
         let mut out = Vec::new();
         for kv in self.ledger.store().scan_derived(prefix) {
             let (k, v) = kv?;
-            let (office, entry) = index::decode_frame(&k, &v)
-                .ok_or_else(|| self.damaged("a frame entry of the index does not decode".into()))?;
-            if entry.seq <= self.seq {
-                out.push((office, entry));
+            if index::seq_of(&k).is_none_or(|first| first > self.seq) {
+                continue;
             }
+            let (office, entries) = index::decode_frames(&k, &v)
+                .ok_or_else(|| self.damaged("a frame entry of the index does not decode".into()))?;
+            out.extend(
+                entries
+                    .into_iter()
+                    .filter(|e| e.seq <= self.seq)
+                    .map(|e| (office.clone(), e)),
+            );
         }
         Ok(out)
     }

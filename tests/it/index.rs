@@ -381,7 +381,7 @@ fn an_abandoned_append_leaves_no_index_entries_behind() {
         }
         before = ledger.store().raw_tree().scan_prefix(b"x").count();
         let mut appender = ledger.begin("bulk", None, t0()).unwrap();
-        for i in 0..40_000 {
+        for i in 0..150_000 {
             appender
                 .push(&event(json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "1", "unit": "kr", "category": "c", "reason": format!("r{i}"), "decision": {"body": "KF", "date": "2016-06-01"}})))
                 .unwrap();
