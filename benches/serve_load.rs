@@ -11,6 +11,7 @@
 //! acknowledged once durable. Prints `key=value` lines: per phase requests per second, p50 and p99
 //! latency, and the process's peak resident memory (clients included; they hold a few KiB each).
 
+use rambok::gen::Rng;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -106,17 +107,6 @@ impl Conn {
         let mut buf = vec![0u8; length];
         self.reader.read_exact(&mut buf).expect("body");
         status
-    }
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
     }
 }
 

@@ -17,6 +17,7 @@
 
 use chrono::Utc;
 use rambok::domain::event::{Date, Event};
+use rambok::gen::Rng;
 use rambok::json::parse_event;
 use rambok::ledger::Ledger;
 use rambok::projection::frame_index::FrameIndex;
@@ -145,16 +146,6 @@ fn micros(d: Duration) -> f64 {
 }
 
 /// xorshift64*, as in `rambok::gen`, for query parameters.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}
 
 /// A new frame change for writer `w`, unique by its reason (so its content id is new).
 fn change_event(w: usize, i: u64) -> Event {

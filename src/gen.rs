@@ -10,17 +10,18 @@ pub const FIRST_YEAR: i32 = 2005;
 const AREAS: usize = 5;
 const ACTIVITIES_PER_OFFICE_YEAR: usize = 4;
 
-/// xorshift64*: small, fast and good enough to spread synthetic events.
-struct Rng(u64);
+/// xorshift64*: small, fast and good enough to spread synthetic events (and the benchmarks'
+/// and tests' random choices).
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }

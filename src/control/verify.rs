@@ -77,6 +77,14 @@ pub fn verify_against<S: Store>(
             ),
         });
     }
+    if digest.seq == 0 && digest.hash != crate::store::record::GENESIS_HASH {
+        return Err(LedgerError::Corrupt {
+            seq: 0,
+            kind: Damage::ChangedBytes,
+            what: "a digest of sequence 0 (the empty ledger) has one hash, and this is not it"
+                .into(),
+        });
+    }
     let mut found = digest.seq == 0;
     ledger.scan(1, |r| {
         if r.seq == digest.seq {
@@ -96,5 +104,7 @@ pub fn verify_against<S: Store>(
         found,
         "a chain-verified ledger holds every sequence number up to its head"
     );
+    // Everything a report reads is checked here too, as by `verify`.
+    ledger.check_index()?;
     Ok(Verified { head })
 }

@@ -98,21 +98,31 @@ impl<S: Store> Ledger<S> {
     /// the store holds everything appended; call with the writer lock held.
     pub(super) fn drain(&self) {
         loop {
-            let mut q = lock(&self.queue);
-            if q.groups.is_empty() && !q.committing {
-                return;
+            {
+                let q = lock(&self.queue);
+                if q.groups.is_empty() && !q.committing {
+                    return;
+                }
             }
-            if !q.committing {
-                q.committing = true;
-                let groups = std::mem::take(&mut q.groups);
-                drop(q);
-                self.commit_groups(groups);
-                lock(&self.queue).committing = false;
-                continue;
+            if !self.commit_if_idle() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
-            drop(q);
-            std::thread::sleep(std::time::Duration::from_millis(1));
         }
+    }
+
+    /// Commits everything queued when groups wait and no one else is committing; returns whether
+    /// it did.
+    fn commit_if_idle(&self) -> bool {
+        let mut q = lock(&self.queue);
+        if q.committing || q.groups.is_empty() {
+            return false;
+        }
+        q.committing = true;
+        let groups = std::mem::take(&mut q.groups);
+        drop(q);
+        self.commit_groups(groups);
+        lock(&self.queue).committing = false;
+        true
     }
 
     /// Waits until the queued group of `ticket` is durable, committing queued groups (its own
@@ -122,16 +132,9 @@ impl<S: Store> Ledger<S> {
             if let Some(result) = lock(&ticket.0.result).clone() {
                 return result.map_err(|e| LedgerError::Store(StoreError::Io(e)));
             }
-            let mut q = lock(&self.queue);
-            if !q.committing && !q.groups.is_empty() {
-                q.committing = true;
-                let groups = std::mem::take(&mut q.groups);
-                drop(q);
-                self.commit_groups(groups);
-                lock(&self.queue).committing = false;
+            if self.commit_if_idle() {
                 continue;
             }
-            drop(q);
             let done = lock(&ticket.0.result);
             if done.is_none() {
                 // Woken when this group is done, or after a while to take over committing.

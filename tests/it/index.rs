@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use rambok::domain::event::{Date, Event};
+use rambok::gen::Rng;
 use rambok::ledger::{Damage, Ledger, LedgerError};
 use rambok::projection::history;
 use rambok::projection::Clock;
@@ -30,27 +31,18 @@ const OFFICES: [&str; 3] = ["A", "B", "C"];
 const AREAS: [&str; 2] = ["X", "Y"];
 const YEARS: [i32; 2] = [2017, 2018];
 
-/// xorshift64*: the ledger is drawn from one seed, so a failing case names its seed.
-struct Rng(u64);
+fn pick<'a>(rng: &mut Rng, xs: &[&'a str]) -> &'a str {
+    xs[rng.below(xs.len() as u64) as usize]
+}
 
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-    fn day(&mut self) -> String {
-        let d = Date::ymd(2016, 1, 1).unwrap().0 + Duration::days(self.below(3 * 365) as i64);
-        d.format("%Y-%m-%d").to_string()
-    }
+/// A day from 2016 to 2018.
+fn day(rng: &mut Rng) -> String {
+    let d = Date::ymd(2016, 1, 1).unwrap().0 + Duration::days(rng.below(3 * 365) as i64);
+    d.format("%Y-%m-%d").to_string()
 }
 
 fn decision(rng: &mut Rng) -> Value {
-    json!({"body": rng.pick(&["KF", "KS", "A"]), "date": rng.day()})
+    json!({"body": pick(rng, &["KF", "KS", "A"]), "date": day(rng)})
 }
 
 fn event(v: Value) -> Event {
@@ -87,9 +79,9 @@ fn definitions() -> Vec<Event> {
 
 /// One random event; `n` makes its content unique. Corrections pick an earlier event.
 fn random_event(rng: &mut Rng, n: u64, correctable: &mut Vec<Event>) -> Event {
-    let office = rng.pick(&OFFICES);
+    let office = pick(rng, &OFFICES);
     let year = YEARS[rng.below(2) as usize];
-    let area = rng.pick(&AREAS);
+    let area = pick(rng, &AREAS);
     let amount = (1 + rng.below(900)).to_string();
     let note = format!("h{n}");
     let v = match rng.below(14) {
@@ -119,13 +111,13 @@ fn random_event(rng: &mut Rng, n: u64, correctable: &mut Vec<Event>) -> Event {
             json!({"type": "budget_line", "office": office, "year": year, "area": area, "revenue": amount, "cost": "1000", "unit": "tkr", "decision": decision(rng), "note": note})
         }
         7 => {
-            json!({"type": "outcome", "office": office, "year": year, "area": area, "period": format!("{year}-{:02}", 1 + rng.below(12)), "amount": amount, "unit": "tkr", "date": rng.day(), "note": note})
+            json!({"type": "outcome", "office": office, "year": year, "area": area, "period": format!("{year}-{:02}", 1 + rng.below(12)), "amount": amount, "unit": "tkr", "date": day(rng), "note": note})
         }
         8 => {
-            json!({"type": "investment_budget", "office": office, "year": year, "project": rng.pick(&["P1", "P2"]), "amount": amount, "unit": "tkr", "decision": decision(rng), "note": note})
+            json!({"type": "investment_budget", "office": office, "year": year, "project": pick(rng, &["P1", "P2"]), "amount": amount, "unit": "tkr", "decision": decision(rng), "note": note})
         }
         9 => {
-            json!({"type": "investment_outcome", "office": office, "year": year, "project": rng.pick(&["P1", "P2"]), "amount": amount, "unit": "tkr", "date": rng.day(), "note": note})
+            json!({"type": "investment_outcome", "office": office, "year": year, "project": pick(rng, &["P1", "P2"]), "amount": amount, "unit": "tkr", "date": day(rng), "note": note})
         }
         10 => {
             let (target, statuses) = match rng.below(3) {
@@ -142,10 +134,10 @@ fn random_event(rng: &mut Rng, n: u64, correctable: &mut Vec<Event>) -> Event {
                     ["ej påbörjad", "påbörjad", "genomförd"],
                 ),
             };
-            json!({"type": "status_updated", "target": target, "status": rng.pick(&statuses), "date": rng.day(), "comment": note})
+            json!({"type": "status_updated", "target": target, "status": pick(rng, &statuses), "date": day(rng), "comment": note})
         }
         11 => {
-            json!({"type": "office_defined", "office": office, "name": format!("kontor {office} {n}"), "from": rng.day()})
+            json!({"type": "office_defined", "office": office, "name": format!("kontor {office} {n}"), "from": day(rng)})
         }
         _ if !correctable.is_empty() => {
             let i = rng.below(correctable.len() as u64) as usize;
@@ -230,7 +222,7 @@ fn reports() -> Vec<Report> {
 fn clocks(rng: &mut Rng, appends: usize) -> Vec<Clock> {
     let mut out = vec![Clock::default()];
     for _ in 0..3 {
-        let day = rng.day();
+        let day = day(rng);
         let as_of = rambok::json::parse_date(&day).ok();
         let hours = rng.below(appends as u64 + 2) as i64;
         let known_at =
@@ -269,8 +261,8 @@ fn check_ledger(seed: u64, events: usize, appends: usize) {
                 }
             }
         }
-        let from = rambok::json::parse_date(&rng.day()).unwrap();
-        let to = rambok::json::parse_date(&rng.day()).unwrap();
+        let from = rambok::json::parse_date(&day(&mut rng)).unwrap();
+        let to = rambok::json::parse_date(&day(&mut rng)).unwrap();
         let (from, to) = (from.min(to), from.max(to));
         let indexed = query::diff(&ledger, from, to, clock.known_at).unwrap();
         let folded = history::diff(&records, from, to, clock.known_at);
@@ -447,4 +439,46 @@ fn a_forged_index_entry_is_damage() {
         ),
         "{err:?}"
     );
+}
+
+/// `verify --against` checks everything `verify` checks: a forged index entry (the log untouched)
+/// fails it too. And a digest of sequence 0 holds only with the empty ledger's hash.
+#[test]
+fn verify_against_a_digest_checks_the_index_and_refuses_a_forged_empty_digest() {
+    use rambok::control::verify::{verify, verify_against};
+    use rambok::store::Head;
+    let (_dir, ledger) = ledger_from(9, 30, 2);
+    let head = ledger.head();
+    verify_against(&ledger, &head).unwrap();
+    let empty = Head {
+        seq: 0,
+        hash: rambok::store::record::GENESIS_HASH,
+    };
+    verify_against(&ledger, &empty).unwrap();
+    let forged_empty = Head {
+        seq: 0,
+        hash: [7; 32],
+    };
+    assert!(matches!(
+        verify_against(&ledger, &forged_empty),
+        Err(LedgerError::Corrupt { .. })
+    ));
+    let tree = ledger.store().raw_tree();
+    let (key, value) = tree.scan_prefix(b"xf").next().unwrap().unwrap();
+    let mut forged = value.to_vec();
+    let last = forged.len() - 1;
+    forged[last] ^= 0x01;
+    tree.insert(&key, forged).unwrap();
+    for result in [verify(&ledger), verify_against(&ledger, &head)] {
+        assert!(
+            matches!(
+                result,
+                Err(LedgerError::Corrupt {
+                    kind: Damage::Index,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
 }
