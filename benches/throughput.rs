@@ -145,8 +145,6 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-/// xorshift64*, as in `rambok::gen`, for query parameters.
-
 /// A new frame change for writer `w`, unique by its reason (so its content id is new).
 fn change_event(w: usize, i: u64) -> Event {
     let office = format!("F{:02}", w % 40 + 1);

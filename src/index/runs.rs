@@ -22,9 +22,9 @@ const FRAME_VALUE_BYTES: usize = 33;
 
 /// The prefix a conceptual key is grouped under.
 fn group_of(key: &[u8]) -> Option<Vec<u8>> {
-    match key.first()? {
-        &CORRECTIONS => Some(vec![CORRECTIONS]),
-        &TIMELINE => {
+    match *key.first()? {
+        CORRECTIONS => Some(vec![CORRECTIONS]),
+        TIMELINE => {
             let date = date_from(key.get(1..5)?)??;
             Some(month_key(date))
         }
