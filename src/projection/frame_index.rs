@@ -76,10 +76,12 @@ impl FrameIndex {
         }
     }
 
-    /// Adds one stored frame entry of `office` for `year`; entries of one office-year must come in
-    /// application order (as the store keeps them).
-    pub fn add_entry(&mut self, year: i32, office: String, entry: Entry) {
-        self.entries.entry((year, office)).or_default().push(entry);
+    /// Adds stored frame entries of `office` for `year`; call [`FrameIndex::sort`] after the last.
+    pub fn add_entries(&mut self, year: i32, office: String, entries: Vec<Entry>) {
+        self.entries
+            .entry((year, office))
+            .or_default()
+            .extend(entries);
     }
 
     /// Notes that the event `id` was corrected by a correction recorded at `at`.

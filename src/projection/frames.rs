@@ -156,9 +156,22 @@ pub fn bridge(
     to_year: i32,
     clock: &Clock,
 ) -> Bridge {
+    let start = frame(records, office, from_year, clock).map_or(Amount::ZERO, |f| f.frame);
+    bridge_from(start, records, office, from_year, to_year, clock)
+}
+
+/// As [`bridge`], given the earlier year's frame (`start`): `records` need only hold what moves
+/// the later year's frame, the office definitions and the corrections.
+pub fn bridge_from(
+    start: Amount,
+    records: &[Recorded],
+    office: &str,
+    from_year: i32,
+    to_year: i32,
+    clock: &Clock,
+) -> Bridge {
     let effective = in_effect(records, clock);
     let names = office_names(&effective);
-    let start = frame(records, office, from_year, clock).map_or(Amount::ZERO, |f| f.frame);
     let mut running = start;
     let mut changes = Vec::new();
     let mut transfers: Vec<TransferLine> = Vec::new();

@@ -194,6 +194,19 @@ pub struct Diff {
 /// What changed between the end of `from` and the end of `to` (decision and status dates), as
 /// known under `known_at`.
 pub fn diff(records: &[Recorded], from: Date, to: Date, known_at: Option<DateTime<Utc>>) -> Diff {
+    diff_with(records, &FrameIndex::build(records), from, to, known_at)
+}
+
+/// As [`diff`], with the frames before and after read from `index`: `records` need only hold
+/// the events dated between the two dates, the earlier budget lines and statuses of what they
+/// touch, and the corrections; `index` the frame entries of every office-year they touch.
+pub fn diff_with(
+    records: &[Recorded],
+    index: &FrameIndex,
+    from: Date,
+    to: Date,
+    known_at: Option<DateTime<Utc>>,
+) -> Diff {
     let clock = Clock {
         as_of: Some(to),
         known_at,
@@ -210,7 +223,6 @@ pub fn diff(records: &[Recorded], from: Date, to: Date, known_at: Option<DateTim
         })
         .collect();
     changed.sort_by_key(|r| (r.event.body.effective_date(), r.seq));
-    let index = FrameIndex::build(records);
     let before_clock = Clock {
         as_of: Some(from),
         known_at,

@@ -86,8 +86,8 @@ pub enum Report {
 pub fn frames<S: Store>(ledger: &Ledger<S>, year: i32, clock: &Clock) -> Result<Vec<FrameRow>> {
     let reader = Reader::new(ledger)?;
     let mut idx = FrameIndex::default();
-    for (office, entry) in reader.frame_entries(&prefix::frames(year))? {
-        idx.add_entry(year, office, entry);
+    for (office, entries) in reader.frame_entries(&prefix::frames(year))? {
+        idx.add_entries(year, office, entries);
     }
     idx.sort();
     let defs = reader.gather(&[vec![index::OFFICES]], clock.as_of)?;
@@ -111,13 +111,39 @@ pub fn bridge<S: Store>(
     let reader = Reader::new(ledger)?;
     let records = reader.gather(
         &[
-            prefix::records(office, from, Kind::Frame),
             prefix::records(office, to, Kind::Frame),
             vec![index::OFFICES],
         ],
         clock.as_of,
     )?;
-    Ok(frames::bridge(&records, office, from, to, clock))
+    // The earlier year's frame from its compact entries: its texts are not printed.
+    let start = frame_index(&reader, &[(from, office)], &records)?
+        .frame(office, from, clock)
+        .map_or(crate::domain::amount::Amount::ZERO, |f| f.frame);
+    Ok(frames::bridge_from(
+        start, &records, office, from, to, clock,
+    ))
+}
+
+/// The frame entries of each (year, office) in `which`, with the corrections among `records`.
+fn frame_index<S: Store>(
+    reader: &Reader<'_, S>,
+    which: &[(i32, &str)],
+    records: &[Recorded],
+) -> Result<FrameIndex> {
+    let mut idx = FrameIndex::default();
+    for (year, office) in which {
+        for (o, entries) in reader.frame_entries(&prefix::frames_of(*year, office))? {
+            idx.add_entries(*year, o, entries);
+        }
+    }
+    idx.sort();
+    for c in records {
+        if let EventBody::Correction { corrects, .. } = c.event.body {
+            idx.add_correction(corrects, c.recorded_at);
+        }
+    }
+    Ok(idx)
 }
 
 /// The internal budget of `office` for `year`, beside `compare`.
@@ -180,20 +206,39 @@ pub fn goals<S: Store>(
     clock: &Clock,
 ) -> Result<GoalsReport> {
     let reader = Reader::new(ledger)?;
-    let mut records = reader.records(&prefix::goals(year), clock.as_of)?;
-    let targets: BTreeSet<&str> = records
-        .iter()
-        .filter_map(|r| match &r.event.body {
-            EventBody::GoalDefined { goal, .. } => Some(goal.as_str()),
-            EventBody::ActivityDefined { activity, .. } => Some(activity.as_str()),
-            EventBody::AssignmentDefined { assignment, .. } => Some(assignment.as_str()),
-            _ => None,
-        })
+    // First the tree without statuses, then the statuses of the items it shows: an office's
+    // report asks for its own items' statuses only.
+    let defs = reader.gather(&[prefix::goals(year)], clock.as_of)?;
+    let tree = goals::goals(&defs, year, office, clock);
+    let prefixes: Vec<Vec<u8>> = item_codes(&tree)
+        .into_iter()
+        .map(prefix::statuses)
         .collect();
-    let prefixes: Vec<Vec<u8>> = targets.into_iter().map(prefix::statuses).collect();
-    records.extend(reader.gather(&prefixes, clock.as_of)?);
+    let mut records = defs;
+    for p in &prefixes {
+        records.extend(reader.records(p, clock.as_of)?);
+    }
     let records = reader::in_log_order(records);
     Ok(goals::goals(&records, year, office, clock))
+}
+
+/// The codes of every goal, activity and assignment a goals report shows.
+fn item_codes(report: &GoalsReport) -> BTreeSet<&str> {
+    let mut codes = BTreeSet::new();
+    for fa in &report.focus_areas {
+        codes.extend(fa.council_goals.iter().map(|c| c.goal.code.as_str()));
+        let committee = fa
+            .council_goals
+            .iter()
+            .flat_map(|c| c.committee_goals.iter())
+            .chain(fa.own_goals.iter());
+        for cg in committee {
+            codes.insert(cg.goal.code.as_str());
+            codes.extend(cg.activities.iter().map(|a| a.code.as_str()));
+        }
+        codes.extend(fa.assignments.iter().map(|a| a.code.as_str()));
+    }
+    codes
 }
 
 /// Every event that moved `office`'s frame for `year` (or one area's budget), with corrections.
@@ -225,6 +270,7 @@ pub fn diff<S: Store>(
     let reader = Reader::new(ledger)?;
     let changed = reader.timeline(from, to)?;
     let mut touched: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut frames_touched: BTreeSet<(i32, &str)> = BTreeSet::new();
     for r in &changed {
         let body = &r.event.body;
         match body {
@@ -236,18 +282,19 @@ pub fn diff<S: Store>(
             }
             _ => {
                 if let Some(year) = body.year() {
-                    for office in body.offices() {
-                        touched.insert(prefix::records(office, year, Kind::Frame));
-                    }
+                    frames_touched.extend(body.offices().into_iter().map(|o| (year, o)));
                 }
             }
         }
     }
     let prefixes: Vec<Vec<u8>> = touched.into_iter().collect();
-    let mut records = reader.gather(&prefixes, Some(to))?;
-    records.extend(changed);
+    let mut records = reader.gather(&prefixes, Some(from))?;
+    // Frames before and after from their compact entries; only the changes need whole records.
+    let which: Vec<(i32, &str)> = frames_touched.into_iter().collect();
+    let idx = frame_index(&reader, &which, &records)?;
+    records.extend(changed.iter().cloned());
     let records = reader::in_log_order(records);
-    Ok(history::diff(&records, from, to, known_at))
+    Ok(history::diff_with(&records, &idx, from, to, known_at))
 }
 
 /// What the ledger holds, for pickers: offices (as last defined), years, frame years and dates.

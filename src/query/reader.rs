@@ -107,22 +107,18 @@ impl<'l, S: Store> Reader<'l, S> {
         Ok(in_log_order(out))
     }
 
-    /// The frame entries under `prefix`, with their office, in log order per office.
-    pub fn frame_entries(&self, prefix: &[u8]) -> Result<Vec<(String, FrameEntry)>> {
+    /// The frame entries under `prefix`, run by run, each with its office.
+    pub fn frame_entries(&self, prefix: &[u8]) -> Result<Vec<(String, Vec<FrameEntry>)>> {
         let mut out = Vec::new();
         for kv in self.ledger.store().scan_derived(prefix) {
             let (k, v) = kv?;
             if index::seq_of(&k).is_none_or(|first| first > self.seq) {
                 continue;
             }
-            let (office, entries) = index::decode_frames(&k, &v)
+            let (office, mut entries) = index::decode_frames(&k, &v)
                 .ok_or_else(|| self.damaged("a frame entry of the index does not decode".into()))?;
-            out.extend(
-                entries
-                    .into_iter()
-                    .filter(|e| e.seq <= self.seq)
-                    .map(|e| (office.clone(), e)),
-            );
+            entries.retain(|e| e.seq <= self.seq);
+            out.push((office, entries));
         }
         Ok(out)
     }
