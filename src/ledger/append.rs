@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 const PENDING_BLOCKS_MAX: usize = 64;
 /// Bytes of index entries an appender keeps before staging them as runs: the more it groups,
 /// the fewer keys a bulk import writes.
-const PENDING_INDEX_BYTES_MAX: usize = 32 << 20;
+const PENDING_INDEX_BYTES_MAX: usize = 8 << 20;
 
 /// An append in progress; see [`Ledger::begin`].
 pub struct Appender<'l, S: Store> {
