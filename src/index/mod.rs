@@ -26,10 +26,10 @@
 //! | `y` year, `Y` year, `d` date | empty | the years, frame years and dates the ledger holds |
 //! | `H` | version, seq, digest | the head of the index |
 //!
-//! "The record" is the record's bytes exactly as in the log (format v1, hash included), so
-//! `verify` compares index and log byte for byte. The running digest is SHA-256 over the previous
-//! digest and each entry of an append in the order written: O(1) per event to keep, and recomputed
-//! in full by `verify`.
+//! "The record" is the record's bytes exactly as in the log (format v1, hash included). The
+//! running digest is, record by record in log order, SHA-256 over the previous digest and the
+//! record's entries: O(1) per record to keep. `verify` rebuilds every entry from the log and
+//! compares them with what is stored, and the digest with the index head's.
 
 use crate::domain::amount::Amount;
 use crate::domain::event::{Date, Event, EventBody};
