@@ -354,7 +354,10 @@ impl Context {
                     put(vec![TIMELINE]);
                 }
                 if kind == Kind::Frame {
-                    frame_entries(seq, recorded_at, event, year, &mut out);
+                    for (y, office, entry) in frame_entries_of(seq, recorded_at, event) {
+                        let key = dated(prefix::frames_of(y, office), Some(entry.date), seq);
+                        out.push((key, encode_frame(&entry)));
+                    }
                 }
             }
         }
@@ -385,36 +388,35 @@ impl Context {
     }
 }
 
-fn frame_entries(
+/// How `event` moves frames: for each office-year it moves, a frame entry. The one place where an
+/// event becomes frame entries, for the stored index and for the fold in memory alike.
+pub fn frame_entries_of(
     seq: u64,
     recorded_at: DateTime<Utc>,
     event: &Event,
-    year: i32,
-    out: &mut Vec<Derived>,
-) {
+) -> Vec<(i32, &str, FrameEntry)> {
     let body = &event.body;
-    let Some(date) = body.effective_date() else {
-        return;
+    let (Some(year), Some(date)) = (body.year(), body.effective_date()) else {
+        return Vec::new();
     };
-    for office in body.offices() {
-        let Some(effect) = effect_on(body, office, year) else {
-            continue;
-        };
-        let (set, amount) = match effect {
-            Effect::Set(a) => (true, a),
-            Effect::Add(a) => (false, a),
-        };
-        let entry = FrameEntry {
-            date,
-            seq,
-            recorded_at,
-            id: event.id,
-            set,
-            amount,
-        };
-        let key = dated(prefix::frames_of(year, office), Some(date), seq);
-        out.push((key, encode_frame(&entry)));
-    }
+    body.offices()
+        .into_iter()
+        .filter_map(|office| {
+            let (set, amount) = match effect_on(body, office, year)? {
+                Effect::Set(a) => (true, a),
+                Effect::Add(a) => (false, a),
+            };
+            let entry = FrameEntry {
+                date,
+                seq,
+                recorded_at,
+                id: event.id,
+                set,
+                amount,
+            };
+            Some((year, office, entry))
+        })
+        .collect()
 }
 
 /// The years (or frame years) named by catalogue keys.

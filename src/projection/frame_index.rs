@@ -3,7 +3,6 @@
 //! records (the reference fold), or from the persisted index's frame entries (`crate::index`, family
 //! `f`), which the store keeps in that order already.
 
-use super::frames::{effect_on, Effect};
 use super::Clock;
 use crate::domain::amount::Amount;
 use crate::domain::event::{Event, EventBody};
@@ -50,25 +49,7 @@ impl FrameIndex {
             }
             _ => {}
         }
-        let (Some(year), Some(date)) = (body.year(), body.effective_date()) else {
-            return;
-        };
-        for office in body.offices() {
-            let Some(effect) = effect_on(body, office, year) else {
-                continue;
-            };
-            let (set, amount) = match effect {
-                Effect::Set(a) => (true, a),
-                Effect::Add(a) => (false, a),
-            };
-            let entry = Entry {
-                date,
-                seq,
-                recorded_at,
-                id: event.id,
-                set,
-                amount,
-            };
+        for (year, office, entry) in crate::index::frame_entries_of(seq, recorded_at, event) {
             self.entries
                 .entry((year, office.to_string()))
                 .or_default()

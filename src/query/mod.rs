@@ -321,113 +321,95 @@ pub fn catalogue<S: Store>(ledger: &Ledger<S>) -> Result<Catalogue> {
     })
 }
 
+/// One report's answer, before it is rendered.
+pub enum Answer {
+    Frames(i32, Vec<FrameRow>),
+    Bridge(Bridge),
+    Budget(budget::BudgetTable),
+    Outcome(budget::OutcomeTable),
+    Investments(budget::InvestmentTable),
+    Goals(GoalsReport),
+}
+
 /// Answers one report from the index, rendered.
 pub fn answer<S: Store>(ledger: &Ledger<S>, report: &Report, clock: &Clock) -> Result<Rendered> {
-    Ok(match report {
-        Report::Frames { year } => frames_rendered(*year, &frames(ledger, *year, clock)?, clock),
+    let a = match report {
+        Report::Frames { year } => Answer::Frames(*year, frames(ledger, *year, clock)?),
         Report::Bridge { office, from, to } => {
-            bridge_rendered(&bridge(ledger, office, *from, *to, clock)?, clock)
+            Answer::Bridge(bridge(ledger, office, *from, *to, clock)?)
         }
         Report::Budget {
             office,
             year,
             compare,
-        } => budget_rendered(&budget(ledger, office, *year, *compare, clock)?, clock),
-        Report::Outcome { office, year } => {
-            outcome_rendered(&outcome(ledger, office, *year, clock)?, clock)
-        }
+        } => Answer::Budget(budget(ledger, office, *year, *compare, clock)?),
+        Report::Outcome { office, year } => Answer::Outcome(outcome(ledger, office, *year, clock)?),
         Report::Investments {
             office,
             year,
             compare,
-        } => investments_rendered(&investments(ledger, office, *year, *compare, clock)?, clock),
+        } => Answer::Investments(investments(ledger, office, *year, *compare, clock)?),
         Report::Goals { office, year } => {
-            goals_rendered(&goals(ledger, *year, office.as_deref(), clock)?, clock)
+            Answer::Goals(goals(ledger, *year, office.as_deref(), clock)?)
         }
-    })
+    };
+    Ok(rendered(&a, clock))
 }
 
 /// The same report folded over `records` (all of the log, or any superset of what it needs): the
-/// reference the index's answers are tested against, and what the demo prints.
+/// reference the index's answers are tested against.
 pub fn answer_from_records(report: &Report, records: &[Recorded], clock: &Clock) -> Rendered {
-    match report {
-        Report::Frames { year } => {
-            frames_rendered(*year, &frames::frames(records, *year, clock), clock)
-        }
+    let a = match report {
+        Report::Frames { year } => Answer::Frames(*year, frames::frames(records, *year, clock)),
         Report::Bridge { office, from, to } => {
-            bridge_rendered(&frames::bridge(records, office, *from, *to, clock), clock)
+            Answer::Bridge(frames::bridge(records, office, *from, *to, clock))
         }
         Report::Budget {
             office,
             year,
             compare,
-        } => budget_rendered(
-            &budget::budget(records, office, *year, *compare, clock),
-            clock,
-        ),
+        } => Answer::Budget(budget::budget(records, office, *year, *compare, clock)),
         Report::Outcome { office, year } => {
-            outcome_rendered(&budget::outcome(records, office, *year, clock), clock)
+            Answer::Outcome(budget::outcome(records, office, *year, clock))
         }
         Report::Investments {
             office,
             year,
             compare,
-        } => investments_rendered(
-            &budget::investments(records, office, *year, *compare, clock),
-            clock,
+        } => Answer::Investments(budget::investments(records, office, *year, *compare, clock)),
+        Report::Goals { office, year } => {
+            Answer::Goals(goals::goals(records, *year, office.as_deref(), clock))
+        }
+    };
+    rendered(&a, clock)
+}
+
+/// An answer as tables and JSON, with the decimals its figures print with by default.
+pub fn rendered(a: &Answer, clock: &Clock) -> Rendered {
+    let (tables, json, default_decimals) = match a {
+        Answer::Frames(year, rows) => (
+            vec![r::frames_table(*year, rows, clock)],
+            r::frames_json(*year, rows, clock),
+            0,
         ),
-        Report::Goals { office, year } => goals_rendered(
-            &goals::goals(records, *year, office.as_deref(), clock),
-            clock,
+        Answer::Bridge(b) => (vec![r::bridge_table(b, clock)], r::bridge_json(b, clock), 0),
+        Answer::Budget(b) => (vec![r::budget_table(b, clock)], r::budget_json(b, clock), 0),
+        Answer::Outcome(o) => (
+            vec![r::outcome_table(o, clock)],
+            r::outcome_json(o, clock),
+            1,
         ),
-    }
-}
-
-fn frames_rendered(year: i32, rows: &[FrameRow], clock: &Clock) -> Rendered {
+        Answer::Investments(i) => (
+            vec![r::investments_table(i, clock)],
+            r::investments_json(i, clock),
+            0,
+        ),
+        Answer::Goals(g) => (r::goals_tables(g, clock), r::goals_json(g, clock), 0),
+    };
     Rendered {
-        tables: vec![r::frames_table(year, rows, clock)],
-        json: r::frames_json(year, rows, clock),
-        default_decimals: 0,
-    }
-}
-
-fn bridge_rendered(b: &Bridge, clock: &Clock) -> Rendered {
-    Rendered {
-        tables: vec![r::bridge_table(b, clock)],
-        json: r::bridge_json(b, clock),
-        default_decimals: 0,
-    }
-}
-
-fn budget_rendered(b: &budget::BudgetTable, clock: &Clock) -> Rendered {
-    Rendered {
-        tables: vec![r::budget_table(b, clock)],
-        json: r::budget_json(b, clock),
-        default_decimals: 0,
-    }
-}
-
-fn outcome_rendered(o: &budget::OutcomeTable, clock: &Clock) -> Rendered {
-    Rendered {
-        tables: vec![r::outcome_table(o, clock)],
-        json: r::outcome_json(o, clock),
-        default_decimals: 1,
-    }
-}
-
-fn investments_rendered(i: &budget::InvestmentTable, clock: &Clock) -> Rendered {
-    Rendered {
-        tables: vec![r::investments_table(i, clock)],
-        json: r::investments_json(i, clock),
-        default_decimals: 0,
-    }
-}
-
-fn goals_rendered(g: &GoalsReport, clock: &Clock) -> Rendered {
-    Rendered {
-        tables: r::goals_tables(g, clock),
-        json: r::goals_json(g, clock),
-        default_decimals: 0,
+        tables,
+        json,
+        default_decimals,
     }
 }
 
