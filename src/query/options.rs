@@ -80,9 +80,14 @@ pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
     let decimals = c.decimals.unwrap_or(rendered.default_decimals).min(5);
     Ok(match c.format {
         Format::Svg => return Err("--format svg is for `report bridge` and `history`".into()),
+        // U+2028 and U+2029 are valid in JSON strings but end a line in JavaScript and in some
+        // viewers: escaped, like the control characters serde_json escapes already.
         Format::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&rendered.json).expect("JSON values serialise")
+            serde_json::to_string_pretty(&rendered.json)
+                .expect("JSON values serialise")
+                .replace('\u{2028}', "\\u2028")
+                .replace('\u{2029}', "\\u2029")
         ),
         Format::Table => {
             let style = Style::terminal(c.unit, decimals, sign);

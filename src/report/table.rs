@@ -100,7 +100,32 @@ fn shorten(s: String) -> String {
     cut
 }
 
-/// Aligned columns: text left, figures right.
+/// Whether `c` would change how a terminal shows the text around it: a control character (a
+/// newline would start a forged row), a bidirectional override or isolate (text shown reversed),
+/// or an invisible character.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
+}
+
+/// `s` with every character that [`is_hidden`] shown as its escape (`\n`, `<U+202E>`): what was
+/// recorded is shown, and nothing in it can move the rest of the table.
+pub fn visible(s: &str) -> String {
+    if !s.chars().any(is_hidden) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            '\t' => "\\t".to_string(),
+            c if is_hidden(c) => format!("<U+{:04X}>", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Aligned columns: text left, figures right. Text is shown [`visible`].
 pub fn render_terminal(table: &Table, style: &Style) -> String {
     let texts: Vec<Vec<String>> = table
         .rows
@@ -108,7 +133,7 @@ pub fn render_terminal(table: &Table, style: &Style) -> String {
         .map(|r| {
             r.cells
                 .iter()
-                .map(|c| shorten(cell_text(c, style)))
+                .map(|c| shorten(visible(&cell_text(c, style))))
                 .collect()
         })
         .collect();
@@ -127,7 +152,7 @@ pub fn render_terminal(table: &Table, style: &Style) -> String {
                 .any(|r| matches!(r.cells.get(i), Some(Cell::Money { .. } | Cell::Figure(_))))
         })
         .collect();
-    let mut out = format!("{}\n", table.title);
+    let mut out = format!("{}\n", visible(&table.title));
     let line = |cells: &[String]| -> String {
         let parts: Vec<String> = cells
             .iter()
@@ -165,6 +190,17 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// A text cell for CSV: one that a spreadsheet would take for a formula (it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises against CSV
+/// injection. Only text: figures are written as figures, a negative amount stays a number.
+fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        csv_field(&format!("'{s}"))
+    } else {
+        csv_field(s)
+    }
+}
+
 /// Semicolon-separated values with a header row; figures with a decimal comma and no grouping.
 pub fn render_csv(table: &Table, style: &Style) -> String {
     let mut out = String::new();
@@ -172,7 +208,7 @@ pub fn render_csv(table: &Table, style: &Style) -> String {
         &table
             .headers
             .iter()
-            .map(|h| csv_field(h))
+            .map(|h| csv_text(h))
             .collect::<Vec<_>>()
             .join(";"),
     );
@@ -181,7 +217,10 @@ pub fn render_csv(table: &Table, style: &Style) -> String {
         let cells: Vec<String> = row
             .cells
             .iter()
-            .map(|c| csv_field(&cell_text(c, style)))
+            .map(|c| match c {
+                Cell::Text(t) => csv_text(t),
+                other => csv_field(&cell_text(other, style)),
+            })
             .collect();
         out.push_str(&cells.join(";"));
         out.push_str("\r\n");

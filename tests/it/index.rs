@@ -482,3 +482,66 @@ fn verify_against_a_digest_checks_the_index_and_refuses_a_forged_empty_digest() 
         );
     }
 }
+
+/// Text that would make a report lie to its reader: a reason with a newline (a forged history
+/// row), a right-to-left override (text shown reversed), a reason that a spreadsheet would run as
+/// a formula, a line separator in JSON. Shown escaped, neutralised, never as what it pretends.
+#[test]
+fn hostile_text_prints_visibly_and_never_as_a_formula() {
+    use rambok::query::{render, Common, Format, SignArg};
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("l")).unwrap();
+    ledger.append(&definitions(), "def", None, t0()).unwrap();
+    let d = json!({"body": "KF", "date": "2016-06-20"});
+    let events = [
+        json!({"type": "frame_set", "office": "A", "year": 2017, "amount": "1000", "unit": "tkr", "decision": d}),
+        json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-1", "unit": "tkr", "category": "c", "reason": "Flytt\nGodkänd av KF 999 999", "decision": d}),
+        json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-2", "unit": "tkr", "category": "c", "reason": "Flytt \u{202E}0001- rkt\u{202C} ok", "decision": d}),
+        json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-3", "unit": "tkr", "category": "c", "reason": "=1+1", "decision": d}),
+        json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-4", "unit": "tkr", "category": "c", "reason": "rad\u{2028}två", "decision": d}),
+    ];
+    let events: Vec<Event> = events.into_iter().map(event).collect();
+    ledger.append(&events, "rec", None, t0()).unwrap();
+    let clock = Clock::default();
+    let common = |format| Common {
+        as_of: None,
+        known_at: None,
+        format,
+        unit: rambok::domain::amount::Unit::Tkr,
+        sign: SignArg::Result,
+        decimals: None,
+    };
+    let h = query::history(&ledger, "A", 2017, None, &clock).unwrap();
+    let table = render(&query::history_rendered(&h, &clock), &common(Format::Table)).unwrap();
+    assert!(
+        !table.lines().any(|l| l.starts_with("Godkänd av KF")),
+        "{table}"
+    );
+    assert!(table.contains("Flytt\\nGodkänd av KF 999 999"), "{table}");
+    assert!(
+        !table.contains('\u{202E}') && table.contains("<U+202E>"),
+        "{table}"
+    );
+    let bridge = query::answer(
+        &ledger,
+        &Report::Bridge {
+            office: "A".into(),
+            from: 2016,
+            to: 2017,
+        },
+        &clock,
+    )
+    .unwrap();
+    let csv = render(&bridge, &common(Format::Csv)).unwrap();
+    assert!(!csv.contains(";=1+1") && !csv.starts_with("=1+1"), "{csv}");
+    assert!(csv.contains("'=1+1;3;"), "{csv}");
+    assert!(
+        csv.contains("Ny budgetram 2017;-1000;"),
+        "a negative amount stays a number: {csv}"
+    );
+    let json = render(&bridge, &common(Format::Json)).unwrap();
+    assert!(
+        !json.contains('\u{2028}') && json.contains("\\u2028"),
+        "{json}"
+    );
+}
