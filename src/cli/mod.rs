@@ -130,7 +130,8 @@ impl CliError {
             CliError::Ledger(
                 LedgerError::Rejected { .. }
                 | LedgerError::BadRecorder(_)
-                | LedgerError::BatchTooLarge(_),
+                | LedgerError::BatchTooLarge(_)
+                | LedgerError::Unknown(_),
             ) => 1,
             CliError::Ledger(LedgerError::Conflict { .. }) => 3,
             CliError::Findings(_) => 7,

@@ -40,6 +40,9 @@ pub enum LedgerError {
     Conflict { expected: u64, actual: u64 },
     #[error("{0}")]
     BadRecorder(String),
+    /// A question names something the ledger does not hold (an office code, …).
+    #[error("{0}")]
+    Unknown(String),
     #[error("a batch may hold at most {BATCH_EVENTS_MAX} events, this one holds {0}")]
     BatchTooLarge(usize),
     #[error(transparent)]

@@ -100,6 +100,59 @@ pub fn frames<S: Store>(ledger: &Ledger<S>, year: i32, clock: &Clock) -> Result<
     Ok(frames::frames_from_index(&idx, &names, year, clock))
 }
 
+/// Fails with [`LedgerError::Unknown`] when offices are defined and `office` is not one of them,
+/// naming the nearest defined code (`klk` → `KLK`) and those that exist.
+fn known_office<S: Store>(reader: &Reader<'_, S>, office: &str) -> Result<()> {
+    let mut codes = BTreeSet::new();
+    for r in reader.records(&[index::OFFICES], None)? {
+        if let EventBody::OfficeDefined { office, .. } = r.event.body {
+            codes.insert(office);
+        }
+    }
+    if codes.is_empty() || codes.contains(office) {
+        return Ok(());
+    }
+    let nearest = codes
+        .iter()
+        .map(|c| (nearness(office, c), c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| format!(" Did you mean {c}?"))
+        .unwrap_or_default();
+    let listed: Vec<&str> = codes.iter().map(String::as_str).take(50).collect();
+    Err(LedgerError::Unknown(format!(
+        "no office '{office}' in this ledger.{nearest} Offices: {}{}",
+        listed.join(", "),
+        if codes.len() > listed.len() {
+            ", …"
+        } else {
+            ""
+        }
+    )))
+}
+
+/// How far apart two codes are: 0 when they differ only in case, else the edit distance
+/// (insertions, deletions, substitutions) plus one.
+fn nearness(a: &str, b: &str) -> usize {
+    if a.to_lowercase() == b.to_lowercase() {
+        return 0;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()] + 1
+}
+
 /// How `office`'s frame went from `from` to `to`.
 pub fn bridge<S: Store>(
     ledger: &Ledger<S>,
@@ -109,6 +162,7 @@ pub fn bridge<S: Store>(
     clock: &Clock,
 ) -> Result<Bridge> {
     let reader = Reader::new(ledger)?;
+    known_office(&reader, office)?;
     let records = reader.gather(
         &[
             prefix::records(office, to, Kind::Frame),
@@ -155,6 +209,7 @@ pub fn budget<S: Store>(
     clock: &Clock,
 ) -> Result<budget::BudgetTable> {
     let reader = Reader::new(ledger)?;
+    known_office(&reader, office)?;
     let mut prefixes = vec![
         prefix::areas(office),
         prefix::records(office, year, Kind::Budget),
@@ -172,6 +227,7 @@ pub fn outcome<S: Store>(
     clock: &Clock,
 ) -> Result<budget::OutcomeTable> {
     let reader = Reader::new(ledger)?;
+    known_office(&reader, office)?;
     let records = reader.gather(
         &[
             prefix::areas(office),
@@ -192,6 +248,7 @@ pub fn investments<S: Store>(
     clock: &Clock,
 ) -> Result<budget::InvestmentTable> {
     let reader = Reader::new(ledger)?;
+    known_office(&reader, office)?;
     let mut prefixes = vec![prefix::records(office, year, Kind::Investment)];
     prefixes.extend(compare.map(|c| prefix::records(office, c, Kind::Investment)));
     let records = reader.gather(&prefixes, clock.as_of)?;
@@ -206,6 +263,9 @@ pub fn goals<S: Store>(
     clock: &Clock,
 ) -> Result<GoalsReport> {
     let reader = Reader::new(ledger)?;
+    if let Some(o) = office {
+        known_office(&reader, o)?;
+    }
     // First the tree without statuses, then the statuses of the items it shows: an office's
     // report asks for its own items' statuses only.
     let defs = reader.gather(&[prefix::goals(year)], clock.as_of)?;
@@ -250,6 +310,7 @@ pub fn history<S: Store>(
     clock: &Clock,
 ) -> Result<History> {
     let reader = Reader::new(ledger)?;
+    known_office(&reader, office)?;
     let kind = if area.is_some() {
         Kind::Budget
     } else {

@@ -119,6 +119,7 @@ impl From<LedgerError> for ApiError {
                     .with("actual", actual)
             }
             LedgerError::BadRecorder(_) => ApiError::bad_request(message),
+            LedgerError::Unknown(_) => ApiError::not_found(message),
             LedgerError::BatchTooLarge(_) => ApiError::too_large(message),
             LedgerError::Store(s) => s.into(),
             LedgerError::Corrupt { seq, kind, .. } => {

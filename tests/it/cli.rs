@@ -337,3 +337,31 @@ fn a_status_change_shows_from_its_date_on() {
         "{table}"
     );
 }
+
+/// An office the ledger does not hold is an error naming the nearest code, not a table of zeros.
+#[test]
+fn an_unknown_office_is_an_error_that_names_the_nearest() {
+    let db = kalmar();
+    for args in [
+        ["report", "budget", "--office", "klk", "--year", "2017"].as_slice(),
+        &["report", "outcome", "--office", "KLX", "--year", "2014"],
+        &["history", "--office", "klk", "--year", "2017"],
+    ] {
+        let (code, out, err) = rambok(&db.path, args);
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert!(err.contains("Did you mean KLK?"), "{args:?}: {err}");
+        assert!(
+            out.is_empty(),
+            "{args:?}: nothing printed but the error: {out}"
+        );
+    }
+    let (code, _, err) = rambok(
+        &db.path,
+        &["report", "budget", "--office", "XYZQW", "--year", "2017"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no office 'XYZQW'") && err.contains("KLK"),
+        "{err}"
+    );
+}

@@ -947,3 +947,15 @@ fn serve_demo_prints_an_address_that_works() {
     );
     assert_eq!(s, 403, "the page's token only reads");
 }
+
+#[test]
+fn an_unknown_office_is_not_found_with_the_nearest_code() {
+    let k = kalmar();
+    let reply = get(&k, "/api/budget?office=klk&year=2017");
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(
+        reply.text().contains("Did you mean KLK?"),
+        "{}",
+        reply.text()
+    );
+}
