@@ -32,11 +32,6 @@ impl<'l, S: Store> Reader<'l, S> {
         })
     }
 
-    /// The sequence number the question sees the ledger at.
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-
     fn damaged(&self, what: String) -> LedgerError {
         LedgerError::Corrupt {
             seq: self.seq,

@@ -288,7 +288,7 @@ proptest! {
 }
 
 #[test]
-fn the_kalmar_catalogue_lists_offices_years_and_dates() {
+fn the_catalogue_lists_the_offices_years_and_dates_the_log_holds() {
     let (_dir, ledger) = ledger_from(7, 40, 2);
     let c = query::catalogue(&ledger).unwrap();
     let records = ledger.records().unwrap();
