@@ -6,6 +6,7 @@
 use super::delegation::Delegation;
 use crate::domain::amount::Amount;
 use crate::domain::event::{EventBody, ReportedColumn, ReportedTable};
+use crate::domain::text::person_key;
 use crate::projection::budget::{budget, investments, outcome, OutcomeRow};
 use crate::projection::frames::frame;
 use crate::projection::{corrected_ids, Clock};
@@ -233,18 +234,24 @@ fn four_eyes(live: &[&Recorded], of_year: &[&Recorded], out: &mut Vec<Finding>) 
         }
         match approvals.get(&r.event.id) {
             None => never.push(r.seq),
-            Some(by) if by.iter().all(|a| a.recorded_by == r.recorded_by) => out.push(finding(
-                "four_eyes",
-                std::iter::once(r.seq)
-                    .chain(by.iter().map(|a| a.seq))
-                    .collect(),
-                format!(
-                    "{} (seq {}) was approved only by its own recorder {}",
-                    r.event.body.type_name(),
-                    r.seq,
-                    r.recorded_by
-                ),
-            )),
+            Some(by)
+                if by
+                    .iter()
+                    .all(|a| person_key(&a.recorded_by) == person_key(&r.recorded_by)) =>
+            {
+                out.push(finding(
+                    "four_eyes",
+                    std::iter::once(r.seq)
+                        .chain(by.iter().map(|a| a.seq))
+                        .collect(),
+                    format!(
+                        "{} (seq {}) was approved only by its own recorder {}",
+                        r.event.body.type_name(),
+                        r.seq,
+                        r.recorded_by
+                    ),
+                ))
+            }
             Some(_) => {}
         }
     }

@@ -4,4 +4,5 @@
 pub mod amount;
 pub mod codec;
 pub mod event;
+pub mod text;
 pub mod validate;

@@ -64,6 +64,34 @@ impl Codec for Text {
     }
 }
 
+/// A label: a name, title, category or project. One line, nothing hidden.
+pub(crate) struct Label;
+
+impl Codec for Label {
+    type Value = String;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<String>> {
+        f.opt_label(key)
+    }
+    fn write(value: &String, (): ()) -> Option<Value> {
+        Some(json!(value))
+    }
+}
+
+/// A person's name, stored in NFC; no hidden characters, one script.
+pub(crate) struct Person;
+
+impl Codec for Person {
+    type Value = String;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<String>> {
+        f.opt_person(key)
+    }
+    fn write(value: &String, (): ()) -> Option<Value> {
+        Some(json!(value))
+    }
+}
+
 /// A code that is not an identifier: a decision body, case or paragraph. At most 64 characters.
 pub(crate) struct Code;
 

@@ -93,8 +93,8 @@ impl<'r, 'de> Fields<'r, 'de> {
                 if s.chars().count() > max {
                     return self.err(name, format!("is longer than {max} characters"));
                 }
-                if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                    return self.err(name, "contains control characters");
+                if let Err(e) = crate::domain::text::check_free_text(s) {
+                    return self.err(name, e.0);
                 }
                 Ok(Some(s.to_string()))
             }
@@ -106,8 +106,36 @@ impl<'r, 'de> Fields<'r, 'de> {
         self.opt_text_limited(name, TEXT_CHARS_MAX)
     }
 
+    /// A label: one line, nothing hidden (see `domain::text`).
+    pub(crate) fn opt_label(&self, name: &str) -> R<Option<String>> {
+        let label = self.opt_text(name)?;
+        if let Some(l) = &label {
+            if let Err(e) = crate::domain::text::check_label(l) {
+                return self.err(name, e.0);
+            }
+        }
+        Ok(label)
+    }
+
+    /// A person's name, stored in NFC (see `domain::text::person_name`).
+    pub(crate) fn opt_person(&self, name: &str) -> R<Option<String>> {
+        match self.opt_code(name)? {
+            None => Ok(None),
+            Some(p) => match crate::domain::text::person_name(&p) {
+                Ok(p) => Ok(Some(p)),
+                Err(e) => self.err(name, format!("'{}' {e}", p.escape_debug())),
+            },
+        }
+    }
+
     pub(crate) fn opt_code(&self, name: &str) -> R<Option<String>> {
-        self.opt_text_limited(name, CODE_CHARS_MAX)
+        let code = self.opt_text_limited(name, CODE_CHARS_MAX)?;
+        if let Some(c) = &code {
+            if let Err(e) = crate::domain::text::check_label(c) {
+                return self.err(name, e.0);
+            }
+        }
+        Ok(code)
     }
 
     /// An identifier: an office, area, goal, activity or assignment code. Letters A–Ö, digits and

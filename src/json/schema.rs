@@ -9,8 +9,8 @@
 //! `docs/events.md` documents every type; keep the two in step.
 
 use super::codec::{
-    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Money, Net, OneOf, Period, Printed,
-    PrintedUnit, Rate, StatusName, Swedish, Text, Year,
+    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Label, Money, Net, OneOf, Period,
+    Person, Printed, PrintedUnit, Rate, StatusName, Swedish, Text, Year,
 };
 use super::fields::Fields;
 use super::{FieldError, R};
@@ -117,17 +117,17 @@ declare_json_form! {
 
     OfficeDefined "office_defined" {
         office: Ident,
-        name: Text,
+        name: Label,
         committee: Option<Code>,
         from: Option<Day>,
     }
     AreaDefined "area_defined" {
         office: Ident,
         area: Ident,
-        name: Text,
+        name: Label,
         kind: Swedish<AreaKind>,
         parent: Option<Ident>,
-        group: Option<Text>,
+        group: Option<Label>,
         from: Option<Day>,
     }
     FrameSet "frame_set" {
@@ -140,7 +140,7 @@ declare_json_form! {
         office: Ident,
         year: Year,
         amount: Money,
-        category: Text,
+        category: Label,
         reason: Text,
         decision: DecisionObject,
     }
@@ -187,14 +187,14 @@ declare_json_form! {
     InvestmentBudget "investment_budget" {
         office: Ident,
         year: Year,
-        project: Text,
+        project: Label,
         amount: Money,
         decision: DecisionObject,
     }
     InvestmentOutcome "investment_outcome" {
         office: Ident,
         year: Year,
-        project: Text,
+        project: Label,
         amount: Money,
         date: Day,
     }
@@ -203,8 +203,8 @@ declare_json_form! {
         office: Option<Ident>,
         level: Swedish<GoalLevel>,
         parent: Option<Ident>,
-        focus_area: Text,
-        title: Text,
+        focus_area: Label,
+        title: Label,
         text: Option<Text>,
         year: Year,
         decision: DecisionObject,
@@ -212,8 +212,8 @@ declare_json_form! {
     ActivityDefined "activity_defined" {
         activity: Ident,
         goal: Ident,
-        title: Text,
-        responsible: Text,
+        title: Label,
+        responsible: Person,
         start: Day,
         end: Day,
         decision: DecisionObject,
@@ -221,9 +221,9 @@ declare_json_form! {
     AssignmentDefined "assignment_defined" {
         assignment: Ident,
         office: Option<Ident>,
-        title: Text,
+        title: Label,
         text: Option<Text>,
-        focus_area: Text,
+        focus_area: Label,
         goal: Option<Ident>,
         year: Year,
         decision: DecisionObject,
@@ -251,13 +251,13 @@ declare_json_form! {
         report: OneOf<ReportedTable>,
         office: Ident,
         year: Year,
-        row: Text,
+        row: Label,
         column: OneOf<ReportedColumn>,
         amount: Printed [precision_ore],
         // The precision is written as the unit the amount is printed in, and read back from
         // the unit and the amount's decimals.
         precision_ore as "unit": PrintedUnit,
-        source: Text,
+        source: Label,
         date: Day,
     }
 }

@@ -114,18 +114,22 @@ impl Ledger<SledStore> {
     }
 }
 
-fn check_recorder(by: &str) -> Result<(), LedgerError> {
+/// The recorder's name as stored: see [`crate::domain::text::person_name`].
+fn check_recorder(by: &str) -> Result<String, LedgerError> {
     if by.trim().is_empty() {
         return Err(LedgerError::BadRecorder(
             "the recorder is missing: give --user or set RAMBOK_USER".into(),
         ));
     }
-    if by.len() > RECORDED_BY_BYTES_MAX || by.chars().any(char::is_control) {
+    let name = crate::domain::text::person_name(by).map_err(|e| {
+        LedgerError::BadRecorder(format!("the recorder name '{}' {e}", by.escape_debug()))
+    })?;
+    if name.len() > RECORDED_BY_BYTES_MAX {
         return Err(LedgerError::BadRecorder(format!(
-            "the recorder name must be at most {RECORDED_BY_BYTES_MAX} bytes without control characters"
+            "the recorder name must be at most {RECORDED_BY_BYTES_MAX} bytes"
         )));
     }
-    Ok(())
+    Ok(name)
 }
 
 impl<S: Store> Ledger<S> {
@@ -179,7 +183,8 @@ impl<S: Store> Ledger<S> {
         expected_seq: Option<u64>,
         now: DateTime<Utc>,
     ) -> Result<Appender<'_, S>, LedgerError> {
-        check_recorder(recorded_by)?;
+        let recorded_by = check_recorder(recorded_by)?;
+        let recorded_by = recorded_by.as_str();
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if self.take_stale() {
             w.known = None;

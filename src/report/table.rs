@@ -100,13 +100,7 @@ fn shorten(s: String) -> String {
     cut
 }
 
-/// Whether `c` would change how a terminal shows the text around it: a control character (a
-/// newline would start a forged row), a bidirectional override or isolate (text shown reversed),
-/// or an invisible character.
-fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
-}
+use crate::domain::text::is_hidden;
 
 /// `s` with every character that [`is_hidden`] shown as its escape (`\n`, `<U+202E>`): what was
 /// recorded is shown, and nothing in it can move the rest of the table.

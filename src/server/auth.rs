@@ -124,17 +124,19 @@ fn random_token() -> Result<String, StoreError> {
 
 /// Checks a token holder's name: it is stored as the recorder of every event they append.
 pub fn check_name(name: &str) -> Result<String, TokenError> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.len() > RECORDED_BY_BYTES_MAX.min(64)
-        || name.chars().any(|c| c.is_control())
-    {
+    let max = RECORDED_BY_BYTES_MAX.min(64);
+    let name = crate::domain::text::person_name(name).map_err(|e| {
+        TokenError::Input(format!(
+            "a token's name is recorded with every event the token appends, and '{}' {e}",
+            name.escape_debug()
+        ))
+    })?;
+    if name.len() > max {
         return Err(TokenError::Input(format!(
-            "a token's name must be 1 to {} bytes without control characters; it is recorded with every event the token appends",
-            RECORDED_BY_BYTES_MAX.min(64)
+            "a token's name must be at most {max} bytes; it is recorded with every event the token appends"
         )));
     }
-    Ok(name.to_string())
+    Ok(name)
 }
 
 impl TokenStore {

@@ -283,12 +283,12 @@ refused("nul-padding-after-object", line2(GOOD2.encode() + b"\x00" * 16), "FILE:
 refused(
     "nul-escaped-in-note",
     line2(frame_set('"amount":"1","note":"a\\u0000b"')),
-    "FILE:2: field note: contains control characters",
+    "FILE:2: field note: contains the control character",
 )
 refused(
     "nul-escaped-in-office",
     line2(frame_set('"amount":"1"', office="KLK\\u0000")),
-    "FILE:2: field office: contains control characters",
+    "FILE:2: field office: contains the control character",
 )
 # PINNED: an unknown key is echoed raw, NUL included.
 refused(
@@ -612,9 +612,9 @@ for name, note in [
     ("control-bell-in-reason", None),
 ]:
     if note is None:
-        refused(name, line2(GOOD2.replace('"HR"', '"HR\\u0007"')), "FILE:2: field reason: contains control characters")
+        refused(name, line2(GOOD2.replace('"HR"', '"HR\\u0007"')), "FILE:2: field reason: contains the control character")
     else:
-        refused(name, line2(frame_set('"amount":"1","note":"%s"' % note)), "FILE:2: field note: contains control characters")
+        refused(name, line2(frame_set('"amount":"1","note":"%s"' % note)), "FILE:2: field note: contains the control character")
 accepted("newline-and-tab-in-note", frame_set('"amount":"1","note":"rad 1\\n\\tindrag"') + "\n", ONE_ADDED, '"note":"rad 1\\n\\tindrag"')
 accepted("line-separator-in-note", frame_set('"amount":"1","note":"a\\u2028b"') + "\n", ONE_ADDED)  # PINNED
 

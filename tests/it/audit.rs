@@ -175,6 +175,92 @@ fn four_eyes_needs_an_approval_by_someone_else() {
     assert!(!found(Some("bo")), "approved by someone else");
 }
 
+/// The attack: an entry recorded by `karin.lind`, approved by `karin.lind` plus a zero-width space
+/// (or with a Cyrillic і), which looks the same in every listing.
+#[test]
+fn a_look_alike_approver_is_refused_and_control_sees_through_one() {
+    let frame = ev(&frame_set("KF", REF));
+    let approve = ev(&format!(
+        r#"{{"type":"approved","event":"{}","comment":"attesterad"}}"#,
+        frame.id
+    ));
+    let (dir, l) = ledger(&[("karin.lind", at(2016, 7, 1), OFFICES)]);
+    l.append(&[frame], "karin.lind", None, at(2016, 7, 1))
+        .unwrap();
+    for look_alike in [
+        "karin.lind\u{200B}",
+        "kar\u{0456}n.lind",
+        "karin.lind\u{202E}",
+        "karin\nlind",
+    ] {
+        match l.append(&[approve.clone()], look_alike, None, at(2016, 7, 2)) {
+            Err(LedgerError::BadRecorder(m)) => assert!(m.contains("recorder name"), "{m}"),
+            other => panic!("{look_alike:?} was not refused: {other:?}"),
+        }
+    }
+    // A name is stored in NFC: "Rene" + combining acute is the same recorder as "René".
+    l.append(&[approve.clone()], "Rene\u{301}", None, at(2016, 7, 2))
+        .unwrap();
+    assert_eq!(
+        l.records().unwrap().last().unwrap().recorded_by,
+        "Ren\u{e9}"
+    );
+
+    // A ledger written before names were checked may hold a look-alike: control compares people
+    // by their normalised name, so the approval is still the recorder's own.
+    let mut records = l.records().unwrap();
+    for (who, own) in [
+        ("karin.lind\u{200B}", true),
+        ("Karin.Lind", true),
+        ("karin.lindh", false),
+    ] {
+        records.last_mut().unwrap().recorded_by = who.to_string();
+        let own_found = rules_found(&records, 2017).contains(&"four_eyes");
+        assert_eq!(own_found, own, "approved by {who:?}");
+    }
+
+    // The same names from the command line: refused with exit 1, nothing written.
+    let before = l.records().unwrap().len();
+    drop(l);
+    let path = dir.path().join("l");
+    let out = Command::new(env!("CARGO_BIN_EXE_rambok"))
+        .arg("--db")
+        .arg(&path)
+        .args([
+            "token",
+            "add",
+            "--role",
+            "controller",
+            "--name",
+            "karin.lind\u{200B}",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("U+200B"), "{err}");
+    let file = dir.path().join("approve.jsonl");
+    std::fs::write(
+        &file,
+        serde_json::to_string(&rambok::json::event_to_json(&approve)).unwrap(),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rambok"))
+        .arg("--db")
+        .arg(&path)
+        .args(["import", "--user", "kar\u{0456}n.lind"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("mixes letters of two scripts"), "{err}");
+    assert_eq!(
+        Ledger::open(&path).unwrap().records().unwrap().len(),
+        before
+    );
+}
+
 #[test]
 fn late_recording_and_changes_after_closing_are_findings() {
     let base = format!("{OFFICES}\n{}", frame_set("KF", REF));

@@ -496,7 +496,7 @@ fn hostile_text_prints_visibly_and_never_as_a_formula() {
     let events = [
         json!({"type": "frame_set", "office": "A", "year": 2017, "amount": "1000", "unit": "tkr", "decision": d}),
         json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-1", "unit": "tkr", "category": "c", "reason": "Flytt\nGodkänd av KF 999 999", "decision": d}),
-        json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-2", "unit": "tkr", "category": "c", "reason": "Flytt \u{202E}0001- rkt\u{202C} ok", "decision": d}),
+        json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-2", "unit": "tkr", "category": "c", "reason": "Flytt\u{200B} ok", "decision": d}),
         json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-3", "unit": "tkr", "category": "c", "reason": "=1+1", "decision": d}),
         json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-4", "unit": "tkr", "category": "c", "reason": "rad\u{2028}två", "decision": d}),
     ];
@@ -519,8 +519,18 @@ fn hostile_text_prints_visibly_and_never_as_a_formula() {
     );
     assert!(table.contains("Flytt\\nGodkänd av KF 999 999"), "{table}");
     assert!(
-        !table.contains('\u{202E}') && table.contains("<U+202E>"),
+        !table.contains('\u{200B}') && table.contains("Flytt<U+200B> ok"),
         "{table}"
+    );
+    // A right-to-left override has no use in a reason: refused at the door, naming the field.
+    let reversed = json!({"type": "frame_changed", "office": "A", "year": 2017, "amount": "-2", "unit": "tkr", "category": "c", "reason": "Flytt \u{202E}0001- rkt\u{202C} ok", "decision": d});
+    let refused = rambok::json::parse_event(&reversed).unwrap_err();
+    assert_eq!(refused.field, "reason");
+    assert!(refused.message.contains("U+202E"), "{refused:?}");
+    assert_eq!(
+        rambok::report::table::visible("Flytt \u{202E}0001- rkt\u{202C} ok"),
+        "Flytt <U+202E>0001- rkt<U+202C> ok",
+        "text already in an older ledger still shows escaped"
     );
     let bridge = query::answer(
         &ledger,
