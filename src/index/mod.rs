@@ -266,8 +266,8 @@ fn encode_frame(e: &FrameEntry) -> Vec<u8> {
     v
 }
 
-/// Reads a stored frame run back: its office and its entries (in log order).
-pub fn decode_frames(key: &[u8], value: &[u8]) -> Option<(String, Vec<FrameEntry>)> {
+/// Reads a stored frame run back: its year, its office and its entries (in log order).
+pub fn decode_frames(key: &[u8], value: &[u8]) -> Option<(i32, String, Vec<FrameEntry>)> {
     if key.first() != Some(&FRAMES) || key.len() < 1 + 4 + 1 + 8 || key[key.len() - 9] != 0 {
         return None;
     }
@@ -289,7 +289,7 @@ pub fn decode_frames(key: &[u8], value: &[u8]) -> Option<(String, Vec<FrameEntry
             })
         })
         .collect::<Option<Vec<_>>>()?;
-    Some((office, entries))
+    Some((year_from(&key[1..5])?, office, entries))
 }
 
 impl Context {

@@ -11,7 +11,7 @@
 //! themselves and carry their sequence number and date); for frames, date (4), sequence number (8)
 //! and the 33-byte frame value.
 
-use super::{date_code, date_from, is_marker, Derived, CORRECTIONS, FRAMES, TIMELINE};
+use super::{date_code, date_from, is_marker, Derived, CORRECTIONS, FRAMES, GOALS, TIMELINE};
 use crate::store::record::{self, Recorded};
 use std::collections::BTreeMap;
 
@@ -79,6 +79,27 @@ fn run_prefix(key: &[u8]) -> Option<&[u8]> {
     key.get(..key.len().checked_sub(8)?)
 }
 
+/// Whether `r` belongs in the run stored under `run_key`: one of the entries its event makes is
+/// grouped under the run's prefix. An activity is filed under its goal's year, which only earlier
+/// records know, so any goal year is taken for one here (`verify` checks the year too).
+pub fn filed_under(run_key: &[u8], r: &Recorded) -> bool {
+    let Some(prefix) = run_prefix(run_key) else {
+        return false;
+    };
+    if prefix.first() == Some(&GOALS)
+        && matches!(
+            r.event.body,
+            crate::domain::event::EventBody::ActivityDefined { .. }
+        )
+    {
+        return true;
+    }
+    super::Context::default()
+        .entries(r.seq, r.recorded_at, &r.event, &[])
+        .iter()
+        .any(|(k, _)| !is_marker(k) && group_of(k).as_deref() == Some(prefix))
+}
+
 /// The records of a run of a record-carrying family, in log order.
 pub fn records(value: &[u8]) -> Result<Vec<Recorded>, String> {
     let Some((&RUN_VERSION, mut rest)) = value.split_first() else {
@@ -94,7 +115,7 @@ pub fn records(value: &[u8]) -> Result<Vec<Recorded>, String> {
 }
 
 /// The raw records of a run, each with its bytes, in log order.
-fn raw_records(value: &[u8]) -> Option<Vec<(Recorded, &[u8])>> {
+pub fn raw_records(value: &[u8]) -> Option<Vec<(Recorded, &[u8])>> {
     let (&RUN_VERSION, mut rest) = value.split_first()? else {
         return None;
     };

@@ -1,12 +1,22 @@
 //! Reading the persisted index up to the head it covered when the question was asked: entries of
 //! records appended meanwhile (or staged by an append still running) are left out, so a question
 //! sees one consistent ledger without taking the writer's lock.
+//!
+//! Nothing is printed from an entry the log does not back: every record copy a question keeps is
+//! compared byte for byte with the record in the log, and every frame entry with the entries its
+//! log record makes. An entry that differs (or names a record the log lacks) stops the question
+//! with "damaged" (exit 6), as `verify` would. The log's blocks are read once per question, so
+//! the check costs what the question's own entries cost. An entry *removed* from the index is
+//! found by `verify` (and `verify --against`), which rebuild every entry from the log.
 
 use crate::domain::event::Date;
 use crate::index::{self, FrameEntry};
 use crate::ledger::{Ledger, LedgerError};
+use crate::store::record;
 use crate::store::record::Recorded;
 use crate::store::{Derived, DerivedIter, Store};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 type Result<T> = std::result::Result<T, LedgerError>;
 
@@ -14,6 +24,42 @@ pub struct Reader<'l, S: Store> {
     ledger: &'l Ledger<S>,
     /// The last sequence number this question may see.
     seq: u64,
+    /// The log's blocks read so far, to check entries against.
+    log: RefCell<LogBlocks>,
+}
+
+/// Blocks of the log by their first sequence number: the bytes, and where each record lies.
+#[derive(Default)]
+struct LogBlocks {
+    blocks: BTreeMap<u64, (Vec<u8>, Vec<(u64, usize, usize)>)>,
+}
+
+impl LogBlocks {
+    /// The bytes of record `seq`, if a block read so far holds it.
+    fn get(&self, seq: u64) -> Option<&[u8]> {
+        let (_, (bytes, at)) = self.blocks.range(..=seq).next_back()?;
+        let i = at.binary_search_by_key(&seq, |&(s, _, _)| s).ok()?;
+        let (_, start, end) = at[i];
+        bytes.get(start..end)
+    }
+
+    /// Reads the block holding `seq`; a block that does not split into records is left out.
+    fn load<S: Store>(&mut self, store: &S, seq: u64) -> Result<()> {
+        for block in store.blocks(seq, seq) {
+            let block = block?;
+            let mut at = Vec::new();
+            let mut pos = 0;
+            while pos < block.bytes.len() {
+                let Ok((raw, next)) = record::split(&block.bytes, pos) else {
+                    break;
+                };
+                at.push((raw.seq, pos, next));
+                pos = next;
+            }
+            self.blocks.insert(block.first_seq, (block.bytes, at));
+        }
+        Ok(())
+    }
 }
 
 /// `records` sorted by sequence number, each once (a question may read one record under two
@@ -29,14 +75,69 @@ impl<'l, S: Store> Reader<'l, S> {
         Ok(Reader {
             seq: ledger.index_head()?.seq,
             ledger,
+            log: RefCell::new(LogBlocks::default()),
         })
     }
 
     fn damaged(&self, what: String) -> LedgerError {
+        self.damaged_at(self.seq, what)
+    }
+
+    fn damaged_at(&self, seq: u64, what: String) -> LedgerError {
         LedgerError::Corrupt {
-            seq: self.seq,
+            seq,
             kind: crate::ledger::Damage::Index,
             what: format!("{what} (rambok verify compares the index with the log)"),
+        }
+    }
+
+    /// Calls `f` with the log's bytes of record `seq`; damaged if the log has no such record.
+    fn with_log_record<T>(&self, seq: u64, f: impl FnOnce(&[u8]) -> T) -> Result<T> {
+        let mut log = self.log.borrow_mut();
+        if log.get(seq).is_none() {
+            log.load(self.ledger.store(), seq)?;
+        }
+        match log.get(seq) {
+            Some(bytes) => Ok(f(bytes)),
+            None => Err(self.damaged_at(
+                seq,
+                format!("the index has an entry for record {seq}, which the log does not hold"),
+            )),
+        }
+    }
+
+    /// A record copy kept in the index must be the log's record, byte for byte.
+    fn check_copy(&self, seq: u64, copy: &[u8]) -> Result<()> {
+        if self.with_log_record(seq, |log| log == copy)? {
+            Ok(())
+        } else {
+            Err(self.damaged_at(
+                seq,
+                format!("the index's copy of record {seq} differs from the log"),
+            ))
+        }
+    }
+
+    /// A frame entry must be one the log's record makes, for that year and office.
+    fn check_frame(&self, year: i32, office: &str, e: &FrameEntry) -> Result<()> {
+        let made = self.with_log_record(e.seq, |bytes| {
+            let r = record::split(bytes, 0).and_then(|(raw, _)| record::decode(&raw));
+            r.map(|r| {
+                index::frame_entries_of(r.seq, r.recorded_at, &r.event)
+                    .into_iter()
+                    .any(|(y, o, made)| y == year && o == office && made == *e)
+            })
+        })?;
+        if made == Ok(true) {
+            Ok(())
+        } else {
+            Err(self.damaged_at(
+                e.seq,
+                format!(
+                    "the index's frame entry of record {} ({office} {year}) differs from the log",
+                    e.seq
+                ),
+            ))
         }
     }
 
@@ -49,15 +150,28 @@ impl<'l, S: Store> Reader<'l, S> {
             if index::seq_of(&k).is_none_or(|first| first > self.seq) {
                 continue;
             }
-            let records = index::runs::records(&v)
-                .map_err(|e| self.damaged(format!("an index entry does not decode: {e}")))?;
-            out.extend(records.into_iter().filter(|r| {
-                r.seq <= self.seq
+            let records = index::runs::raw_records(&v)
+                .ok_or_else(|| self.damaged("an index entry does not decode".into()))?;
+            for (r, raw) in records {
+                let kept = r.seq <= self.seq
                     && match (as_of, r.event.body.effective_date()) {
                         (Some(limit), Some(d)) => d <= limit,
                         _ => true,
+                    };
+                if kept {
+                    if !index::runs::filed_under(&k, &r) {
+                        return Err(self.damaged_at(
+                            r.seq,
+                            format!(
+                                "the index files record {} under a question it has no part in",
+                                r.seq
+                            ),
+                        ));
                     }
-            }));
+                    self.check_copy(r.seq, raw)?;
+                    out.push(r);
+                }
+            }
         }
         Ok(out)
     }
@@ -110,9 +224,12 @@ impl<'l, S: Store> Reader<'l, S> {
             if index::seq_of(&k).is_none_or(|first| first > self.seq) {
                 continue;
             }
-            let (office, mut entries) = index::decode_frames(&k, &v)
+            let (year, office, mut entries) = index::decode_frames(&k, &v)
                 .ok_or_else(|| self.damaged("a frame entry of the index does not decode".into()))?;
             entries.retain(|e| e.seq <= self.seq);
+            for e in &entries {
+                self.check_frame(year, &office, e)?;
+            }
             out.push((office, entries));
         }
         Ok(out)

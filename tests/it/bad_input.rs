@@ -1090,7 +1090,9 @@ fn bad_text_fields() {
     // Per kind of field (see `domain::text`): a label is one line with nothing hidden; free text
     // keeps its lines but no bidirectional controls; a person's name is one script, nothing hidden.
     check(
-        on_line_2(r#"{"type":"office_defined","office":"XYZ","name":"Kontor\nGodkänd av KF 999 999"}"#),
+        on_line_2(
+            r#"{"type":"office_defined","office":"XYZ","name":"Kontor\nGodkänd av KF 999 999"}"#,
+        ),
         "2: field name: is a label and must be one line",
     );
     check(
@@ -1098,11 +1100,16 @@ fn bad_text_fields() {
         "2: field name: contains the control or invisible character U+200B",
     );
     check(
-        on_line_2(&GOOD2.replace(r#""reason":"HR""#, r#""reason":"Flytt \u202e0001- rkt\u202c ok""#)),
+        on_line_2(&GOOD2.replace(
+            r#""reason":"HR""#,
+            r#""reason":"Flytt \u202e0001- rkt\u202c ok""#,
+        )),
         "2: field reason: contains the bidirectional control U+202E",
     );
     check(
-        on_line_2(r#"{"type":"activity_defined","activity":"AKT17-02","goal":"NM17-01","title":"t","responsible":"Annette Аndersson","start":"2017-01-01","end":"2017-03-31","decision":{"body":"KS","date":"2016-11-22"}}"#),
+        on_line_2(
+            r#"{"type":"activity_defined","activity":"AKT17-02","goal":"NM17-01","title":"t","responsible":"Annette Аndersson","start":"2017-01-01","end":"2017-03-31","decision":{"body":"KS","date":"2016-11-22"}}"#,
+        ),
         "2: field responsible: 'Annette Аndersson' mixes letters of two scripts",
     );
     check(

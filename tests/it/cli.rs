@@ -365,3 +365,62 @@ fn an_unknown_office_is_an_error_that_names_the_nearest() {
         "{err}"
     );
 }
+
+/// The attack: the log untouched, the index forged so that `report frames` would print 487 569
+/// instead of 477 569; and a record copy in the index replaced by another, well-formed record.
+/// A report never prints from an entry the log does not back: it says the ledger is damaged.
+#[test]
+fn a_report_never_prints_from_a_forged_index() {
+    let db = kalmar();
+    let frames = ["report", "frames", "--year", "2017"];
+    assert!(ok(&db.path, &frames).contains("477 569"));
+    {
+        let ledger = rambok::ledger::Ledger::open(&db.path).unwrap();
+        let tree = ledger.store().raw_tree();
+        // The frame KF set for KLK, 469 265 tkr, in öre as the frame entry stores it.
+        let set = 46_926_500_000i64.to_le_bytes();
+        let more = 47_926_500_000i64.to_le_bytes();
+        let mut forged = 0;
+        for kv in tree.scan_prefix(b"xf") {
+            let (k, v) = kv.unwrap();
+            if let Some(at) = v.windows(8).position(|w| w == set) {
+                let mut v = v.to_vec();
+                v[at..at + 8].copy_from_slice(&more);
+                tree.insert(k, v).unwrap();
+                forged += 1;
+            }
+        }
+        assert!(forged >= 1);
+        tree.flush().unwrap();
+    }
+    let (code, out, err) = rambok(&db.path, &frames);
+    assert_eq!(code, 6, "{out}{err}");
+    assert!(!out.contains("487 569"), "{out}");
+    assert!(
+        err.contains("damaged") && err.contains("differs from the log"),
+        "{err}"
+    );
+
+    // Genuine records of the log, filed under a question they have no part in: KLK's 2016 frame
+    // records stored as its 2017 ones.
+    let db = kalmar();
+    let history = ["history", "--office", "KLK", "--year", "2017"];
+    let before = ok(&db.path, &history);
+    {
+        use rambok::index::{prefix, Kind};
+        let ledger = rambok::ledger::Ledger::open(&db.path).unwrap();
+        let tree = ledger.store().raw_tree();
+        let run = |year| {
+            let mut p = b"x".to_vec();
+            p.extend(prefix::records("KLK", year, Kind::Frame));
+            tree.scan_prefix(p).next().unwrap().unwrap()
+        };
+        let (k2017, _) = run(2017);
+        let (_, v2016) = run(2016);
+        tree.insert(k2017, v2016).unwrap();
+        tree.flush().unwrap();
+    }
+    let (code, out, err) = rambok(&db.path, &history);
+    assert_eq!(code, 6, "{before}\n---\n{out}{err}");
+    assert!(err.contains("damaged"), "{err}");
+}
