@@ -1,15 +1,22 @@
-//! The blocking HTTP client behind `rambok --server URL --token TOKEN`: one request per command,
-//! errors turned back into the CLI's own (so exit codes mean the same with and without a server).
+//! The blocking HTTP(S) client behind `rambok --server URL --token TOKEN`: one request per
+//! command, errors turned back into the CLI's own (so exit codes mean the same with and without a
+//! server). An `https://` server's certificate is always verified: against Mozilla's roots, or
+//! against the certificates given with `--ca-cert` (a private CA, or the server's own self-signed
+//! certificate).
 
 use crate::cli::CliError;
 use crate::ledger::{Damage, LedgerError};
 use serde_json::Value;
+use std::path::Path;
 use std::time::Duration;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
 /// The longest answer the client reads (a workbook, a large report).
 const REPLY_BYTES_MAX: u64 = 256 * 1024 * 1024;
 /// How long one request may take, end to end.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
+/// The largest --ca-cert file read, in bytes (a bundle of a few hundred certificates fits).
+const CA_FILE_BYTES_MAX: u64 = 4 * 1024 * 1024;
 
 pub struct Client {
     agent: ureq::Agent,
@@ -32,16 +39,24 @@ impl Reply {
 }
 
 impl Client {
-    pub fn new(url: &str, token: Option<&str>) -> Result<Client, CliError> {
+    /// A client for the server at `url` (`http://` or `https://`); `ca_cert` replaces the
+    /// built-in roots for an `https://` server.
+    pub fn new(url: &str, token: Option<&str>, ca_cert: Option<&Path>) -> Result<Client, CliError> {
         let base = url.trim().trim_end_matches('/').to_string();
-        if !base.starts_with("http://") {
+        let https = base.starts_with("https://");
+        if !https && !base.starts_with("http://") {
             return Err(CliError::Input(format!(
-                "--server: '{url}' is not an http:// address (rambok serve prints its address when it starts)"
+                "--server: '{url}' is not an http:// or https:// address (rambok serve prints its address when it starts)"
             )));
+        }
+        let mut tls = TlsConfig::builder();
+        if let (true, Some(file)) = (https, ca_cert) {
+            tls = tls.root_certs(RootCerts::new_with_certs(&ca_certs(file)?));
         }
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
+            .tls_config(tls.build())
             .build()
             .into();
         Ok(Client {
@@ -91,12 +106,7 @@ impl Client {
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Reply, CliError> {
-        let mut response = sent.map_err(|e| {
-            CliError::Io(format!(
-                "cannot reach the server at {}: {e} (is `rambok serve` running?)",
-                self.base
-            ))
-        })?;
+        let mut response = sent.map_err(|e| unreachable(&self.base, &e))?;
         let status = response.status().as_u16();
         let findings = response
             .headers()
@@ -114,6 +124,94 @@ impl Client {
         }
         Err(refusal(status, &body))
     }
+}
+
+/// The certificates in a --ca-cert file; none is an error naming the file.
+fn ca_certs(file: &Path) -> Result<Vec<Certificate<'static>>, CliError> {
+    let named = |what: String| CliError::Input(format!("--ca-cert {}: {what}", file.display()));
+    let size = std::fs::metadata(file)
+        .map_err(|e| named(format!("cannot read: {e}")))?
+        .len();
+    if size > CA_FILE_BYTES_MAX {
+        return Err(named(format!(
+            "larger than {CA_FILE_BYTES_MAX} bytes; is this a PEM certificate?"
+        )));
+    }
+    let pem = std::fs::read(file).map_err(|e| named(format!("cannot read: {e}")))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        // A key or anything else beside the certificates is not ours to use.
+        if let PemItem::Certificate(c) = item.map_err(|e| named(format!("not PEM: {e}")))? {
+            certs.push(c);
+        }
+    }
+    if certs.is_empty() {
+        return Err(named(
+            "no certificate in it (expected a PEM block '-----BEGIN CERTIFICATE-----')".into(),
+        ));
+    }
+    Ok(certs)
+}
+
+/// The CLI error for a request that got no answer; for a certificate the client does not accept,
+/// what is wrong with it and how to trust a private one.
+fn unreachable(base: &str, e: &ureq::Error) -> CliError {
+    let failed = format!("cannot reach the server at {base}");
+    match tls_failure(e) {
+        Some(rustls::Error::InvalidCertificate(why)) => CliError::Io(format!(
+            "{failed}: its TLS certificate is not trusted ({}); if the server uses a self-signed \
+certificate or a private CA, give that certificate with --ca-cert FILE (or RAMBOK_CA_CERT)",
+            untrusted(why)
+        )),
+        Some(other) => CliError::Io(format!(
+            "{failed}: the TLS handshake failed ({other}); is it serving HTTPS \
+(`rambok serve --tls-cert FILE --tls-key FILE`)?"
+        )),
+        None if base.starts_with("http://") && matches!(e, ureq::Error::Protocol(_)) => {
+            CliError::Io(format!(
+                "{failed}: its answer is not HTTP ({e}); if it serves HTTPS, the address starts with https://"
+            ))
+        }
+        None => CliError::Io(format!("{failed}: {e} (is `rambok serve` running?)")),
+    }
+}
+
+/// Why a certificate was refused, in words.
+fn untrusted(why: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    match why {
+        C::UnknownIssuer | C::BadSignature => {
+            "it is not signed by a certificate this client trusts".into()
+        }
+        C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(webpki::Error::CaUsedAsEndEntity) => "it is a CA certificate (basicConstraints CA:TRUE) \
+used as the server's own, which is refused even when trusted: make the server's certificate with CA:FALSE \
+(docs/api.md shows how)"
+                .into(),
+            Some(webpki) => format!("{webpki:?}"),
+            None => other.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The rustls error behind a failed request, if TLS is what failed. ureq reports one raised in
+/// the handshake as an I/O error carrying it.
+fn tls_failure(e: &ureq::Error) -> Option<&rustls::Error> {
+    let mut inner: Option<&(dyn std::error::Error + 'static)> = match e {
+        ureq::Error::Rustls(r) => return Some(r),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .map(|r| r as &(dyn std::error::Error + 'static)),
+        _ => None,
+    };
+    while let Some(err) = inner {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        inner = err.source();
+    }
+    None
 }
 
 fn damage(kind: &str) -> Damage {

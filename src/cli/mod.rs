@@ -37,12 +37,17 @@ pub struct Cli {
     /// The ledger's folder (created by `init`).
     #[arg(long, global = true, env = "RAMBOK_DB", default_value = DEFAULT_DB)]
     pub db: PathBuf,
-    /// Send the command to a running `rambok serve` at this address instead of opening the store.
+    /// Send the command to a running `rambok serve` at this address (http:// or https://) instead of
+    /// opening the store.
     #[arg(long, global = true, env = "RAMBOK_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// The API token for --server (from `rambok token add`).
     #[arg(long, global = true, env = "RAMBOK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Trust the https:// --server whose certificate is signed by this CA, or is this self-signed
+    /// certificate (PEM, one or more) instead of the built-in public roots.
+    #[arg(long, global = true, env = "RAMBOK_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -171,7 +176,8 @@ pub fn require_user(r: &Recorder) -> Result<String> {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     if let Some(url) = cli.server.as_deref() {
         if serve::is_remote(&cli.command) {
-            return serve::remote(url, cli.token.as_deref(), cli.command, out);
+            let client = client::Client::new(url, cli.token.as_deref(), cli.ca_cert.as_deref())?;
+            return serve::remote(&client, cli.command, out);
         }
     }
     match cli.command {

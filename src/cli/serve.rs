@@ -9,6 +9,7 @@ use crate::control::delegation::Delegation;
 use crate::json::{event_to_json, parse_event};
 use crate::ledger::{Ledger, LedgerError};
 use crate::server::auth::{Role, TokenStore};
+use crate::server::tls::Tls;
 use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
 use crate::store::StoreError;
 use chrono::Utc;
@@ -27,10 +28,16 @@ pub struct ServeArgs {
     /// The port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// The address to listen on. The default serves this machine only; put a TLS proxy in front
-    /// before serving anyone else.
+    /// The address to listen on. The default serves this machine only; serve anyone else over
+    /// HTTPS (--tls-cert, --tls-key) or behind a proxy that terminates TLS.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
+    /// Serve HTTPS with this certificate (PEM; the chain, leaf first). Needs --tls-key.
+    #[arg(long, env = "RAMBOK_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC).
+    #[arg(long, env = "RAMBOK_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
     /// Serve the Kalmar fixtures from a fresh temporary store, with demo tokens (printed).
     #[arg(long)]
     pub demo: bool,
@@ -46,6 +53,24 @@ fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
     let d =
         Delegation::parse(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))?;
     Ok(Some((d, f.display().to_string())))
+}
+
+/// The certificate and key for HTTPS, both or neither.
+fn tls(cert: &Option<PathBuf>, key: &Option<PathBuf>) -> Result<Option<Tls>> {
+    match (cert, key) {
+        (None, None) => Ok(None),
+        (Some(cert), Some(key)) => Tls::load(cert, key)
+            .map(Some)
+            .map_err(|e| CliError::Input(e.to_string())),
+        (Some(_), None) => Err(CliError::Input(
+            "--tls-cert needs --tls-key: give both to serve HTTPS, or neither to serve plain HTTP"
+                .into(),
+        )),
+        (None, Some(_)) => Err(CliError::Input(
+            "--tls-key needs --tls-cert: give both to serve HTTPS, or neither to serve plain HTTP"
+                .into(),
+        )),
+    }
 }
 
 fn token_err(e: crate::server::auth::TokenError) -> CliError {
@@ -74,6 +99,7 @@ fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens)> {
 
 pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     let delegation = delegation(&a.delegation)?;
+    let tls = tls(&a.tls_cert, &a.tls_key)?;
     let temp = if a.demo {
         Some(tempfile::tempdir().map_err(super::io)?)
     } else {
@@ -96,8 +122,9 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     let state = AppState::new(ledger, delegation)?;
     let addr = SocketAddr::new(a.bind, a.port);
     let serve_file = folder.join(SERVE_FILE);
-    let served = server::run(state, addr, |bound| {
-        let url = format!("http://{bound}");
+    let scheme = server::scheme(tls.as_ref());
+    let served = server::run(state, addr, tls, |bound| {
+        let url = format!("{scheme}://{bound}");
         let _ = std::fs::write(
             &serve_file,
             json!({"url": url, "pid": std::process::id()}).to_string(),
@@ -171,12 +198,19 @@ pub fn explain(e: &CliError, db: &Path) -> String {
         .and_then(|v| Some((v["url"].as_str()?.to_string(), v["pid"].as_u64()?)))
         .filter(|(_, pid)| Path::new(&format!("/proc/{pid}")).exists());
     match served {
-        Some((url, pid)) => format!(
-            "the ledger at {} is served by `rambok serve` at {url} (pid {pid}): open {url}/ in a browser, \
+        Some((url, pid)) => {
+            let ca_hint = if url.starts_with("https://") {
+                ", with --ca-cert FILE if its certificate is self-signed or from a private CA"
+            } else {
+                ""
+            };
+            format!(
+                "the ledger at {} is served by `rambok serve` at {url} (pid {pid}): open {url}/ in a browser, \
 or run this command through the server with --server {url} --token TOKEN (or set RAMBOK_SERVER and \
-RAMBOK_TOKEN); tokens are managed while the server is stopped",
-            db.display()
-        ),
+RAMBOK_TOKEN){ca_hint}; tokens are managed while the server is stopped",
+                db.display()
+            )
+        }
         None => e.to_string(),
     }
 }
@@ -286,25 +320,24 @@ fn get_report(
 }
 
 /// Runs a store command against the server at `url`.
-pub fn remote(url: &str, token: Option<&str>, command: Command, out: &mut dyn Write) -> Result<()> {
-    let c = Client::new(url, token)?;
+pub fn remote(c: &Client, command: Command, out: &mut dyn Write) -> Result<()> {
     match command {
         Command::Report(a) => {
             let (path, q) = report_query(&a.report);
-            get_report(&c, path, q, &a.common, out).map(drop)
+            get_report(c, path, q, &a.common, out).map(drop)
         }
         Command::History(a) => {
             let mut q = vec![("office", a.office.clone()), ("year", a.year.to_string())];
             q.extend(a.area.clone().map(|x| ("area", x)));
-            get_report(&c, "history", q, &a.common, out).map(drop)
+            get_report(c, "history", q, &a.common, out).map(drop)
         }
-        Command::Diff(a) => get_report(&c, "diff", vec![("from", a.from.clone()), ("to", a.to.clone())], &a.common, out).map(drop),
-        Command::Control(a) => remote_control(&c, a, out),
-        Command::Verify { against } => remote_verify(&c, against, out),
-        Command::Digest { out: file } => remote_digest(&c, &file, out),
-        Command::Import(a) => remote_import(&c, a, out),
-        Command::Record(a) => remote_record(&c, *a, out),
-        Command::Export(a) => remote_export(&c, a, out),
+        Command::Diff(a) => get_report(c, "diff", vec![("from", a.from.clone()), ("to", a.to.clone())], &a.common, out).map(drop),
+        Command::Control(a) => remote_control(c, a, out),
+        Command::Verify { against } => remote_verify(c, against, out),
+        Command::Digest { out: file } => remote_digest(c, &file, out),
+        Command::Import(a) => remote_import(c, a, out),
+        Command::Record(a) => remote_record(c, *a, out),
+        Command::Export(a) => remote_export(c, a, out),
         other => Err(CliError::Input(format!(
             "`rambok {}` works on the store itself and is not available with --server; stop the server first",
             command_name(&other)

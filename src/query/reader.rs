@@ -31,8 +31,11 @@ pub struct Reader<'l, S: Store> {
 /// Blocks of the log by their first sequence number: the bytes, and where each record lies.
 #[derive(Default)]
 struct LogBlocks {
-    blocks: BTreeMap<u64, (Vec<u8>, Vec<(u64, usize, usize)>)>,
+    blocks: BTreeMap<u64, LogBlock>,
 }
+
+/// A block's bytes, and each record's sequence number, start and end in them.
+type LogBlock = (Vec<u8>, Vec<(u64, usize, usize)>);
 
 impl LogBlocks {
     /// The bytes of record `seq`, if a block read so far holds it.

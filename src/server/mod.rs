@@ -1,6 +1,6 @@
 //! `rambok serve`: one process owns the store (sled lets only one open it) and serves everyone
-//! else over HTTP: a JSON API under `/api/` for every report and for appending events, and the web
-//! page at `/`. See `docs/api.md`.
+//! else over HTTP, or HTTPS with a certificate (`tls.rs`): a JSON API under `/api/` for every
+//! report and for appending events, and the web page at `/`. See `docs/api.md`.
 //!
 //! Reads never wait for a writer and hold no copy of the log: every report is answered from the
 //! persisted index by the query layer (`crate::query`), up to the head the index covered when the
@@ -12,6 +12,7 @@ pub mod error;
 mod events;
 mod params;
 mod reports;
+pub mod tls;
 mod web;
 
 use crate::control::delegation::Delegation;
@@ -29,6 +30,7 @@ use error::{ApiError, Refusal};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use tls::Tls;
 
 /// The largest request body, in bytes.
 pub const REQUEST_BODY_BYTES_MAX: usize = 8 * 1024 * 1024;
@@ -234,14 +236,15 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
 /// A server running on its own threads; dropping it stops it.
 pub struct Running {
     pub addr: SocketAddr,
+    scheme: &'static str,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Running {
-    /// `http://ADDR`, without a trailing slash.
+    /// `http://ADDR` (or `https://ADDR`), without a trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops accepting, lets requests in flight finish, and waits.
@@ -274,43 +277,82 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// Binds `addr` (port 0 picks a free one) and serves `state` on threads of its own.
+/// The URL scheme a server with (or without) TLS answers on.
+pub fn scheme(tls: Option<&Tls>) -> &'static str {
+    if tls.is_some() {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` completes: plain HTTP, or HTTPS when `tls` is
+/// given (then every response also carries `Strict-Transport-Security`). Either way the same
+/// axum connection handling and graceful shutdown.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: Option<Tls>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    match tls {
+        None => {
+            axum::serve(listener, app(state))
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(tls) => {
+            axum::serve(
+                tls::TlsListener::new(listener, &tls),
+                tls::with_hsts(app(state)),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+        }
+    }
+}
+
+/// Binds `addr` (port 0 picks a free one) and serves `state` over plain HTTP on threads of its own.
 pub fn spawn(state: AppState, addr: SocketAddr) -> std::io::Result<Running> {
+    spawn_with(state, addr, None)
+}
+
+/// Binds `addr` (port 0 picks a free one) and serves `state` on threads of its own, over HTTPS
+/// when `tls` is given.
+pub fn spawn_with(state: AppState, addr: SocketAddr, tls: Option<Tls>) -> std::io::Result<Running> {
     let rt = runtime()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind(addr))?;
     let addr = listener.local_addr()?;
+    let scheme = scheme(tls.as_ref());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("rambok-serve".into())
         .spawn(move || {
-            rt.block_on(async move {
-                axum::serve(listener, app(state))
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-            })
+            rt.block_on(serve(listener, state, tls, async move {
+                let _ = rx.await;
+            }))
         })?;
     Ok(Running {
         addr,
+        scheme,
         stop: Some(tx),
         thread: Some(thread),
     })
 }
 
-/// Binds `addr`, calls `ready` with the address bound, and serves until Ctrl-C or SIGTERM.
+/// Binds `addr`, calls `ready` with the address bound, and serves (over HTTPS when `tls` is
+/// given) until Ctrl-C or SIGTERM.
 pub fn run(
     state: AppState,
     addr: SocketAddr,
+    tls: Option<Tls>,
     ready: impl FnOnce(SocketAddr) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let rt = runtime()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         ready(listener.local_addr()?)?;
-        axum::serve(listener, app(state))
-            .with_graceful_shutdown(stop_signal())
-            .await
+        serve(listener, state, tls, stop_signal()).await
     })
 }
 

@@ -11,3 +11,4 @@ mod props;
 mod reliability;
 mod seeds;
 mod server;
+mod tls;

@@ -722,11 +722,12 @@ fn attacks_write_nothing_and_are_logged() {
 
 // ---- the binary: serve beside the CLI ------------------------------------------------------
 
-fn rambok(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+pub fn rambok(db: &std::path::Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_rambok"))
         .env_remove("RAMBOK_DB")
         .env_remove("RAMBOK_SERVER")
         .env_remove("RAMBOK_TOKEN")
+        .env_remove("RAMBOK_CA_CERT")
         .env("RAMBOK_USER", "cli.test")
         .arg("--db")
         .arg(db)
@@ -735,7 +736,7 @@ fn rambok(db: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn fixtures() -> Vec<String> {
+pub fn fixtures() -> Vec<String> {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/kalmar"));
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -748,7 +749,7 @@ fn fixtures() -> Vec<String> {
 }
 
 /// Stops the child server on drop, gently (SIGTERM) so it removes serve.json.
-struct Child(std::process::Child);
+pub struct Child(std::process::Child);
 
 impl Drop for Child {
     fn drop(&mut self) {
@@ -759,12 +760,16 @@ impl Drop for Child {
     }
 }
 
-fn start_serve(db: &std::path::Path) -> (Child, String) {
+/// `rambok serve --port 0 --db DB EXTRA…`, and the address it prints (`http://` or `https://`).
+pub fn start_serve(db: &std::path::Path, extra: &[&str]) -> (Child, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rambok"))
         .env_remove("RAMBOK_SERVER")
+        .env_remove("RAMBOK_TLS_CERT")
+        .env_remove("RAMBOK_TLS_KEY")
         .args(["serve", "--port", "0", "--db"])
         .arg(db)
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -776,7 +781,7 @@ fn start_serve(db: &std::path::Path) -> (Child, String) {
         .unwrap();
     let url = line
         .split_whitespace()
-        .find(|w| w.starts_with("http://"))
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .trim_end_matches('/')
         .to_string();
@@ -805,7 +810,7 @@ fn the_cli_beside_a_running_server() {
     let listed = String::from_utf8(rambok(&db, &["token", "list"]).stdout).unwrap();
     assert!(listed.contains("controller") && listed.contains("karin") && !listed.contains(&token));
 
-    let (server, url) = start_serve(&db);
+    let (server, url) = start_serve(&db, &[]);
     // Without --server: a clear message, exit 4.
     let busy = rambok(&db, &["report", "frames", "--year", "2017"]);
     let stderr = String::from_utf8_lossy(&busy.stderr);
