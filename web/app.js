@@ -108,6 +108,7 @@ function el(tag, attrs = {}, text) {
 
 function cellText(cell, style) {
   if (cell === null) return '';
+  if ('missing' in cell) return '–';
   if ('text' in cell) return cell.text;
   if ('figure' in cell) return cell.figure;
   return money(cell.kr, cell.flips, style);
@@ -121,7 +122,7 @@ const STATUS_CLASS = {
 /** One report table; `onRow(index)` makes its rows clickable. */
 function renderTable(table, style, onRow) {
   const numeric = table.headers.map((_, i) =>
-    table.rows.some((r) => r.cells[i] && ('kr' in r.cells[i] || 'figure' in r.cells[i])));
+    table.rows.some((r) => r.cells[i] && ('kr' in r.cells[i] || 'figure' in r.cells[i] || 'missing' in r.cells[i])));
   const t = el('table', { class: 'tabell' });
   t.appendChild(el('caption', {}, table.title));
   const head = el('tr');
@@ -236,7 +237,7 @@ async function drawReport(report, s, generation) {
 }
 
 async function drawWaterfall(s, generation) {
-  const blob = await (await api('bridge.svg', { office: s.office, from: s.year - 1, to: s.year, as_of: s.asOf })).blob();
+  const blob = await (await api('bridge.svg', { office: s.office, from: s.year - 1, to: s.year, ...common(s) })).blob();
   if (generation !== state.generation) return;
   const img = $('vattenfall');
   const old = img.src;

@@ -66,7 +66,9 @@ pub fn run_history(db: &Path, a: HistoryArgs, out: &mut dyn Write) -> Result<()>
         }
         let b = query::bridge(&ledger, &a.office, a.year - 1, a.year, &clock)?;
         return out
-            .write_all(crate::report::svg::waterfall(&b).as_bytes())
+            .write_all(
+                crate::report::svg::waterfall(&b, &query::options::style(&a.common, 0)).as_bytes(),
+            )
             .map_err(super::io);
     }
     let h = query::history(&ledger, &a.office, a.year, a.area.as_deref(), &clock)?;

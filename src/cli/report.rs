@@ -32,7 +32,10 @@ pub fn run(db: &Path, args: ReportArgs, out: &mut dyn Write) -> Result<()> {
         if let Report::Bridge { office, from, to } = &args.report {
             let b = query::bridge(&ledger, office, *from, *to, &clock)?;
             return out
-                .write_all(crate::report::svg::waterfall(&b).as_bytes())
+                .write_all(
+                    crate::report::svg::waterfall(&b, &query::options::style(&args.common, 0))
+                        .as_bytes(),
+                )
                 .map_err(super::io);
         }
     }

@@ -84,7 +84,7 @@ pub fn frames_from_index(
     year: i32,
     clock: &Clock,
 ) -> Vec<FrameRow> {
-    index
+    let mut rows: Vec<FrameRow> = index
         .offices(year)
         .into_iter()
         .filter_map(|office| {
@@ -97,7 +97,23 @@ pub fn frames_from_index(
                 events: f.events,
             })
         })
-        .collect()
+        .collect();
+    // An office defined by the as-of date without a frame for the year is listed as such.
+    let listed: std::collections::HashSet<String> = rows.iter().map(|r| r.office.clone()).collect();
+    rows.extend(
+        names
+            .iter()
+            .filter(|(office, _)| !listed.contains(*office))
+            .map(|(office, name)| FrameRow {
+                office: office.clone(),
+                name: Some(name.clone()),
+                frame: Amount::ZERO,
+                set: false,
+                events: 0,
+            }),
+    );
+    rows.sort_by(|a, b| a.office.cmp(&b.office));
+    rows
 }
 
 /// Office names from the definitions in effect under the clock: for each office, the definition
@@ -106,11 +122,11 @@ pub fn names_at(records: &[Recorded], clock: &Clock) -> HashMap<String, String> 
     office_names(&in_effect(records, clock))
 }
 
-/// One office's frame for one year.
+/// One office's frame for one year; `None` when nothing has moved it.
 pub fn frame(records: &[Recorded], office: &str, year: i32, clock: &Clock) -> Option<FrameRow> {
     frames(records, year, clock)
         .into_iter()
-        .find(|r| r.office == office)
+        .find(|r| r.office == office && r.events > 0)
 }
 
 /// A change of the frame decided for the later year, as the bridge lists it.
@@ -137,15 +153,19 @@ pub struct Bridge {
     pub office: String,
     pub from_year: i32,
     pub to_year: i32,
-    pub start: Amount,
+    /// The earlier year's frame; `None` when none was decided (the bridge starts from nothing).
+    pub start: Option<Amount>,
     pub changes: Vec<BridgeLine>,
     pub changes_total: Amount,
     /// `body date` when every change comes from one decision meeting, for the subtotal's label.
     pub changes_decided: Option<String>,
     pub transfers: Vec<TransferLine>,
     pub transfers_total: Amount,
+    /// Every line added up: the changes and the transfers.
     pub total: Amount,
-    pub end: Amount,
+    /// The later year's frame; `None` while no frame is decided for it (never the earlier year's
+    /// figure carried over).
+    pub end: Option<Amount>,
 }
 
 /// How `office`'s frame went from `from_year` to `to_year` under the clock.
@@ -156,14 +176,16 @@ pub fn bridge(
     to_year: i32,
     clock: &Clock,
 ) -> Bridge {
-    let start = frame(records, office, from_year, clock).map_or(Amount::ZERO, |f| f.frame);
+    let start = frame(records, office, from_year, clock)
+        .filter(|f| f.set)
+        .map(|f| f.frame);
     bridge_from(start, records, office, from_year, to_year, clock)
 }
 
 /// As [`bridge`], given the earlier year's frame (`start`): `records` need only hold what moves
 /// the later year's frame, the office definitions and the corrections.
 pub fn bridge_from(
-    start: Amount,
+    start: Option<Amount>,
     records: &[Recorded],
     office: &str,
     from_year: i32,
@@ -172,7 +194,8 @@ pub fn bridge_from(
 ) -> Bridge {
     let effective = in_effect(records, clock);
     let names = office_names(&effective);
-    let mut running = start;
+    let mut running = start.unwrap_or(Amount::ZERO);
+    let mut decided = false;
     let mut changes = Vec::new();
     let mut transfers: Vec<TransferLine> = Vec::new();
     for r in &effective {
@@ -180,7 +203,10 @@ pub fn bridge_from(
             continue;
         };
         let delta = match effect {
-            Effect::Set(a) => a - running,
+            Effect::Set(a) => {
+                decided = true;
+                a - running
+            }
             Effect::Add(a) => a,
         };
         running += delta;
@@ -219,23 +245,23 @@ pub fn bridge_from(
     }
     let changes_total = changes.iter().map(|c| c.amount).sum();
     let transfers_total = transfers.iter().map(|t| t.amount).sum();
-    let mut decided: Vec<String> = changes
+    let mut meetings: Vec<String> = changes
         .iter()
         .map(|c| format!("{} {}", c.decision.body, c.decision.date))
         .collect();
-    decided.dedup();
+    meetings.dedup();
     Bridge {
         office: office.to_string(),
         from_year,
         to_year,
         start,
-        changes_decided: (decided.len() == 1).then(|| decided.remove(0)),
+        changes_decided: (meetings.len() == 1).then(|| meetings.remove(0)),
         changes,
         changes_total,
         transfers,
         transfers_total,
-        total: running - start,
-        end: running,
+        total: running - start.unwrap_or(Amount::ZERO),
+        end: decided.then_some(running),
     }
 }
 

@@ -173,7 +173,8 @@ pub fn bridge<S: Store>(
     // The earlier year's frame from its compact entries: its texts are not printed.
     let start = frame_index(&reader, &[(from, office)], &records)?
         .frame(office, from, clock)
-        .map_or(crate::domain::amount::Amount::ZERO, |f| f.frame);
+        .filter(|f| f.set)
+        .map(|f| f.frame);
     Ok(frames::bridge_from(
         start, &records, office, from, to, clock,
     ))

@@ -71,26 +71,60 @@ pub struct Rendered {
     pub default_decimals: u32,
 }
 
-/// The answer as text in the chosen format; `Err` names what cannot be done (SVG of a table).
-pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
-    let sign = match c.sign {
+/// The decimals shown: as asked (at most 5); else the report's default for tkr, at least one
+/// for mnkr (so 273 tkr reads 0,3 mnkr, not 0), none for kr.
+pub fn decimals(c: &Common, report_default: u32) -> u32 {
+    c.decimals
+        .unwrap_or(match c.unit {
+            Unit::Kr => 0,
+            Unit::Tkr => report_default,
+            Unit::Mnkr => report_default.max(1),
+        })
+        .min(5)
+}
+
+pub fn sign(c: &Common) -> Sign {
+    match c.sign {
         SignArg::Cost => Sign::Cost,
         SignArg::Result => Sign::Result,
-    };
-    let decimals = c.decimals.unwrap_or(rendered.default_decimals).min(5);
+    }
+}
+
+/// How a person reads the figures: unit, decimals (see [`decimals`]) and sign convention.
+pub fn style(c: &Common, report_default: u32) -> Style {
+    Style::terminal(c.unit, decimals(c, report_default), sign(c))
+}
+
+/// An answer's JSON as sent: amounts are exact kronor as strings, and it says so (`"unit": "kr"`).
+pub fn json_answer(json: &Value) -> Value {
+    match json {
+        Value::Object(map) if !map.contains_key("unit") => {
+            let mut out = serde_json::Map::with_capacity(map.len() + 1);
+            out.insert("unit".into(), Value::from("kr"));
+            out.extend(map.clone());
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// The answer as text in the chosen format; `Err` names what cannot be done (SVG of a table).
+pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
+    let sign = sign(c);
+    let decimals = decimals(c, rendered.default_decimals);
     Ok(match c.format {
         Format::Svg => return Err("--format svg is for `report bridge` and `history`".into()),
         // U+2028 and U+2029 are valid in JSON strings but end a line in JavaScript and in some
         // viewers: escaped, like the control characters serde_json escapes already.
         Format::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&rendered.json)
+            serde_json::to_string_pretty(&json_answer(&rendered.json))
                 .expect("JSON values serialise")
                 .replace('\u{2028}', "\\u2028")
                 .replace('\u{2029}', "\\u2029")
         ),
         Format::Table => {
-            let style = Style::terminal(c.unit, decimals, sign);
+            let style = style(c, rendered.default_decimals);
             rendered
                 .tables
                 .iter()

@@ -1,6 +1,6 @@
 //! Rendering for auditors and revisors: history, diff and control findings as tables and JSON.
 
-use super::table::{Cell, Row, Table};
+use super::table::{Cell, Row, Table, UNIT};
 use super::{clock_caption, kr};
 use crate::control::rules::Finding;
 use crate::projection::history::{Diff, History};
@@ -18,7 +18,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
         .map_or("Budgetram".to_string(), |a| format!("Internbudget {a}"));
     let mut t = Table::new(
         format!(
-            "Historik: {what} {} {}{}",
+            "Historik: {what} {} {}, {UNIT}{}",
             h.office,
             h.year,
             clock_caption(clock)
@@ -30,7 +30,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             "Ärende",
             "§",
             "Händelse",
-            "tkr",
+            UNIT,
             "Ram efter",
             "Registrerad av",
             "Registrerad (UTC)",
@@ -94,8 +94,8 @@ pub fn history_json(h: &History, clock: &Clock) -> Value {
 
 pub fn diff_tables(d: &Diff) -> Vec<Table> {
     let mut frames = Table::new(
-        format!("Ändrade ramar {} – {}", d.from, d.to),
-        &["Kontor", "År", "Seq", "Händelse", "tkr", "Före", "Efter"],
+        format!("Ändrade ramar {} – {}, {UNIT}", d.from, d.to),
+        &["Kontor", "År", "Seq", "Händelse", UNIT, "Före", "Efter"],
     );
     for f in &d.frames {
         for (seq, text, amount) in &f.events {
@@ -125,7 +125,7 @@ pub fn diff_tables(d: &Diff) -> Vec<Table> {
         Cell::flow(d.frames_total),
     ]));
     let mut budgets = Table::new(
-        "Ändrade internbudgetar (netto)",
+        format!("Ändrade internbudgetar (netto), {UNIT}"),
         &[
             "Kontor",
             "År",

@@ -14,7 +14,7 @@ use crate::projection::frames::{Bridge, FrameRow};
 use crate::projection::goals::{GoalsReport, Item};
 use crate::projection::Clock;
 use serde_json::{json, Value};
-use table::{Cell, Row, Table};
+use table::{Cell, Row, Table, UNIT};
 
 pub fn kr(a: Amount) -> Value {
     json!(a.to_kr_string())
@@ -50,19 +50,35 @@ pub fn clock_caption(clock: &Clock) -> String {
 
 pub fn frames_table(year: i32, rows: &[FrameRow], clock: &Clock) -> Table {
     let mut t = Table::new(
-        format!("Budgetramar {year}{}", clock_caption(clock)),
-        &["Kontor", "Namn", "Budgetram", "Anm."],
+        format!("Budgetramar {year}, {UNIT}{}", clock_caption(clock)),
+        &["Kontor", "Namn", "Budgetram", "Ändringar utan ram", "Anm."],
     );
     for r in rows {
+        let (frame, changes, note) = if r.set {
+            (Cell::flow(r.frame), Cell::Empty, "")
+        } else if r.events > 0 {
+            (Cell::Missing, Cell::flow(r.frame), NO_FRAME)
+        } else {
+            (Cell::Missing, Cell::Empty, NO_FRAME)
+        };
         t.push(Row::new(vec![
             Cell::text(&r.office),
             Cell::text(r.name.clone().unwrap_or_default()),
-            Cell::flow(r.frame),
-            Cell::text(if r.set { "" } else { "ingen ram fastställd" }),
+            frame,
+            changes,
+            Cell::text(note),
         ]));
+    }
+    if rows.is_empty() {
+        t.push(Row::new(vec![Cell::text(format!(
+            "Inga kontor och inga ramar för {year} registrerade"
+        ))]));
     }
     t
 }
+
+/// What a frame not yet decided reads as.
+pub const NO_FRAME: &str = "ingen ram beslutad";
 
 pub fn frames_json(year: i32, rows: &[FrameRow], clock: &Clock) -> Value {
     let (as_of, known_at) = clock_json(clock);
@@ -71,7 +87,10 @@ pub fn frames_json(year: i32, rows: &[FrameRow], clock: &Clock) -> Value {
         "as_of": as_of,
         "known_at": known_at,
         "frames": rows.iter().map(|r| json!({
-            "office": r.office, "name": r.name, "frame": kr(r.frame), "set": r.set, "events": r.events,
+            "office": r.office, "name": r.name,
+            "frame": if r.set { kr(r.frame) } else { Value::Null },
+            "changes_without_frame": if r.set || r.events == 0 { Value::Null } else { kr(r.frame) },
+            "set": r.set, "events": r.events,
         })).collect::<Vec<_>>(),
     })
 }
@@ -79,18 +98,18 @@ pub fn frames_json(year: i32, rows: &[FrameRow], clock: &Clock) -> Value {
 pub fn bridge_table(b: &Bridge, clock: &Clock) -> Table {
     let mut t = Table::new(
         format!(
-            "Förändringar {} jämfört med {}, {}{}",
+            "Förändringar {} jämfört med {}, {}, {UNIT}{}",
             b.to_year,
             b.from_year,
             b.office,
             clock_caption(clock)
         ),
-        &["Rad", "tkr", "Beslut"],
+        &["Rad", UNIT, "Beslut"],
     );
     t.push(Row::strong(vec![
         Cell::text(format!("Budgetram {}", b.from_year)),
-        Cell::flow(b.start),
-        Cell::Empty,
+        b.start.map_or(Cell::Missing, Cell::flow),
+        Cell::text(if b.start.is_some() { "" } else { NO_FRAME }),
     ]));
     for c in &b.changes {
         let d = &c.decision;
@@ -147,8 +166,8 @@ pub fn bridge_table(b: &Bridge, clock: &Clock) -> Table {
     ]));
     t.push(Row::strong(vec![
         Cell::text(format!("Budgetram {}", b.to_year)),
-        Cell::flow(b.end),
-        Cell::Empty,
+        b.end.map_or(Cell::Missing, Cell::flow),
+        Cell::text(if b.end.is_some() { "" } else { NO_FRAME }),
     ]));
     t
 }
@@ -157,7 +176,7 @@ pub fn bridge_json(b: &Bridge, clock: &Clock) -> Value {
     let (as_of, known_at) = clock_json(clock);
     json!({
         "office": b.office, "from_year": b.from_year, "to_year": b.to_year, "as_of": as_of, "known_at": known_at,
-        "start": kr(b.start),
+        "start": opt_kr(b.start),
         "changes": b.changes.iter().map(|c| json!({
             "seq": c.seq, "type": c.kind, "text": c.text, "amount": kr(c.amount),
             "decision": crate::json::decision_json(&c.decision),
@@ -168,7 +187,7 @@ pub fn bridge_json(b: &Bridge, clock: &Clock) -> Value {
         })).collect::<Vec<_>>(),
         "transfers_total": kr(b.transfers_total),
         "total": kr(b.total),
-        "end": kr(b.end),
+        "end": opt_kr(b.end),
     })
 }
 
@@ -190,7 +209,7 @@ pub fn budget_table(b: &BudgetTable, clock: &Clock) -> Table {
     }
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut t = Table::new(
-        format!("Driftsbudget tkr {}{}", b.office, clock_caption(clock)),
+        format!("Driftsbudget {}, {UNIT}{}", b.office, clock_caption(clock)),
         &hdr,
     );
     let cells = |name: String,
@@ -247,7 +266,7 @@ pub fn budget_json(b: &BudgetTable, clock: &Clock) -> Value {
 pub fn outcome_table(o: &OutcomeTable, clock: &Clock) -> Table {
     let mut t = Table::new(
         format!(
-            "Driftredovisning {} ({}){}",
+            "Driftredovisning {} ({}), {UNIT}{}",
             o.year,
             o.office,
             clock_caption(clock)
@@ -304,7 +323,7 @@ pub fn investments_table(i: &InvestmentTable, clock: &Clock) -> Table {
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut t = Table::new(
         format!(
-            "Investeringsbudget tkr {}{}",
+            "Investeringsbudget {}, {UNIT}{}",
             i.office,
             clock_caption(clock)
         ),

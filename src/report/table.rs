@@ -15,6 +15,18 @@ pub enum Cell {
         flips: bool,
     },
     Empty,
+    /// A figure that is not decided or reported yet: shown as `–` to people, left empty in CSV and
+    /// workbooks, `null` in JSON. Never a zero.
+    Missing,
+}
+
+/// Written where a title or header names the unit; [`Table::in_unit`] puts in the unit in force,
+/// so every view (terminal, CSV, workbook, page, chart) says the same.
+pub const UNIT: &str = "{enhet}";
+
+/// `label` with the unit in force in place of [`UNIT`].
+pub fn unit_label(label: &str, unit: crate::domain::amount::Unit) -> String {
+    label.replace(UNIT, unit.name())
 }
 
 impl Cell {
@@ -78,6 +90,15 @@ impl Table {
     pub fn push(&mut self, row: Row) {
         self.rows.push(row);
     }
+
+    /// The table with the unit in force named in its title and headers.
+    pub fn in_unit(&self, unit: crate::domain::amount::Unit) -> Table {
+        Table {
+            title: unit_label(&self.title, unit),
+            headers: self.headers.iter().map(|h| unit_label(h, unit)).collect(),
+            rows: self.rows.clone(),
+        }
+    }
 }
 
 fn cell_text(cell: &Cell, style: &Style) -> String {
@@ -85,8 +106,12 @@ fn cell_text(cell: &Cell, style: &Style) -> String {
         Cell::Text(s) | Cell::Figure(s) => s.clone(),
         Cell::Money { amount, flips } => money(*amount, *flips, style),
         Cell::Empty => String::new(),
+        Cell::Missing => MISSING.to_string(),
     }
 }
+
+/// How a missing figure reads.
+pub const MISSING: &str = "–";
 
 /// Widest text cell on a terminal; longer text is cut with an ellipsis (CSV and JSON keep it whole).
 const TEXT_CHARS_SHOWN_MAX: usize = 90;
@@ -121,6 +146,7 @@ pub fn visible(s: &str) -> String {
 
 /// Aligned columns: text left, figures right. Text is shown [`visible`].
 pub fn render_terminal(table: &Table, style: &Style) -> String {
+    let table = &table.in_unit(style.unit);
     let texts: Vec<Vec<String>> = table
         .rows
         .iter()
@@ -140,10 +166,12 @@ pub fn render_terminal(table: &Table, style: &Style) -> String {
     }
     let numeric: Vec<bool> = (0..columns)
         .map(|i| {
-            table
-                .rows
-                .iter()
-                .any(|r| matches!(r.cells.get(i), Some(Cell::Money { .. } | Cell::Figure(_))))
+            table.rows.iter().any(|r| {
+                matches!(
+                    r.cells.get(i),
+                    Some(Cell::Money { .. } | Cell::Figure(_) | Cell::Missing)
+                )
+            })
         })
         .collect();
     let mut out = format!("{}\n", visible(&table.title));
@@ -197,6 +225,7 @@ fn csv_text(s: &str) -> String {
 
 /// Semicolon-separated values with a header row; figures with a decimal comma and no grouping.
 pub fn render_csv(table: &Table, style: &Style) -> String {
+    let table = &table.in_unit(style.unit);
     let mut out = String::new();
     out.push_str(
         &table
@@ -213,6 +242,7 @@ pub fn render_csv(table: &Table, style: &Style) -> String {
             .iter()
             .map(|c| match c {
                 Cell::Text(t) => csv_text(t),
+                Cell::Missing => String::new(),
                 other => csv_field(&cell_text(other, style)),
             })
             .collect();

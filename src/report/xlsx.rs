@@ -71,7 +71,7 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
                             )?;
                             note_width(&mut widths, c, 12);
                         }
-                        Cell::Empty => {}
+                        Cell::Empty | Cell::Missing => {}
                     }
                 }
                 row += 1;

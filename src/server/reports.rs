@@ -57,6 +57,7 @@ fn cell_json(c: &Cell) -> Value {
         Cell::Figure(s) => json!({"figure": s}),
         Cell::Money { amount, flips } => json!({"kr": amount.to_kr_string(), "flips": flips}),
         Cell::Empty => Value::Null,
+        Cell::Missing => json!({"missing": true}),
     }
 }
 
@@ -80,12 +81,14 @@ pub fn tables_json(tables: &[Table]) -> Value {
 }
 
 fn respond(r: Rendered, out: Out, common: &Common, name: &Naming) -> Result<Response, ApiError> {
-    let decimals = common.decimals.unwrap_or(r.default_decimals).min(5);
+    let decimals = query::options::decimals(common, r.default_decimals);
+    let tables: Vec<_> = r.tables.iter().map(|t| t.in_unit(common.unit)).collect();
     match out {
-        Out::Json => Ok(Json(r.json).into_response()),
+        Out::Json => Ok(Json(query::options::json_answer(&r.json)).into_response()),
         Out::Tables => Ok(Json(json!({
             "decimals": decimals,
-            "tables": tables_json(&r.tables),
+            "unit": common.unit.name(),
+            "tables": tables_json(&tables),
             "data": r.json,
         }))
         .into_response()),
@@ -104,7 +107,7 @@ fn respond(r: Rendered, out: Out, common: &Common, name: &Naming) -> Result<Resp
         Out::Xlsx => {
             let bytes = workbook(&[Sheet {
                 name: name.sheet.to_string(),
-                tables: r.tables,
+                tables,
                 decimals,
             }])
             .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
@@ -204,7 +207,7 @@ pub async fn bridge(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respon
     let common = p.common(true)?;
     p.finish()?;
     if common.0 == Out::Svg {
-        return waterfall(s, a, common.2).await;
+        return waterfall(s, a, common.1.clone(), common.2).await;
     }
     let name = Naming {
         sheet: "Brygga",
@@ -234,13 +237,19 @@ pub async fn bridge_svg(State(s): State<AppState>, _: Reader, q: Q) -> Result<Re
         );
     }
     p.finish()?;
-    waterfall(s, a, common.2).await
+    waterfall(s, a, common.1, common.2).await
 }
 
-async fn waterfall(s: AppState, a: BridgeArgs, clock: Clock) -> Result<Response, ApiError> {
+async fn waterfall(
+    s: AppState,
+    a: BridgeArgs,
+    common: Common,
+    clock: Clock,
+) -> Result<Response, ApiError> {
     blocking(move || {
         let b = query::bridge(s.ledger(), &a.office, a.from, a.to, &clock)?;
-        Ok(svg(crate::report::svg::waterfall(&b)))
+        let style = query::options::style(&common, 0);
+        Ok(svg(crate::report::svg::waterfall(&b, &style)))
     })
     .await
 }
@@ -331,7 +340,7 @@ pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
             from: year - 1,
             to: year,
         };
-        return waterfall(s, a, clock).await;
+        return waterfall(s, a, common, clock).await;
     }
     let name = Naming {
         sheet: "Historik",

@@ -71,8 +71,21 @@ fn frames_json_has_the_documented_shape_and_exact_kronor() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["year"], 2017);
     assert_eq!(v["as_of"], "2016-07-01");
-    assert_eq!(v["frames"][0]["office"], "KLK");
-    assert_eq!(v["frames"][0]["frame"], "466890000");
+    assert_eq!(v["unit"], "kr", "JSON amounts are exact kronor, and say so");
+    let of = |v: &serde_json::Value, office: &str| {
+        v["frames"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["office"] == office)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {office} in {v}"))
+    };
+    assert_eq!(of(&v, "KLK")["frame"], "466890000");
+    // Defined, but no 2017 frame decided by then: listed as missing, never as 0.
+    let sbk = of(&v, "SBK");
+    assert_eq!(sbk["frame"], serde_json::Value::Null, "{sbk}");
+    assert_eq!(sbk["set"], false);
     let out = ok(
         &db.path,
         &[
