@@ -44,7 +44,9 @@ pub struct History {
     pub year: i32,
     pub area: Option<String>,
     pub lines: Vec<HistoryLine>,
-    pub end: Amount,
+    /// The figure after every line; `None` while nothing set it (no frame decided, only changes
+    /// or transfers): never a zero.
+    pub end: Option<Amount>,
 }
 
 /// What an event does to the history's figure: replace it, or add to it.
@@ -116,6 +118,7 @@ pub fn history(
         .collect();
     moving.sort_by_key(|(r, _)| (r.event.body.effective_date(), r.seq));
     let mut running = Amount::ZERO;
+    let mut set = false;
     let mut lines = Vec::new();
     for (r, e) in moving {
         let corrected_by = corrections.get(&r.event.id).cloned();
@@ -125,6 +128,7 @@ pub fn history(
         };
         if corrected_by.is_none() {
             running += amount;
+            set |= matches!(e, Effect::Set(_));
         }
         let body = &r.event.body;
         lines.push(HistoryLine {
@@ -143,13 +147,43 @@ pub fn history(
             corrected_by,
         });
     }
+    // A frame set by a decision that goes on to change it is the decision's starting point,
+    // not the frame it decides: say so, so the line is not read as the decided figure.
+    for i in 0..lines.len() {
+        let starts_more = lines[i].kind == "frame_set"
+            && lines[i].decision.is_some()
+            && lines[i + 1..]
+                .iter()
+                .take_while(|l| l.decision == lines[i].decision)
+                .any(|l| l.corrected_by.is_none());
+        if starts_more {
+            lines[i].text = format!("Utgångsram {year} i beslutet");
+        }
+    }
     History {
         office: office.to_string(),
         year,
         area: area.map(str::to_string),
         lines,
-        end: running,
+        end: set.then_some(running),
     }
+}
+
+/// The lines of `h` grouped by decision, in order: each group's first and last line index. A
+/// decision is its body, date, case and paragraph; lines without one stand alone.
+pub fn decision_groups(h: &History) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (i, l) in h.lines.iter().enumerate() {
+        match out.last_mut() {
+            Some((first, last))
+                if l.decision.is_some() && h.lines[*first].decision == l.decision =>
+            {
+                *last = i
+            }
+            _ => out.push((i, i)),
+        }
+    }
+    out
 }
 
 /// One changed frame between two dates, with the events that changed it.

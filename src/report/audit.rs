@@ -37,7 +37,10 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             "Anm.",
         ],
     );
-    for l in &h.lines {
+    let groups = crate::projection::history::decision_groups(h);
+    let closes: std::collections::HashMap<usize, usize> =
+        groups.iter().map(|&(first, last)| (last, first)).collect();
+    for (i, l) in h.lines.iter().enumerate() {
         let d = l.decision.as_ref();
         let note = l.corrected_by.as_ref().map_or(String::new(), |c| {
             format!(
@@ -61,34 +64,85 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             Cell::text(l.recorded_at.format("%Y-%m-%d %H:%M:%S").to_string()),
             Cell::text(note),
         ]));
+        // What a decision of several lines did, added up, after its last line.
+        if let (Some(&first), Some(d)) = (closes.get(&i), d) {
+            let moved: Vec<&crate::projection::history::HistoryLine> = h.lines[first..=i]
+                .iter()
+                .filter(|l| l.corrected_by.is_none())
+                .collect();
+            if i > first && moved.len() > 1 {
+                let total = moved.iter().map(|l| l.amount).sum();
+                t.push(Row::strong(vec![
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::text(format!(
+                        "Summa beslut {} {} ({} rader)",
+                        d.body,
+                        d.date,
+                        moved.len()
+                    )),
+                    Cell::flow(total),
+                    moved
+                        .last()
+                        .and_then(|l| l.running)
+                        .map_or(Cell::Missing, Cell::flow),
+                ]));
+            }
+        }
     }
+    let last = if h.area.is_some() {
+        "Slutlig internbudget"
+    } else {
+        "Slutlig ram"
+    };
     t.push(Row::strong(vec![
         Cell::Empty,
         Cell::Empty,
         Cell::Empty,
         Cell::Empty,
         Cell::Empty,
-        Cell::text("Slutlig ram"),
+        Cell::text(match h.end {
+            Some(_) => last.to_string(),
+            None => format!("{last}: {}", super::NO_FRAME),
+        }),
         Cell::Empty,
-        Cell::flow(h.end),
+        h.end.map_or(Cell::Missing, Cell::flow),
     ]));
     t
 }
 
 pub fn history_json(h: &History, clock: &Clock) -> Value {
     let (as_of, known_at) = super::clock_json(clock);
+    // On a decision's last line: what the whole decision moved (its lines not corrected).
+    let decision_totals: std::collections::HashMap<usize, crate::domain::amount::Amount> =
+        crate::projection::history::decision_groups(h)
+            .into_iter()
+            .filter(|(first, last)| last > first)
+            .map(|(first, last)| {
+                let total = h.lines[first..=last]
+                    .iter()
+                    .filter(|l| l.corrected_by.is_none())
+                    .map(|l| l.amount)
+                    .sum();
+                (last, total)
+            })
+            .collect();
     json!({
         "office": h.office, "year": h.year, "area": h.area, "as_of": as_of, "known_at": known_at,
-        "lines": h.lines.iter().map(|l| json!({
+        "lines": h.lines.iter().enumerate().map(|(i, l)| json!({
             "seq": l.seq, "id": l.id.to_string(), "type": l.kind, "text": l.text, "date": l.date.to_string(),
             "decision": l.decision.as_ref().map(crate::json::decision_json),
             "recorded_at": l.recorded_at.to_rfc3339(), "recorded_by": l.recorded_by,
             "amount": kr(l.amount), "running": l.running.map(kr),
+            "decision_total": decision_totals.get(&i).map(|t| kr(*t)),
             "corrected_by": l.corrected_by.as_ref().map(|c| json!({
                 "seq": c.seq, "recorded_at": c.recorded_at.to_rfc3339(), "recorded_by": c.recorded_by, "reason": c.reason,
             })),
         })).collect::<Vec<_>>(),
-        "end": kr(h.end),
+        "end": h.end.map(kr),
     })
 }
 

@@ -459,7 +459,7 @@ fn history_shows_a_correction_beside_what_it_corrects_and_known_at_shows_the_pas
         ("bo", "fel belopp")
     );
     assert_eq!(h.lines[1].running, None);
-    assert_eq!(h.end.ore(), 100_000_000);
+    assert_eq!(h.end.unwrap().ore(), 100_000_000);
     let before = Clock {
         as_of: None,
         known_at: Some(at(2016, 8, 1)),
@@ -467,7 +467,7 @@ fn history_shows_a_correction_beside_what_it_corrects_and_known_at_shows_the_pas
     let h = rambok::projection::history::history(&records, "KLK", 2017, None, &before);
     assert!(h.lines[1].corrected_by.is_none());
     assert_eq!(
-        h.end.ore(),
+        h.end.unwrap().ore(),
         110_000_000,
         "before the correction was recorded, the old figure"
     );
@@ -541,7 +541,10 @@ fn history_svg_is_a_waterfall_with_swedish_labels() {
         2 + 6 + 7,
         "start, six council changes, seven transfers, end"
     );
-    assert!(svg.contains("Budgetram KLK: från 469 265 till 477 569 tkr"));
+    assert!(
+        svg.contains("Budgetram KLK 2017: från 469 265 tkr till 477 569 tkr"),
+        "{svg}"
+    );
     assert!(svg.contains("<title>Besparingskrav 1%, stabil ekonomi: \u{2212}1 990 tkr</title>"));
 }
 
