@@ -369,11 +369,11 @@ fn computed(records: &[Recorded], body: &EventBody) -> Option<Amount> {
                     _ => None,
                 })
             }?;
-            Some(match column {
+            match column {
                 ReportedColumn::Budget => v.budget,
                 ReportedColumn::Outcome => v.outcome,
                 _ => v.deviation(),
-            })
+            }
         }
         ReportedTable::Investments => {
             let t = investments(records, office, *year, None, &clock);

@@ -142,16 +142,25 @@ pub fn budget(
     }
 }
 
-/// Budget, outcome and deviation (budget − outcome: positive means under budget).
+/// Budget, outcome and deviation (budget − outcome: positive means under budget). A figure not
+/// decided or not reported yet is `None`, never a zero, and there is no deviation without both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Versus {
-    pub budget: Amount,
-    pub outcome: Amount,
+    pub budget: Option<Amount>,
+    pub outcome: Option<Amount>,
 }
 
 impl Versus {
-    pub fn deviation(self) -> Amount {
-        self.budget - self.outcome
+    pub fn deviation(self) -> Option<Amount> {
+        Some(self.budget? - self.outcome?)
+    }
+}
+
+/// A sum of figures of which some may be missing: missing only when all are.
+fn sum(a: Option<Amount>, b: Option<Amount>) -> Option<Amount> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or_default() + b.unwrap_or_default()),
     }
 }
 
@@ -159,8 +168,8 @@ impl std::ops::Add for Versus {
     type Output = Versus;
     fn add(self, o: Versus) -> Versus {
         Versus {
-            budget: self.budget + o.budget,
-            outcome: self.outcome + o.outcome,
+            budget: sum(self.budget, o.budget),
+            outcome: sum(self.outcome, o.outcome),
         }
     }
 }
@@ -223,8 +232,8 @@ pub fn outcome(records: &[Recorded], office: &str, year: i32, clock: &Clock) -> 
             continue;
         }
         let figures = Versus {
-            budget: budget.map_or(Amount::ZERO, |b| b.net),
-            outcome: out.map_or(Amount::ZERO, |o| o.1),
+            budget: budget.map(|b| b.net),
+            outcome: out.map(|o| o.1),
         };
         total = total + figures;
         group_rows.push((area.group.clone(), figures));

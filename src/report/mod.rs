@@ -16,6 +16,11 @@ use crate::projection::Clock;
 use serde_json::{json, Value};
 use table::{Cell, Row, Table, UNIT};
 
+/// A figure, or `–` when it is not decided or reported yet.
+fn missing_or_flow(a: Option<Amount>) -> Cell {
+    a.map_or(Cell::Missing, Cell::flow)
+}
+
 pub fn kr(a: Amount) -> Value {
     json!(a.to_kr_string())
 }
@@ -216,19 +221,23 @@ pub fn budget_table(b: &BudgetTable, clock: &Clock) -> Table {
                  line: Option<crate::projection::budget::Line>,
                  cmp: Option<crate::projection::budget::Line>| {
         let mut v = vec![Cell::text(name)];
-        let push = |v: &mut Vec<Cell>, l: Option<crate::projection::budget::Line>| {
-            v.push(
-                l.and_then(|l| l.revenue)
-                    .map_or(Cell::Empty, |r| Cell::flow(-r)),
-            );
-            v.push(Cell::opt_flow(l.and_then(|l| l.cost)));
-            v.push(Cell::opt_flow(l.map(|l| l.net)));
+        // A line not decided is missing as a whole; a decided one may leave out its parts.
+        let push = |v: &mut Vec<Cell>, l: Option<crate::projection::budget::Line>| match l {
+            None => v.extend([Cell::Missing, Cell::Missing, Cell::Missing]),
+            Some(l) => {
+                v.push(l.revenue.map_or(Cell::Empty, |r| Cell::flow(-r)));
+                v.push(Cell::opt_flow(l.cost));
+                v.push(Cell::flow(l.net));
+            }
         };
         push(&mut v, line);
         if b.compare_year.is_some() {
             push(&mut v, cmp);
-            let diff = line.map_or(Amount::ZERO, |l| l.net) - cmp.map_or(Amount::ZERO, |l| l.net);
-            v.push(Cell::fixed(diff));
+            let diff = match (line, cmp) {
+                (Some(l), Some(c)) => Cell::fixed(l.net - c.net),
+                _ => Cell::Missing,
+            };
+            v.push(diff);
         }
         v
     };
@@ -237,9 +246,24 @@ pub fn budget_table(b: &BudgetTable, clock: &Clock) -> Table {
     }
     t.push(Row::strong(cells(
         "Summa".into(),
-        Some(b.total),
-        b.compare_total,
+        (!b.rows.iter().all(|r| r.year.is_none())).then_some(b.total),
+        b.compare_total
+            .filter(|_| b.rows.iter().any(|r| r.compare.is_some())),
     )));
+    if let Some(c) = b
+        .compare_year
+        .filter(|_| b.rows.iter().all(|r| r.compare.is_none()))
+    {
+        t.push(Row::new(vec![Cell::text(format!(
+            "Ingen internbudget registrerad för {c}: inget att jämföra med"
+        ))]));
+    }
+    if b.rows.is_empty() {
+        t.push(Row::new(vec![Cell::text(format!(
+            "Ingen internbudget registrerad för {} {}",
+            b.office, b.year
+        ))]));
+    }
     t
 }
 
@@ -280,9 +304,9 @@ pub fn outcome_table(o: &OutcomeTable, clock: &Clock) -> Table {
         };
         let cells = vec![
             Cell::text(label),
-            Cell::flow(v.budget),
-            Cell::flow(v.outcome),
-            Cell::fixed(v.deviation()),
+            missing_or_flow(v.budget),
+            missing_or_flow(v.outcome),
+            v.deviation().map_or(Cell::Missing, Cell::fixed),
         ];
         t.push(if strong {
             Row::strong(cells)
@@ -292,16 +316,22 @@ pub fn outcome_table(o: &OutcomeTable, clock: &Clock) -> Table {
     }
     t.push(Row::strong(vec![
         Cell::text("Totalt"),
-        Cell::flow(o.total.budget),
-        Cell::flow(o.total.outcome),
-        Cell::fixed(o.total.deviation()),
+        missing_or_flow(o.total.budget),
+        missing_or_flow(o.total.outcome),
+        o.total.deviation().map_or(Cell::Missing, Cell::fixed),
     ]));
+    if o.total.outcome.is_none() {
+        t.push(Row::new(vec![Cell::text(format!(
+            "Inget utfall rapporterat för {} {}",
+            o.office, o.year
+        ))]));
+    }
     t
 }
 
 pub fn outcome_json(o: &OutcomeTable, clock: &Clock) -> Value {
     let (as_of, known_at) = clock_json(clock);
-    let v = |f: &crate::projection::budget::Versus| json!({"budget": kr(f.budget), "outcome": kr(f.outcome), "deviation": kr(f.deviation())});
+    let v = |f: &crate::projection::budget::Versus| json!({"budget": opt_kr(f.budget), "outcome": opt_kr(f.outcome), "deviation": opt_kr(f.deviation())});
     json!({
         "office": o.office, "year": o.year, "as_of": as_of, "known_at": known_at,
         "rows": o.rows.iter().map(|r| match r {
@@ -330,18 +360,18 @@ pub fn investments_table(i: &InvestmentTable, clock: &Clock) -> Table {
         &hdr,
     );
     let cells = |name: String, budget: Option<Amount>, cmp: Option<Amount>, out: Option<Amount>| {
-        let mut v = vec![Cell::text(name), budget.map_or(Cell::Empty, Cell::fixed)];
+        let mut v = vec![Cell::text(name), budget.map_or(Cell::Missing, Cell::fixed)];
+        let diff = |a: Option<Amount>, b: Option<Amount>| match (a, b) {
+            (Some(a), Some(b)) => Cell::fixed(a - b),
+            _ => Cell::Missing,
+        };
         if i.compare_year.is_some() {
-            v.push(cmp.map_or(Cell::Empty, Cell::fixed));
-            v.push(Cell::fixed(
-                budget.unwrap_or_default() - cmp.unwrap_or_default(),
-            ));
+            v.push(cmp.map_or(Cell::Missing, Cell::fixed));
+            v.push(diff(budget, cmp));
         }
         if i.outcome_total.is_some() {
-            v.push(out.map_or(Cell::Empty, Cell::fixed));
-            v.push(Cell::fixed(
-                budget.unwrap_or_default() - out.unwrap_or_default(),
-            ));
+            v.push(out.map_or(Cell::Missing, Cell::fixed));
+            v.push(diff(budget, out));
         }
         v
     };
