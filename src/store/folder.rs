@@ -70,7 +70,7 @@ impl std::fmt::Display for Problem {
             ),
             Problem::ConfGarbled { bytes } => write!(
                 f,
-                "{conf} is garbled (its {} bytes are not the configuration rambok's sled writes, and their checksum does not match)",
+                "{conf} is garbled (its {} bytes are not the configuration rambok's sled writes, nor any that sled's checksum vouches for)",
                 count(*bytes)
             ),
             Problem::DataMissing => write!(f, "{data} is missing"),
