@@ -196,6 +196,8 @@ fn main() {
         .add(
             &format!("load-{}", std::process::id()),
             rambok::server::auth::Role::Controller,
+            None,
+            "serve_load",
             chrono::Utc::now(),
         )
         .expect("token");
@@ -236,9 +238,11 @@ fn main() {
     );
     println!("serve_peak_mib={:.0}", peak_mib());
     // Remove the load token again, so the ledger is left as it was found (but for the appends).
-    let _ = state
-        .tokens()
-        .remove(&format!("load-{}", std::process::id()));
+    let _ = state.tokens().remove(
+        &format!("load-{}", std::process::id()),
+        "serve_load",
+        chrono::Utc::now(),
+    );
     drop(first);
     running.stop().expect("stop");
 }

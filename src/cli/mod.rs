@@ -13,6 +13,7 @@ pub mod serve;
 mod token;
 
 use crate::ledger::{Ledger, LedgerError};
+use crate::store::folder::{self, Folder};
 use crate::store::StoreError;
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -142,7 +143,8 @@ impl CliError {
             CliError::Findings(_) => 7,
             CliError::Ledger(LedgerError::Store(StoreError::InUse { .. })) => 4,
             CliError::Ledger(
-                LedgerError::Corrupt { .. } | LedgerError::Store(StoreError::Corrupt(_)),
+                LedgerError::Corrupt { .. }
+                | LedgerError::Store(StoreError::Corrupt(_) | StoreError::Damaged(_)),
             ) => 6,
             CliError::Ledger(LedgerError::Store(StoreError::Io(_))) | CliError::Io(_) => 5,
         }
@@ -151,16 +153,17 @@ impl CliError {
 
 pub type Result<T> = std::result::Result<T, CliError>;
 
-/// Opens an existing ledger; a missing one is an error that says how to create it.
+/// Opens an existing ledger. A folder with none of a store's files is an error that says how to
+/// create one; a folder with some of them, or damaged ones, is damage (exit 6), never a new store.
 pub fn open_existing(db: &std::path::Path) -> Result<Ledger> {
-    if !db.join("db").exists() {
-        return Err(CliError::Input(format!(
+    match folder::inspect(db).map_err(LedgerError::from)? {
+        Folder::Absent => Err(CliError::Input(format!(
             "there is no ledger at {} (create one with `rambok init --db {}`, or point --db / RAMBOK_DB at yours)",
             db.display(),
             db.display()
-        )));
+        ))),
+        Folder::Present(_) => Ok(Ledger::open(db)?),
     }
-    Ok(Ledger::open(db)?)
 }
 
 pub fn require_user(r: &Recorder) -> Result<String> {
@@ -182,7 +185,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     }
     match cli.command {
         Command::Init => {
-            if cli.db.join("db").exists() {
+            // A damaged folder is reported as it is found (exit 6), never replaced by a new store.
+            if folder::inspect(&cli.db).map_err(LedgerError::from)? != Folder::Absent {
                 writeln!(
                     out,
                     "a ledger already exists at {}; nothing changed",

@@ -91,7 +91,9 @@ fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens)> {
     let mut made = Vec::new();
     for role in [Role::Revisor, Role::Controller, Role::Auditor] {
         let name = format!("demo-{}", role.name());
-        let token = tokens.add(&name, role, Utc::now()).map_err(token_err)?;
+        let token = tokens
+            .add(&name, role, None, "rambok serve --demo", Utc::now())
+            .map_err(token_err)?;
         made.push((role, name, token));
     }
     Ok((ledger, done.added, made))

@@ -100,6 +100,11 @@ fn grouped(scaled: i128, decimals: u32, style: &Style) -> String {
     out
 }
 
+/// A count for people, grouped by thousands: `30 288`.
+pub fn count(n: u64) -> String {
+    grouped(i128::from(n), 0, &Style::terminal(Unit::Kr, 0, Sign::Cost))
+}
+
 /// A share as a whole percent, rounded half away from zero: `85 %`.
 pub fn percent(part: usize, total: usize) -> String {
     if total == 0 {

@@ -4,8 +4,13 @@
 //! the name becomes the recorder of everything it appends.
 //!
 //! Roles: a **controller** reads and appends; an **auditor** and a **revisor** read, verify and run
-//! the controls. Nobody appends without a token.
+//! the controls, and read the access log. Nobody appends without a token.
+//!
+//! A token may expire: it then works until the end of its last valid day (UTC) and is refused
+//! with 401 after. Every change to the tokens (created, revoked, expired) is written to the access
+//! log (`super::access`) in the same sled transaction as the change itself.
 
+use super::access::{self, AccessHead, Action, Entry, Logged, ACCESS_TREE, HEAD_KEY};
 use super::error::ApiError;
 use super::AppState;
 use crate::store::record::RECORDED_BY_BYTES_MAX;
@@ -13,9 +18,11 @@ use crate::store::sled_store::SledStore;
 use crate::store::StoreError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
 use std::io::Read;
 
 /// The sled tree that holds the tokens.
@@ -54,6 +61,22 @@ impl Role {
     pub fn may_append(self) -> bool {
         self == Role::Controller
     }
+
+    /// Who may read the access log: those who examine, not those who record.
+    pub fn may_read_access(self) -> bool {
+        matches!(self, Role::Auditor | Role::Revisor)
+    }
+}
+
+/// When a token that is valid through `day` stops working: the end of that day, UTC. `None` for
+/// the last day chrono knows.
+pub fn expiry_after(day: NaiveDate) -> Option<DateTime<Utc>> {
+    Some(day.succ_opt()?.and_hms_opt(0, 0, 0)?.and_utc())
+}
+
+/// The last day a token expiring at `expires_at` works (UTC).
+pub fn valid_through(expires_at: DateTime<Utc>) -> NaiveDate {
+    (expires_at - chrono::Duration::microseconds(1)).date_naive()
 }
 
 /// Who a request is: the token's name and role.
@@ -63,12 +86,82 @@ pub struct Identity {
     pub role: Role,
 }
 
+/// What a presented token turned out to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    Valid(Identity),
+    /// A stored token past its expiry.
+    Expired {
+        who: Identity,
+        expires_at: DateTime<Utc>,
+    },
+    /// No stored token (never made, or revoked).
+    Unknown,
+}
+
 /// A token as listed: never the token itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenInfo {
     pub name: String,
     pub role: Role,
     pub created_at: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A token as stored (JSON, under its name): its SHA-256, never the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Stored {
+    name: String,
+    role: Role,
+    sha256: [u8; 32],
+    created_at: String,
+    expires_at: Option<DateTime<Utc>>,
+    /// Whether the access log has recorded its expiry (the first time it was refused).
+    expiry_logged: bool,
+}
+
+impl Stored {
+    fn to_json(&self) -> Vec<u8> {
+        let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut v = json!({
+            "name": self.name, "role": self.role.name(), "sha256": hex(&self.sha256),
+            "created_at": self.created_at,
+        });
+        if let Some(t) = self.expires_at {
+            v["expires_at"] = json!(at(t));
+        }
+        if self.expiry_logged {
+            v["expiry_logged"] = json!(true);
+        }
+        v.to_string().into_bytes()
+    }
+
+    fn parse(bytes: &[u8]) -> Result<Stored, StoreError> {
+        let bad = |what: &str| StoreError::Corrupt(format!("a stored token is unreadable: {what}"));
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(&e.to_string()))?;
+        let text = |k: &str| v[k].as_str().ok_or_else(|| bad(&format!("no {k}")));
+        let expires_at = match v.get("expires_at") {
+            None => None,
+            Some(t) => Some(
+                t.as_str()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .ok_or_else(|| bad("expires_at is not a time"))?
+                    .with_timezone(&Utc),
+            ),
+        };
+        Ok(Stored {
+            name: text("name")?.to_string(),
+            role: Role::parse(text("role")?).ok_or_else(|| bad("an unknown role"))?,
+            sha256: unhex32(text("sha256")?).ok_or_else(|| bad("sha256 is not 64 hex digits"))?,
+            created_at: text("created_at")?.to_string(),
+            expires_at,
+            expiry_logged: v["expiry_logged"].as_bool().unwrap_or(false),
+        })
+    }
+
+    fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|t| now >= t)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,10 +172,65 @@ pub enum TokenError {
     Store(#[from] StoreError),
 }
 
-/// The token tree of one store.
+/// The token tree of one store, and the access log beside it.
 #[derive(Clone)]
 pub struct TokenStore {
     tree: sled::Tree,
+    access: sled::Tree,
+}
+
+type TxError = ConflictableTransactionError<TokenError>;
+
+fn tx_result<T>(r: Result<T, TransactionError<TokenError>>) -> Result<T, TokenError> {
+    r.map_err(|e| match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => TokenError::Store(store_err(e)),
+    })
+}
+
+fn abort(e: StoreError) -> TxError {
+    ConflictableTransactionError::Abort(TokenError::Store(e))
+}
+
+/// Appends the entry for `action` on `token` to the access log, in the transaction that makes
+/// the change itself.
+fn log_change(
+    access: &TransactionalTree,
+    action: Action,
+    by: &str,
+    token: &Stored,
+    now: DateTime<Utc>,
+) -> Result<(), TxError> {
+    let head = match access.get(HEAD_KEY)? {
+        None => AccessHead::EMPTY,
+        Some(v) => AccessHead::decode(&v).ok_or_else(|| {
+            abort(StoreError::Corrupt(format!(
+                "the access log's head has {} bytes instead of 40; run `rambok token log` to see where its chain breaks",
+                v.len()
+            )))
+        })?,
+    };
+    let entry = Entry {
+        number: head.count + 1,
+        // Stored to the microsecond.
+        at: now.trunc_subsecs(6),
+        action,
+        by: by.to_string(),
+        name: token.name.clone(),
+        role: token.role,
+        expires_at: token.expires_at,
+        prev: head.last,
+    };
+    let bytes = access::encode(&entry);
+    // Checked right before it is written, as records are: it reads back as what it says.
+    assert_eq!(access::decode(&bytes).as_ref(), Ok(&entry));
+    let next = AccessHead {
+        count: entry.number,
+        last: access::hash(&bytes),
+    };
+    access.insert(&access::entry_key(entry.number)[..], bytes)?;
+    access.insert(HEAD_KEY, next.encode())?;
+    Ok(())
 }
 
 fn store_err(e: impl std::fmt::Display) -> StoreError {
@@ -139,55 +287,88 @@ pub fn check_name(name: &str) -> Result<String, TokenError> {
     Ok(name)
 }
 
+/// Who makes a change to the tokens, as the access log keeps it: runs of white space made one
+/// space, then checked as a token holder's name is.
+pub fn changed_by(by: &str) -> Result<String, TokenError> {
+    check_name(&by.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 impl TokenStore {
     pub fn open(store: &SledStore) -> Result<TokenStore, StoreError> {
         Ok(TokenStore {
             tree: store.tree(TOKENS_TREE)?,
+            access: store.tree(ACCESS_TREE)?,
         })
     }
 
-    /// Creates a token for `name`; returns the token, which is not kept anywhere.
-    pub fn add(&self, name: &str, role: Role, now: DateTime<Utc>) -> Result<String, TokenError> {
+    /// Creates a token for `name`, valid until `expires_at` if given, and logs it as made `by`;
+    /// returns the token, which is not kept anywhere.
+    pub fn add(
+        &self,
+        name: &str,
+        role: Role,
+        expires_at: Option<DateTime<Utc>>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, TokenError> {
         let name = check_name(name)?;
-        let token = random_token()?;
-        let value = json!({
-            "name": name, "role": role.name(), "sha256": hex(&sha256(&token)),
-            "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        });
-        let inserted = self
-            .tree
-            .compare_and_swap(
-                name.as_bytes(),
-                None as Option<&[u8]>,
-                Some(value.to_string().into_bytes()),
-            )
-            .map_err(store_err)?;
-        if inserted.is_err() {
+        let by = changed_by(by)?;
+        // Kept to the second, as the token's JSON holds it.
+        let expires_at = expires_at.map(|t| t.trunc_subsecs(0));
+        if let Some(t) = expires_at.filter(|t| *t <= now) {
             return Err(TokenError::Input(format!(
-                "a token named '{name}' exists already; remove it first (`rambok token remove --name {name}`)"
+                "the expiry {} has passed already; a token works through the day given (UTC)",
+                valid_through(t)
             )));
         }
-        self.tree.flush().map_err(store_err)?;
+        let token = random_token()?;
+        let stored = Stored {
+            name: name.clone(),
+            role,
+            sha256: sha256(&token),
+            created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            expires_at,
+            expiry_logged: false,
+        };
+        tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
+            if tokens.get(name.as_bytes())?.is_some() {
+                return Err(ConflictableTransactionError::Abort(TokenError::Input(format!(
+                    "a token named '{name}' exists already; remove it first (`rambok token remove --name {name}`)"
+                ))));
+            }
+            tokens.insert(name.as_bytes(), stored.to_json())?;
+            log_change(access, Action::Created, &by, &stored, now)
+        }))?;
+        self.flush()?;
         Ok(token)
     }
 
-    /// Removes the token named `name`; false if there was none.
-    pub fn remove(&self, name: &str) -> Result<bool, TokenError> {
-        let gone = self
-            .tree
-            .remove(name.trim().as_bytes())
-            .map_err(store_err)?;
-        self.tree.flush().map_err(store_err)?;
-        Ok(gone.is_some())
+    /// Revokes the token named `name` and logs it as done `by`; false if there was none.
+    pub fn remove(&self, name: &str, by: &str, now: DateTime<Utc>) -> Result<bool, TokenError> {
+        let by = changed_by(by)?;
+        let name = name.trim();
+        let gone = tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
+            let Some(v) = tokens.remove(name.as_bytes())? else {
+                return Ok(false);
+            };
+            let stored = Stored::parse(&v).map_err(abort)?;
+            log_change(access, Action::Revoked, &by, &stored, now)?;
+            Ok(true)
+        }))?;
+        self.flush()?;
+        Ok(gone)
     }
 
-    fn entries(&self) -> Result<Vec<Value>, StoreError> {
+    fn flush(&self) -> Result<(), StoreError> {
+        // One flush covers both trees: they share sled's log.
+        self.tree.flush().map(drop).map_err(store_err)
+    }
+
+    fn entries(&self) -> Result<Vec<Stored>, StoreError> {
         let mut out = Vec::new();
         for kv in self.tree.iter() {
             let (_, v) = kv.map_err(store_err)?;
-            let value: Value = serde_json::from_slice(&v)
-                .map_err(|e| StoreError::Corrupt(format!("a stored token is unreadable: {e}")))?;
-            out.push(value);
+            out.push(Stored::parse(&v)?);
         }
         Ok(out)
     }
@@ -195,35 +376,87 @@ impl TokenStore {
     pub fn list(&self) -> Result<Vec<TokenInfo>, StoreError> {
         Ok(self
             .entries()?
-            .iter()
-            .filter_map(|v| {
-                Some(TokenInfo {
-                    name: v["name"].as_str()?.to_string(),
-                    role: Role::parse(v["role"].as_str()?)?,
-                    created_at: v["created_at"].as_str().unwrap_or_default().to_string(),
-                })
+            .into_iter()
+            .map(|t| TokenInfo {
+                name: t.name,
+                role: t.role,
+                created_at: t.created_at,
+                expires_at: t.expires_at,
             })
             .collect())
     }
 
-    /// The holder of `token`, comparing its hash with every stored one in constant time.
-    pub fn authenticate(&self, token: &str) -> Result<Option<Identity>, StoreError> {
+    /// The access log, oldest first, each entry checked against the chain; a break is
+    /// [`StoreError::Corrupt`] naming the entry.
+    pub fn access_log(&self) -> Result<Vec<Logged>, StoreError> {
+        let pairs = self
+            .access
+            .iter()
+            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(store_err)?;
+        access::check(&pairs).map_err(|b| StoreError::Corrupt(b.to_string()))
+    }
+
+    /// The holder of `token`, comparing its hash with every stored one in constant time. A token
+    /// past its expiry is [`Auth::Expired`]; the first time, the access log records it.
+    pub fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Auth, StoreError> {
         let presented = sha256(token);
         let mut found = None;
-        for v in self.entries()? {
-            let stored = v["sha256"].as_str().and_then(unhex32);
-            let role = v["role"].as_str().and_then(Role::parse);
-            let name = v["name"].as_str();
-            if let (Some(stored), Some(role), Some(name)) = (stored, role, name) {
-                if same(&stored, &presented) && found.is_none() {
-                    found = Some(Identity {
-                        name: name.to_string(),
-                        role,
-                    });
-                }
+        for t in self.entries()? {
+            if same(&t.sha256, &presented) && found.is_none() {
+                found = Some(t);
             }
         }
-        Ok(found)
+        let Some(t) = found else {
+            return Ok(Auth::Unknown);
+        };
+        let who = Identity {
+            name: t.name.clone(),
+            role: t.role,
+        };
+        match t.expires_at {
+            Some(expires_at) if t.expired(now) => {
+                if !t.expiry_logged {
+                    self.log_expiry(&t.name, &presented, now)
+                        .map_err(|e| match e {
+                            TokenError::Store(s) => s,
+                            TokenError::Input(m) => StoreError::Io(m),
+                        })?;
+                }
+                Ok(Auth::Expired { who, expires_at })
+            }
+            _ => Ok(Auth::Valid(who)),
+        }
+    }
+
+    /// Marks the token named `name` (if it is still the one presented) as logged expired, and
+    /// logs it, once however many requests race to do so.
+    fn log_expiry(
+        &self,
+        name: &str,
+        presented: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<(), TokenError> {
+        tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
+            let Some(v) = tokens.get(name.as_bytes())? else {
+                return Ok(());
+            };
+            let mut stored = Stored::parse(&v).map_err(abort)?;
+            if stored.expiry_logged || !same(&stored.sha256, presented) {
+                return Ok(());
+            }
+            stored.expiry_logged = true;
+            tokens.insert(name.as_bytes(), stored.to_json())?;
+            log_change(
+                access,
+                Action::Expired,
+                access::EXPIRY_NOTICED_BY,
+                &stored,
+                now,
+            )
+        }))?;
+        self.flush().map_err(TokenError::Store)
     }
 }
 
@@ -245,10 +478,21 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError>
         })?
         .to_string();
     let tokens = state.tokens().clone();
-    let found = tokio::task::spawn_blocking(move || tokens.authenticate(&token))
+    let found = tokio::task::spawn_blocking(move || tokens.authenticate(&token, Utc::now()))
         .await
         .map_err(ApiError::from_join)??;
-    let who = found.ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+    let who = match found {
+        Auth::Valid(who) => who,
+        Auth::Unknown => return Err(ApiError::unauthorized("unknown or revoked token")),
+        Auth::Expired { who, expires_at } => {
+            return Err(ApiError::unauthorized(format!(
+            "the token '{}' expired at the end of {} (UTC); ask for a new one (`rambok token add`)",
+            who.name,
+            valid_through(expires_at)
+        ))
+            .by(&who))
+        }
+    };
     if let Some(slot) = parts.extensions.get::<super::WhoSlot>() {
         slot.set(&who.name);
     }
@@ -260,6 +504,25 @@ pub struct Reader(pub Identity);
 
 /// A controller's token: may also append.
 pub struct Controller(pub Identity);
+
+/// An auditor's or a revisor's token: may also read the access log.
+pub struct Auditing(pub Identity);
+
+impl FromRequestParts<AppState> for Auditing {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let who = identify(parts, state).await?;
+        if !who.role.may_read_access() {
+            return Err(ApiError::forbidden(format!(
+                "the role {} may not read the access log; it takes an auditor's or a revisor's token",
+                who.role.name()
+            ))
+            .by(&who));
+        }
+        Ok(Auditing(who))
+    }
+}
 
 impl FromRequestParts<AppState> for Reader {
     type Rejection = ApiError;
@@ -294,18 +557,67 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
         let tokens = TokenStore::open(&store).unwrap();
-        let t = tokens.add("åsa", Role::Revisor, Utc::now()).unwrap();
+        let now = Utc::now();
+        let t = tokens
+            .add("åsa", Role::Revisor, None, "admin", now)
+            .unwrap();
         assert!(t.starts_with(TOKEN_PREFIX) && t.len() == 68);
         let raw: Vec<u8> = tokens.tree.get("åsa").unwrap().unwrap().to_vec();
         assert!(!String::from_utf8(raw).unwrap().contains(&t[4..]));
-        let who = tokens.authenticate(&t).unwrap().unwrap();
-        assert_eq!((who.name.as_str(), who.role), ("åsa", Role::Revisor));
+        let who = Identity {
+            name: "åsa".into(),
+            role: Role::Revisor,
+        };
+        assert_eq!(tokens.authenticate(&t, now).unwrap(), Auth::Valid(who));
+        assert_eq!(
+            tokens.authenticate(&random_token().unwrap(), now).unwrap(),
+            Auth::Unknown
+        );
         assert!(tokens
-            .authenticate(&random_token().unwrap())
-            .unwrap()
-            .is_none());
-        assert!(tokens.add("åsa", Role::Controller, Utc::now()).is_err());
-        assert!(tokens.remove("åsa").unwrap());
-        assert!(tokens.authenticate(&t).unwrap().is_none());
+            .add("åsa", Role::Controller, None, "admin", now)
+            .is_err());
+        assert!(tokens.remove("åsa", "admin", now).unwrap());
+        assert_eq!(tokens.authenticate(&t, now).unwrap(), Auth::Unknown);
+        let actions: Vec<Action> = (tokens.access_log().unwrap().iter())
+            .map(|l| l.entry.action)
+            .collect();
+        assert_eq!(actions, [Action::Created, Action::Revoked]);
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_and_its_expiry_logged_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let tokens = TokenStore::open(&store).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        let expires_at = expiry_after(day).unwrap();
+        assert_eq!(expires_at.to_rfc3339(), "2027-01-01T00:00:00+00:00");
+        assert_eq!(valid_through(expires_at), day);
+        let made = expires_at - chrono::Duration::days(30);
+        let t = tokens
+            .add("rut", Role::Auditor, Some(expires_at), "admin", made)
+            .unwrap();
+        let last_moment = expires_at - chrono::Duration::microseconds(1);
+        assert!(matches!(
+            tokens.authenticate(&t, last_moment).unwrap(),
+            Auth::Valid(_)
+        ));
+        for _ in 0..2 {
+            assert!(matches!(
+                tokens.authenticate(&t, expires_at).unwrap(),
+                Auth::Expired { expires_at: e, .. } if e == expires_at
+            ));
+        }
+        let log = tokens.access_log().unwrap();
+        let actions: Vec<(Action, &str)> = (log.iter())
+            .map(|l| (l.entry.action, l.entry.by.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [(Action::Created, "admin"), (Action::Expired, "rambok")]
+        );
+        assert!(tokens
+            .add("old", Role::Auditor, Some(made), "admin", expires_at)
+            .is_err());
     }
 }

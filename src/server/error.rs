@@ -97,7 +97,7 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::Corrupt(_) => {
+            StoreError::Corrupt(_) | StoreError::Damaged(_) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
             }
             StoreError::Io(detail) => ApiError::internal(detail),

@@ -7,6 +7,7 @@
 //! request began. Writes go through [`Ledger::append`] in a blocking task, so concurrent writers
 //! share one durable commit.
 
+pub mod access;
 pub mod auth;
 pub mod error;
 mod events;
@@ -164,7 +165,8 @@ pub fn app(state: AppState) -> Router {
         .route("/control", get(reports::control))
         .route("/verify", get(reports::verify))
         .route("/export.xlsx", get(reports::export))
-        .route("/events", get(events::log).post(events::append));
+        .route("/events", get(events::log).post(events::append))
+        .route("/access", get(access::log));
     Router::new()
         .nest("/api", api)
         .merge(web::routes())

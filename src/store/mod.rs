@@ -4,8 +4,10 @@
 //! head (last sequence number and its hash). It knows nothing of events, validation or hashing:
 //! those live in `record` and `ledger`, so a second engine only has to keep bytes safely.
 
+pub mod folder;
 pub mod record;
 pub mod sled_store;
+pub mod witness;
 
 use record::Hash;
 use std::path::PathBuf;
@@ -45,6 +47,10 @@ pub enum StoreError {
     Io(String),
     #[error("the store is damaged: {0}")]
     Corrupt(String),
+    /// One of sled's files is missing, cut short or garbled: found before sled opened the folder,
+    /// which was left as it was.
+    #[error("{0}")]
+    Damaged(Box<folder::Damage>),
 }
 
 /// The storage engine.

@@ -5,7 +5,12 @@
 //! metadata and does not flush the drive's write cache, so it does not survive a power cut. `sync`
 //! therefore follows it with `fdatasync` on sled's data file. Blocks are kept far below sled's blob
 //! threshold (a quarter of a segment), so every byte lives in that one file.
+//!
+//! Opening looks at the folder first (`folder`), since sled's open writes into it, and compares the
+//! head sled recovered with the witness (`witness`), which every sync rewrites.
 
+use super::folder::{self, Folder, DATA_FILE};
+use super::witness::{self, WITNESS_FILE};
 use super::{Block, Derived, DerivedIter, Head, Store, StoreError};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -36,7 +41,7 @@ const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// sled writes a node larger than a quarter of a segment to a separate blob file; with 48 KiB
 /// blocks a leaf reaches about 350 KiB, so segments of 4 MiB keep every node in the data file that
 /// `sync` makes durable (and `sync` still syncs any blob file, should one appear).
-const SEGMENT_BYTES: usize = 4 << 20;
+pub(super) const SEGMENT_BYTES: usize = 4 << 20;
 
 pub struct SledStore {
     path: PathBuf,
@@ -83,16 +88,33 @@ fn encode_head(head: &Head) -> Vec<u8> {
 
 impl SledStore {
     /// Opens (creating if needed) the store at `path`. A store held by another process gives
-    /// [`StoreError::InUse`].
+    /// [`StoreError::InUse`]. A folder that holds a store's files only in part, or damaged ones,
+    /// gives [`StoreError::Damaged`] before sled sees it, so nothing in it changes; a new store
+    /// whose creation fails leaves nothing behind.
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        match folder::inspect(path)? {
+            Folder::Present(found) => SledStore::open_present(path, found),
+            Folder::Absent => {
+                let created = folder::Creation::note(path);
+                let opened = SledStore::open_present(path, witness::Found::Absent);
+                match &opened {
+                    // Another process is creating it at this very moment: its files, not ours.
+                    Err(StoreError::InUse { .. }) | Ok(_) => {}
+                    Err(_) => created.undo(),
+                }
+                opened
+            }
+        }
+    }
+
+    fn open_present(path: &Path, found: witness::Found) -> Result<SledStore, StoreError> {
         let db = open_db(path)?;
         let log = db.open_tree(TREE).map_err(io)?;
-        let data_file = File::open(path.join("db")).map_err(io)?;
+        let data_file = File::open(path.join(DATA_FILE)).map_err(io)?;
         // The directory entry of a new store must itself be durable.
         if let Ok(dir) = File::open(path) {
             let _ = dir.sync_all();
         }
-        let witness = read_witness(path)?;
         let store = SledStore {
             path: path.to_path_buf(),
             db,
@@ -102,17 +124,21 @@ impl SledStore {
         // The witness is checked before anything is cleaned up (the ledger discards what an
         // abandoned append staged, after opening): blocks beyond a head that went back are the
         // missing records themselves, not an abandoned append, and must stay.
-        if let Some(w) = witness {
-            let head = store.head()?;
-            if w.seq > head.seq {
+        let head = store.head()?;
+        match found.valid() {
+            Some(w) if w.head.seq > head.seq => {
                 return Err(StoreError::Corrupt(format!(
                     "records {}..={} are missing: the ledger had been durable up to sequence {} ({WITNESS_FILE}) but its data file now ends at {}; the data file is damaged (restore it from a backup)",
                     head.seq + 1,
-                    w.seq,
-                    w.seq,
+                    w.head.seq,
+                    w.head.seq,
                     head.seq
                 )));
             }
+            // A witness that holds the data file's length from now on (a new store, or one
+            // whose witness is missing, unreadable or of version 1).
+            Some(w) if w.data_bytes.is_some() => {}
+            _ => store.sync()?,
         }
         Ok(store)
     }
@@ -225,52 +251,14 @@ fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
     }
 }
 
-/// A small file beside sled's own, rewritten after every durable commit with the head it made
-/// durable. sled treats a damaged stretch of its log as the end of the log on recovery, which would
-/// silently drop every later record; the witness shows that records are missing.
-pub const WITNESS_FILE: &str = "rambok.head";
-
-fn witness_check(bytes: &[u8]) -> [u8; 8] {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)[..8].try_into().expect("8 bytes")
-}
-
-fn read_witness(path: &Path) -> Result<Option<Head>, StoreError> {
-    match std::fs::read(path.join(WITNESS_FILE)) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io(e)),
-        // A witness that does not check out (torn by a power cut, damaged) proves nothing and is
-        // ignored; the next sync rewrites it.
-        Ok(bytes) if bytes.len() == 48 && witness_check(&bytes[..40]) == bytes[40..] => {
-            Ok(Some(Head {
-                seq: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
-                hash: bytes[8..40].try_into().expect("32 bytes"),
-            }))
-        }
-        Ok(_) => Ok(None),
-    }
-}
-
 impl SledStore {
-    /// The head last made durable, as the witness file records it.
-    pub fn witness(&self) -> Result<Option<Head>, StoreError> {
-        read_witness(&self.path)
+    /// What the witness file says now.
+    pub fn witness(&self) -> Result<witness::Found, StoreError> {
+        witness::read(&self.path)
     }
 
-    fn write_witness(&self, head: &Head) -> Result<(), StoreError> {
-        // Overwritten in place, without its own fsync (a rename would wait on the file system's
-        // journal): after a power cut it can only lag behind sled's data or fail its check, both
-        // harmless; it is never ahead of what is durable.
-        use std::os::unix::fs::FileExt;
-        let mut bytes = encode_head(head);
-        bytes.extend_from_slice(&witness_check(&bytes));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(self.path.join(WITNESS_FILE))
-            .map_err(io)?;
-        file.write_all_at(&bytes, 0).map_err(io)
+    fn data_bytes(&self) -> Result<u64, StoreError> {
+        Ok(self.data_file.metadata().map_err(io)?.len())
     }
 
     /// `fdatasync` on any blob file sled wrote beside its data file.
@@ -498,8 +486,13 @@ impl Store for SledStore {
         // The head read before the flush is durable after it; one applied meanwhile may not be.
         let head = self.head()?;
         self.db.flush().map_err(io)?;
+        // The data file's length for the witness: at least what this sync makes durable (read
+        // before the fdatasync, so growth after it does not count) and no more than the file
+        // holds afterwards (sled may shorten it by segments it freed meanwhile).
+        let before = self.data_bytes()?;
         self.data_file.sync_data().map_err(io)?;
         self.sync_blobs()?;
-        self.write_witness(&head)
+        let data_bytes = before.min(self.data_bytes()?);
+        witness::write(&self.path, &head, data_bytes)
     }
 }

@@ -1,5 +1,6 @@
 //! The one integration-test binary: features tested end to end, one module per concern.
 
+mod access;
 mod audit;
 mod bad_input;
 mod browser;

@@ -7,7 +7,10 @@
 //! - **damaged files**: bytes flipped in copies of a store must be reported (non-zero exit and a
 //!   message) or leave the figures unchanged, never give other figures, panic or hang;
 //! - **concurrency**: many appenders and readers in one process see whole batches only; a second
-//!   process on a store in use gets exit 4 whatever it runs.
+//!   process on a store in use gets exit 4 whatever it runs;
+//! - **damaged folders**: sled's `conf` garbled or cut short, its data file deleted or cut short:
+//!   every command exits 6 naming the file and what the witness recorded, never advises `init`,
+//!   and leaves the folder byte for byte as it was.
 //!
 //! Every harness is bounded in the default run; `RAMBOK_LONG=1` runs the long version. A seed is
 //! drawn from the clock and printed; `RAMBOK_SEED=N` replays one.
@@ -756,7 +759,9 @@ fn judge(run: &Run, expected: &str) -> Result<Option<String>, (String, String)> 
         ),
         Some(code @ (5 | 6)) if run.stderr.starts_with("rambok: ") => {
             let msg = &run.stderr["rambok: ".len()..];
-            let kind = if msg.contains("sled cannot read the store") {
+            let kind = if msg.starts_with("the store at") && msg.contains("is damaged: sled's") {
+                "the store at … is damaged: sled's conf or db … (found before sled opened it)"
+            } else if msg.contains("sled cannot read the store") {
                 "the store is damaged: sled cannot read … (a sled panic, caught)"
             } else if msg.starts_with("the ledger is damaged") {
                 "the ledger is damaged …"
@@ -1249,4 +1254,214 @@ fn every_command_on_a_store_in_use_exits_4() {
     }
     assert!(!out.exists() && !xlsx.exists(), "nothing was written");
     assert_eq!(held.head(), head, "nothing was appended");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Damaged folders: sled's files missing, cut short or garbled
+// ---------------------------------------------------------------------------------------------
+
+/// Every file and folder under `dir`: its size and the SHA-256 of its bytes (folders: none).
+fn listing(dir: &Path) -> BTreeMap<PathBuf, Option<(u64, [u8; 32])>> {
+    use sha2::{Digest, Sha256};
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+            if path.is_dir() {
+                out.insert(rel, None);
+                todo.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                out.insert(
+                    rel,
+                    Some((bytes.len() as u64, Sha256::digest(&bytes).into())),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A ledger of the Kalmar fixtures, closed; returns its head's sequence number.
+fn fixture_ledger(path: &Path) -> u64 {
+    let fixtures = rambok::cli::demo::fixture_events().unwrap();
+    let ledger = Ledger::open(path).unwrap();
+    ledger
+        .append(&fixtures, "fixtures", Some(0), Utc::now())
+        .unwrap();
+    ledger.head().seq
+}
+
+/// One way to damage a store's folder: its name, what it does, and the words the message must
+/// say about it.
+type FolderAttack = (&'static str, fn(&Path), &'static str);
+
+fn set_len(file: &Path, len: impl FnOnce(u64) -> u64) {
+    let f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
+    let was = f.metadata().unwrap().len();
+    f.set_len(len(was)).unwrap();
+}
+
+const FOLDER_ATTACKS: [FolderAttack; 5] = [
+    (
+        "conf overwritten with garbage",
+        |p| std::fs::write(p.join("conf"), [0x5a_u8; 63]).unwrap(),
+        "sled's configuration file conf is garbled (its 63 bytes are not the configuration",
+    ),
+    (
+        "conf cut short",
+        |p| set_len(&p.join("conf"), |_| 20),
+        "sled's configuration file conf is cut short (20 of its 63 bytes)",
+    ),
+    (
+        "conf emptied (sled would write a new one)",
+        |p| set_len(&p.join("conf"), |_| 0),
+        "sled's configuration file conf is cut short (0 of its 63 bytes)",
+    ),
+    (
+        "data file deleted",
+        |p| std::fs::remove_file(p.join("db")).unwrap(),
+        "sled's data file db is missing",
+    ),
+    (
+        "data file cut short",
+        |p| set_len(&p.join("db"), |len| len / 8),
+        "sled's data file db is cut short (",
+    ),
+];
+
+/// Regression: a damaged `conf` exited 5 blaming sled versions before 0.29, and a deleted `db`
+/// said "no ledger, run `rambok init`" (which would have made an empty store over the witness).
+#[test]
+fn damaged_folders_are_reported_as_damaged_and_left_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let pristine = dir.path().join("pristine");
+    let seq = fixture_ledger(&pristine);
+    let witness = format!(
+        "the witness rambok.head records {} records, up to sequence {seq}",
+        rambok::report::number::count(seq)
+    );
+    let commands: [&[&str]; 4] = [
+        &["verify"],
+        &["report", "frames", "--year", "2017"],
+        &["serve", "--port", "0"],
+        &["init"],
+    ];
+    for (name, attack, says) in FOLDER_ATTACKS {
+        let copy = dir.path().join("attacked");
+        let _ = std::fs::remove_dir_all(&copy);
+        copy_dir(&pristine, &copy);
+        attack(&copy);
+        let before = listing(&copy);
+        for args in commands {
+            let run = run_bin(&copy, args, HANG);
+            let ctx = format!("{name}, rambok {}", args.join(" "));
+            assert_eq!(
+                run.status.and_then(|s| s.code()),
+                Some(6),
+                "{ctx}: {}{}",
+                run.stdout,
+                run.stderr
+            );
+            let msg = run.stderr.trim_end();
+            assert!(
+                msg.starts_with(&format!(
+                    "rambok: the store at {} is damaged: ",
+                    copy.display()
+                )),
+                "{ctx}: {msg}"
+            );
+            assert!(msg.contains(says), "{ctx}: {msg}");
+            assert!(msg.contains(&witness), "{ctx}: {msg}");
+            assert!(
+                msg.ends_with("Nothing in the folder was changed: restore it from a backup"),
+                "{ctx}: {msg}"
+            );
+            assert!(!msg.to_lowercase().contains("init"), "{ctx}: {msg}");
+            assert!(run.stdout.is_empty(), "{ctx}: {}", run.stdout);
+            assert_eq!(listing(&copy), before, "{ctx}: the folder changed");
+        }
+        // The library refuses it just the same, before sled sees the folder.
+        match Ledger::open(&copy) {
+            Err(LedgerError::Store(StoreError::Damaged(d))) => {
+                assert!(d.to_string().contains(says), "{name}: {d}")
+            }
+            Err(e) => panic!("{name}: {e}"),
+            Ok(_) => panic!("{name}: opened"),
+        }
+        assert_eq!(
+            listing(&copy),
+            before,
+            "{name}: Ledger::open changed the folder"
+        );
+    }
+}
+
+#[test]
+fn a_folder_without_a_ledger_is_told_to_init_and_stays_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let missing = dir.path().join("missing");
+    for (db, args) in [
+        (&empty, &["verify"][..]),
+        (&missing, &["report", "frames", "--year", "2017"][..]),
+        (&missing, &["serve", "--port", "0"][..]),
+    ] {
+        let run = run_bin(db, args, HANG);
+        assert_eq!(
+            run.status.and_then(|s| s.code()),
+            Some(1),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("there is no ledger at")
+                && run.stderr.contains("`rambok init --db"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert!(listing(&empty).is_empty(), "nothing was created");
+    assert!(!missing.exists(), "no folder was created");
+    let made = run_bin(&missing, &["init"], HANG);
+    assert_eq!(
+        made.status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        made.stderr
+    );
+    assert!(run_bin(&missing, &["verify"], HANG)
+        .stdout
+        .starts_with("ok: 0 records"));
+}
+
+/// sled's snapshot is a cache of its log: without it the store opens and reads the same.
+#[test]
+fn a_deleted_snapshot_is_not_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let seq = fixture_ledger(&path);
+    let run = run_bin(&path, &["verify"], HANG);
+    assert_eq!(run.status.and_then(|s| s.code()), Some(0), "{}", run.stderr);
+    let mut snapshots = 0;
+    for entry in std::fs::read_dir(&path).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().starts_with("snap.") {
+            std::fs::remove_file(entry.path()).unwrap();
+            snapshots += 1;
+        }
+    }
+    assert!(snapshots > 0, "the store had a snapshot to delete");
+    let again = run_bin(&path, &["verify"], HANG);
+    assert_eq!(
+        again.status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(again.stdout, run.stdout);
+    assert!(again.stdout.starts_with(&format!("ok: {seq} records")));
 }

@@ -33,7 +33,11 @@ pub fn kalmar() -> Kalmar {
         .append(&events, "demo", None, chrono::Utc::now())
         .unwrap();
     let state = AppState::new(ledger, None).unwrap();
-    let add = |name: &str, role| state.tokens().add(name, role, chrono::Utc::now()).unwrap();
+    let add = |name: &str, role| {
+        (state.tokens())
+            .add(name, role, None, "test.admin", chrono::Utc::now())
+            .unwrap()
+    };
     Kalmar {
         controller: add("karin.controller", Role::Controller),
         auditor: add("anders.auditor", Role::Auditor),
@@ -68,7 +72,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// One request through the router, without a socket.
-fn call(state: &AppState, method: &str, uri: &str, token: Option<&str>, body: Body) -> Reply {
+pub fn call(state: &AppState, method: &str, uri: &str, token: Option<&str>, body: Body) -> Reply {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(t) = token {
         req = req.header("Authorization", format!("Bearer {t}"));
@@ -804,7 +808,16 @@ fn the_cli_beside_a_running_server() {
     assert!(rambok(&db, &import).status.success());
     let made = rambok(
         &db,
-        &["token", "add", "--role", "controller", "--name", "karin"],
+        &[
+            "token",
+            "add",
+            "--role",
+            "controller",
+            "--name",
+            "karin",
+            "--by",
+            "test.admin",
+        ],
     );
     assert!(
         made.status.success(),
