@@ -35,8 +35,8 @@ pub enum AccessFormat {
 /// Who makes a change to the tokens, for the access log.
 #[derive(clap::Args, Debug)]
 pub struct Actor {
-    /// Who makes the change, recorded in the access log (default: the OS user, $USER or
-    /// $LOGNAME).
+    /// Who makes the change, recorded in the access log (default: RAMBOK_USER, else the OS user:
+    /// $USER, $LOGNAME or the name of the process's uid).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }
@@ -93,17 +93,35 @@ fn fail(e: TokenError) -> CliError {
 /// Who makes the change: `--by`, else the OS user; normalised and checked as the access log
 /// keeps it.
 fn actor(a: Actor) -> Result<String> {
-    let os_user = || {
-        ["USER", "LOGNAME"]
+    let from_env = || {
+        ["RAMBOK_USER", "USER", "LOGNAME"]
             .iter()
             .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
     };
-    let by = a.by.or_else(os_user).ok_or_else(|| {
+    let by = a.by.or_else(from_env).or_else(login_name).ok_or_else(|| {
         CliError::Input(
-            "who is making this change? give --by NAME (neither USER nor LOGNAME is set)".into(),
+            "who is making this change? give --by NAME (RAMBOK_USER, USER and LOGNAME are not set, and the process's user has no name)".into(),
         )
     })?;
     changed_by(&by).map_err(|e| CliError::Input(format!("--by: {e}")))
+}
+
+/// The name of the user this process runs as, from its uid and `/etc/passwd` (Linux), for a
+/// shell without `USER` (a service, a container, CI).
+fn login_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
+    })
 }
 
 /// `--expires YYYY-MM-DD`: the moment the token stops working, the end of that day (UTC).

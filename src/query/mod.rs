@@ -85,6 +85,7 @@ pub enum Report {
 /// definitions in force on the as-of date.
 pub fn frames<S: Store>(ledger: &Ledger<S>, year: i32, clock: &Clock) -> Result<Vec<FrameRow>> {
     let reader = Reader::new(ledger)?;
+    known_year(&reader, year)?;
     let mut idx = FrameIndex::default();
     for (office, entries) in reader.frame_entries(&prefix::frames(year))? {
         idx.add_entries(year, office, entries);
@@ -112,23 +113,66 @@ fn known_office<S: Store>(reader: &Reader<'_, S>, office: &str) -> Result<()> {
     if codes.is_empty() || codes.contains(office) {
         return Ok(());
     }
+    Err(unknown("office", "Offices", office, &codes))
+}
+
+/// Fails when the office has areas and `area` is not one of them.
+fn known_area<S: Store>(reader: &Reader<'_, S>, office: &str, area: &str) -> Result<()> {
+    let mut codes = BTreeSet::new();
+    for r in reader.records(&prefix::areas(office), None)? {
+        if let EventBody::AreaDefined { area, .. } = r.event.body {
+            codes.insert(area);
+        }
+    }
+    if codes.contains(area) {
+        return Ok(());
+    }
+    Err(unknown("area", &format!("Areas of {office}"), area, &codes))
+}
+
+/// Fails when the ledger holds nothing at all for `year` (a year whose figures are not decided
+/// *yet* at the as-of date is no error: its reports say what is missing).
+fn known_year<S: Store>(reader: &Reader<'_, S>, year: i32) -> Result<()> {
+    let years = index::years_of(&reader.markers(index::YEARS)?);
+    if years.is_empty() || years.contains(&year) {
+        return Ok(());
+    }
+    let nearest = years
+        .iter()
+        .min_by_key(|y| (y.abs_diff(year), **y))
+        .copied();
+    let listed: Vec<String> = years.iter().map(i32::to_string).collect();
+    Err(LedgerError::Unknown(format!(
+        "nothing in this ledger for the year {year}.{} Years: {}",
+        nearest.map_or(String::new(), |y| format!(" Nearest: {y}.")),
+        listed.join(", ")
+    )))
+}
+
+/// The error for a code that is not among `codes`: the nearest one (differing only in case, or
+/// by at most one edit) and the first 50 that exist.
+fn unknown(what: &str, plural: &str, given: &str, codes: &BTreeSet<String>) -> LedgerError {
     let nearest = codes
         .iter()
-        .map(|c| (nearness(office, c), c))
+        .map(|c| (nearness(given, c), c))
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, c)| format!(" Did you mean {c}?"))
         .unwrap_or_default();
     let listed: Vec<&str> = codes.iter().map(String::as_str).take(50).collect();
-    Err(LedgerError::Unknown(format!(
-        "no office '{office}' in this ledger.{nearest} Offices: {}{}",
-        listed.join(", "),
+    LedgerError::Unknown(format!(
+        "no {what} '{given}' in this ledger.{nearest} {plural}: {}{}",
+        if listed.is_empty() {
+            "none".to_string()
+        } else {
+            listed.join(", ")
+        },
         if codes.len() > listed.len() {
             ", …"
         } else {
             ""
         }
-    )))
+    ))
 }
 
 /// How far apart two codes are: 0 when they differ only in case, else the edit distance
@@ -163,6 +207,7 @@ pub fn bridge<S: Store>(
 ) -> Result<Bridge> {
     let reader = Reader::new(ledger)?;
     known_office(&reader, office)?;
+    known_year(&reader, to)?;
     let records = reader.gather(
         &[
             prefix::records(office, to, Kind::Frame),
@@ -211,6 +256,7 @@ pub fn budget<S: Store>(
 ) -> Result<budget::BudgetTable> {
     let reader = Reader::new(ledger)?;
     known_office(&reader, office)?;
+    known_year(&reader, year)?;
     let mut prefixes = vec![
         prefix::areas(office),
         prefix::records(office, year, Kind::Budget),
@@ -229,6 +275,7 @@ pub fn outcome<S: Store>(
 ) -> Result<budget::OutcomeTable> {
     let reader = Reader::new(ledger)?;
     known_office(&reader, office)?;
+    known_year(&reader, year)?;
     let records = reader.gather(
         &[
             prefix::areas(office),
@@ -250,6 +297,7 @@ pub fn investments<S: Store>(
 ) -> Result<budget::InvestmentTable> {
     let reader = Reader::new(ledger)?;
     known_office(&reader, office)?;
+    known_year(&reader, year)?;
     let mut prefixes = vec![prefix::records(office, year, Kind::Investment)];
     prefixes.extend(compare.map(|c| prefix::records(office, c, Kind::Investment)));
     let records = reader.gather(&prefixes, clock.as_of)?;
@@ -264,6 +312,7 @@ pub fn goals<S: Store>(
     clock: &Clock,
 ) -> Result<GoalsReport> {
     let reader = Reader::new(ledger)?;
+    known_year(&reader, year)?;
     if let Some(o) = office {
         known_office(&reader, o)?;
     }
@@ -312,6 +361,10 @@ pub fn history<S: Store>(
 ) -> Result<History> {
     let reader = Reader::new(ledger)?;
     known_office(&reader, office)?;
+    known_year(&reader, year)?;
+    if let Some(a) = area {
+        known_area(&reader, office, a)?;
+    }
     let kind = if area.is_some() {
         Kind::Budget
     } else {

@@ -284,15 +284,13 @@ fn the_kalmar_page_moves_with_the_date_slider() {
     );
 
     // A click on a frame's line opens its history, with decisions and recorders.
-    let klk = b.js(
+    // Found and clicked in one step: the table may be drawn anew between two WebDriver calls.
+    let clicked = b.js(
         "const rows = [...document.querySelectorAll('#ramar tbody tr')]; \
-        return rows.findIndex((r) => r.cells[0].textContent === 'KLK');",
+        const klk = rows.find((r) => r.cells[0].textContent === 'KLK'); \
+        if (klk) klk.click(); return Boolean(klk);",
     );
-    let row = b.element(&format!(
-        "#ramar tbody tr:nth-child({})",
-        klk.as_u64().unwrap() + 1
-    ));
-    b.click(&row);
+    assert_eq!(clicked, json!(true));
     b.wait_for(
         "const h = document.getElementById('historik'); return !h.hidden && h.querySelectorAll('tbody tr').length > 5 \
          && [...h.querySelectorAll('th')].some((t) => t.textContent === 'Registrerad av') \

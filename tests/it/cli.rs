@@ -377,6 +377,29 @@ fn an_unknown_office_is_an_error_that_names_the_nearest() {
         err.contains("no office 'XYZQW'") && err.contains("KLK"),
         "{err}"
     );
+    // A year the ledger holds nothing for, and an area the office does not have.
+    for (args, wanted) in [
+        (
+            ["report", "frames", "--year", "2030"].as_slice(),
+            "nothing in this ledger for the year 2030. Nearest: 2017.",
+        ),
+        (
+            &["report", "outcome", "--office", "KLK", "--year", "2031"],
+            "Years: 2014, 2016, 2017",
+        ),
+        (&["report", "goals", "--year", "2030"], "year 2030"),
+        (
+            &[
+                "history", "--office", "KLK", "--year", "2017", "--area", "adm",
+            ],
+            "no area 'adm' in this ledger. Did you mean ADM?",
+        ),
+    ] {
+        let (code, out, err) = rambok(&db.path, args);
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert!(err.contains(wanted), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+    }
 }
 
 /// The attack: the log untouched, the index forged so that `report frames` would print 487 569
