@@ -5,7 +5,7 @@ use crate::domain::amount::Unit;
 use crate::json::parse_date;
 use crate::projection::Clock;
 use crate::report::number::{Sign, Style};
-use crate::report::table::{render_csv, render_terminal, Table};
+use crate::report::table::{render_csv_file, render_terminal, Stamp, Table};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -24,6 +24,15 @@ pub enum SignArg {
     Cost,
     /// Revenue positive, costs and frames negative (the 2017 plan's way).
     Result,
+}
+
+impl From<SignArg> for Sign {
+    fn from(s: SignArg) -> Sign {
+        match s {
+            SignArg::Cost => Sign::Cost,
+            SignArg::Result => Sign::Result,
+        }
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -73,10 +82,7 @@ pub struct Rendered {
 
 /// The answer as text in the chosen format; `Err` names what cannot be done (SVG of a table).
 pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
-    let sign = match c.sign {
-        SignArg::Cost => Sign::Cost,
-        SignArg::Result => Sign::Result,
-    };
+    let sign = Sign::from(c.sign);
     let decimals = c.decimals.unwrap_or(rendered.default_decimals).min(5);
     Ok(match c.format {
         Format::Svg => return Err("--format svg is for `report bridge` and `history`".into()),
@@ -99,13 +105,13 @@ pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
                 .join("\n")
         }
         Format::Csv => {
-            let style = Style::csv(c.unit, decimals, sign);
-            rendered
-                .tables
-                .iter()
-                .map(|t| render_csv(t, &style))
-                .collect::<Vec<_>>()
-                .join("\r\n")
+            let clock = clock(c)?;
+            let stamp = Stamp {
+                as_of: clock.as_of,
+                known_at: clock.known_at,
+                ..Stamp::default()
+            };
+            render_csv_file(&rendered.tables, &Style::csv(c.unit, decimals, sign), &stamp)
         }
     })
 }

@@ -1,8 +1,11 @@
 //! A report table as cells, and its two text renderings: an aligned terminal table and CSV
-//! (semicolon-separated, decimal comma: what a Swedish Excel opens directly).
+//! (semicolon-separated, decimal comma, a byte order mark and a stamp row: what a Swedish Excel
+//! opens directly). The stamp and the unit-named labels are shared with the workbook (`xlsx.rs`).
 
-use super::number::{money, Style};
-use crate::domain::amount::Amount;
+use super::number::{money, percent, Sign, Style};
+use crate::domain::amount::{Amount, Unit};
+use crate::domain::event::Date;
+use chrono::{DateTime, SecondsFormat, Utc};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cell {
@@ -15,6 +18,13 @@ pub enum Cell {
         flips: bool,
     },
     Empty,
+    /// A calendar date: a date cell in a workbook.
+    Date(Date),
+    /// A moment (recording times, UTC): a date-and-time cell in a workbook.
+    Time(DateTime<Utc>),
+    /// `part` of `total`, shown as a whole percent (`85 %`); a fraction with a percent format in a
+    /// workbook. `–` when `total` is 0.
+    Share { part: usize, total: usize },
 }
 
 impl Cell {
@@ -35,6 +45,9 @@ impl Cell {
     }
     pub fn opt_flow(amount: Option<Amount>) -> Cell {
         amount.map_or(Cell::Empty, Cell::flow)
+    }
+    pub fn opt_date(date: Option<Date>) -> Cell {
+        date.map_or(Cell::Empty, Cell::Date)
     }
 }
 
@@ -78,14 +91,101 @@ impl Table {
     pub fn push(&mut self, row: Row) {
         self.rows.push(row);
     }
+    /// A table that only says why there is nothing to show (`Inget utfall rapporterat för 2017`).
+    pub fn nothing(title: impl Into<String>, why: impl Into<String>) -> Table {
+        let mut t = Table::new(title, &["Anm."]);
+        t.push(Row::new(vec![Cell::text(why)]));
+        t
+    }
 }
 
-fn cell_text(cell: &Cell, style: &Style) -> String {
+/// How a recording time is written as text: to the second, in UTC.
+pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// A cell as text: amounts in `style`, everything else as it is.
+pub fn cell_text(cell: &Cell, style: &Style) -> String {
     match cell {
         Cell::Text(s) | Cell::Figure(s) => s.clone(),
         Cell::Money { amount, flips } => money(*amount, *flips, style),
         Cell::Empty => String::new(),
+        Cell::Date(d) => d.to_string(),
+        Cell::Time(t) => t.format(TIME_FORMAT).to_string(),
+        Cell::Share { part, total } => percent(*part, *total),
     }
+}
+
+/// What a table written to a file carries besides its title: the unit and sign convention of
+/// its figures (from the [`Style`]), the clocks it was asked under, the ledger it comes from and
+/// the last record it covers. A CSV file states it in the row above each header, a workbook in
+/// each sheet's first row and its printed page header and footer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stamp {
+    pub as_of: Option<Date>,
+    pub known_at: Option<DateTime<Utc>>,
+    /// The ledger's name (its folder), when the writer knows it.
+    pub ledger: Option<String>,
+    /// The sequence number of the last record the document covers (the export reads them all).
+    pub seq: Option<u64>,
+}
+
+impl Stamp {
+    /// `Enhet: tkr`, `Tecken: kostnad positiv`, then `Per: YYYY-MM-DD`, `Känt: RFC 3339`,
+    /// `Liggare: NAME` and `Seq: N` when known — always in this order.
+    pub fn fields(&self, unit: Unit, sign: Sign) -> Vec<String> {
+        let mut out = vec![
+            format!("Enhet: {}", unit.name()),
+            format!("Tecken: {}", sign.label()),
+        ];
+        out.extend(self.as_of.map(|d| format!("Per: {d}")));
+        out.extend(
+            self.known_at
+                .map(|k| format!("Känt: {}", k.to_rfc3339_opts(SecondsFormat::Secs, true))),
+        );
+        out.extend(self.ledger.as_ref().map(|l| format!("Liggare: {l}")));
+        out.extend(self.seq.map(|s| format!("Seq: {s}")));
+        out
+    }
+}
+
+/// What a table without rows is written with, so that no file or sheet is empty without a word.
+pub const NO_ROWS: &str = "Inga uppgifter";
+
+/// The rows a file shows: the table's, or one saying there are none.
+pub fn rows_or_note(table: &Table) -> std::borrow::Cow<'_, [Row]> {
+    if table.rows.is_empty() {
+        std::borrow::Cow::Owned(vec![Row::new(vec![Cell::text(NO_ROWS)])])
+    } else {
+        std::borrow::Cow::Borrowed(&table.rows)
+    }
+}
+
+/// A header or title for figures in `unit`: each word that names a unit (`kr`, `tkr`, `mnkr`)
+/// names `unit` instead, and a header that is nothing but a unit becomes `Belopp (unit)`. The
+/// tables are built once; files follow `--unit`, so the label follows it here.
+pub fn in_unit(label: &str, unit: Unit) -> String {
+    if Unit::parse(label.trim()).is_some() {
+        return format!("Belopp ({})", unit.name());
+    }
+    let mut out = String::with_capacity(label.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(if Unit::parse(word).is_some() {
+            unit.name()
+        } else {
+            word
+        });
+        word.clear();
+    };
+    for c in label.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// Widest text cell on a terminal; longer text is cut with an ellipsis (CSV and JSON keep it whole).
@@ -143,7 +243,12 @@ pub fn render_terminal(table: &Table, style: &Style) -> String {
             table
                 .rows
                 .iter()
-                .any(|r| matches!(r.cells.get(i), Some(Cell::Money { .. } | Cell::Figure(_))))
+                .any(|r| {
+                    matches!(
+                        r.cells.get(i),
+                        Some(Cell::Money { .. } | Cell::Figure(_) | Cell::Share { .. })
+                    )
+                })
         })
         .collect();
     let mut out = format!("{}\n", visible(&table.title));
@@ -195,29 +300,53 @@ fn csv_text(s: &str) -> String {
     }
 }
 
-/// Semicolon-separated values with a header row; figures with a decimal comma and no grouping.
-pub fn render_csv(table: &Table, style: &Style) -> String {
+/// One CSV row: text cells guarded by [`csv_text`], every other cell as its text.
+fn csv_row(cells: &[Cell], style: &Style) -> String {
+    cells
+        .iter()
+        .map(|c| match c {
+            Cell::Text(t) => csv_text(t),
+            other => csv_field(&cell_text(other, style)),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// One table as semicolon-separated values, figures with a decimal comma and no grouping: its
+/// stamp row (the title, then [`Stamp::fields`]), its header row, then its rows — or one row
+/// saying [`NO_ROWS`]. Title and headers name the style's unit ([`in_unit`]).
+pub fn render_csv(table: &Table, style: &Style, stamp: &Stamp) -> String {
+    let mut first = vec![csv_text(&in_unit(&table.title, style.unit))];
+    first.extend(stamp.fields(style.unit, style.sign).iter().map(|f| csv_text(f)));
+    let headers: Vec<String> = table
+        .headers
+        .iter()
+        .map(|h| csv_text(&in_unit(h, style.unit)))
+        .collect();
     let mut out = String::new();
-    out.push_str(
-        &table
-            .headers
-            .iter()
-            .map(|h| csv_text(h))
-            .collect::<Vec<_>>()
-            .join(";"),
-    );
-    out.push_str("\r\n");
-    for row in &table.rows {
-        let cells: Vec<String> = row
-            .cells
-            .iter()
-            .map(|c| match c {
-                Cell::Text(t) => csv_text(t),
-                other => csv_field(&cell_text(other, style)),
-            })
-            .collect();
-        out.push_str(&cells.join(";"));
+    for line in [first.join(";"), headers.join(";")] {
+        out.push_str(&line);
+        out.push_str("\r\n");
+    }
+    for row in rows_or_note(table).iter() {
+        out.push_str(&csv_row(&row.cells, style));
         out.push_str("\r\n");
     }
     out
+}
+
+/// The UTF-8 byte order mark: without it a Swedish Excel reads `förvaltningen` as `fÃ¶rvaltningen`.
+pub const BOM: &str = "\u{FEFF}";
+
+/// A whole CSV file: the [`BOM`], then each table as [`render_csv`] writes it, an empty row
+/// between two tables.
+pub fn render_csv_file(tables: &[Table], style: &Style, stamp: &Stamp) -> String {
+    let nothing = [Table::nothing(NO_ROWS, NO_ROWS)];
+    let tables = if tables.is_empty() { &nothing } else { tables };
+    let body = tables
+        .iter()
+        .map(|t| render_csv(t, style, stamp))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    format!("{BOM}{body}")
 }

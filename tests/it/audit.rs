@@ -611,7 +611,7 @@ fn the_workbook_opens_and_holds_numbers_not_text() {
     let trail = wb.worksheet_range("Verifikationskedja").unwrap();
     let hashes: Vec<String> = trail
         .rows()
-        .skip(2)
+        .skip(3)
         .filter_map(|r| match &r[5] {
             Data::String(s) => Some(s.clone()),
             _ => None,

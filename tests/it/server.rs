@@ -86,7 +86,7 @@ fn call(state: &AppState, method: &str, uri: &str, token: Option<&str>, body: Bo
     })
 }
 
-fn get(k: &Kalmar, uri: &str) -> Reply {
+pub fn get(k: &Kalmar, uri: &str) -> Reply {
     call(&k.state, "GET", uri, Some(&k.revisor), Body::empty())
 }
 
@@ -167,7 +167,12 @@ fn text_and_csv_are_the_clis_own_rendering() {
         .to_str()
         .unwrap()
         .contains("ramar-2017.csv"));
-    assert!(csv.text().starts_with("Kontor;Namn;Budgetram;Anm."));
+    assert!(
+        csv.text()
+            .starts_with("\u{FEFF}Budgetramar 2017;Enhet: tkr;Tecken: kostnad positiv\r\nKontor;Namn;Budgetram;Anm.\r\n"),
+        "{}",
+        csv.text()
+    );
 }
 
 #[test]
