@@ -72,9 +72,8 @@ pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
             for s in &sheets {
                 let style = Style::csv(a.unit, s.decimals, sign);
                 let file = a.out.join(format!("{}.csv", s.name));
-                std::fs::write(&file, render_csv_file(&s.tables, &style, &stamp)).map_err(|e| {
-                    CliError::Io(format!("{}: cannot write: {e}", file.display()))
-                })?;
+                std::fs::write(&file, render_csv_file(&s.tables, &style, &stamp))
+                    .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", file.display())))?;
             }
         }
     }

@@ -61,52 +61,109 @@ fn or_nothing(tables: Vec<Table>, title: String, why: String) -> Vec<Table> {
     }
 }
 
-/// The sheets of a year's export.
-pub fn sheets(records: &[Recorded], year: i32, delegation: &Delegation) -> Vec<Sheet> {
-    let clock = Clock::default();
-    let sheet = |name: &str, tables: Vec<Table>, decimals: u32| Sheet {
+fn sheet(name: &str, tables: Vec<Table>, decimals: u32) -> Sheet {
+    Sheet {
         name: name.to_string(),
         tables,
         decimals,
-    };
-    let frame_rows = frames::frames(records, year, &clock);
-    let framed: Vec<String> = frame_rows
+    }
+}
+
+/// *Ramar* and *Brygga*: the frames, and the bridge of every office with a frame set.
+fn frame_sheets(records: &[Recorded], year: i32, clock: &Clock) -> [Sheet; 2] {
+    let rows = frames::frames(records, year, clock);
+    let bridges = rows
         .iter()
         .filter(|f| f.set)
-        .map(|f| f.office.clone())
+        .map(|f| {
+            let b = frames::bridge(records, &f.office, year - 1, year, clock);
+            r::bridge_table(&b, clock)
+        })
         .collect();
-    let bridges = framed
-        .iter()
-        .map(|o| r::bridge_table(&frames::bridge(records, o, year - 1, year, &clock), &clock))
-        .collect();
+    let frames = or_note(
+        r::frames_table(year, &rows, clock),
+        format!("Inga budgetramar registrerade för {year}"),
+    );
+    let bridges = or_nothing(
+        bridges,
+        format!("Förändringar {year} jämfört med {}", year - 1),
+        format!("Ingen budgetram fastställd för {year}"),
+    );
+    [sheet("Ramar", vec![frames], 0), sheet("Brygga", bridges, 0)]
+}
+
+/// *Driftsbudget*, *Utfall* and *Investeringar*: one table per office that has any.
+fn budget_sheets(records: &[Recorded], year: i32, clock: &Clock) -> [Sheet; 3] {
     let budgets = offices_with(records, year, |b| matches!(b, EventBody::BudgetLine { .. }))
         .iter()
         .map(|o| {
-            r::budget_table(
-                &budget::budget(records, o, year, Some(year - 1), &clock),
-                &clock,
-            )
+            let b = budget::budget(records, o, year, Some(year - 1), clock);
+            r::budget_table(&b, clock)
         })
         .collect();
     let outcomes = offices_with(records, year, |b| matches!(b, EventBody::Outcome { .. }))
         .iter()
-        .map(|o| r::outcome_table(&budget::outcome(records, o, year, &clock), &clock))
+        .map(|o| r::outcome_table(&budget::outcome(records, o, year, clock), clock))
         .collect();
-    let investments = offices_with(records, year, |b| {
+    let invested = |b: &EventBody| {
         matches!(
             b,
             EventBody::InvestmentBudget { .. } | EventBody::InvestmentOutcome { .. }
         )
-    })
-    .iter()
-    .map(|o| {
-        r::investments_table(
-            &budget::investments(records, o, year, Some(year - 1), &clock),
-            &clock,
-        )
-    })
-    .collect();
-    let goals = r::goals_tables(&goals::goals(records, year, None, &clock), &clock);
+    };
+    let investments = offices_with(records, year, invested)
+        .iter()
+        .map(|o| {
+            let i = budget::investments(records, o, year, Some(year - 1), clock);
+            r::investments_table(&i, clock)
+        })
+        .collect();
+    [
+        sheet(
+            "Driftsbudget",
+            or_nothing(
+                budgets,
+                format!("Driftsbudget {year}"),
+                format!("Ingen internbudget registrerad för {year}"),
+            ),
+            0,
+        ),
+        sheet(
+            "Utfall",
+            or_nothing(
+                outcomes,
+                format!("Driftredovisning {year}"),
+                format!("Inget utfall rapporterat för {year}"),
+            ),
+            1,
+        ),
+        sheet(
+            "Investeringar",
+            or_nothing(
+                investments,
+                format!("Investeringsbudget {year}"),
+                format!("Ingen investeringsbudget registrerad för {year}"),
+            ),
+            0,
+        ),
+    ]
+}
+
+/// *Mål*: the goal tree (saying so when there are no goals), then the count tables.
+fn goal_sheet(records: &[Recorded], year: i32, clock: &Clock) -> Sheet {
+    let none = format!("Inga mål registrerade för {year}");
+    let mut tables = r::goals_tables(&goals::goals(records, year, None, clock), clock).into_iter();
+    let tree = tables.next().map(|tree| or_note(tree, none.clone()));
+    let tables = tree.into_iter().chain(tables).collect();
+    sheet(
+        "Mål",
+        or_nothing(tables, format!("Mål och uppdrag {year}"), none),
+        0,
+    )
+}
+
+/// *Verifikationskedja*: every record with its hash.
+fn trail_sheet(records: &[Recorded]) -> Sheet {
     let mut trail = Table::new(
         "Verifikationskedja: varje registrerad händelse med sin hash",
         &[
@@ -122,63 +179,32 @@ pub fn sheets(records: &[Recorded], year: i32, delegation: &Delegation) -> Vec<S
     for rec in records {
         trail.push(Row::new(audit::trail_row(rec)));
     }
-    let findings = control(
-        records,
-        &Settings {
-            year,
-            late_days: 30,
-            delegation: delegation.clone(),
-        },
-    );
-    let frames = or_note(
-        r::frames_table(year, &frame_rows, &clock),
-        format!("Inga budgetramar registrerade för {year}"),
-    );
-    let bridges = or_nothing(
-        bridges,
-        format!("Förändringar {year} jämfört med {}", year - 1),
-        format!("Ingen budgetram fastställd för {year}"),
-    );
-    let budgets = or_nothing(
-        budgets,
-        format!("Driftsbudget {year}"),
-        format!("Ingen internbudget registrerad för {year}"),
-    );
-    let outcomes = or_nothing(
-        outcomes,
-        format!("Driftredovisning {year}"),
-        format!("Inget utfall rapporterat för {year}"),
-    );
-    let investments = or_nothing(
-        investments,
-        format!("Investeringsbudget {year}"),
-        format!("Ingen investeringsbudget registrerad för {year}"),
-    );
-    let mut goals = goals.into_iter();
-    let goals: Vec<Table> = goals
-        .next()
-        .map(|tree| or_note(tree, format!("Inga mål registrerade för {year}")))
-        .into_iter()
-        .chain(goals)
-        .collect();
-    let goals = or_nothing(
-        goals,
-        format!("Mål och uppdrag {year}"),
-        format!("Inga mål registrerade för {year}"),
-    );
     let trail = or_note(trail, "Inga händelser registrerade".to_string());
+    sheet("Verifikationskedja", vec![trail], 0)
+}
+
+/// *Kontroll*: the control findings for the year.
+fn control_sheet(records: &[Recorded], year: i32, delegation: &Delegation) -> Sheet {
+    let settings = Settings {
+        year,
+        late_days: 30,
+        delegation: delegation.clone(),
+    };
     let findings = or_note(
-        audit::findings_table(year, &findings),
+        audit::findings_table(year, &control(records, &settings)),
         format!("Inga iakttagelser för {year}"),
     );
-    vec![
-        sheet("Ramar", vec![frames], 0),
-        sheet("Brygga", bridges, 0),
-        sheet("Driftsbudget", budgets, 0),
-        sheet("Utfall", outcomes, 1),
-        sheet("Investeringar", investments, 0),
-        sheet("Mål", goals, 0),
-        sheet("Verifikationskedja", vec![trail], 0),
-        sheet("Kontroll", vec![findings], 0),
-    ]
+    sheet("Kontroll", vec![findings], 0)
+}
+
+/// The sheets of a year's export.
+pub fn sheets(records: &[Recorded], year: i32, delegation: &Delegation) -> Vec<Sheet> {
+    let clock = Clock::default();
+    let mut out = Vec::with_capacity(8);
+    out.extend(frame_sheets(records, year, &clock));
+    out.extend(budget_sheets(records, year, &clock));
+    out.push(goal_sheet(records, year, &clock));
+    out.push(trail_sheet(records));
+    out.push(control_sheet(records, year, delegation));
+    out
 }

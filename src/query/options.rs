@@ -111,7 +111,11 @@ pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
                 known_at: clock.known_at,
                 ..Stamp::default()
             };
-            render_csv_file(&rendered.tables, &Style::csv(c.unit, decimals, sign), &stamp)
+            render_csv_file(
+                &rendered.tables,
+                &Style::csv(c.unit, decimals, sign),
+                &stamp,
+            )
         }
     })
 }

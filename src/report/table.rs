@@ -24,7 +24,10 @@ pub enum Cell {
     Time(DateTime<Utc>),
     /// `part` of `total`, shown as a whole percent (`85 %`); a fraction with a percent format in a
     /// workbook. `–` when `total` is 0.
-    Share { part: usize, total: usize },
+    Share {
+        part: usize,
+        total: usize,
+    },
 }
 
 impl Cell {
@@ -240,15 +243,12 @@ pub fn render_terminal(table: &Table, style: &Style) -> String {
     }
     let numeric: Vec<bool> = (0..columns)
         .map(|i| {
-            table
-                .rows
-                .iter()
-                .any(|r| {
-                    matches!(
-                        r.cells.get(i),
-                        Some(Cell::Money { .. } | Cell::Figure(_) | Cell::Share { .. })
-                    )
-                })
+            table.rows.iter().any(|r| {
+                matches!(
+                    r.cells.get(i),
+                    Some(Cell::Money { .. } | Cell::Figure(_) | Cell::Share { .. })
+                )
+            })
         })
         .collect();
     let mut out = format!("{}\n", visible(&table.title));
@@ -317,7 +317,12 @@ fn csv_row(cells: &[Cell], style: &Style) -> String {
 /// saying [`NO_ROWS`]. Title and headers name the style's unit ([`in_unit`]).
 pub fn render_csv(table: &Table, style: &Style, stamp: &Stamp) -> String {
     let mut first = vec![csv_text(&in_unit(&table.title, style.unit))];
-    first.extend(stamp.fields(style.unit, style.sign).iter().map(|f| csv_text(f)));
+    first.extend(
+        stamp
+            .fields(style.unit, style.sign)
+            .iter()
+            .map(|f| csv_text(f)),
+    );
     let headers: Vec<String> = table
         .headers
         .iter()

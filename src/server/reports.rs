@@ -8,11 +8,11 @@ use super::params::{Out, Params};
 use super::{blocking, AppState};
 use crate::control::rules::{control as run_control, Settings};
 use crate::control::verify as v;
+use crate::domain::amount::Unit;
 use crate::json::parse_date;
 use crate::projection::Clock;
 use crate::query::{self, Common, Rendered, Report};
 use crate::report::audit;
-use crate::domain::amount::Unit;
 use crate::report::number::{Sign, Style};
 use crate::report::table::{cell_text, Cell, Stamp, Table};
 use crate::report::xlsx::{workbook, Figures, Sheet};
@@ -135,7 +135,7 @@ fn respond(
                 decimals,
             };
             let bytes = workbook(&[sheet], figures, &stamp)
-            .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
+                .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
             let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
             Ok(attachment(response, &format!("{}.xlsx", name.file)))
         }
@@ -368,7 +368,13 @@ pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
     };
     blocking(move || {
         let h = query::history(s.ledger(), &office, year, area.as_deref(), &clock)?;
-        respond(query::history_rendered(&h, &clock), out, &common, &name, s.name())
+        respond(
+            query::history_rendered(&h, &clock),
+            out,
+            &common,
+            &name,
+            s.name(),
+        )
     })
     .await
 }

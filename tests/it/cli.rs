@@ -106,7 +106,10 @@ fn bridge_csv_opens_in_a_swedish_spreadsheet() {
             "csv", "--sign", "result",
         ],
     );
-    assert!(out.starts_with('\u{FEFF}'), "a byte order mark first: {out}");
+    assert!(
+        out.starts_with('\u{FEFF}'),
+        "a byte order mark first: {out}"
+    );
     expect![[r#"
         Förändringar 2017 jämfört med 2016, KLK;Enhet: tkr;Tecken: kostnad negativ
         Rad;Belopp (tkr);Beslut

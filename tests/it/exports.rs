@@ -59,7 +59,10 @@ fn ok(db: &Path, args: &[&str]) -> Vec<u8> {
 
 /// `rambok export --format csv` for `year` with `options`: each sheet's file, by sheet name.
 fn export_csv(db: &Db, year: &str, options: &[&str]) -> BTreeMap<String, Vec<u8>> {
-    let out = db.dir.path().join(format!("csv-{year}-{}", options.join("")));
+    let out = db
+        .dir
+        .path()
+        .join(format!("csv-{year}-{}", options.join("")));
     let mut args = vec!["export", "--year", year, "--format", "csv", "--out"];
     args.push(out.to_str().unwrap());
     args.extend(options);
@@ -76,7 +79,10 @@ fn export_csv(db: &Db, year: &str, options: &[&str]) -> BTreeMap<String, Vec<u8>
 
 /// `rambok export --format xlsx` for `year` with `options`: the workbook's bytes.
 fn export_xlsx(db: &Db, year: &str, options: &[&str]) -> Vec<u8> {
-    let out = db.dir.path().join(format!("{year}-{}.xlsx", options.join("")));
+    let out = db
+        .dir
+        .path()
+        .join(format!("{year}-{}.xlsx", options.join("")));
     let mut args = vec!["export", "--year", year, "--out", out.to_str().unwrap()];
     args.extend(options);
     ok(&db.path, &args);
@@ -282,7 +288,9 @@ fn workbook_freezes_filters_and_prints_readably() {
             r#"fitToHeight="0""#,
             r#"paperSize="9""#,
             &format!(r#"orientation="{orientation}""#),
-            &format!("<oddHeader>&amp;Lkalmar&amp;C{name}&amp;REnhet: mnkr, kostnad positiv</oddHeader>"),
+            &format!(
+                "<oddHeader>&amp;Lkalmar&amp;C{name}&amp;REnhet: mnkr, kostnad positiv</oddHeader>"
+            ),
             "&amp;LKänt: 20",
             "Seq: 288&amp;CSida &amp;P av &amp;N",
         ] {
@@ -291,10 +299,10 @@ fn workbook_freezes_filters_and_prints_readably() {
     }
     let workbook = part(&xlsx, "xl/workbook.xml");
     for name in SHEETS {
-        let titles =
-            format!(r#"<definedName name="_xlnm.Print_Titles" localSheetId="{}">"#, {
-                SHEETS.iter().position(|s| *s == name).unwrap()
-            });
+        let titles = format!(
+            r#"<definedName name="_xlnm.Print_Titles" localSheetId="{}">"#,
+            { SHEETS.iter().position(|s| *s == name).unwrap() }
+        );
         assert!(workbook.contains(&titles), "{name}: {workbook}");
         assert!(
             workbook.contains(&format!("{name}!$2:$3</definedName>"))
@@ -315,15 +323,50 @@ fn an_empty_sheet_or_file_says_so() {
     let empty = ledger(false);
     // (ledger, year, sheet, the row it holds instead of nothing)
     let cases = [
-        (&kalmar, "2017", "Utfall", "Inget utfall rapporterat för 2017"),
+        (
+            &kalmar,
+            "2017",
+            "Utfall",
+            "Inget utfall rapporterat för 2017",
+        ),
         (&kalmar, "2014", "Mål", "Inga mål registrerade för 2014"),
-        (&empty, "2017", "Ramar", "Inga budgetramar registrerade för 2017"),
-        (&empty, "2017", "Brygga", "Ingen budgetram fastställd för 2017"),
-        (&empty, "2017", "Driftsbudget", "Ingen internbudget registrerad för 2017"),
-        (&empty, "2017", "Utfall", "Inget utfall rapporterat för 2017"),
-        (&empty, "2017", "Investeringar", "Ingen investeringsbudget registrerad för 2017"),
+        (
+            &empty,
+            "2017",
+            "Ramar",
+            "Inga budgetramar registrerade för 2017",
+        ),
+        (
+            &empty,
+            "2017",
+            "Brygga",
+            "Ingen budgetram fastställd för 2017",
+        ),
+        (
+            &empty,
+            "2017",
+            "Driftsbudget",
+            "Ingen internbudget registrerad för 2017",
+        ),
+        (
+            &empty,
+            "2017",
+            "Utfall",
+            "Inget utfall rapporterat för 2017",
+        ),
+        (
+            &empty,
+            "2017",
+            "Investeringar",
+            "Ingen investeringsbudget registrerad för 2017",
+        ),
         (&empty, "2017", "Mål", "Inga mål registrerade för 2017"),
-        (&empty, "2017", "Verifikationskedja", "Inga händelser registrerade"),
+        (
+            &empty,
+            "2017",
+            "Verifikationskedja",
+            "Inga händelser registrerade",
+        ),
         (&empty, "2017", "Kontroll", "Inga iakttagelser för 2017"),
     ];
     for (db, year, name, words) in cases {
