@@ -355,3 +355,47 @@ pub fn render_csv_file(tables: &[Table], style: &Style, stamp: &Stamp) -> String
         .join("\r\n");
     format!("{BOM}{body}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_name_the_unit_in_force() {
+        // (label, unit, as a file writes it)
+        let cases = [
+            ("tkr", Unit::Mnkr, "Belopp (mnkr)"),
+            ("tkr", Unit::Tkr, "Belopp (tkr)"),
+            ("Driftsbudget tkr KLK", Unit::Kr, "Driftsbudget kr KLK"),
+            ("Belopp (tkr)", Unit::Mnkr, "Belopp (mnkr)"),
+            ("Budgetram", Unit::Mnkr, "Budgetram"),
+            ("Skrivkrav", Unit::Mnkr, "Skrivkrav"),
+            ("Kr-TKR tkr2", Unit::Mnkr, "Kr-TKR tkr2"),
+        ];
+        for (label, unit, shown) in cases {
+            assert_eq!(in_unit(label, unit), shown, "{label}");
+        }
+    }
+
+    #[test]
+    fn a_csv_file_is_a_bom_then_per_table_a_stamp_a_header_and_rows() {
+        let mut t = Table::new("Ramar tkr", &["Kontor", "tkr"]);
+        t.push(Row::new(vec![
+            Cell::text("=KLK"),
+            Cell::flow(Amount::from_kr(-1_500)),
+        ]));
+        let empty = Table::new("Tomt", &["A"]);
+        let stamp = Stamp {
+            as_of: Date::ymd(2017, 12, 31),
+            ..Stamp::default()
+        };
+        let style = Style::csv(Unit::Tkr, 1, Sign::Result);
+        assert_eq!(
+            render_csv_file(&[t, empty], &style, &stamp),
+            "\u{FEFF}Ramar tkr;Enhet: tkr;Tecken: kostnad negativ;Per: 2017-12-31\r\n\
+             Kontor;Belopp (tkr)\r\n'=KLK;1,5\r\n\
+             \r\n\
+             Tomt;Enhet: tkr;Tecken: kostnad negativ;Per: 2017-12-31\r\nA\r\nInga uppgifter\r\n"
+        );
+    }
+}
