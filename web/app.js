@@ -391,7 +391,8 @@ function wire() {
   $('verifiera').addEventListener('click', verify);
   $('export-xlsx').addEventListener('click', () => {
     const year = selection().year;
-    download('export.xlsx', { year }, `revision-${year}.xlsx`);
+    const unit = $('enhet').value;
+    download('export.xlsx', { year, unit, sign: $('tecken').value }, `revision-${year}-${unit}.xlsx`);
   });
   for (const b of document.querySelectorAll('.flikar button')) b.addEventListener('click', () => switchTab(b.dataset.flik));
   $('inloggning-form').addEventListener('submit', (e) => {

@@ -121,7 +121,12 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
         }
     };
     let head = ledger.head().seq;
-    let state = AppState::new(ledger, delegation)?;
+    let name = if a.demo {
+        "kalmar-demo".to_string()
+    } else {
+        super::export::ledger_name(db)
+    };
+    let state = AppState::named(ledger, delegation, &name)?;
     let addr = SocketAddr::new(a.bind, a.port);
     let serve_file = folder.join(SERVE_FILE);
     let scheme = server::scheme(tls.as_ref());
@@ -225,6 +230,14 @@ pub fn is_remote(command: &Command) -> bool {
     )
 }
 
+/// The `sign` parameter's value.
+fn sign_name(s: SignArg) -> &'static str {
+    match s {
+        SignArg::Cost => "cost",
+        SignArg::Result => "result",
+    }
+}
+
 fn common_query(c: &Common) -> Vec<(&'static str, String)> {
     let mut q = vec![
         (
@@ -238,15 +251,7 @@ fn common_query(c: &Common) -> Vec<(&'static str, String)> {
             .to_string(),
         ),
         ("unit", c.unit.name().to_string()),
-        (
-            "sign",
-            if c.sign == SignArg::Result {
-                "result"
-            } else {
-                "cost"
-            }
-            .to_string(),
-        ),
+        ("sign", sign_name(c.sign).to_string()),
     ];
     for (k, v) in [("as_of", &c.as_of), ("known_at", &c.known_at)] {
         if let Some(v) = v {
@@ -501,7 +506,13 @@ fn remote_export(c: &Client, a: super::export::ExportArgs, out: &mut dyn Write) 
                 .into(),
         ));
     }
-    let reply = c.get("export.xlsx", &[("year", a.year.to_string())])?;
+    let mut q = vec![
+        ("year", a.year.to_string()),
+        ("unit", a.unit.name().to_string()),
+        ("sign", sign_name(a.sign).to_string()),
+    ];
+    q.extend(a.decimals.map(|d| ("decimals", d.to_string())));
+    let reply = c.get("export.xlsx", &q)?;
     std::fs::write(&a.out, &reply.body)
         .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", a.out.display())))?;
     writeln!(

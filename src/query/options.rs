@@ -5,7 +5,7 @@ use crate::domain::amount::Unit;
 use crate::json::parse_date;
 use crate::projection::Clock;
 use crate::report::number::{Sign, Style};
-use crate::report::table::{render_csv, render_terminal, Table};
+use crate::report::table::{render_csv_file, render_terminal, Stamp, Table};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -24,6 +24,15 @@ pub enum SignArg {
     Cost,
     /// Revenue positive, costs and frames negative (the 2017 plan's way).
     Result,
+}
+
+impl From<SignArg> for Sign {
+    fn from(s: SignArg) -> Sign {
+        match s {
+            SignArg::Cost => Sign::Cost,
+            SignArg::Result => Sign::Result,
+        }
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -84,10 +93,7 @@ pub fn decimals(c: &Common, report_default: u32) -> u32 {
 }
 
 pub fn sign(c: &Common) -> Sign {
-    match c.sign {
-        SignArg::Cost => Sign::Cost,
-        SignArg::Result => Sign::Result,
-    }
+    Sign::from(c.sign)
 }
 
 /// How a person reads the figures: unit, decimals (see [`decimals`]) and sign convention.
@@ -133,13 +139,17 @@ pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
                 .join("\n")
         }
         Format::Csv => {
-            let style = Style::csv(c.unit, decimals, sign);
-            rendered
-                .tables
-                .iter()
-                .map(|t| render_csv(t, &style))
-                .collect::<Vec<_>>()
-                .join("\r\n")
+            let clock = clock(c)?;
+            let stamp = Stamp {
+                as_of: clock.as_of,
+                known_at: clock.known_at,
+                ..Stamp::default()
+            };
+            render_csv_file(
+                &rendered.tables,
+                &Style::csv(c.unit, decimals, sign),
+                &stamp,
+            )
         }
     })
 }

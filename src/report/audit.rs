@@ -53,7 +53,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
         });
         t.push(Row::new(vec![
             Cell::Figure(l.seq.to_string()),
-            Cell::text(l.date.to_string()),
+            Cell::Date(l.date),
             Cell::text(d.map_or(String::new(), |d| d.body.clone())),
             Cell::text(d.and_then(|d| d.case.clone()).unwrap_or_default()),
             Cell::text(d.and_then(|d| d.paragraph.clone()).unwrap_or_default()),
@@ -61,7 +61,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             Cell::flow(l.amount),
             l.running.map_or(Cell::text("–"), Cell::flow),
             Cell::text(&l.recorded_by),
-            Cell::text(l.recorded_at.format("%Y-%m-%d %H:%M:%S").to_string()),
+            Cell::Time(l.recorded_at),
             Cell::text(note),
         ]));
         // What a decision of several lines did, added up, after its last line.
@@ -208,7 +208,7 @@ pub fn diff_tables(d: &Diff) -> Vec<Table> {
     for s in &d.statuses {
         statuses.push(Row::new(vec![
             Cell::text(&s.target),
-            Cell::text(s.date.to_string()),
+            Cell::Date(s.date),
             Cell::Figure(s.seq.to_string()),
             Cell::text(s.before.map_or("–", |x| x.name())),
             Cell::text(s.after.name()),
@@ -278,7 +278,7 @@ pub fn findings_json(year: i32, delegation: &str, findings: &[Finding]) -> Value
 pub fn trail_row(r: &crate::store::record::Recorded) -> Vec<Cell> {
     vec![
         Cell::Figure(r.seq.to_string()),
-        Cell::text(r.recorded_at.format("%Y-%m-%d %H:%M:%S").to_string()),
+        Cell::Time(r.recorded_at),
         Cell::text(&r.recorded_by),
         Cell::text(r.event.body.type_name()),
         Cell::text(r.event.id.to_string()),

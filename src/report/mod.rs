@@ -447,8 +447,8 @@ pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
                 i.code
             )),
             Cell::text(i.responsible.clone().unwrap_or_default()),
-            Cell::text(i.start.map(|d| d.to_string()).unwrap_or_default()),
-            Cell::text(i.end.map(|d| d.to_string()).unwrap_or_default()),
+            Cell::opt_date(i.start),
+            Cell::opt_date(i.end),
             Cell::text(if prefix == "Fullmäktigemål: " {
                 String::new()
             } else {
@@ -491,14 +491,14 @@ pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
         antal.extend(c.by_status.iter().map(|(_, n)| Cell::Figure(n.to_string())));
         antal.push(Cell::Figure(c.total.to_string()));
         let mut andel = vec![Cell::text("Andel")];
-        andel.extend(
-            c.by_status
-                .iter()
-                .map(|(_, n)| Cell::Figure(number::percent(*n, c.total))),
-        );
-        andel.push(Cell::Figure(
-            if c.total > 0 { "100 %" } else { "–" }.to_string(),
-        ));
+        andel.extend(c.by_status.iter().map(|(_, n)| Cell::Share {
+            part: *n,
+            total: c.total,
+        }));
+        andel.push(Cell::Share {
+            part: c.total,
+            total: c.total,
+        });
         t.push(Row::new(antal));
         t.push(Row::new(andel));
         out.push(t);

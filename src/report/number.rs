@@ -13,6 +13,16 @@ pub enum Sign {
     Result,
 }
 
+impl Sign {
+    /// The convention in words, as files state it beside their figures (`Tecken: kostnad positiv`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Sign::Cost => "kostnad positiv",
+            Sign::Result => "kostnad negativ",
+        }
+    }
+}
+
 /// How to print money: unit, decimals, sign convention, and which minus sign to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Style {
@@ -46,14 +56,20 @@ impl Style {
     }
 }
 
-/// Formats `amount` (in the ledger's net-cost convention). `flips` says whether the amount follows
-/// the sign convention (frames, costs, revenue) or keeps its sign in both (deviations, increases).
-pub fn money(amount: Amount, flips: bool, style: &Style) -> String {
-    let shown = if flips && style.sign == Sign::Result {
+/// `amount` (in the ledger's net-cost convention) as `sign` shows it: negated under
+/// [`Sign::Result`] when it `flips`.
+pub fn signed(amount: Amount, flips: bool, sign: Sign) -> Amount {
+    if flips && sign == Sign::Result {
         -amount
     } else {
         amount
-    };
+    }
+}
+
+/// Formats `amount` (in the ledger's net-cost convention). `flips` says whether the amount follows
+/// the sign convention (frames, costs, revenue) or keeps its sign in both (deviations, increases).
+pub fn money(amount: Amount, flips: bool, style: &Style) -> String {
+    let shown = signed(amount, flips, style.sign);
     // Beyond the öre there is nothing to round: show the öre and pad with zeros.
     let exact = style.decimals.min(style.unit.decimals_max());
     let mut text = grouped(shown.rounded(style.unit, exact), exact, style);

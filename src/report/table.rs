@@ -1,8 +1,11 @@
 //! A report table as cells, and its two text renderings: an aligned terminal table and CSV
-//! (semicolon-separated, decimal comma: what a Swedish Excel opens directly).
+//! (semicolon-separated, decimal comma, a byte order mark and a stamp row: what a Swedish Excel
+//! opens directly). The stamp and the unit-named labels are shared with the workbook (`xlsx.rs`).
 
-use super::number::{money, Style};
-use crate::domain::amount::Amount;
+use super::number::{money, percent, Sign, Style};
+use crate::domain::amount::{Amount, Unit};
+use crate::domain::event::Date;
+use chrono::{DateTime, SecondsFormat, Utc};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cell {
@@ -18,15 +21,16 @@ pub enum Cell {
     /// A figure that is not decided or reported yet: shown as `–` to people, left empty in CSV and
     /// workbooks, `null` in JSON. Never a zero.
     Missing,
-}
-
-/// Written where a title or header names the unit; [`Table::in_unit`] puts in the unit in force,
-/// so every view (terminal, CSV, workbook, page, chart) says the same.
-pub const UNIT: &str = "{enhet}";
-
-/// `label` with the unit in force in place of [`UNIT`].
-pub fn unit_label(label: &str, unit: crate::domain::amount::Unit) -> String {
-    label.replace(UNIT, unit.name())
+    /// A calendar date: a date cell in a workbook.
+    Date(Date),
+    /// A moment (recording times, UTC): a date-and-time cell in a workbook.
+    Time(DateTime<Utc>),
+    /// `part` of `total`, shown as a whole percent (`85 %`); a fraction with a percent format in a
+    /// workbook. `–` when `total` is 0.
+    Share {
+        part: usize,
+        total: usize,
+    },
 }
 
 impl Cell {
@@ -47,6 +51,9 @@ impl Cell {
     }
     pub fn opt_flow(amount: Option<Amount>) -> Cell {
         amount.map_or(Cell::Empty, Cell::flow)
+    }
+    pub fn opt_date(date: Option<Date>) -> Cell {
+        date.map_or(Cell::Empty, Cell::Date)
     }
 }
 
@@ -91,27 +98,99 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// The table with the unit in force named in its title and headers.
-    pub fn in_unit(&self, unit: crate::domain::amount::Unit) -> Table {
+    /// The table with the unit in force named in its title and headers (see [`in_unit`]).
+    pub fn in_unit(&self, unit: Unit) -> Table {
         Table {
-            title: unit_label(&self.title, unit),
-            headers: self.headers.iter().map(|h| unit_label(h, unit)).collect(),
+            title: in_unit(&self.title, unit),
+            headers: self.headers.iter().map(|h| in_unit(h, unit)).collect(),
             rows: self.rows.clone(),
         }
     }
+
+    /// A table that only says why there is nothing to show (`Inget utfall rapporterat för 2017`).
+    pub fn nothing(title: impl Into<String>, why: impl Into<String>) -> Table {
+        let mut t = Table::new(title, &["Anm."]);
+        t.push(Row::new(vec![Cell::text(why)]));
+        t
+    }
 }
 
-fn cell_text(cell: &Cell, style: &Style) -> String {
+/// How a recording time is written as text: to the second, in UTC.
+pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// A cell as text: amounts in `style`, everything else as it is.
+pub fn cell_text(cell: &Cell, style: &Style) -> String {
     match cell {
         Cell::Text(s) | Cell::Figure(s) => s.clone(),
         Cell::Money { amount, flips } => money(*amount, *flips, style),
         Cell::Empty => String::new(),
         Cell::Missing => MISSING.to_string(),
+        Cell::Date(d) => d.to_string(),
+        Cell::Time(t) => t.format(TIME_FORMAT).to_string(),
+        Cell::Share { part, total } => percent(*part, *total),
     }
 }
 
 /// How a missing figure reads.
 pub const MISSING: &str = "–";
+
+/// What a table written to a file carries besides its title: the unit and sign convention of
+/// its figures (from the [`Style`]), the clocks it was asked under, the ledger it comes from and
+/// the last record it covers. A CSV file states it in the row above each header, a workbook in
+/// each sheet's first row and its printed page header and footer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stamp {
+    pub as_of: Option<Date>,
+    pub known_at: Option<DateTime<Utc>>,
+    /// The ledger's name (its folder), when the writer knows it.
+    pub ledger: Option<String>,
+    /// The sequence number of the last record the document covers (the export reads them all).
+    pub seq: Option<u64>,
+}
+
+impl Stamp {
+    /// `Enhet: tkr`, `Tecken: kostnad positiv`, then `Per: YYYY-MM-DD`, `Känt: RFC 3339`,
+    /// `Liggare: NAME` and `Seq: N` when known — always in this order.
+    pub fn fields(&self, unit: Unit, sign: Sign) -> Vec<String> {
+        let mut out = vec![
+            format!("Enhet: {}", unit.name()),
+            format!("Tecken: {}", sign.label()),
+        ];
+        out.extend(self.as_of.map(|d| format!("Per: {d}")));
+        out.extend(
+            self.known_at
+                .map(|k| format!("Känt: {}", k.to_rfc3339_opts(SecondsFormat::Secs, true))),
+        );
+        out.extend(self.ledger.as_ref().map(|l| format!("Liggare: {l}")));
+        out.extend(self.seq.map(|s| format!("Seq: {s}")));
+        out
+    }
+}
+
+/// What a table without rows is written with, so that no file or sheet is empty without a word.
+pub const NO_ROWS: &str = "Inga uppgifter";
+
+/// The rows a file shows: the table's, or one saying there are none.
+pub fn rows_or_note(table: &Table) -> std::borrow::Cow<'_, [Row]> {
+    if table.rows.is_empty() {
+        std::borrow::Cow::Owned(vec![Row::new(vec![Cell::text(NO_ROWS)])])
+    } else {
+        std::borrow::Cow::Borrowed(&table.rows)
+    }
+}
+
+/// Written where a title or header names the unit; [`in_unit`] puts in the unit in force, so
+/// every view (terminal, CSV, workbook, page, chart) says the same.
+pub const UNIT: &str = "{enhet}";
+
+/// A header or title with the unit in force in place of [`UNIT`]; a header that is nothing but
+/// the unit reads `Belopp (tkr)`. Tables are built once; every view follows `--unit` here.
+pub fn in_unit(label: &str, unit: Unit) -> String {
+    if label.trim() == UNIT {
+        return format!("Belopp ({})", unit.name());
+    }
+    label.replace(UNIT, unit.name())
+}
 
 /// Widest text cell on a terminal; longer text is cut with an ellipsis (CSV and JSON keep it whole).
 const TEXT_CHARS_SHOWN_MAX: usize = 90;
@@ -169,7 +248,7 @@ pub fn render_terminal(table: &Table, style: &Style) -> String {
             table.rows.iter().any(|r| {
                 matches!(
                     r.cells.get(i),
-                    Some(Cell::Money { .. } | Cell::Figure(_) | Cell::Missing)
+                    Some(Cell::Money { .. } | Cell::Figure(_) | Cell::Share { .. } | Cell::Missing)
                 )
             })
         })
@@ -223,31 +302,103 @@ fn csv_text(s: &str) -> String {
     }
 }
 
-/// Semicolon-separated values with a header row; figures with a decimal comma and no grouping.
-pub fn render_csv(table: &Table, style: &Style) -> String {
-    let table = &table.in_unit(style.unit);
-    let mut out = String::new();
-    out.push_str(
-        &table
-            .headers
+/// One CSV row: text cells guarded by [`csv_text`], every other cell as its text.
+fn csv_row(cells: &[Cell], style: &Style) -> String {
+    cells
+        .iter()
+        .map(|c| match c {
+            Cell::Text(t) => csv_text(t),
+            Cell::Missing => String::new(),
+            other => csv_field(&cell_text(other, style)),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// One table as semicolon-separated values, figures with a decimal comma and no grouping: its
+/// stamp row (the title, then [`Stamp::fields`]), its header row, then its rows — or one row
+/// saying [`NO_ROWS`]. Title and headers name the style's unit ([`in_unit`]).
+pub fn render_csv(table: &Table, style: &Style, stamp: &Stamp) -> String {
+    let mut first = vec![csv_text(&in_unit(&table.title, style.unit))];
+    first.extend(
+        stamp
+            .fields(style.unit, style.sign)
             .iter()
-            .map(|h| csv_text(h))
-            .collect::<Vec<_>>()
-            .join(";"),
+            .map(|f| csv_text(f)),
     );
-    out.push_str("\r\n");
-    for row in &table.rows {
-        let cells: Vec<String> = row
-            .cells
-            .iter()
-            .map(|c| match c {
-                Cell::Text(t) => csv_text(t),
-                Cell::Missing => String::new(),
-                other => csv_field(&cell_text(other, style)),
-            })
-            .collect();
-        out.push_str(&cells.join(";"));
+    let headers: Vec<String> = table
+        .headers
+        .iter()
+        .map(|h| csv_text(&in_unit(h, style.unit)))
+        .collect();
+    let mut out = String::new();
+    for line in [first.join(";"), headers.join(";")] {
+        out.push_str(&line);
+        out.push_str("\r\n");
+    }
+    for row in rows_or_note(table).iter() {
+        out.push_str(&csv_row(&row.cells, style));
         out.push_str("\r\n");
     }
     out
+}
+
+/// The UTF-8 byte order mark: without it a Swedish Excel reads `förvaltningen` as `fÃ¶rvaltningen`.
+pub const BOM: &str = "\u{FEFF}";
+
+/// A whole CSV file: the [`BOM`], then each table as [`render_csv`] writes it, an empty row
+/// between two tables.
+pub fn render_csv_file(tables: &[Table], style: &Style, stamp: &Stamp) -> String {
+    let nothing = [Table::nothing(NO_ROWS, NO_ROWS)];
+    let tables = if tables.is_empty() { &nothing } else { tables };
+    let body = tables
+        .iter()
+        .map(|t| render_csv(t, style, stamp))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    format!("{BOM}{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_name_the_unit_in_force() {
+        // (label, unit, as a file writes it)
+        let cases = [
+            ("tkr", Unit::Mnkr, "Belopp (mnkr)"),
+            ("tkr", Unit::Tkr, "Belopp (tkr)"),
+            ("Driftsbudget tkr KLK", Unit::Kr, "Driftsbudget kr KLK"),
+            ("Belopp (tkr)", Unit::Mnkr, "Belopp (mnkr)"),
+            ("Budgetram", Unit::Mnkr, "Budgetram"),
+            ("Skrivkrav", Unit::Mnkr, "Skrivkrav"),
+            ("Kr-TKR tkr2", Unit::Mnkr, "Kr-TKR tkr2"),
+        ];
+        for (label, unit, shown) in cases {
+            assert_eq!(in_unit(label, unit), shown, "{label}");
+        }
+    }
+
+    #[test]
+    fn a_csv_file_is_a_bom_then_per_table_a_stamp_a_header_and_rows() {
+        let mut t = Table::new("Ramar tkr", &["Kontor", "tkr"]);
+        t.push(Row::new(vec![
+            Cell::text("=KLK"),
+            Cell::flow(Amount::from_kr(-1_500)),
+        ]));
+        let empty = Table::new("Tomt", &["A"]);
+        let stamp = Stamp {
+            as_of: Date::ymd(2017, 12, 31),
+            ..Stamp::default()
+        };
+        let style = Style::csv(Unit::Tkr, 1, Sign::Result);
+        assert_eq!(
+            render_csv_file(&[t, empty], &style, &stamp),
+            "\u{FEFF}Ramar tkr;Enhet: tkr;Tecken: kostnad negativ;Per: 2017-12-31\r\n\
+             Kontor;Belopp (tkr)\r\n'=KLK;1,5\r\n\
+             \r\n\
+             Tomt;Enhet: tkr;Tecken: kostnad negativ;Per: 2017-12-31\r\nA\r\nInga uppgifter\r\n"
+        );
+    }
 }

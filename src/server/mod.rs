@@ -50,6 +50,8 @@ struct Shared {
     tokens: TokenStore,
     delegation: Delegation,
     delegation_name: String,
+    /// What the exported files call the ledger (its folder's name).
+    name: String,
     refusals: Mutex<VecDeque<String>>,
 }
 
@@ -59,10 +61,19 @@ pub struct AppState(Arc<Shared>);
 
 impl AppState {
     /// Serves `ledger`, with `delegation` (its table and a name for it) for the controls, or
-    /// Kalmar's.
+    /// Kalmar's; files it writes call the ledger `rambok`.
     pub fn new(
         ledger: Ledger,
         delegation: Option<(Delegation, String)>,
+    ) -> Result<AppState, LedgerError> {
+        AppState::named(ledger, delegation, "rambok")
+    }
+
+    /// Like [`AppState::new`], with the name the exported files give the ledger (its folder's).
+    pub fn named(
+        ledger: Ledger,
+        delegation: Option<(Delegation, String)>,
+        name: &str,
     ) -> Result<AppState, LedgerError> {
         let tokens = TokenStore::open(ledger.store())?;
         let (delegation, delegation_name) = match delegation {
@@ -78,6 +89,7 @@ impl AppState {
             tokens,
             delegation,
             delegation_name,
+            name: name.to_string(),
             refusals: Mutex::new(VecDeque::new()),
         })))
     }
@@ -92,6 +104,11 @@ impl AppState {
 
     pub fn delegation(&self) -> (&Delegation, &str) {
         (&self.0.delegation, &self.0.delegation_name)
+    }
+
+    /// The ledger's name in exported files.
+    pub fn name(&self) -> &str {
+        &self.0.name
     }
 
     /// The most recent refusal log lines, oldest first.

@@ -111,6 +111,33 @@ impl Params {
                 .field("format"))
             }
         };
+        let (unit, sign, decimals) = self.figures()?;
+        let common = Common {
+            as_of: self.opt("as_of"),
+            known_at: self.opt("known_at"),
+            format: match out {
+                Out::Csv => Format::Csv,
+                Out::Table => Format::Table,
+                Out::Svg => Format::Svg,
+                _ => Format::Json,
+            },
+            unit,
+            sign,
+            decimals,
+        };
+        let clock = clock(&common).map_err(|e| {
+            let field = if e.starts_with("--as-of") {
+                "as_of"
+            } else {
+                "known_at"
+            };
+            ApiError::bad_request(e).field(field)
+        })?;
+        Ok((out, common, clock))
+    }
+
+    /// How figures are shown: `unit` (tkr), `sign` (cost) and `decimals` (0–5, or the report's own).
+    pub fn figures(&mut self) -> Result<(Unit, SignArg, Option<u32>), ApiError> {
         let unit = match self.opt("unit") {
             None => Unit::Tkr,
             Some(u) => u
@@ -137,28 +164,7 @@ impl Params {
                 )
             }
         };
-        let common = Common {
-            as_of: self.opt("as_of"),
-            known_at: self.opt("known_at"),
-            format: match out {
-                Out::Csv => Format::Csv,
-                Out::Table => Format::Table,
-                Out::Svg => Format::Svg,
-                _ => Format::Json,
-            },
-            unit,
-            sign,
-            decimals,
-        };
-        let clock = clock(&common).map_err(|e| {
-            let field = if e.starts_with("--as-of") {
-                "as_of"
-            } else {
-                "known_at"
-            };
-            ApiError::bad_request(e).field(field)
-        })?;
-        Ok((out, common, clock))
+        Ok((unit, sign, decimals))
     }
 
     /// Fails on a parameter this endpoint did not read.

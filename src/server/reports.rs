@@ -8,12 +8,14 @@ use super::params::{Out, Params};
 use super::{blocking, AppState};
 use crate::control::rules::{control as run_control, Settings};
 use crate::control::verify as v;
+use crate::domain::amount::Unit;
 use crate::json::parse_date;
 use crate::projection::Clock;
 use crate::query::{self, Common, Rendered, Report};
 use crate::report::audit;
-use crate::report::table::{Cell, Table};
-use crate::report::xlsx::{workbook, Sheet};
+use crate::report::number::{Sign, Style};
+use crate::report::table::{cell_text, Cell, Stamp, Table};
+use crate::report::xlsx::{workbook, Figures, Sheet};
 use crate::store::Store;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -51,6 +53,11 @@ fn attachment(mut response: Response, file: &str) -> Response {
     response
 }
 
+/// A cell that is no amount, as every rendering writes it (the style only shapes amounts).
+fn text_of(c: &Cell) -> String {
+    cell_text(c, &Style::csv(Unit::Tkr, 0, Sign::Cost))
+}
+
 fn cell_json(c: &Cell) -> Value {
     match c {
         Cell::Text(s) => json!({"text": s}),
@@ -58,6 +65,9 @@ fn cell_json(c: &Cell) -> Value {
         Cell::Money { amount, flips } => json!({"kr": amount.to_kr_string(), "flips": flips}),
         Cell::Empty => Value::Null,
         Cell::Missing => json!({"missing": true}),
+        // The page shows dates and shares as the CLI prints them.
+        Cell::Date(_) | Cell::Time(_) => json!({"text": text_of(c)}),
+        Cell::Share { .. } => json!({"figure": text_of(c)}),
     }
 }
 
@@ -80,7 +90,13 @@ pub fn tables_json(tables: &[Table]) -> Value {
     )
 }
 
-fn respond(r: Rendered, out: Out, common: &Common, name: &Naming) -> Result<Response, ApiError> {
+fn respond(
+    r: Rendered,
+    out: Out,
+    common: &Common,
+    name: &Naming,
+    ledger: &str,
+) -> Result<Response, ApiError> {
     let decimals = query::options::decimals(common, r.default_decimals);
     let tables: Vec<_> = r.tables.iter().map(|t| t.in_unit(common.unit)).collect();
     match out {
@@ -105,12 +121,24 @@ fn respond(r: Rendered, out: Out, common: &Common, name: &Naming) -> Result<Resp
             }
         }
         Out::Xlsx => {
-            let bytes = workbook(&[Sheet {
+            let clock = query::clock(common).map_err(ApiError::bad_request)?;
+            let stamp = Stamp {
+                as_of: clock.as_of,
+                known_at: clock.known_at,
+                ledger: Some(ledger.to_string()),
+                seq: None,
+            };
+            let figures = Figures {
+                unit: common.unit,
+                sign: common.sign.into(),
+            };
+            let sheet = Sheet {
                 name: name.sheet.to_string(),
                 tables,
                 decimals,
-            }])
-            .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
+            };
+            let bytes = workbook(&[sheet], figures, &stamp)
+                .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
             let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
             Ok(attachment(response, &format!("{}.xlsx", name.file)))
         }
@@ -141,6 +169,7 @@ async fn report(
             out,
             &common,
             &name,
+            s.name(),
         )
     })
     .await
@@ -348,7 +377,13 @@ pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
     };
     blocking(move || {
         let h = query::history(s.ledger(), &office, year, area.as_deref(), &clock)?;
-        respond(query::history_rendered(&h, &clock), out, &common, &name)
+        respond(
+            query::history_rendered(&h, &clock),
+            out,
+            &common,
+            &name,
+            s.name(),
+        )
     })
     .await
 }
@@ -375,7 +410,7 @@ pub async fn diff(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response
     };
     blocking(move || {
         let d = query::diff(s.ledger(), from, to, clock.known_at)?;
-        respond(query::diff_rendered(&d), out, &common, &name)
+        respond(query::diff_rendered(&d), out, &common, &name, s.name())
     })
     .await
 }
@@ -405,7 +440,7 @@ pub async fn control(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
             json: audit::findings_json(year, delegation_name, &findings),
             default_decimals: 0,
         };
-        let mut response = respond(rendered, out, &common, &name)?;
+        let mut response = respond(rendered, out, &common, &name, s.name())?;
         response
             .headers_mut()
             .insert("x-rambok-findings", HeaderValue::from(findings.len()));
@@ -457,15 +492,23 @@ pub async fn verify(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<V
     .await
 }
 
-/// The revisors' workbook for a year (`rambok export`).
+/// The revisors' workbook for a year (`rambok export`), its figures in `unit` with `sign` and
+/// `decimals` as the reports take them.
 pub async fn export(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
     let mut p = Params::from_query(q)?;
     let year = p.year("year")?;
+    let (unit, sign, decimals) = p.figures()?;
     p.finish()?;
     blocking(move || {
         let records = s.all_records()?;
-        let sheets = query::export::sheets(&records, year, s.delegation().0);
-        let bytes = workbook(&sheets)
+        let mut sheets = query::export::sheets(&records, year, s.delegation().0);
+        query::export::set_decimals(&mut sheets, decimals);
+        let figures = Figures {
+            unit,
+            sign: sign.into(),
+        };
+        let stamp = query::export::stamp(&records, s.name());
+        let bytes = workbook(&sheets, figures, &stamp)
             .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
         let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
         Ok(attachment(response, &format!("revision-{year}.xlsx")))

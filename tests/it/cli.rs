@@ -119,8 +119,13 @@ fn bridge_csv_opens_in_a_swedish_spreadsheet() {
             "csv", "--sign", "result",
         ],
     );
+    assert!(
+        out.starts_with('\u{FEFF}'),
+        "a byte order mark first: {out}"
+    );
     expect![[r#"
-        Rad;tkr;Beslut
+        Förändringar 2017 jämfört med 2016, KLK;Enhet: tkr;Tecken: kostnad negativ
+        Rad;Belopp (tkr);Beslut
         Budgetram 2016;-469265;
         Flyttkostnader arkivcentrum;-1000;KF 2016-06-30
         Förändrad debiteringsmodell IT;273;KF 2016-06-30
@@ -140,7 +145,7 @@ fn bridge_csv_opens_in_a_swedish_spreadsheet() {
         Summa förändringar mellan 2016 och 2017;-8304;
         Budgetram 2017;-477569;
     "#]]
-    .assert_eq(&out.replace("\r\n", "\n"));
+    .assert_eq(&out.trim_start_matches('\u{FEFF}').replace("\r\n", "\n"));
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod corpus;
+mod exports;
 mod index;
 mod ledger;
 mod props;

@@ -9,7 +9,7 @@ use rambok::projection::Clock;
 use rambok::query::{answer, answer_from_records, Report};
 use rambok::report::number::money;
 use rambok::report::number::{Sign, Style};
-use rambok::report::table::{Cell, Table};
+use rambok::report::table::{cell_text, Cell, Table};
 use rambok::store::record::Recorded;
 
 fn kalmar() -> (tempfile::TempDir, Ledger) {
@@ -32,12 +32,10 @@ fn printed(table: &Table, decimals: u32, sign: Sign) -> Vec<Vec<String>> {
             r.cells
                 .iter()
                 .map(|c| match c {
-                    Cell::Text(s) | Cell::Figure(s) => s.clone(),
                     Cell::Money { amount, flips } => {
                         money(*amount, *flips, &style).replace('\u{2212}', "-")
                     }
-                    Cell::Empty => String::new(),
-                    Cell::Missing => "–".to_string(),
+                    other => cell_text(other, &style),
                 })
                 .collect()
         })

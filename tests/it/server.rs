@@ -90,7 +90,7 @@ pub fn call(state: &AppState, method: &str, uri: &str, token: Option<&str>, body
     })
 }
 
-fn get(k: &Kalmar, uri: &str) -> Reply {
+pub fn get(k: &Kalmar, uri: &str) -> Reply {
     call(&k.state, "GET", uri, Some(&k.revisor), Body::empty())
 }
 
@@ -173,7 +173,7 @@ fn text_and_csv_are_the_clis_own_rendering() {
         .contains("ramar-2017.csv"));
     assert!(
         csv.text()
-            .contains("Kontor;Namn;Budgetram;Ändringar utan ram;Anm."),
+            .starts_with("\u{FEFF}Budgetramar 2017, tkr;Enhet: tkr;Tecken: kostnad positiv\r\nKontor;Namn;Budgetram;Ändringar utan ram;Anm.\r\n"),
         "{}",
         csv.text()
     );
@@ -915,6 +915,36 @@ fn the_cli_beside_a_running_server() {
         (last["text"].clone(), last["recorded_by"].clone()),
         (json!("Via servern"), json!("karin"))
     );
+    // The workbook through the server, in the unit and sign asked for, naming the served folder.
+    let book = dir.path().join("revision.xlsx");
+    let exported = remote(&[
+        "export",
+        "--year",
+        "2017",
+        "--unit",
+        "mnkr",
+        "--sign",
+        "result",
+        "--out",
+        book.to_str().unwrap(),
+    ]);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&book).unwrap();
+    let ramar = wb.worksheet_range("Ramar").unwrap();
+    let stamp = ramar.get((0, 0)).unwrap().to_string();
+    assert!(
+        stamp.contains("Liggare: db") && stamp.contains("Enhet: mnkr"),
+        "{stamp}"
+    );
+    assert!(ramar
+        .rows()
+        .any(|r| r[0] == calamine::Data::String("KLK".into())
+            && r[2] == calamine::Data::Float(-476.569)));
     let refused = rambok(&db, &["--server", &url, "--token", "rbk_wrong", "verify"]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("the server refused"));
 
