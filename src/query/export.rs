@@ -72,7 +72,7 @@ pub fn sheets(records: &[Recorded], year: i32, delegation: &Delegation) -> Vec<S
         "Verifikationskedja: varje registrerad händelse med sin hash",
         &[
             "Seq",
-            "Registrerad (UTC)",
+            "Registrerad",
             "Av",
             "Typ",
             "Id",

@@ -3,6 +3,7 @@
 use super::table::{Cell, Row, Table};
 use super::{clock_caption, kr};
 use crate::control::rules::Finding;
+use crate::domain::time::{shown, shown_date};
 use crate::projection::history::{Diff, History};
 use crate::projection::Clock;
 use serde_json::{json, Value};
@@ -33,7 +34,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             "tkr",
             "Ram efter",
             "Registrerad av",
-            "Registrerad (UTC)",
+            "Registrerad",
             "Anm.",
         ],
     );
@@ -44,7 +45,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
                 "rättad av seq {} ({}, {}): {}",
                 c.seq,
                 c.recorded_by,
-                c.recorded_at.format("%Y-%m-%d"),
+                shown_date(c.recorded_at),
                 c.reason
             )
         });
@@ -58,7 +59,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             Cell::flow(l.amount),
             l.running.map_or(Cell::text("–"), Cell::flow),
             Cell::text(&l.recorded_by),
-            Cell::text(l.recorded_at.format("%Y-%m-%d %H:%M:%S").to_string()),
+            Cell::text(shown(l.recorded_at)),
             Cell::text(note),
         ]));
     }
@@ -224,7 +225,7 @@ pub fn findings_json(year: i32, delegation: &str, findings: &[Finding]) -> Value
 pub fn trail_row(r: &crate::store::record::Recorded) -> Vec<Cell> {
     vec![
         Cell::Figure(r.seq.to_string()),
-        Cell::text(r.recorded_at.format("%Y-%m-%d %H:%M:%S").to_string()),
+        Cell::text(shown(r.recorded_at)),
         Cell::text(&r.recorded_by),
         Cell::text(r.event.body.type_name()),
         Cell::text(r.event.id.to_string()),
