@@ -36,7 +36,7 @@ const ABOUT: &[(&str, &str)] = &[
     ("assignment_defined", "Defines an assignment (uppdrag), usually given by KF in the budget"),
     ("status_updated", "The status of a goal, activity or assignment from a date on"),
     ("correction", "Withdraws an event recorded by mistake: it stays in the log, its effect disappears"),
-    ("approved", "Approves (attesterar) an entry someone else recorded: you, its recorder, are the approver"),
+    ("approved", "Approves (attesterar) an entry someone else recorded; whoever records the approval is the approver"),
     ("year_closed", "Closes a year's books, for one office or for all"),
     ("reported", "A figure as a published document prints it, for `rambok control` to reconcile with the ledger"),
 ];
