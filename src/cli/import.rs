@@ -103,6 +103,13 @@ struct Reading {
     stopped: bool,
 }
 
+/// Whether to read on after a line.
+#[derive(PartialEq, Eq)]
+enum Next {
+    Line,
+    Stop,
+}
+
 impl Reading {
     fn file(
         &mut self,
@@ -128,59 +135,14 @@ impl Reading {
                 break;
             }
             line_no += 1;
-            self.lines += 1;
-            self.bytes += n as u64;
-            if self.lines > LINES_MAX || self.bytes > BYTES_MAX {
-                self.stop(name, line_no, format!(
-                    "stopped reading: one import reads at most {LINES_MAX} lines and {BYTES_MAX} bytes"
-                ));
+            let next = self
+                .line(&mut reader, &buf, name, line_no, sink)
+                .map_err(cannot_read)?;
+            if next == Next::Stop {
                 break;
             }
             if progress && line_no.is_multiple_of(100_000) {
                 eprint!("\r{name}: {line_no} rader lästa…");
-            }
-            let content = buf
-                .strip_suffix(b"\n")
-                .map_or(&buf[..], |b| b.strip_suffix(b"\r").unwrap_or(b));
-            let problem = if content.len() > LINE_BYTES_MAX {
-                if !buf.ends_with(b"\n") {
-                    match skip_rest_of_line(&mut reader, SKIP_BYTES_MAX).map_err(cannot_read)? {
-                        Some(skipped) => self.bytes += skipped,
-                        None => {
-                            self.stop(name, line_no, format!(
-                                "the line is longer than {LINE_BYTES_MAX} bytes, and no line break follows in the next {SKIP_BYTES_MAX} bytes: stopped reading {name} (is it a file of JSON Lines?)"
-                            ));
-                            break;
-                        }
-                    }
-                }
-                Some(format!("the line is longer than {LINE_BYTES_MAX} bytes"))
-            } else {
-                match parse_line(&buf, line_no) {
-                    Ok(None) => None,
-                    Ok(Some(_)) if self.events == BATCH_EVENTS_MAX => {
-                        self.stop(name, line_no, format!(
-                            "stopped reading: one import holds at most {BATCH_EVENTS_MAX} events (import the rest as another batch)"
-                        ));
-                        break;
-                    }
-                    Ok(Some(event)) => {
-                        self.events += 1;
-                        if self.errors.is_empty() {
-                            sink(event, name, line_no).err()
-                        } else {
-                            None
-                        }
-                    }
-                    Err(message) => Some(message),
-                }
-            };
-            if let Some(message) = problem {
-                self.errors
-                    .push(format!("{name}:{line_no}: {}", printable(&message)));
-                if self.errors.len() >= ERRORS_SHOWN_MAX {
-                    break;
-                }
             }
         }
         if progress && line_no >= 100_000 {
@@ -189,9 +151,74 @@ impl Reading {
         Ok(())
     }
 
-    fn stop(&mut self, name: &str, line_no: usize, message: String) {
+    /// One line, read into `buf`: counted against the limits, then parsed and handed on, or its
+    /// problem noted. An over-long line is skipped to its end, if it has one within reach.
+    fn line(
+        &mut self,
+        reader: &mut impl BufRead,
+        buf: &[u8],
+        name: &str,
+        line_no: usize,
+        sink: &mut Sink<'_>,
+    ) -> std::io::Result<Next> {
+        self.lines += 1;
+        self.bytes += buf.len() as u64;
+        if self.lines > LINES_MAX || self.bytes > BYTES_MAX {
+            return Ok(self.stop(
+                name,
+                line_no,
+                format!(
+                "stopped reading: one import reads at most {LINES_MAX} lines and {BYTES_MAX} bytes"
+            ),
+            ));
+        }
+        let content = buf
+            .strip_suffix(b"\n")
+            .map_or(buf, |b| b.strip_suffix(b"\r").unwrap_or(b));
+        let problem = if content.len() > LINE_BYTES_MAX {
+            if !buf.ends_with(b"\n") {
+                match skip_rest_of_line(reader, SKIP_BYTES_MAX)? {
+                    Some(skipped) => self.bytes += skipped,
+                    None => return Ok(self.stop(name, line_no, format!(
+                        "the line is longer than {LINE_BYTES_MAX} bytes, and no line break follows in the next {SKIP_BYTES_MAX} bytes: stopped reading {name} (is it a file of JSON Lines?)"
+                    ))),
+                }
+            }
+            Some(format!("the line is longer than {LINE_BYTES_MAX} bytes"))
+        } else {
+            match parse_line(buf, line_no) {
+                Ok(None) => None,
+                Ok(Some(_)) if self.events == BATCH_EVENTS_MAX => {
+                    return Ok(self.stop(name, line_no, format!(
+                        "stopped reading: one import holds at most {BATCH_EVENTS_MAX} events (import the rest as another batch)"
+                    )));
+                }
+                Ok(Some(event)) => {
+                    self.events += 1;
+                    if self.errors.is_empty() {
+                        sink(event, name, line_no).err()
+                    } else {
+                        None
+                    }
+                }
+                Err(message) => Some(message),
+            }
+        };
+        if let Some(message) = problem {
+            self.errors
+                .push(format!("{name}:{line_no}: {}", printable(&message)));
+            if self.errors.len() >= ERRORS_SHOWN_MAX {
+                return Ok(Next::Stop);
+            }
+        }
+        Ok(Next::Line)
+    }
+
+    /// A limit reached: the message, and no more reading.
+    fn stop(&mut self, name: &str, line_no: usize, message: String) -> Next {
         self.errors.push(format!("{name}:{line_no}: {message}"));
         self.stopped = true;
+        Next::Stop
     }
 }
 
