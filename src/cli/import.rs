@@ -1,101 +1,202 @@
-//! `rambok import FILE...`: JSON Lines in, one atomic append out.
+//! `rambok import FILE...`: JSON Lines in, one atomic append out. Files are read as streams, so a
+//! FIFO (`<(zcat events.jsonl.gz)`) or standard input (`-`) works too; what one import reads is
+//! limited (line length, lines, bytes, events), so a device or a stream that never ends stops with
+//! a message instead of running forever. A directory is refused before anything is read.
 
 use super::{open_existing, require_user, CliError, Recorder, Result};
 use crate::domain::event::Event;
 use crate::json::parse_event_line;
-use crate::ledger::{Appender, LedgerError};
+use crate::ledger::{Appender, LedgerError, BATCH_EVENTS_MAX};
 use crate::store::sled_store::SledStore;
 use chrono::Utc;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Longest line an import accepts, in bytes.
 pub const LINE_BYTES_MAX: usize = 64 * 1024;
+/// How far past an over-long line an import looks for its end before it stops reading the file:
+/// a stream without line breaks (`/dev/zero`) is not skipped forever.
+pub const SKIP_BYTES_MAX: u64 = 16 << 20;
+/// Most lines one import reads, blank ones included, over all its files.
+pub const LINES_MAX: usize = 2 * BATCH_EVENTS_MAX;
+/// Most bytes one import reads, over all its files.
+pub const BYTES_MAX: u64 = 4 << 30;
 /// How many bad lines one import reports before it stops reading.
 const ERRORS_SHOWN_MAX: usize = 20;
+/// The file name that means standard input.
+const STDIN: &str = "-";
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// JSON Lines files, one event per line (see docs/events.md). All are imported as one batch.
+    /// JSON Lines files, one event per line (see docs/events.md); `-` reads standard input. All are
+    /// imported as one batch.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub recorder: Recorder,
 }
 
+/// Who gets the events read: each with its file and line. An `Err` is a problem with that line.
+pub type Sink<'a> = dyn FnMut(Event, &str, usize) -> std::result::Result<(), String> + 'a;
+
 /// Reads every line of `files` and hands each event to `sink` with its file and line; collects
 /// every problem (up to a limit), each naming file, line and field. After the first problem,
-/// events are still parsed, to report further bad lines, but no longer handed on.
-pub fn read_events(
-    files: &[PathBuf],
-    progress: bool,
-    sink: &mut dyn FnMut(Event, &str, usize) -> std::result::Result<(), String>,
-) -> Result<usize> {
-    let mut errors: Vec<String> = Vec::new();
-    let mut count = 0;
+/// events are still parsed, to report further bad lines, but no longer handed on. A limit reached
+/// ends the reading.
+pub fn read_events(files: &[PathBuf], progress: bool, sink: &mut Sink<'_>) -> Result<usize> {
     for path in files {
-        count += read_file(path, progress, sink, &mut errors)?;
-        if errors.len() >= ERRORS_SHOWN_MAX {
+        refuse_directory(path)?;
+    }
+    let mut reading = Reading::default();
+    for path in files {
+        let name = if path.as_os_str() == STDIN {
+            "stdin".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let source: Box<dyn Read> = if path.as_os_str() == STDIN {
+            Box::new(std::io::stdin().lock())
+        } else {
+            Box::new(std::fs::File::open(path).map_err(|e| {
+                CliError::Input(format!("{name}: cannot open: {e}\nnothing was imported"))
+            })?)
+        };
+        reading.file(&name, source, progress, sink)?;
+        if reading.stopped || reading.errors.len() >= ERRORS_SHOWN_MAX {
             break;
         }
     }
-    if errors.is_empty() {
-        Ok(count)
-    } else {
-        let more = if errors.len() >= ERRORS_SHOWN_MAX {
-            "\n(stopped after the first errors)"
-        } else {
-            ""
-        };
-        Err(CliError::Input(format!(
-            "{}{more}\nnothing was imported",
-            errors.join("\n")
-        )))
+    if reading.errors.is_empty() {
+        return Ok(reading.events);
     }
+    let more = if reading.errors.len() >= ERRORS_SHOWN_MAX {
+        "\n(stopped after the first errors)"
+    } else {
+        ""
+    };
+    Err(CliError::Input(format!(
+        "{}{more}\nnothing was imported",
+        reading.errors.join("\n")
+    )))
 }
 
-fn read_file(
-    path: &Path,
-    progress: bool,
-    sink: &mut dyn FnMut(Event, &str, usize) -> std::result::Result<(), String>,
-    errors: &mut Vec<String>,
-) -> Result<usize> {
-    let name = path.display().to_string();
-    let file = std::fs::File::open(path)
-        .map_err(|e| CliError::Input(format!("{name}: cannot open: {e}\nnothing was imported")))?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut buf = Vec::new();
-    let mut line_no = 0usize;
-    let mut count = 0usize;
-    loop {
-        buf.clear();
-        // Read at most the limit plus a CR LF, so a huge line cannot exhaust memory.
-        let n = std::io::Read::take(&mut reader, LINE_BYTES_MAX as u64 + 2)
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
-        if n == 0 {
-            break;
+/// A directory opens and reads as nothing useful on some systems and as an error on others: it is
+/// named as what it is, before any file is read.
+fn refuse_directory(path: &Path) -> Result<()> {
+    if path.as_os_str() != STDIN && path.is_dir() {
+        return Err(CliError::Input(format!(
+            "{0}: is a directory, not a file of events (give the files in it, e.g. {0}/*.jsonl)\nnothing was imported",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// What an import has read so far, over all its files, and the problems found.
+#[derive(Default)]
+struct Reading {
+    errors: Vec<String>,
+    lines: usize,
+    events: usize,
+    bytes: u64,
+    /// A limit was reached: nothing more is read.
+    stopped: bool,
+}
+
+/// Whether to read on after a line.
+#[derive(PartialEq, Eq)]
+enum Next {
+    Line,
+    Stop,
+}
+
+impl Reading {
+    fn file(
+        &mut self,
+        name: &str,
+        source: Box<dyn Read>,
+        progress: bool,
+        sink: &mut Sink<'_>,
+    ) -> Result<()> {
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, source);
+        let cannot_read = |e: std::io::Error| {
+            CliError::Input(format!("{name}: cannot read: {e}\nnothing was imported"))
+        };
+        let mut buf = Vec::new();
+        let mut line_no = 0usize;
+        loop {
+            buf.clear();
+            // Read at most the limit plus a CR LF, so a huge line cannot exhaust memory.
+            let n = (&mut reader)
+                .take(LINE_BYTES_MAX as u64 + 2)
+                .read_until(b'\n', &mut buf)
+                .map_err(cannot_read)?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            let next = self
+                .line(&mut reader, &buf, name, line_no, sink)
+                .map_err(cannot_read)?;
+            if next == Next::Stop {
+                break;
+            }
+            if progress && line_no.is_multiple_of(100_000) {
+                eprint!("\r{name}: {line_no} rader lästa…");
+            }
         }
-        line_no += 1;
-        if progress && line_no.is_multiple_of(100_000) {
-            eprint!("\r{name}: {line_no} rader lästa…");
+        if progress && line_no >= 100_000 {
+            eprintln!("\r{name}: {line_no} rader lästa.   ");
+        }
+        Ok(())
+    }
+
+    /// One line, read into `buf`: counted against the limits, then parsed and handed on, or its
+    /// problem noted. An over-long line is skipped to its end, if it has one within reach.
+    fn line(
+        &mut self,
+        reader: &mut impl BufRead,
+        buf: &[u8],
+        name: &str,
+        line_no: usize,
+        sink: &mut Sink<'_>,
+    ) -> std::io::Result<Next> {
+        self.lines += 1;
+        self.bytes += buf.len() as u64;
+        if self.lines > LINES_MAX || self.bytes > BYTES_MAX {
+            return Ok(self.stop(
+                name,
+                line_no,
+                format!(
+                "stopped reading: one import reads at most {LINES_MAX} lines and {BYTES_MAX} bytes"
+            ),
+            ));
         }
         let content = buf
             .strip_suffix(b"\n")
-            .map_or(&buf[..], |b| b.strip_suffix(b"\r").unwrap_or(b));
+            .map_or(buf, |b| b.strip_suffix(b"\r").unwrap_or(b));
         let problem = if content.len() > LINE_BYTES_MAX {
             if !buf.ends_with(b"\n") {
-                skip_rest_of_line(&mut reader)
-                    .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
+                match skip_rest_of_line(reader, SKIP_BYTES_MAX)? {
+                    Some(skipped) => self.bytes += skipped,
+                    None => return Ok(self.stop(name, line_no, format!(
+                        "the line is longer than {LINE_BYTES_MAX} bytes, and no line break follows in the next {SKIP_BYTES_MAX} bytes: stopped reading {name} (is it a file of JSON Lines?)"
+                    ))),
+                }
             }
             Some(format!("the line is longer than {LINE_BYTES_MAX} bytes"))
         } else {
-            match parse_line(&buf, line_no) {
+            match parse_line(buf, line_no) {
                 Ok(None) => None,
+                Ok(Some(_)) if self.events == BATCH_EVENTS_MAX => {
+                    return Ok(self.stop(name, line_no, format!(
+                        "stopped reading: one import holds at most {BATCH_EVENTS_MAX} events (import the rest as another batch)"
+                    )));
+                }
                 Ok(Some(event)) => {
-                    count += 1;
-                    if errors.is_empty() {
-                        sink(event, &name, line_no).err()
+                    self.events += 1;
+                    if self.errors.is_empty() {
+                        sink(event, name, line_no).err()
                     } else {
                         None
                     }
@@ -104,16 +205,21 @@ fn read_file(
             }
         };
         if let Some(message) = problem {
-            errors.push(format!("{name}:{line_no}: {}", printable(&message)));
-            if errors.len() >= ERRORS_SHOWN_MAX {
-                break;
+            self.errors
+                .push(format!("{name}:{line_no}: {}", printable(&message)));
+            if self.errors.len() >= ERRORS_SHOWN_MAX {
+                return Ok(Next::Stop);
             }
         }
+        Ok(Next::Line)
     }
-    if progress && line_no >= 100_000 {
-        eprintln!("\r{name}: {line_no} rader lästa.   ");
+
+    /// A limit reached: the message, and no more reading.
+    fn stop(&mut self, name: &str, line_no: usize, message: String) -> Next {
+        self.errors.push(format!("{name}:{line_no}: {message}"));
+        self.stopped = true;
+        Next::Stop
     }
-    Ok(count)
 }
 
 /// A message quoting file content, made safe for a terminal: control and invisible
@@ -133,12 +239,15 @@ pub fn printable(s: &str) -> String {
         .collect()
 }
 
-fn skip_rest_of_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+/// Reads past the rest of an over-long line: the bytes skipped, or `None` when `max` bytes hold
+/// no line break.
+fn skip_rest_of_line(reader: &mut impl BufRead, max: u64) -> std::io::Result<Option<u64>> {
+    let mut skipped = 0u64;
     loop {
         let (done, used) = {
             let available = reader.fill_buf()?;
             if available.is_empty() {
-                return Ok(());
+                return Ok(Some(skipped));
             }
             match available.iter().position(|&b| b == b'\n') {
                 Some(i) => (true, i + 1),
@@ -146,8 +255,12 @@ fn skip_rest_of_line(reader: &mut impl BufRead) -> std::io::Result<()> {
             }
         };
         reader.consume(used);
+        skipped += used as u64;
         if done {
-            return Ok(());
+            return Ok(Some(skipped));
+        }
+        if skipped >= max {
+            return Ok(None);
         }
     }
 }

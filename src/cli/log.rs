@@ -92,8 +92,8 @@ pub fn run(db: &Path, args: LogArgs, out: &mut dyn Write) -> Result<()> {
     if args.format == LogFormat::Table {
         writeln!(
             out,
-            "{:>7}  {:<20}  {:<16}  {:<18}  {:<12}  {:<10}  händelse",
-            "seq", "registrerad (UTC)", "av", "typ", "beslut", "hash"
+            "{:>7}  {:<24}  {:<16}  {:<18}  {:<12}  {:<10}  händelse",
+            "seq", "registrerad", "av", "typ", "beslut", "hash"
         )
         .map_err(super::io)?;
     }
@@ -137,9 +137,9 @@ fn table_line(r: &Recorded) -> String {
         }
     }
     format!(
-        "{:>7}  {:<20}  {:<16}  {:<18}  {:<12}  {:<10}  {}",
+        "{:>7}  {:<24}  {:<16}  {:<18}  {:<12}  {:<10}  {}",
         r.seq,
-        r.recorded_at.format("%Y-%m-%d %H:%M:%S"),
+        crate::domain::time::shown(r.recorded_at),
         r.recorded_by,
         b.type_name(),
         decided,

@@ -20,6 +20,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 /// The default store, used when neither --db nor RAMBOK_DB names one.
 pub const DEFAULT_DB: &str = "rambok.db";
 
@@ -36,18 +39,18 @@ Start with `rambok demo` to see the Kalmar example, then `rambok init`, `rambok 
 )]
 pub struct Cli {
     /// The ledger's folder (created by `init`).
-    #[arg(long, global = true, env = "RAMBOK_DB", default_value = DEFAULT_DB)]
+    #[arg(long, global = true, env = "RAMBOK_DB", default_value = DEFAULT_DB, help_heading = GLOBAL)]
     pub db: PathBuf,
     /// Send the command to a running `rambok serve` at this address (http:// or https://) instead of
     /// opening the store.
-    #[arg(long, global = true, env = "RAMBOK_SERVER", value_name = "URL")]
+    #[arg(long, global = true, env = "RAMBOK_SERVER", value_name = "URL", help_heading = GLOBAL)]
     pub server: Option<String>,
     /// The API token for --server (from `rambok token add`).
-    #[arg(long, global = true, env = "RAMBOK_TOKEN", hide_env_values = true)]
+    #[arg(long, global = true, env = "RAMBOK_TOKEN", hide_env_values = true, help_heading = GLOBAL)]
     pub token: Option<String>,
     /// Trust the https:// --server whose certificate is signed by this CA, or is this self-signed
     /// certificate (PEM, one or more) instead of the built-in public roots.
-    #[arg(long, global = true, env = "RAMBOK_CA_CERT", value_name = "FILE")]
+    #[arg(long, global = true, env = "RAMBOK_CA_CERT", value_name = "FILE", help_heading = GLOBAL)]
     pub ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
@@ -70,8 +73,9 @@ pub enum Command {
     Init,
     /// Import events from JSON Lines files: all of them or none.
     Import(import::ImportArgs),
-    /// Record one event from flags, e.g. `rambok record frame_changed --office KLK --year 2017 --amount "−1 000" --unit tkr ...`.
-    Record(Box<record::RecordArgs>),
+    /// Record one event from flags, one subcommand per event type: `rambok record TYPE --help`
+    /// shows its fields as a form, with an example.
+    Record(record::RecordArgs),
     /// List recorded events with their sequence number, time, recorder and hash.
     Log(log::LogArgs),
     /// Budget tables and goal status for any date.
@@ -206,7 +210,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             Ok(())
         }
         Command::Import(args) => import::run(&cli.db, args, out),
-        Command::Record(args) => record::run(&cli.db, *args, out),
+        Command::Record(args) => record::run(&cli.db, args, out),
         Command::Log(args) => log::run(&cli.db, args, out),
         Command::Report(args) => report::run(&cli.db, args, out),
         Command::Demo => demo::run(out),

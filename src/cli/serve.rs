@@ -6,7 +6,7 @@ use super::client::{corrupt, Client};
 use super::report::{Common, Format, Report, SignArg};
 use super::{open_existing, CliError, Command, Result};
 use crate::control::delegation::Delegation;
-use crate::json::{event_to_json, parse_event};
+use crate::json::event_to_json;
 use crate::ledger::{Ledger, LedgerError};
 use crate::server::auth::{Role, TokenStore};
 use crate::server::tls::Tls;
@@ -343,7 +343,7 @@ pub fn remote(c: &Client, command: Command, out: &mut dyn Write) -> Result<()> {
         Command::Verify { against } => remote_verify(c, against, out),
         Command::Digest { out: file } => remote_digest(c, &file, out),
         Command::Import(a) => remote_import(c, a, out),
-        Command::Record(a) => remote_record(c, *a, out),
+        Command::Record(a) => remote_record(c, a, out),
         Command::Export(a) => remote_export(c, a, out),
         other => Err(CliError::Input(format!(
             "`rambok {}` works on the store itself and is not available with --server; stop the server first",
@@ -478,9 +478,7 @@ fn at_line(e: CliError, places: &[String]) -> CliError {
 }
 
 fn remote_record(c: &Client, a: super::record::RecordArgs, out: &mut dyn Write) -> Result<()> {
-    let value = super::record::to_json(&a)?;
-    let event =
-        parse_event(&value).map_err(|e| CliError::Input(format!("{}: {}", e.field, e.message)))?;
+    let event = super::record::event_from_flags(&a)?;
     let mut body = json!({"events": [event_to_json(&event)]});
     if let Some(seq) = a.recorder.expect_seq {
         body["expected_seq"] = json!(seq);

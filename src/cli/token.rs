@@ -180,7 +180,10 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
                     "{:<10}  {:<24}  {}  {}",
                     t.role.name(),
                     t.name,
-                    t.created_at,
+                    chrono::DateTime::parse_from_rfc3339(&t.created_at).map_or_else(
+                        |_| t.created_at.clone(),
+                        |at| crate::domain::time::shown(at.with_timezone(&chrono::Utc))
+                    ),
                     expiry_text(t.expires_at, now)
                 )
                 .map_err(super::io)?;

@@ -142,8 +142,18 @@ impl Amount {
     /// Parses a figure as a Swedish user writes it: space or no-break space as thousands separator,
     /// decimal comma (or point), `−` (U+2212) or `-` as minus. `"1 325,8"`, `"−469 265"`.
     pub fn parse_swedish(text: &str, unit: Unit) -> Result<Amount, AmountError> {
-        let normalised: String = text
-            .trim()
+        Self::parse(&Self::plain_figure(text), unit).map_err(|e| match e {
+            AmountError::NotANumber(_) => AmountError::NotANumber(text.to_string()),
+            AmountError::FractionOfOre(_) => AmountError::FractionOfOre(text.to_string()),
+            AmountError::TooLarge(_) => AmountError::TooLarge(text.to_string()),
+        })
+    }
+
+    /// A figure as a Swedish user writes it, rewritten as the plain decimal string [`Amount::parse`]
+    /// reads (and JSON events hold): grouping spaces dropped, decimal comma to point, `−` to `-`.
+    /// `"−1 325,8"` becomes `"-1325.8"`. Nothing is checked here.
+    pub fn plain_figure(text: &str) -> String {
+        text.trim()
             .chars()
             .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
             .map(|c| match c {
@@ -151,12 +161,7 @@ impl Amount {
                 '\u{2212}' => '-',
                 other => other,
             })
-            .collect();
-        Self::parse(&normalised, unit).map_err(|e| match e {
-            AmountError::NotANumber(_) => AmountError::NotANumber(text.to_string()),
-            AmountError::FractionOfOre(_) => AmountError::FractionOfOre(text.to_string()),
-            AmountError::TooLarge(_) => AmountError::TooLarge(text.to_string()),
-        })
+            .collect()
     }
 
     fn from_decimal(d: Decimal, unit: Unit, text: &str) -> Result<Amount, AmountError> {

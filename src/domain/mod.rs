@@ -5,4 +5,5 @@ pub mod amount;
 pub mod codec;
 pub mod event;
 pub mod text;
+pub mod time;
 pub mod validate;

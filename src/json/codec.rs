@@ -5,6 +5,7 @@
 
 use super::fields::Fields;
 use super::record::Raw;
+use super::schema::Input;
 use super::{schema, R};
 use crate::domain::amount::{Amount, Unit};
 use crate::domain::event::{
@@ -24,6 +25,10 @@ pub(crate) trait Codec {
     type Args: Copy;
     /// Whether the field is an amount written in the event's `unit`.
     const AMOUNT: bool = false;
+    /// Whether an event without the field is refused.
+    const REQUIRED: bool = true;
+    /// How a form (`rambok record TYPE`) takes the field.
+    const INPUT: Input = Input::Text;
 
     /// The field's value, `None` when it is absent or `null`.
     fn read(f: &Fields, key: &'static str) -> R<Option<Self::Value>>;
@@ -41,6 +46,8 @@ impl<C: Codec> Codec for Option<C> {
     type Value = Option<C::Value>;
     type Args = C::Args;
     const AMOUNT: bool = C::AMOUNT;
+    const REQUIRED: bool = false;
+    const INPUT: Input = C::INPUT;
 
     fn read(f: &Fields, key: &'static str) -> R<Option<Self::Value>> {
         C::read(f, key).map(Some)
@@ -155,6 +162,7 @@ impl Codec for Money {
     type Value = Amount;
     type Args = ();
     const AMOUNT: bool = true;
+    const INPUT: Input = Input::Amount;
     fn read(f: &Fields, key: &'static str) -> R<Option<Amount>> {
         f.opt_amount(key)
     }
@@ -329,6 +337,7 @@ pub(crate) struct DecisionObject;
 impl Codec for DecisionObject {
     type Value = Decision;
     type Args = ();
+    const INPUT: Input = Input::Decision;
     fn read(f: &Fields, key: &'static str) -> R<Option<Decision>> {
         match f.raw(key) {
             None => Err(f.error(
@@ -356,6 +365,8 @@ impl Codec for Period {
     type Value = u8;
     /// The event's year.
     type Args = (i32,);
+    /// Left out, December: the whole year.
+    const REQUIRED: bool = false;
     fn read(f: &Fields, key: &'static str) -> R<Option<u8>> {
         let Some(period) = f.opt_code(key)? else {
             return Ok(Some(12));
@@ -393,6 +404,9 @@ impl Codec for Net {
     type Value = Amount;
     type Args = ();
     const AMOUNT: bool = true;
+    /// Given as `net`, or as `revenue` and `cost`.
+    const REQUIRED: bool = false;
+    const INPUT: Input = Input::Amount;
     fn read(f: &Fields, key: &'static str) -> R<Option<Amount>> {
         let (revenue, cost) = (f.opt_amount("revenue")?, f.opt_amount("cost")?);
         let given = f.opt_amount(key)?;
@@ -437,6 +451,7 @@ impl Codec for Printed {
     /// The precision in öre (see [`PrintedUnit`]).
     type Args = (i64,);
     const AMOUNT: bool = true;
+    const INPUT: Input = Input::Amount;
     fn read(f: &Fields, key: &'static str) -> R<Option<Amount>> {
         f.opt_amount(key)
     }
@@ -455,6 +470,9 @@ impl Codec for PrintedUnit {
     type Value = i64;
     type Args = ();
     const AMOUNT: bool = true;
+    /// Left out, kr.
+    const REQUIRED: bool = false;
+    const INPUT: Input = Input::Unit;
     fn read(f: &Fields, _unit: &'static str) -> R<Option<i64>> {
         let decimals = match f.raw("amount") {
             Some(Raw::Str(s)) => s.split_once('.').map_or(0, |(_, d)| d.len() as u32),

@@ -17,7 +17,9 @@ pub mod strict;
 pub use emit::event_to_json;
 pub use fields::parse_date;
 pub use parse::{parse_event, parse_event_line, LineError};
-pub use schema::{decision_json, TYPE_NAMES};
+pub use schema::{
+    decision_json, Form, FormField, Input, COMMON_FORM, DECISION_FORM, FORMS, TYPE_NAMES,
+};
 
 /// Longest text field (names, reasons, notes) in characters.
 pub const TEXT_CHARS_MAX: usize = 2000;

@@ -41,6 +41,30 @@ macro_rules! declare_json_form {
         /// Every event type, in the order docs/events.md lists them.
         pub const TYPE_NAMES: &[&str] = &[$($name),*];
 
+        /// Every event type's fields as a form asks for them, in the order they are read.
+        pub const FORMS: &[Form] = &[$(
+            Form {
+                name: $name,
+                amounts: false $(|| <$codec as Codec>::AMOUNT)*,
+                fields: &[$(
+                    FormField {
+                        key: json_key!($field $($key)?),
+                        input: <$codec as Codec>::INPUT,
+                        required: <$codec as Codec>::REQUIRED,
+                    }
+                ),*],
+            }
+        ),*];
+
+        /// The fields of a decision as a form asks for them.
+        pub const DECISION_FORM: &[FormField] = &[$(
+            FormField {
+                key: stringify!($dfield),
+                input: <$dcodec as Codec>::INPUT,
+                required: <$dcodec as Codec>::REQUIRED,
+            }
+        ),*];
+
         /// The fields of a decision object.
         pub(crate) const DECISION_KEYS: &[&str] = &[$(stringify!($dfield)),*];
 
@@ -100,6 +124,53 @@ macro_rules! declare_json_form {
         }
     };
 }
+
+/// How a form (`rambok record TYPE`) takes a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Text as written, the JSON string.
+    Text,
+    /// A figure in the event's unit; a form may take it as Swedish users write it.
+    Amount,
+    /// The unit of the event's amounts.
+    Unit,
+    /// The decision object, asked for as the fields of [`DECISION_FORM`].
+    Decision,
+}
+
+/// One field of a form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormField {
+    /// The JSON key.
+    pub key: &'static str,
+    pub input: Input,
+    /// An event without it is refused (a budget line's `net` may be given as revenue and cost).
+    pub required: bool,
+}
+
+/// An event type's fields, besides `type`, `id` and `note` ([`COMMON_FORM`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Form {
+    pub name: &'static str,
+    /// Whether the type has amounts, and so a `unit` (declared as a field only where writing it
+    /// back needs it, as for `reported`).
+    pub amounts: bool,
+    pub fields: &'static [FormField],
+}
+
+/// The fields every event has besides `type` (see `parse`): both optional.
+pub const COMMON_FORM: &[FormField] = &[
+    FormField {
+        key: "id",
+        input: Input::Text,
+        required: false,
+    },
+    FormField {
+        key: "note",
+        input: Input::Text,
+        required: false,
+    },
+];
 
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(value) = value {

@@ -168,7 +168,7 @@ fn trail_sheet(records: &[Recorded]) -> Sheet {
         "Verifikationskedja: varje registrerad händelse med sin hash",
         &[
             "Seq",
-            "Registrerad (UTC)",
+            "Registrerad",
             "Av",
             "Typ",
             "Id",

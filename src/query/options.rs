@@ -6,7 +6,6 @@ use crate::json::parse_date;
 use crate::projection::Clock;
 use crate::report::number::{Sign, Style};
 use crate::report::table::{render_csv_file, render_terminal, Stamp, Table};
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,8 +39,11 @@ pub struct Common {
     /// Decisions and status changes dated on or before this date (YYYY-MM-DD).
     #[arg(long, global = true, value_name = "DATE")]
     pub as_of: Option<String>,
-    /// Only what the ledger had recorded by this moment (RFC 3339, e.g. 2017-01-15T12:00:00Z).
-    #[arg(long, global = true, value_name = "TIMESTAMP")]
+    /// Only what the ledger had recorded by this moment: a date, 2017-01-15, means the end of that
+    /// day in Swedish time; or a time as rambok prints it, 2017-01-15 13:05:07 CET (no zone: Swedish
+    /// time); or RFC 3339, 2017-01-15T12:05:07Z. A time counts to the end of the second (or minute)
+    /// it names, so one copied from `rambok log` includes that event.
+    #[arg(long, global = true, value_name = "MOMENT")]
     pub known_at: Option<String>,
     #[arg(long, global = true, value_enum, default_value = "table")]
     pub format: Format,
@@ -64,11 +66,7 @@ pub fn clock(c: &Common) -> Result<Clock, String> {
     let known_at = c
         .known_at
         .as_ref()
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|d| d.with_timezone(&Utc))
-                .map_err(|e| format!("--known-at: '{s}' is not an RFC 3339 timestamp ({e}); write e.g. 2017-01-15T12:00:00Z"))
-        })
+        .map(|s| crate::domain::time::parse_moment(s).map_err(|e| format!("--known-at: {e}")))
         .transpose()?;
     Ok(Clock { as_of, known_at })
 }

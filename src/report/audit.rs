@@ -3,6 +3,7 @@
 use super::table::{Cell, Row, Table, UNIT};
 use super::{clock_caption, kr};
 use crate::control::rules::Finding;
+use crate::domain::time::shown_date;
 use crate::projection::history::{Diff, History};
 use crate::projection::Clock;
 use serde_json::{json, Value};
@@ -33,7 +34,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             UNIT,
             "Ram efter",
             "Registrerad av",
-            "Registrerad (UTC)",
+            "Registrerad",
             "Anm.",
         ],
     );
@@ -47,7 +48,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
                 "rättad av seq {} ({}, {}): {}",
                 c.seq,
                 c.recorded_by,
-                c.recorded_at.format("%Y-%m-%d"),
+                shown_date(c.recorded_at),
                 c.reason
             )
         });

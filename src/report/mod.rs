@@ -44,7 +44,7 @@ pub fn clock_caption(clock: &Clock) -> String {
         parts.push(format!("per {d}"));
     }
     if let Some(k) = clock.known_at {
-        parts.push(format!("känt {}", k.format("%Y-%m-%d %H:%M:%S UTC")));
+        parts.push(format!("känt {}", crate::domain::time::shown(k)));
     }
     if parts.is_empty() {
         String::new()

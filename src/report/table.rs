@@ -126,7 +126,7 @@ pub fn cell_text(cell: &Cell, style: &Style) -> String {
         Cell::Empty => String::new(),
         Cell::Missing => MISSING.to_string(),
         Cell::Date(d) => d.to_string(),
-        Cell::Time(t) => t.format(TIME_FORMAT).to_string(),
+        Cell::Time(t) => crate::domain::time::shown(*t),
         Cell::Share { part, total } => percent(*part, *total),
     }
 }

@@ -135,6 +135,25 @@ fn frames_move_with_the_date_as_in_the_cli() {
     // Known-at before anything was recorded: nothing is known.
     let nothing = get(&k, "/api/frames?year=2017&known_at=2000-01-01T00:00:00Z").json();
     assert!(nothing["frames"].as_array().unwrap().is_empty());
+    // A date is the end of that day in Swedish time; the CLI's forms and messages.
+    let nothing = get(&k, "/api/frames?year=2017&known_at=2000-01-01").json();
+    assert!(nothing["frames"].as_array().unwrap().is_empty());
+    assert_eq!(nothing["known_at"], "2000-01-01T22:59:59.999999+00:00");
+    let all = get(
+        &k,
+        "/api/frames?year=2017&known_at=2999-12-31%2023:59:59%20CET",
+    )
+    .json();
+    assert_eq!(frame_of(&all, "KLK"), "477569000");
+    let bad = get(&k, "/api/frames?year=2017&known_at=ig%C3%A5r");
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let v = bad.json();
+    assert_eq!(v["field"], "known_at", "{v}");
+    let message = v["error"].as_str().unwrap();
+    assert!(
+        message.contains("'igår' is not a moment") && message.contains("RFC 3339"),
+        "{v}"
+    );
 }
 
 #[test]
