@@ -76,7 +76,7 @@ pub fn frames_table(year: i32, rows: &[FrameRow], clock: &Clock) -> Table {
     }
     if rows.is_empty() {
         t.push(Row::new(vec![Cell::text(format!(
-            "Inga kontor och inga ramar för {year} registrerade"
+            "Inga budgetramar registrerade för {year}"
         ))]));
     }
     t

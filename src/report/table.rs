@@ -115,9 +115,6 @@ impl Table {
     }
 }
 
-/// How a recording time is written as text: to the second, in UTC.
-pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-
 /// A cell as text: amounts in `style`, everything else as it is.
 pub fn cell_text(cell: &Cell, style: &Style) -> String {
     match cell {
@@ -366,23 +363,31 @@ mod tests {
     #[test]
     fn labels_name_the_unit_in_force() {
         // (label, unit, as a file writes it)
+        // A label names the unit with the marker; a label without it is left alone, even when
+        // it holds a unit's word as text.
         let cases = [
-            ("tkr", Unit::Mnkr, "Belopp (mnkr)"),
-            ("tkr", Unit::Tkr, "Belopp (tkr)"),
-            ("Driftsbudget tkr KLK", Unit::Kr, "Driftsbudget kr KLK"),
-            ("Belopp (tkr)", Unit::Mnkr, "Belopp (mnkr)"),
-            ("Budgetram", Unit::Mnkr, "Budgetram"),
-            ("Skrivkrav", Unit::Mnkr, "Skrivkrav"),
-            ("Kr-TKR tkr2", Unit::Mnkr, "Kr-TKR tkr2"),
+            (UNIT.to_string(), Unit::Mnkr, "Belopp (mnkr)"),
+            (format!(" {UNIT} "), Unit::Tkr, "Belopp (tkr)"),
+            (
+                format!("Driftsbudget KLK, {UNIT}"),
+                Unit::Kr,
+                "Driftsbudget KLK, kr",
+            ),
+            ("Budgetram".to_string(), Unit::Mnkr, "Budgetram"),
+            (
+                "Avgift 5 kr per tkr".to_string(),
+                Unit::Mnkr,
+                "Avgift 5 kr per tkr",
+            ),
         ];
         for (label, unit, shown) in cases {
-            assert_eq!(in_unit(label, unit), shown, "{label}");
+            assert_eq!(in_unit(&label, unit), shown, "{label}");
         }
     }
 
     #[test]
     fn a_csv_file_is_a_bom_then_per_table_a_stamp_a_header_and_rows() {
-        let mut t = Table::new("Ramar tkr", &["Kontor", "tkr"]);
+        let mut t = Table::new(format!("Ramar {UNIT}"), &["Kontor", UNIT]);
         t.push(Row::new(vec![
             Cell::text("=KLK"),
             Cell::flow(Amount::from_kr(-1_500)),

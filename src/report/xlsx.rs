@@ -94,9 +94,11 @@ fn excel_date(d: chrono::NaiveDate) -> Option<ExcelDateTime> {
     ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).ok()
 }
 
+/// A moment as a workbook shows it: in Swedish time, as every table does (a cell has no zone).
 fn excel_time(t: chrono::DateTime<chrono::Utc>) -> Option<ExcelDateTime> {
-    excel_date(t.date_naive())?
-        .and_hms(t.hour() as u16, t.minute() as u8, t.second())
+    let (local, _) = crate::domain::time::to_swedish(t);
+    excel_date(local.date())?
+        .and_hms(local.hour() as u16, local.minute() as u8, local.second())
         .ok()
 }
 
@@ -140,7 +142,7 @@ fn write_cell(
                 ws.write_datetime_with_format(row, col, x, &f.time[b])?;
                 Ok(19)
             }
-            None => text(ws, &t.format(super::table::TIME_FORMAT).to_string()),
+            None => text(ws, &crate::domain::time::shown(*t)),
         },
         Cell::Share { part, total } if *total > 0 => {
             let share = *part as f64 / *total as f64;

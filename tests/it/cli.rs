@@ -124,7 +124,7 @@ fn bridge_csv_opens_in_a_swedish_spreadsheet() {
         "a byte order mark first: {out}"
     );
     expect![[r#"
-        Förändringar 2017 jämfört med 2016, KLK;Enhet: tkr;Tecken: kostnad negativ
+        Förändringar 2017 jämfört med 2016, KLK, tkr;Enhet: tkr;Tecken: kostnad negativ
         Rad;Belopp (tkr);Beslut
         Budgetram 2016;-469265;
         Flyttkostnader arkivcentrum;-1000;KF 2016-06-30
@@ -331,7 +331,7 @@ fn tables_show_swedish_time_with_its_zone_and_json_stays_utc() {
         ],
     );
     assert!(
-        known.starts_with("Budgetramar 2017 (känt 2017-01-15 13:00:00 CET)"),
+        known.starts_with("Budgetramar 2017, tkr (känt 2017-01-15 13:00:00 CET)"),
         "{known}"
     );
 }
@@ -922,7 +922,10 @@ fn the_unit_in_force_is_named_in_every_view() {
                 unit, "--format", "csv",
             ],
         );
-        assert!(bridge.contains(&format!("Rad;{unit};Beslut")), "{bridge}");
+        assert!(
+            bridge.contains(&format!("Rad;Belopp ({unit});Beslut")),
+            "{bridge}"
+        );
         let svg = ok(
             &db.path,
             &[

@@ -10,6 +10,7 @@ mod exports;
 mod index;
 mod ledger;
 mod props;
+mod readme;
 mod reliability;
 mod seeds;
 mod server;
