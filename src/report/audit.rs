@@ -73,24 +73,11 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
                 .collect();
             if i > first && moved.len() > 1 {
                 let total = moved.iter().map(|l| l.amount).sum();
-                t.push(Row::strong(vec![
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::text(format!(
-                        "Summa beslut {} {} ({} rader)",
-                        d.body,
-                        d.date,
-                        moved.len()
-                    )),
+                t.push(sum_row(
+                    format!("Summa beslut {} {} ({} rader)", d.body, d.date, moved.len()),
                     Cell::flow(total),
-                    moved
-                        .last()
-                        .and_then(|l| l.running)
-                        .map_or(Cell::Missing, Cell::flow),
-                ]));
+                    moved.last().and_then(|l| l.running),
+                ));
             }
         }
     }
@@ -99,20 +86,27 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
     } else {
         "Slutlig ram"
     };
-    t.push(Row::strong(vec![
-        Cell::Empty,
-        Cell::Empty,
-        Cell::Empty,
-        Cell::Empty,
-        Cell::Empty,
-        Cell::text(match h.end {
+    t.push(sum_row(
+        match h.end {
             Some(_) => last.to_string(),
             None => format!("{last}: {}", super::NO_FRAME),
-        }),
+        },
         Cell::Empty,
-        h.end.map_or(Cell::Missing, Cell::flow),
-    ]));
+        h.end,
+    ));
     t
+}
+
+/// A history row in bold that sums up: its text under "Händelse", what moved under the amount,
+/// and the figure after it (`–` when nothing has set it).
+fn sum_row(text: String, moved: Cell, after: Option<crate::domain::amount::Amount>) -> Row {
+    let mut cells = vec![Cell::Empty; 5];
+    cells.extend([
+        Cell::text(text),
+        moved,
+        after.map_or(Cell::Missing, Cell::flow),
+    ]);
+    Row::strong(cells)
 }
 
 pub fn history_json(h: &History, clock: &Clock) -> Value {
