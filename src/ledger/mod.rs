@@ -106,11 +106,49 @@ pub struct Ledger<S: Store = SledStore> {
     writer: Mutex<Writer>,
     queue: Mutex<commit::Queue>,
     stats: Mutex<CommitStats>,
+    /// Index runs this process has compared with the log (see `query::reader`).
+    checked_runs: CheckedRuns,
 }
 
 impl Ledger<SledStore> {
     pub fn open(path: &Path) -> Result<Ledger<SledStore>, LedgerError> {
         Ledger::with_store(SledStore::open(path)?)
+    }
+}
+
+/// The index runs one process has compared with the log, by a fingerprint of key and value under
+/// a hash keyed at random per process (so no stored bytes can be made to match one checked
+/// before). A run is written once and never rewritten: once it agreed with the log, reading it
+/// again needs no second comparison while its bytes are the same. Bounded: forgotten when full.
+#[derive(Default)]
+pub struct CheckedRuns {
+    keys: std::collections::hash_map::RandomState,
+    seen: Mutex<std::collections::HashSet<u64>>,
+}
+
+/// Runs remembered at most; past that the set starts again (each run is then checked once more).
+const CHECKED_RUNS_MAX: usize = 1 << 20;
+
+impl CheckedRuns {
+    pub fn fingerprint(&self, key: &[u8], value: &[u8]) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = self.keys.build_hasher();
+        h.write(key);
+        h.write(value);
+        h.finish()
+    }
+    pub fn contains(&self, fingerprint: u64) -> bool {
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&fingerprint)
+    }
+    pub fn insert(&self, fingerprint: u64) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= CHECKED_RUNS_MAX {
+            seen.clear();
+        }
+        seen.insert(fingerprint);
     }
 }
 
@@ -133,6 +171,11 @@ fn check_recorder(by: &str) -> Result<String, LedgerError> {
 }
 
 impl<S: Store> Ledger<S> {
+    /// The index runs this process has already compared with the log.
+    pub fn checked_runs(&self) -> &CheckedRuns {
+        &self.checked_runs
+    }
+
     pub fn with_store(store: S) -> Result<Ledger<S>, LedgerError> {
         let head = store.head()?;
         let ledger = Ledger {
@@ -144,6 +187,7 @@ impl<S: Store> Ledger<S> {
             }),
             queue: Mutex::new(commit::Queue::default()),
             stats: Mutex::new(CommitStats::default()),
+            checked_runs: CheckedRuns::default(),
             store,
         };
         ledger.open_index()?;

@@ -5,9 +5,11 @@
 //! Nothing is printed from an entry the log does not back: every record copy a question keeps is
 //! compared byte for byte with the record in the log, and every frame entry with the entries its
 //! log record makes. An entry that differs (or names a record the log lacks) stops the question
-//! with "damaged" (exit 6), as `verify` would. The log's blocks are read once per question, so
-//! the check costs what the question's own entries cost. An entry *removed* from the index is
-//! found by `verify` (and `verify --against`), which rebuild every entry from the log.
+//! with "damaged" (exit 6), as `verify` would. The log's blocks are read once per question, and
+//! a run (written once, never rewritten) that agreed with the log is not compared again by the
+//! same process while its bytes are the same ([`crate::ledger::CheckedRuns`]): a one-shot CLI
+//! command pays for the runs it reads, a server once per run. An entry *removed* from the index
+//! is found by `verify` (and `verify --against`), which rebuild every entry from the log.
 
 use crate::domain::event::Date;
 use crate::index::{self, FrameEntry};
@@ -155,13 +157,18 @@ impl<'l, S: Store> Reader<'l, S> {
             }
             let records = index::runs::raw_records(&v)
                 .ok_or_else(|| self.damaged("an index entry does not decode".into()))?;
+            // A run is checked whole, once per process; a run with records beyond this
+            // question's head is checked as far as it may be, and again next time.
+            let checked = self.ledger.checked_runs();
+            let fingerprint = checked.fingerprint(&k, &v);
+            let known_good = checked.contains(fingerprint);
+            let mut whole = true;
             for (r, raw) in records {
-                let kept = r.seq <= self.seq
-                    && match (as_of, r.event.body.effective_date()) {
-                        (Some(limit), Some(d)) => d <= limit,
-                        _ => true,
-                    };
-                if kept {
+                if r.seq > self.seq {
+                    whole = false;
+                    continue;
+                }
+                if !known_good {
                     if !index::runs::filed_under(&k, &r) {
                         return Err(self.damaged_at(
                             r.seq,
@@ -172,8 +179,17 @@ impl<'l, S: Store> Reader<'l, S> {
                         ));
                     }
                     self.check_copy(r.seq, raw)?;
+                }
+                let kept = match (as_of, r.event.body.effective_date()) {
+                    (Some(limit), Some(d)) => d <= limit,
+                    _ => true,
+                };
+                if kept {
                     out.push(r);
                 }
+            }
+            if whole && !known_good {
+                checked.insert(fingerprint);
             }
         }
         Ok(out)
@@ -229,9 +245,17 @@ impl<'l, S: Store> Reader<'l, S> {
             }
             let (year, office, mut entries) = index::decode_frames(&k, &v)
                 .ok_or_else(|| self.damaged("a frame entry of the index does not decode".into()))?;
+            let whole = entries.iter().all(|e| e.seq <= self.seq);
             entries.retain(|e| e.seq <= self.seq);
-            for e in &entries {
-                self.check_frame(year, &office, e)?;
+            let checked = self.ledger.checked_runs();
+            let fingerprint = checked.fingerprint(&k, &v);
+            if !checked.contains(fingerprint) {
+                for e in &entries {
+                    self.check_frame(year, &office, e)?;
+                }
+                if whole {
+                    checked.insert(fingerprint);
+                }
             }
             out.push((office, entries));
         }
