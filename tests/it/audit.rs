@@ -193,14 +193,24 @@ fn a_look_alike_approver_is_refused_and_control_sees_through_one() {
         "karin.lind\u{202E}",
         "karin\nlind",
     ] {
-        match l.append(&[approve.clone()], look_alike, None, at(2016, 7, 2)) {
+        match l.append(
+            std::slice::from_ref(&approve),
+            look_alike,
+            None,
+            at(2016, 7, 2),
+        ) {
             Err(LedgerError::BadRecorder(m)) => assert!(m.contains("recorder name"), "{m}"),
             other => panic!("{look_alike:?} was not refused: {other:?}"),
         }
     }
     // A name is stored in NFC: "Rene" + combining acute is the same recorder as "René".
-    l.append(&[approve.clone()], "Rene\u{301}", None, at(2016, 7, 2))
-        .unwrap();
+    l.append(
+        std::slice::from_ref(&approve),
+        "Rene\u{301}",
+        None,
+        at(2016, 7, 2),
+    )
+    .unwrap();
     assert_eq!(
         l.records().unwrap().last().unwrap().recorded_by,
         "Ren\u{e9}"
@@ -233,6 +243,9 @@ fn a_look_alike_approver_is_refused_and_control_sees_through_one() {
             "controller",
             "--name",
             "karin.lind\u{200B}",
+            // Who makes the change, so the name is what is refused whatever USER says.
+            "--by",
+            "anna",
         ])
         .output()
         .unwrap();
