@@ -12,12 +12,29 @@ pub struct Verified {
     pub head: Head,
 }
 
-/// Reads every record, checking format, sequence and chain; returns the head on success.
+/// Reads every record, checking format, sequence and chain, then compares the stored index with
+/// the one the log gives; returns the head on success.
 pub fn verify<S: Store>(ledger: &Ledger<S>) -> Result<Verified, LedgerError> {
+    checks(ledger, None).map(|(verified, _)| verified)
+}
+
+/// Every check `verify` makes, in its order; with `keep`, also the hash of that record as the
+/// chain check read it. The one list of checks both `verify` and `verify_against` run, so the
+/// stronger command can never give the weaker answer (docs/reliability.md, section 5).
+fn checks<S: Store>(
+    ledger: &Ledger<S>,
+    keep: Option<u64>,
+) -> Result<(Verified, Option<Hash>), LedgerError> {
     let head = ledger.store().head()?;
-    ledger.scan(1, |_| Ok(()))?;
+    let mut kept = None;
+    ledger.scan(1, |r| {
+        if Some(r.seq) == keep {
+            kept = Some(r.hash);
+        }
+        Ok(())
+    })?;
     ledger.check_index()?;
-    Ok(Verified { head })
+    Ok((Verified { head }, kept))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -60,51 +77,53 @@ pub fn parse_digest(text: &str) -> Result<Head, String> {
     Ok(Head { seq, hash })
 }
 
-/// Verifies the whole ledger and that the record at the digest's sequence number still has the
-/// digest's hash: then, the chain being intact, everything up to the digest is unchanged.
+/// Verifies the ledger exactly as [`verify`] does (any damage it finds is the answer, word for
+/// word) and then that the record at the digest's sequence number still has the digest's hash:
+/// the chain being intact, everything up to the digest is then unchanged.
 pub fn verify_against<S: Store>(
     ledger: &Ledger<S>,
     digest: &Head,
 ) -> Result<Verified, LedgerError> {
-    let head = ledger.store().head()?;
-    if digest.seq > head.seq {
-        return Err(LedgerError::Corrupt {
-            seq: head.seq + 1,
-            kind: Damage::Missing,
-            what: format!(
+    let (verified, kept) = checks(ledger, Some(digest.seq))?;
+    extends(&verified.head, digest, kept)?;
+    Ok(verified)
+}
+
+/// Whether a verified ledger whose head is `head`, and whose record at the digest's sequence
+/// number has the hash `kept`, extends `digest`.
+fn extends(head: &Head, digest: &Head, kept: Option<Hash>) -> Result<(), LedgerError> {
+    let differs = |seq, kind, what: &str| {
+        Err(LedgerError::Corrupt {
+            seq,
+            kind,
+            what: what.to_string(),
+        })
+    };
+    if digest.seq == 0 {
+        if digest.hash != crate::store::record::GENESIS_HASH {
+            return differs(
+                0,
+                Damage::ChangedBytes,
+                "a digest of sequence 0 (the empty ledger) has one hash, and this is not it",
+            );
+        }
+        return Ok(());
+    }
+    match kept {
+        Some(hash) if digest.seq <= head.seq && hash == digest.hash => Ok(()),
+        Some(_) if digest.seq <= head.seq => differs(
+            digest.seq,
+            Damage::ChangedBytes,
+            "its hash differs from the digest: the ledger was rewritten up to here",
+        ),
+        // Beyond the head `verify` reports (the chain check reads every record up to it).
+        _ => differs(
+            head.seq + 1,
+            Damage::Missing,
+            &format!(
                 "the digest names record {} but the ledger ends at {}: records were removed",
                 digest.seq, head.seq
             ),
-        });
+        ),
     }
-    if digest.seq == 0 && digest.hash != crate::store::record::GENESIS_HASH {
-        return Err(LedgerError::Corrupt {
-            seq: 0,
-            kind: Damage::ChangedBytes,
-            what: "a digest of sequence 0 (the empty ledger) has one hash, and this is not it"
-                .into(),
-        });
-    }
-    let mut found = digest.seq == 0;
-    ledger.scan(1, |r| {
-        if r.seq == digest.seq {
-            if r.hash != digest.hash {
-                return Err(LedgerError::Corrupt {
-                    seq: r.seq,
-                    kind: Damage::ChangedBytes,
-                    what: "its hash differs from the digest: the ledger was rewritten up to here"
-                        .into(),
-                });
-            }
-            found = true;
-        }
-        Ok(())
-    })?;
-    debug_assert!(
-        found,
-        "a chain-verified ledger holds every sequence number up to its head"
-    );
-    // Everything a report reads is checked here too, as by `verify`.
-    ledger.check_index()?;
-    Ok(Verified { head })
 }

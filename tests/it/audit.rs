@@ -243,6 +243,9 @@ fn a_look_alike_approver_is_refused_and_control_sees_through_one() {
             "controller",
             "--name",
             "karin.lind\u{200B}",
+            // Who makes the change, so the name is what is refused whatever USER says.
+            "--by",
+            "anna",
         ])
         .output()
         .unwrap();

@@ -12,6 +12,9 @@
 //!   every command exits 6 naming the file and what the witness recorded, never advises `init`,
 //!   and leaves the folder byte for byte as it was.
 //!
+//! - **verify --against** (`verify_against.rs`): on every damaged copy it reports at least what
+//!   `verify` reports, with the same exit code, and exits 0 only where `verify` does.
+//!
 //! Every harness is bounded in the default run; `RAMBOK_LONG=1` runs the long version. A seed is
 //! drawn from the clock and printed; `RAMBOK_SEED=N` replays one.
 
@@ -29,6 +32,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod verify_against;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rambok");
 
