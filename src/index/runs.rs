@@ -100,20 +100,6 @@ pub fn filed_under(run_key: &[u8], r: &Recorded) -> bool {
         .any(|(k, _)| !is_marker(k) && group_of(k).as_deref() == Some(prefix))
 }
 
-/// The records of a run of a record-carrying family, in log order.
-pub fn records(value: &[u8]) -> Result<Vec<Recorded>, String> {
-    let Some((&RUN_VERSION, mut rest)) = value.split_first() else {
-        return Err("an index run of an unknown version".into());
-    };
-    let mut out = Vec::new();
-    while !rest.is_empty() {
-        let (raw, next) = record::split(rest, 0).map_err(|e| e.to_string())?;
-        out.push(record::decode(&raw).map_err(|e| e.to_string())?);
-        rest = &rest[next..];
-    }
-    Ok(out)
-}
-
 /// The raw records of a run, each with its bytes, in log order.
 pub fn raw_records(value: &[u8]) -> Option<Vec<(Recorded, &[u8])>> {
     let (&RUN_VERSION, mut rest) = value.split_first()? else {
