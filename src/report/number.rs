@@ -121,6 +121,12 @@ pub fn count(n: u64) -> String {
     grouped(i128::from(n), 0, &Style::terminal(Unit::Kr, 0, Sign::Cost))
 }
 
+/// A count with its noun in the right number, grouped by thousands: `1 händelse`, `2 händelser`,
+/// `30 288 händelser`. Every count a message gives goes through here (docs/language.md).
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
 /// A share as a whole percent, rounded half away from zero: `85 %`.
 pub fn percent(part: usize, total: usize) -> String {
     if total == 0 {
@@ -165,6 +171,14 @@ mod tests {
             ),
             "477,6"
         );
+    }
+
+    #[test]
+    fn counts_say_their_noun_in_the_right_number() {
+        assert_eq!(counted(0, "händelse", "händelser"), "0 händelser");
+        assert_eq!(counted(1, "händelse", "händelser"), "1 händelse");
+        assert_eq!(counted(2, "fil", "filer"), "2 filer");
+        assert_eq!(counted(30_288, "händelse", "händelser"), "30 288 händelser");
     }
 
     #[test]
