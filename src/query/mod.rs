@@ -33,49 +33,64 @@ type Result<T> = std::result::Result<T, LedgerError>;
 /// The reports every adapter offers.
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum Report {
-    /// Each office's net frame for a year.
+    /// Varje förvaltnings nettoram för ett år.
     Frames {
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
     },
-    /// How an office's frame went from one year to the next, decision by decision.
+    /// Hur en förvaltnings budgetram gick från ett år till nästa, beslut för beslut.
     Bridge {
+        /// Förvaltningens kod, t.ex. KLK.
         #[arg(long)]
         office: String,
+        /// Året bryggan börjar i.
         #[arg(long)]
         from: i32,
+        /// Året bryggan slutar i.
         #[arg(long)]
         to: i32,
     },
-    /// The internal budget per area: revenue, cost, net, and the difference to another year.
+    /// Internbudgeten per verksamhetsområde: intäkter, kostnader, netto och skillnaden mot ett
+    /// annat år.
     Budget {
+        /// Förvaltningens kod, t.ex. KLK.
         #[arg(long)]
         office: String,
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
+        /// Året att jämföra med (standard: året före).
         #[arg(long)]
         compare: Option<i32>,
     },
-    /// Budget, outcome and deviation per unit, with subtotals.
+    /// Budget, utfall och avvikelse per enhet, med delsummor.
     Outcome {
+        /// Förvaltningens kod, t.ex. KLK.
         #[arg(long)]
         office: String,
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
     },
-    /// The investment budget per project, beside another year and the outcome.
+    /// Investeringsbudgeten per projekt, bredvid ett annat år och utfallet.
     Investments {
+        /// Förvaltningens kod, t.ex. KLK.
         #[arg(long)]
         office: String,
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
+        /// Året att jämföra med (standard: året före).
         #[arg(long)]
         compare: Option<i32>,
     },
-    /// Goals, activities and assignments with their status, and the count table.
+    /// Mål, aktiviteter och uppdrag med sin status, och tabellen med antal.
     Goals {
+        /// Bara den här förvaltningens (standard: alla).
         #[arg(long)]
         office: Option<String>,
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
     },
