@@ -172,7 +172,20 @@ certifikat eller en egen CA, ange det certifikatet med --ca-cert FIL (eller RAMB
                 "{failed}: svaret är inte HTTP ({e}); serverar den HTTPS börjar adressen med https://"
             ))
         }
-        None => CliError::Io(format!("{failed}: {e} (körs `rambok serve`?)")),
+        None => CliError::Io(format!("{failed}: {} (körs `rambok serve`?)", why_unanswered(e))),
+    }
+}
+
+/// Why a request got no answer, in Swedish.
+fn why_unanswered(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => crate::lang::io_error(io),
+        ureq::Error::Timeout(_) => "tiden gick ut".into(),
+        ureq::Error::HostNotFound => "värden finns inte".into(),
+        ureq::Error::ConnectionFailed => "anslutningen misslyckades".into(),
+        ureq::Error::BadUri(u) => format!("ogiltig adress ({u})"),
+        ureq::Error::BodyExceedsLimit(n) => format!("svaret är större än {n} byte"),
+        other => format!("fel i förbindelsen ({other})"),
     }
 }
 
@@ -183,6 +196,15 @@ fn untrusted(why: &rustls::CertificateError) -> String {
         C::UnknownIssuer | C::BadSignature => {
             "det är inte signerat av ett certifikat som den här klienten litar på".into()
         }
+        C::NotValidForName => "det gäller inte för den adress servern nås på".into(),
+        C::NotValidForNameContext { expected, presented } => format!(
+            "det gäller inte för namnet {}, bara för {}",
+            expected.to_str(),
+            presented.join(", ")
+        ),
+        C::Expired | C::ExpiredContext { .. } => "det har gått ut".into(),
+        C::NotValidYet | C::NotValidYetContext { .. } => "det gäller inte ännu".into(),
+        C::Revoked => "det är återkallat".into(),
         C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
             Some(webpki::Error::CaUsedAsEndEntity) => "det är ett CA-certifikat (basicConstraints CA:TRUE) \
 som servern använder som sitt eget, vilket vägras även när det är betrott: gör serverns certifikat med CA:FALSE \

@@ -58,7 +58,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Who records events. Required for every command that writes.
+/// Vem som registrerar händelser. Krävs för varje kommando som skriver.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Recorder {
     /// Ditt användarnamn; sparas med varje händelse du registrerar.
