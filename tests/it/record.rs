@@ -284,6 +284,6 @@ fn record_type_help_is_a_form_with_every_field_of_the_schema() {
             .fields
             .iter()
             .any(|f| f.input == rambok::json::Input::Decision);
-        assert_eq!(help.contains("\nDecision"), has_decision, "{}", form.name);
+        assert_eq!(help.contains("\nBeslut ("), has_decision, "{}", form.name);
     }
 }

@@ -304,9 +304,9 @@ fn errors_carry_the_clis_messages() {
         .unwrap()
         .contains("okänd parameter 'yaer'"));
     let missing = get(&k, "/api/frames").json();
-    assert_eq!(missing["error"], "parameter year is required");
+    assert_eq!(missing["error"], "parametern year krävs");
     let diff = get(&k, "/api/diff?from=2016-11-22&to=2016-07-01").json();
-    assert_eq!(diff["error"], "--to 2016-07-01 is before --from 2016-11-22");
+    assert_eq!(diff["error"], "to 2016-07-01 ligger före from 2016-11-22");
 }
 
 #[test]
@@ -729,7 +729,7 @@ fn attacks_write_nothing_and_are_logged() {
         .any(|l| l.contains("403") && l.contains("anders.auditor")));
     assert!(log
         .iter()
-        .any(|l| l.contains("401") && l.contains("token: none")));
+        .any(|l| l.contains("401") && l.contains("token: ingen")));
     // A recorder header is ignored: the token's holder records.
     let req = Request::builder()
         .method("POST")

@@ -268,7 +268,7 @@ fn a_private_ca_is_trusted_and_the_name_is_checked() {
     assert_eq!(ca_as_server.status.code(), Some(5), "{text}");
     assert!(
         text.contains(
-            "its TLS certificate is not trusted (it is a CA certificate (basicConstraints CA:TRUE)"
+            "dess TLS-certifikat är inte betrott (det är ett CA-certifikat (basicConstraints CA:TRUE)"
         ),
         "{text}"
     );
