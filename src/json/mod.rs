@@ -47,6 +47,17 @@ impl FieldError {
     }
 }
 
+/// `fältet decision.date: …`, or the message alone for the whole object.
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "fältet {}: {}", self.field, self.message)
+        }
+    }
+}
+
 pub(crate) type R<T> = Result<T, FieldError>;
 
 #[cfg(test)]

@@ -23,8 +23,7 @@ impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LineError::Json(e) => write!(f, "inte giltig JSON: {}", super::describe_json_error(e)),
-            LineError::Field(e) if e.field.is_empty() => f.write_str(&e.message),
-            LineError::Field(e) => write!(f, "fältet {}: {}", e.field, e.message),
+            LineError::Field(e) => e.fmt(f),
         }
     }
 }
