@@ -265,7 +265,7 @@ fn catch_sled_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-/// "sled stötte på oinitierade data (sled serialization.rs:662)"
+/// "sled stötte på skadade data (sled serialization.rs:662)"
 fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
     let payload = info.payload();
     let msg = (payload.downcast_ref::<&str>().copied())
@@ -273,7 +273,7 @@ fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
         .unwrap_or("");
     // sled's own words are English; the user reads ours, and where sled stopped.
     let stopped = if msg.contains("Uninitialized") {
-        "sled stötte på oinitierade data"
+        "sled stötte på skadade data"
     } else {
         "sled avbröts"
     };

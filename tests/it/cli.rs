@@ -49,7 +49,7 @@ pub(crate) fn kalmar() -> Db {
     let mut args = vec!["import"];
     args.extend(files.iter().map(String::as_str));
     let out = ok(&path, &args);
-    assert!(out.contains("288 added, 0 skipped"), "{out}");
+    assert!(out.contains("288 tillagda, 0 överhoppade"), "{out}");
     Db { _dir: dir, path }
 }
 
@@ -355,7 +355,7 @@ fn the_log_lists_sequence_hash_recorder_and_time_and_its_events_import_again() {
     let file = db.path.parent().unwrap().join("again.jsonl");
     std::fs::write(&file, events).unwrap();
     let out = ok(&db.path, &["import", file.to_str().unwrap()]);
-    assert!(out.contains("0 added, 288 skipped"), "{out}");
+    assert!(out.contains("0 tillagda, 288 överhoppade"), "{out}");
     let transfers = ok(
         &db.path,
         &[

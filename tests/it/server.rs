@@ -372,7 +372,7 @@ fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
         v["error"]
             .as_str()
             .unwrap()
-            .starts_with("event 1: field office:"),
+            .starts_with("händelse 1: fältet office:"),
         "{v}"
     );
     let mut number = frame_changed("E");
