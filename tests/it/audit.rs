@@ -199,7 +199,7 @@ fn a_look_alike_approver_is_refused_and_control_sees_through_one() {
             None,
             at(2016, 7, 2),
         ) {
-            Err(LedgerError::BadRecorder(m)) => assert!(m.contains("recorder name"), "{m}"),
+            Err(LedgerError::BadRecorder(m)) => assert!(m.contains("användarnamnet"), "{m}"),
             other => panic!("{look_alike:?} was not refused: {other:?}"),
         }
     }

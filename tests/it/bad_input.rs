@@ -585,7 +585,7 @@ fn dev_zero_stops_at_the_line_limit_instead_of_reading_forever() {
     let before = ledger.log();
     let stderr = refused(&ledger.import_after_good(Path::new("/dev/zero")));
     expect![[r#"
-        rambok: /dev/zero:1: raden är längre än 65 536 byte, and no line break follows in the next 16777216 bytes: stopped reading /dev/zero (is it a file of JSON Lines?)
+        rambok: /dev/zero:1: raden är längre än 65 536 byte och ingen radbrytning följer inom de nästa 16 777 216 byte: läsningen av /dev/zero avbröts (är det en fil med JSON Lines?)
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -667,7 +667,7 @@ fn unknown_type() {
         "2: fältet type: 'frame_sett' är inte en händelsetyp",
     );
     expect![[r#"
-        rambok: FILE:2: fältet type: 'frame_sett' är inte en händelsetyp (see docs/events.md: office_defined, area_defined, frame_set, frame_changed, savings_required, transfer, budget_line, outcome, forecast, investment_budget, investment_outcome, goal_defined, activity_defined, assignment_defined, status_updated, correction, approved, year_closed, reported)
+        rambok: FILE:2: fältet type: 'frame_sett' är inte en händelsetyp (se docs/events.md: office_defined, area_defined, frame_set, frame_changed, savings_required, transfer, budget_line, outcome, forecast, investment_budget, investment_outcome, goal_defined, activity_defined, assignment_defined, status_updated, correction, approved, year_closed, reported)
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -756,7 +756,7 @@ fn an_amount_that_is_not_a_number() {
         "2: fältet amount: ska vara ett decimaltal som sträng",
     );
     expect![[r#"
-        rambok: FILE:2: fältet amount: ska vara ett decimaltal som sträng such as "477569", not a JSON number (numbers can lose precision)
+        rambok: FILE:2: fältet amount: ska vara ett decimaltal som sträng, till exempel '477569', inte ett JSON-tal (ett tal kan tappa precision)
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -806,7 +806,7 @@ fn an_amount_with_fractions_of_ore() {
         "2: fältet amount: '1.001' har delar av öre",
     );
     expect![[r#"
-        rambok: FILE:2: fältet amount: '1.001' har delar av öre: amounts are exact to the öre
+        rambok: FILE:2: fältet amount: '1.001' har delar av öre: belopp anges exakt på öret
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -832,7 +832,7 @@ fn a_zero_or_negative_transfer() {
         "2: fältet amount: en ramväxling flyttar ett positivt belopp, inte 0 kr",
     );
     expect![[r#"
-        rambok: FILE:2: fältet amount: en ramväxling flyttar ett positivt belopp, inte 0 kr (swap from and to instead)
+        rambok: FILE:2: fältet amount: en ramväxling flyttar ett positivt belopp, inte 0 kr (byt plats på from och to i stället)
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -892,7 +892,7 @@ fn an_unknown_office() {
         "2: fältet office: 'XYZ' är inte en definierad förvaltning",
     );
     expect![[r#"
-        rambok: FILE:2: fältet office: 'XYZ' är inte en definierad förvaltning (define it with office_defined first)
+        rambok: FILE:2: fältet office: 'XYZ' är inte en definierad förvaltning (definiera den först med office_defined)
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -940,7 +940,7 @@ fn an_unknown_status() {
         "2: fältet status: 'klar' är inte en status",
     );
     expect![[r#"
-        rambok: FILE:2: fältet status: 'klar' är inte en status (activities and assignments: ej påbörjad, påbörjad, genomförd; goals: uppfyllt, delvis uppfyllt, ej uppfyllt)
+        rambok: FILE:2: fältet status: 'klar' är inte en status (aktiviteter och uppdrag: ej påbörjad, påbörjad, genomförd; mål: uppfyllt, delvis uppfyllt, ej uppfyllt)
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -961,7 +961,7 @@ fn a_status_of_the_wrong_kind() {
         "2: fältet status: 'uppfyllt' är inte en status för en aktivitet",
     );
     expect![[r#"
-        rambok: FILE:2: fältet status: 'uppfyllt' är inte en status för en aktivitet (ej påbörjad, påbörjad or genomförd)
+        rambok: FILE:2: fältet status: 'uppfyllt' är inte en status för en aktivitet (ej påbörjad, påbörjad eller genomförd)
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -1027,7 +1027,7 @@ fn a_known_id_with_different_content() {
         &format!("2: fältet id: {FRAME_ID} finns redan i liggaren med annat innehåll"),
     );
     expect![[r#"
-        rambok: FILE:2: fältet id: 00000000-0000-4000-8000-000000000001 finns redan i liggaren med annat innehåll; an event is never changed (record a correction instead)
+        rambok: FILE:2: fältet id: 00000000-0000-4000-8000-000000000001 finns redan i liggaren med annat innehåll; en händelse ändras aldrig (registrera en rättelse i stället)
         inget importerades
     "#]]
     .assert_eq(&stderr);
@@ -1199,7 +1199,7 @@ fn definitions_that_clash_or_dangle() {
     for (bad, expected) in [
         (
             r#"{"type":"goal_defined","goal":"NM17-01","level":"nämndsmål","focus_area":"f","title":"t","year":2017,"decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: fältet goal: 'NM17-01' är redan definierad",
+            "2: fältet goal: 'NM17-01' är redan definierat",
         ),
         (
             r#"{"type":"goal_defined","goal":"NM17-02","level":"nämndsmål","parent":"NM17-01","focus_area":"f","title":"t","year":2017,"decision":{"body":"KS","date":"2016-11-22"}}"#,
@@ -1207,7 +1207,7 @@ fn definitions_that_clash_or_dangle() {
         ),
         (
             r#"{"type":"goal_defined","goal":"NM17-02","level":"delmål","focus_area":"f","title":"t","year":2017,"decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: fältet level: 'delmål' is not a goal level",
+            "2: fältet level: 'delmål' är inte en målnivå",
         ),
         (
             r#"{"type":"activity_defined","activity":"AKT17-02","goal":"NM17-99","title":"t","responsible":"r","start":"2017-01-01","end":"2017-03-31","decision":{"body":"KS","date":"2016-11-22"}}"#,
@@ -1223,7 +1223,7 @@ fn definitions_that_clash_or_dangle() {
         ),
         (
             r#"{"type":"area_defined","office":"KLK","area":"BRAND","name":"Brandkår","kind":"avdelning"}"#,
-            "2: fältet kind: 'avdelning' is not an area kind",
+            "2: fältet kind: 'avdelning' är inte en områdestyp",
         ),
     ] {
         check(on_line_2(bad), expected);
@@ -1238,7 +1238,7 @@ fn bad_text_fields() {
     );
     check(
         on_line_2(&frame_set(r#""amount":"1","note":"   ""#)),
-        "2: fältet note: is empty",
+        "2: fältet note: är tomt",
     );
     // Per kind of field (see `domain::text`): a label is one line with nothing hidden; free text
     // keeps its lines but no bidirectional controls; a person's name is one script, nothing hidden.
@@ -1246,24 +1246,24 @@ fn bad_text_fields() {
         on_line_2(
             r#"{"type":"office_defined","office":"XYZ","name":"Kontor\nGodkänd av KF 999 999"}"#,
         ),
-        "2: fältet name: is a label and must be one line",
+        "2: fältet name: är en etikett och ska vara en enda rad",
     );
     check(
         on_line_2(r#"{"type":"office_defined","office":"XYZ","name":"Kontor\u200b"}"#),
-        "2: fältet name: contains the control or invisible character U+200B",
+        "2: fältet name: innehåller styrtecknet eller det osynliga tecknet U+200B",
     );
     check(
         on_line_2(&GOOD2.replace(
             r#""reason":"HR""#,
             r#""reason":"Flytt \u202e0001- rkt\u202c ok""#,
         )),
-        "2: fältet reason: contains the bidirectional control U+202E",
+        "2: fältet reason: innehåller riktningstecknet U+202E",
     );
     check(
         on_line_2(
             r#"{"type":"activity_defined","activity":"AKT17-02","goal":"NM17-01","title":"t","responsible":"Annette Аndersson","start":"2017-01-01","end":"2017-03-31","decision":{"body":"KS","date":"2016-11-22"}}"#,
         ),
-        "2: fältet responsible: 'Annette Аndersson' mixes letters of two scripts",
+        "2: fältet responsible: 'Annette Аndersson' blandar bokstäver från två skriftsystem",
     );
     check(
         on_line_2(&frame_set(r#""amount":"1","note":17"#)),
@@ -1431,7 +1431,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
 
     let o = run(&frame_changed(&["--amount", "1,001", "--unit", "kr"]));
     expect![[r#"
-        rambok: --amount: '1,001' har delar av öre: amounts are exact to the öre
+        rambok: --amount: '1,001' har delar av öre: belopp anges exakt på öret
     "#]]
     .assert_eq(&refused(&o));
     assert!(ledger.log() == before);
@@ -1445,7 +1445,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
 
     let o = run(&frame_changed(&["--office", "XYZ"]));
     expect![[r#"
-        rambok: --office: 'XYZ' är inte en definierad förvaltning (define it with office_defined first)
+        rambok: --office: 'XYZ' är inte en definierad förvaltning (definiera den först med office_defined)
         nothing was recorded
     "#]]
     .assert_eq(&refused(&o));
@@ -1468,7 +1468,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
             &["--unit", "sek"][..],
             "--unit: 'sek' är inte en enhet (använd kr, tkr eller mnkr)",
         ),
-        (&["--year", "20 17"][..], "--year: '20 17' is not a year"),
+        (&["--year", "20 17"][..], "--year: '20 17' är inte ett år"),
         (&["--amount", "abc"][..], "--amount: 'abc' är inte ett tal"),
         (
             &["--amount", "0"][..],
@@ -1484,7 +1484,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
         ),
         (&["--no-reason", ""][..], "--reason: saknas"),
         (&["--no-office", ""][..], "--office: saknas"),
-        (&["--case", ""][..], "--case: is empty"),
+        (&["--case", ""][..], "--case: är tomt"),
     ] {
         let o = run(&frame_changed(extra));
         let stderr = refused(&o);

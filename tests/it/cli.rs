@@ -265,7 +265,7 @@ fn known_at_before_a_later_change_shows_the_earlier_figure() {
     );
     assert_eq!(code, 1);
     assert!(
-        err.contains("--known-at: 'igår' is not a moment; write a date 2017-01-15 (the end of that day in Swedish time)")
+        err.contains("--known-at: 'igår' är inte en tidpunkt; skriv ett datum, 2017-01-15 (slutet av den dagen i svensk tid)")
             && err.contains("RFC 3339"),
         "{err}"
     );
@@ -518,7 +518,7 @@ fn a_report_never_prints_from_a_forged_index() {
     assert_eq!(code, 6, "{out}{err}");
     assert!(!out.contains("487 569"), "{out}");
     assert!(
-        err.contains("damaged") && err.contains("differs from the log"),
+        err.contains("skadad") && err.contains("skiljer sig från loggen"),
         "{err}"
     );
 

@@ -151,7 +151,7 @@ fn frames_move_with_the_date_as_in_the_cli() {
     assert_eq!(v["field"], "known_at", "{v}");
     let message = v["error"].as_str().unwrap();
     assert!(
-        message.contains("'igår' is not a moment") && message.contains("RFC 3339"),
+        message.contains("'igår' är inte en tidpunkt") && message.contains("RFC 3339"),
         "{v}"
     );
 }
