@@ -9,6 +9,7 @@ mod corpus;
 mod exports;
 mod index;
 mod labels;
+mod language;
 mod ledger;
 mod props;
 mod readme;
