@@ -150,7 +150,10 @@ impl Reading {
                 break;
             }
             if progress && line_no.is_multiple_of(100_000) {
-                eprint!("\r{name}: {} lästa…", counted(line_no as u64, "rad", "rader"));
+                eprint!(
+                    "\r{name}: {} lästa…",
+                    counted(line_no as u64, "rad", "rader")
+                );
             }
         }
         if progress && line_no >= 100_000 {
@@ -306,9 +309,7 @@ pub fn push(
     event: &Event,
 ) -> std::result::Result<(), PushError> {
     appender.push(event).map_err(|e| match e {
-        LedgerError::Rejected { error, .. } => {
-            PushError::Input(error.to_string())
-        }
+        LedgerError::Rejected { error, .. } => PushError::Input(error.to_string()),
         other => PushError::Ledger(other),
     })
 }
@@ -341,7 +342,12 @@ pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
     }
     let read = read?;
     let done = appender.commit()?;
-    writeln!(out, "{}", summary(read, done.added, done.skipped, done.head_seq)).map_err(super::io)
+    writeln!(
+        out,
+        "{}",
+        summary(read, done.added, done.skipped, done.head_seq)
+    )
+    .map_err(super::io)
 }
 
 /// The line an import ends with: `läste 2 händelser: 1 tillagd, 1 överhoppad (fanns redan);

@@ -62,14 +62,16 @@ pub fn digest_text(head: &Head) -> String {
 
 /// Reads a digest file's text back.
 pub fn parse_digest(text: &str) -> Result<Head, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(text.trim()).map_err(|e| format!("inte en kontrollsumma från rambok: {}", crate::json::describe_json_error(&e)))?;
+    let v: serde_json::Value = serde_json::from_str(text.trim()).map_err(|e| {
+        format!(
+            "inte en kontrollsumma från rambok: {}",
+            crate::json::describe_json_error(&e)
+        )
+    })?;
     if v["format"] != "rambok-digest-1" {
         return Err("inte en kontrollsumma från rambok (väntade formatet rambok-digest-1)".into());
     }
-    let seq = v["seq"]
-        .as_u64()
-        .ok_or("kontrollsumman saknar löpnummer")?;
+    let seq = v["seq"].as_u64().ok_or("kontrollsumman saknar löpnummer")?;
     let hash = v["hash"]
         .as_str()
         .and_then(unhex)

@@ -278,7 +278,11 @@ impl<T: SwedishName> Codec for Swedish<T> {
                 let names: Vec<&str> = T::NAMES.iter().map(|(_, n)| *n).collect();
                 Err(f.error(
                     key,
-                    format!("'{given}' är inte {} (använd {})", T::WHAT, names.join(" eller ")),
+                    format!(
+                        "'{given}' är inte {} (använd {})",
+                        T::WHAT,
+                        names.join(" eller ")
+                    ),
                 ))
             }
         }

@@ -5,10 +5,22 @@
 
 /// serde_json's message (without position) and ours.
 const MESSAGES: &[(&str, &str)] = &[
-    ("EOF while parsing a list", "texten tar slut inne i en lista"),
-    ("EOF while parsing an object", "texten tar slut inne i ett objekt"),
-    ("EOF while parsing a string", "texten tar slut inne i en sträng"),
-    ("EOF while parsing a value", "texten tar slut innan ett värde"),
+    (
+        "EOF while parsing a list",
+        "texten tar slut inne i en lista",
+    ),
+    (
+        "EOF while parsing an object",
+        "texten tar slut inne i ett objekt",
+    ),
+    (
+        "EOF while parsing a string",
+        "texten tar slut inne i en sträng",
+    ),
+    (
+        "EOF while parsing a value",
+        "texten tar slut innan ett värde",
+    ),
     ("expected `:`", "väntade ':'"),
     ("expected `,` or `]`", "väntade ',' eller ']'"),
     ("expected `,` or `}`", "väntade ',' eller '}'"),
@@ -76,7 +88,11 @@ fn ours(message: &str) -> Option<String> {
         return Some(if known.is_empty() {
             format!("fältet '{}' finns inte", name(rest))
         } else {
-            format!("fältet '{}' finns inte (kända fält: {})", name(rest), known.join(", "))
+            format!(
+                "fältet '{}' finns inte (kända fält: {})",
+                name(rest),
+                known.join(", ")
+            )
         });
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
@@ -156,7 +172,10 @@ mod tests {
             error(r#"{"x":1}"#),
             "fältet 'x' finns inte (kända fält: name, rules) (rad 1, kolumn 4)"
         );
-        assert_eq!(error(r#"{"rules":[]}"#), "fältet 'name' saknas (rad 1, kolumn 12)");
+        assert_eq!(
+            error(r#"{"rules":[]}"#),
+            "fältet 'name' saknas (rad 1, kolumn 12)"
+        );
         assert_eq!(
             error(r#"{"name":1}"#),
             "ett värde har fel typ (rad 1, kolumn 9)"

@@ -92,7 +92,10 @@ impl<'r, 'de> Fields<'r, 'de> {
                     return self.err(name, "är tomt");
                 }
                 if s.chars().count() > max {
-                    return self.err(name, format!("är längre än {}", counted(max as u64, "tecken", "tecken")));
+                    return self.err(
+                        name,
+                        format!("är längre än {}", counted(max as u64, "tecken", "tecken")),
+                    );
                 }
                 if let Err(e) = crate::domain::text::check_free_text(s) {
                     return self.err(name, e.0);
@@ -191,7 +194,10 @@ impl<'r, 'de> Fields<'r, 'de> {
             Some(Raw::Str(s)) => parse_date(s).map(Some).map_err(|m| self.error(name, m)),
             Some(other) => self.err(
                 name,
-                format!("ska vara ett datum som sträng (ÅÅÅÅ-MM-DD), inte {}", other.kind()),
+                format!(
+                    "ska vara ett datum som sträng (ÅÅÅÅ-MM-DD), inte {}",
+                    other.kind()
+                ),
             ),
         }
     }
@@ -215,7 +221,12 @@ impl<'r, 'de> Fields<'r, 'de> {
         match self.opt_code("unit")? {
             None => Ok(Unit::Kr),
             Some(u) => Unit::parse(&u.to_lowercase()).map_or_else(
-                || self.err("unit", format!("'{u}' är inte en enhet (använd kr, tkr eller mnkr)")),
+                || {
+                    self.err(
+                        "unit",
+                        format!("'{u}' är inte en enhet (använd kr, tkr eller mnkr)"),
+                    )
+                },
                 Ok,
             ),
         }

@@ -135,8 +135,8 @@ impl<S: Store> Ledger<S> {
         if stored != expected {
             return Err(differs(format!(
                 "indexet har {} där loggen ger {}, eller poster som skiljer sig från loggens",
-                counted(stored.count as u64, "post", "poster"),
-                counted(expected.count as u64, "post", "poster")
+                counted(stored.count, "post", "poster"),
+                counted(expected.count, "post", "poster")
             )));
         }
         if digest != stored_head.digest {

@@ -388,11 +388,7 @@ fn every_bad_line_is_reported_up_to_a_limit() {
         stderr.contains("FILE:4: fältet amount: 'abc' är inte ett tal"),
         "{stderr}"
     );
-    assert_eq!(
-        stderr.matches("inget importerades").count(),
-        1,
-        "{stderr}"
-    );
+    assert_eq!(stderr.matches("inget importerades").count(), 1, "{stderr}");
 
     let many: String = (0..30).map(|_| "{\n").collect();
     let stderr = check(format!("{GOOD}\n{many}"), "2: inte giltig JSON");
@@ -671,10 +667,7 @@ fn unknown_type() {
         inget importerades
     "#]]
     .assert_eq(&stderr);
-    check(
-        on_line_2(r#"{"office":"KLK"}"#),
-        "2: fältet type: saknas",
-    );
+    check(on_line_2(r#"{"office":"KLK"}"#), "2: fältet type: saknas");
 }
 
 #[test]

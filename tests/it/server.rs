@@ -1030,9 +1030,5 @@ fn an_unknown_office_is_not_found_with_the_nearest_code() {
     let k = kalmar();
     let reply = get(&k, "/api/budget?office=klk&year=2017");
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert!(
-        reply.text().contains("Menade du KLK?"),
-        "{}",
-        reply.text()
-    );
+    assert!(reply.text().contains("Menade du KLK?"), "{}", reply.text());
 }
