@@ -30,8 +30,8 @@ const STDIN: &str = "-";
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// JSON Lines files, one event per line (see docs/events.md); `-` reads standard input. All are
-    /// imported as one batch.
+    /// JSON Lines-filer med en händelse per rad (se docs/events.md); `-` läser standard in. Alla
+    /// importeras i en enda omgång.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
@@ -351,10 +351,10 @@ pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The line an import ends with: `läste 2 händelser: 1 tillagd, 1 överhoppad (fanns redan);
-/// liggaren är nu vid löpnummer 7`.
+/// liggaren är nu vid sekvens 7`.
 fn summary(read: usize, added: usize, skipped: usize, head_seq: u64) -> String {
     format!(
-        "läste {}: {}, {} (fanns redan); liggaren är nu vid löpnummer {head_seq}",
+        "läste {}: {}, {} (fanns redan); liggaren är nu vid sekvens {head_seq}",
         counted(read as u64, "händelse", "händelser"),
         counted(added as u64, "tillagd", "tillagda"),
         counted(skipped as u64, "överhoppad", "överhoppade"),
@@ -369,15 +369,15 @@ mod tests {
     fn the_summary_counts_in_the_right_number() {
         assert_eq!(
             summary(1, 1, 0, 7),
-            "läste 1 händelse: 1 tillagd, 0 överhoppade (fanns redan); liggaren är nu vid löpnummer 7"
+            "läste 1 händelse: 1 tillagd, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 7"
         );
         assert_eq!(
             summary(2, 1, 1, 8),
-            "läste 2 händelser: 1 tillagd, 1 överhoppad (fanns redan); liggaren är nu vid löpnummer 8"
+            "läste 2 händelser: 1 tillagd, 1 överhoppad (fanns redan); liggaren är nu vid sekvens 8"
         );
         assert_eq!(
             summary(30_288, 30_288, 0, 30_288),
-            "läste 30 288 händelser: 30 288 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid löpnummer 30288"
+            "läste 30 288 händelser: 30 288 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 30288"
         );
     }
 }

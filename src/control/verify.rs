@@ -71,11 +71,13 @@ pub fn parse_digest(text: &str) -> Result<Head, String> {
     if v["format"] != "rambok-digest-1" {
         return Err("inte en kontrollsumma från rambok (väntade formatet rambok-digest-1)".into());
     }
-    let seq = v["seq"].as_u64().ok_or("kontrollsumman saknar löpnummer")?;
+    let seq = v["seq"]
+        .as_u64()
+        .ok_or("kontrollsumman saknar sekvensnummer")?;
     let hash = v["hash"]
         .as_str()
         .and_then(unhex)
-        .ok_or("kontrollsummans hashvärde är inte 64 hexadecimala siffror")?;
+        .ok_or("kontrollsummans hash är inte 64 hexadecimala siffror")?;
     Ok(Head { seq, hash })
 }
 
@@ -106,7 +108,7 @@ fn extends(head: &Head, digest: &Head, kept: Option<Hash>) -> Result<(), LedgerE
             return differs(
                 0,
                 Damage::ChangedBytes,
-                "en kontrollsumma för löpnummer 0 (den tomma liggaren) har ett enda hashvärde, och detta är inte det",
+                "en kontrollsumma för sekvens 0 (den tomma liggaren) har en enda möjlig hash, och det är inte denna",
             );
         }
         return Ok(());
@@ -116,7 +118,7 @@ fn extends(head: &Head, digest: &Head, kept: Option<Hash>) -> Result<(), LedgerE
         Some(_) if digest.seq <= head.seq => differs(
             digest.seq,
             Damage::ChangedBytes,
-            "postens hashvärde skiljer sig från kontrollsumman: liggaren har skrivits om fram till hit",
+            "postens hash skiljer sig från kontrollsumman: liggaren har skrivits om fram till hit",
         ),
         // Beyond the head `verify` reports (the chain check reads every record up to it).
         _ => differs(

@@ -102,7 +102,7 @@ impl<S: Store> Ledger<S> {
         };
         if covered < before || covered > after {
             return Err(differs(format!(
-                "indexet täcker till och med löpnummer {covered} men loggens huvud är {after}"
+                "indexet täcker till och med sekvens {covered} men loggens huvud är {after}"
             )));
         }
         // Both sides as a multiset of entries (conceptual keys and values), compared by count and

@@ -36,7 +36,7 @@ pub enum LedgerError {
     Rejected { index: usize, error: FieldError },
     /// The log moved on since the writer looked: retry after reading it again.
     #[error(
-        "konflikt: väntade att lägga till efter löpnummer {expected}, men liggaren är vid {actual}"
+        "konflikt: väntade att lägga till efter sekvens {expected}, men liggaren är vid {actual}"
     )]
     Conflict { expected: u64, actual: u64 },
     #[error("{0}")]
@@ -49,7 +49,7 @@ pub enum LedgerError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Stored bytes do not check out: stop and investigate (`rambok verify`).
-    #[error("liggaren är skadad vid löpnummer {seq} ({}): {what}", kind.describe())]
+    #[error("liggaren är skadad vid sekvens {seq} ({}): {what}", kind.describe())]
     Corrupt {
         seq: u64,
         kind: Damage,
@@ -388,7 +388,7 @@ impl<S: Store> Ledger<S> {
                         return Err(corrupt(
                             raw.seq,
                             Damage::ChangedBytes,
-                            "postens byte stämmer inte med dess hashvärde".into(),
+                            "postens byte stämmer inte med dess hash".into(),
                         ));
                     }
                 }
@@ -414,7 +414,7 @@ impl<S: Store> Ledger<S> {
             return Err(corrupt(
                 head.seq,
                 Damage::ChangedBytes,
-                "huvudets hashvärde stämmer inte med den sista posten".into(),
+                "huvudets hash stämmer inte med den sista posten".into(),
             ));
         }
         Ok(())

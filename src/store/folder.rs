@@ -98,7 +98,7 @@ impl std::fmt::Display for Damage {
             }
             Found::Valid(w) => write!(
                 f,
-                "vittnesfilen {WITNESS_FILE} anger {} till och med löpnummer {} (hashvärde {})",
+                "vittnesfilen {WITNESS_FILE} anger {} till och med sekvens {} (hash {})",
                 counted(w.head.seq, "post", "poster"),
                 w.head.seq,
                 short_hex(&w.head.hash)

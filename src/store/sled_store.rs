@@ -154,7 +154,7 @@ impl SledStore {
         match found.valid() {
             Some(w) if w.head.seq > head.seq => {
                 return Err(StoreError::Corrupt(format!(
-                    "posterna {}–{} saknas: liggaren var varaktigt sparad till och med löpnummer {} ({WITNESS_FILE}) men dess datafil slutar nu vid {}; datafilen är skadad (återställ den från en säkerhetskopia)",
+                    "posterna {}–{} saknas: liggaren var varaktigt sparad till och med sekvens {} ({WITNESS_FILE}) men dess datafil slutar nu vid {}; datafilen är skadad (återställ den från en säkerhetskopia)",
                     head.seq + 1,
                     w.head.seq,
                     w.head.seq,

@@ -207,7 +207,7 @@ fn the_good_lines_alone_are_imported() {
     assert!(o.status.success(), "{}", show(&o));
     assert_eq!(ledger.events(), BASE_EVENTS + 2);
     expect![[r#"
-        läste 2 händelser: 2 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid löpnummer 9
+        läste 2 händelser: 2 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 9
     "#]]
     .assert_eq(&text(&o.stdout));
 }
@@ -220,7 +220,7 @@ fn reimporting_the_base_adds_nothing_and_says_skipped() {
     let o = ledger.import(&[&base]);
     assert!(o.status.success(), "{}", show(&o));
     expect![[r#"
-        läste 7 händelser: 0 tillagda, 7 överhoppade (fanns redan); liggaren är nu vid löpnummer 7
+        läste 7 händelser: 0 tillagda, 7 överhoppade (fanns redan); liggaren är nu vid sekvens 7
     "#]]
     .assert_eq(&text(&o.stdout));
     assert!(ledger.log() == before, "a re-import changed the ledger");
@@ -237,7 +237,7 @@ fn a_bom_and_crlf_line_endings_are_tolerated() {
     let o = ledger.import(&[&file]);
     assert!(o.status.success(), "{}", show(&o));
     expect![[r#"
-        läste 2 händelser: 2 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid löpnummer 9
+        läste 2 händelser: 2 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 9
     "#]]
     .assert_eq(&text(&o.stdout));
     let log = text(&ledger.log());
@@ -475,14 +475,14 @@ fn a_bad_line_after_thousands_of_good_ones_rejects_the_whole_batch() {
     assert!(o.status.success(), "{}", show(&o));
     assert!(
         text(&o.stdout)
-            .contains("1 tillagd, 0 överhoppade (fanns redan); liggaren är nu vid löpnummer 8"),
+            .contains("1 tillagd, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 8"),
         "{}",
         show(&o)
     );
     let good_file = ledger.write("big_good.jsonl", &good);
     let o = ledger.import(&[&good_file]);
     assert!(o.status.success(), "{}", show(&o));
-    let expected_seq = format!("liggaren är nu vid löpnummer {}", BASE_EVENTS + 1 + N);
+    let expected_seq = format!("liggaren är nu vid sekvens {}", BASE_EVENTS + 1 + N);
     assert!(text(&o.stdout).contains(&expected_seq), "{}", show(&o));
     assert_eq!(ledger.events(), BASE_EVENTS + 1 + N);
 }
@@ -1294,7 +1294,7 @@ fn a_missing_user_is_refused() {
         .unwrap();
     let stderr = refused(&o);
     expect![[r#"
-        rambok: who is recording? give --user NAME or set RAMBOK_USER
+        rambok: vem registrerar? ange --user NAMN eller sätt RAMBOK_USER
     "#]]
     .assert_eq(&stderr);
     assert!(stderr.contains("--user") && stderr.contains("RAMBOK_USER"));
@@ -1310,7 +1310,7 @@ fn a_missing_user_is_refused() {
         .output()
         .unwrap();
     assert!(
-        refused(&o).contains("give --user NAME or set RAMBOK_USER"),
+        refused(&o).contains("ange --user NAMN eller sätt RAMBOK_USER"),
         "{}",
         show(&o)
     );
@@ -1323,7 +1323,7 @@ fn a_missing_user_is_refused() {
         .output()
         .unwrap();
     assert!(
-        refused(&o).contains("give --user NAME or set RAMBOK_USER"),
+        refused(&o).contains("ange --user NAMN eller sätt RAMBOK_USER"),
         "{}",
         show(&o)
     );
@@ -1344,7 +1344,7 @@ fn a_missing_user_is_refused() {
         .output()
         .unwrap();
     assert!(
-        refused(&o).contains("give --user NAME or set RAMBOK_USER"),
+        refused(&o).contains("ange --user NAMN eller sätt RAMBOK_USER"),
         "{}",
         show(&o)
     );
@@ -1439,7 +1439,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
     let o = run(&frame_changed(&["--office", "XYZ"]));
     expect![[r#"
         rambok: --office: 'XYZ' är inte en definierad förvaltning (definiera den först med office_defined)
-        nothing was recorded
+        inget registrerades
     "#]]
     .assert_eq(&refused(&o));
     assert!(ledger.log() == before);
@@ -1447,7 +1447,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
     for (extra, expected) in [
         (
             &["--no-body", "", "--no-date", ""][..],
-            "--body and --date: saknas: en händelse av typen frame_changed behöver ett beslut",
+            "--body och --date: saknas: en händelse av typen frame_changed behöver ett beslut",
         ),
         (
             &["--date", "2017-02-30"][..],

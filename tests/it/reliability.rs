@@ -1350,7 +1350,7 @@ fn damaged_folders_are_reported_as_damaged_and_left_as_they_are() {
     let pristine = dir.path().join("pristine");
     let seq = fixture_ledger(&pristine);
     let witness = format!(
-        "vittnesfilen rambok.head anger {} till och med löpnummer {seq}",
+        "vittnesfilen rambok.head anger {} till och med sekvens {seq}",
         rambok::report::number::counted(seq, "post", "poster")
     );
     let commands: [&[&str]; 4] = [

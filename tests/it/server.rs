@@ -345,7 +345,7 @@ fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
     );
     assert_eq!(
         v["error"],
-        "conflict: expected to append after sequence 12, but the ledger is at 288"
+        "konflikt: väntade att lägga till efter sekvens 12, men liggaren är vid 288"
     );
     let ok = post(
         &k,

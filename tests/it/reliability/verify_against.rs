@@ -241,7 +241,7 @@ fn answer(run: &Run, store: &Path) -> Answer {
         Some(0) => Answer::Ok(
             run.stdout
                 .lines()
-                .find(|l| l.starts_with("head: "))
+                .find(|l| l.starts_with("senaste: "))
                 .unwrap_or("no head printed")
                 .to_string(),
         ),
