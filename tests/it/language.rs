@@ -93,7 +93,6 @@ const ENGLISH: &[&str] = &[
     "on",
     "an",
     "for",
-    "from",
     "when",
     "where",
     "what",
@@ -187,7 +186,14 @@ fn words(text: &str) -> Vec<String> {
             c => kept.push(c),
         }
     }
+    // A field or parameter is named as it is typed: "fältet events", "parametern year".
+    let mut named = false;
     kept.split_whitespace()
+        .filter(|w| {
+            let after_name = named;
+            named = matches!(*w, "fältet" | "fält" | "parametern" | "nyckeln");
+            !after_name
+        })
         .filter(|w| {
             !(w.starts_with('-')
                 || w.contains('_')
