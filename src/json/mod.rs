@@ -10,6 +10,7 @@ mod codec;
 mod emit;
 mod fields;
 mod parse;
+pub mod provenance;
 mod record;
 mod schema;
 pub mod strict;
