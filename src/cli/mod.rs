@@ -87,7 +87,7 @@ pub enum Command {
     History(audit::HistoryArgs),
     /// What changed in frames, internal budgets and statuses between two dates, event by event.
     Diff(audit::DiffArgs),
-    /// The internal-control findings for a year; exits 7 when there are findings.
+    /// The internal-control findings for a year; exits 7 when there are errors (fel).
     Control(audit::ControlArgs),
     /// A workbook (or CSV folder) for revisors: frames, bridges, budgets, outcome, goals, the audit
     /// trail with hashes, and the control findings.
@@ -128,8 +128,8 @@ pub enum CliError {
     Ledger(#[from] LedgerError),
     #[error("{0}")]
     Io(String),
-    /// Not an error: the controls ran and found something; the exit code says so.
-    #[error("{0} control findings")]
+    /// Not a failure of the command: the controls ran and found errors (fel); the exit code says so.
+    #[error("den interna kontrollen fann {}", crate::report::number::counted(*.0 as u64, "fel", "fel"))]
     Findings(usize),
 }
 
@@ -217,11 +217,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::History(a) => audit::run_history(&cli.db, a, out),
         Command::Diff(a) => audit::run_diff(&cli.db, a, out),
         Command::Control(a) => {
-            let findings = audit::run_control(&cli.db, a, out)?;
-            if findings.is_empty() {
-                Ok(())
-            } else {
-                Err(CliError::Findings(findings.len()))
+            // Warnings and notes are for reading; only errors fail a script.
+            let report = audit::run_control(&cli.db, a, out)?;
+            match report.errors() {
+                0 => Ok(()),
+                n => Err(CliError::Findings(n)),
             }
         }
         Command::Export(a) => export::run(&cli.db, a, out),

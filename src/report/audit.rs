@@ -2,7 +2,8 @@
 
 use super::table::{Cell, Row, Table, UNIT};
 use super::{clock_caption, kr};
-use crate::control::rules::Finding;
+use super::number::{count, counted};
+use crate::control::rules::{Report, Severity};
 use crate::domain::time::shown_date;
 use crate::projection::history::{Diff, History};
 use crate::projection::Clock;
@@ -229,43 +230,70 @@ pub fn diff_json(d: &Diff) -> Value {
     })
 }
 
-pub fn findings_table(year: i32, findings: &[Finding]) -> Table {
+/// The control report as tables: the findings, one row per cause (errors, warnings, notes), and
+/// one line on the entries read in afterwards (backfill), which late recording and four eyes skip.
+pub fn findings_tables(report: &Report) -> Vec<Table> {
+    let year = report.year;
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| s.counted(report.count(*s)))
+        .collect();
     let mut t = Table::new(
-        format!("Intern kontroll {year}: {} iakttagelser", findings.len()),
-        &["Regel", "Händelser (seq)", "Iakttagelse"],
+        format!("Intern kontroll {year}: {}", counts.join(", ")),
+        &["Allvar", "Regel", "Antal", "Orsak", "Exempel"],
     );
-    for f in findings {
-        let seqs = if f.seqs.len() > 12 {
-            format!(
-                "{} … ({} st)",
-                f.seqs[..12]
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                f.seqs.len()
-            )
-        } else {
-            f.seqs
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+    for f in &report.findings {
         t.push(Row::new(vec![
+            Cell::text(f.severity.name()),
             Cell::text(f.rule),
-            Cell::text(seqs),
-            Cell::text(&f.message),
+            Cell::Figure(count(f.count as u64)),
+            Cell::text(&f.cause),
+            Cell::text(f.examples.join("; ")),
         ]));
     }
-    t
+    if report.findings.is_empty() {
+        t.push(Row::new(vec![
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(format!("Inga iakttagelser för {year}")),
+        ]));
+    }
+    let mut b = Table::new(format!("Inläst i efterhand {year}"), &["Anm."]);
+    b.push(Row::new(vec![Cell::text(backfill_line(report))]));
+    vec![t, b]
 }
 
-pub fn findings_json(year: i32, delegation: &str, findings: &[Finding]) -> Value {
+/// The one line on backfilled entries.
+pub fn backfill_line(report: &Report) -> String {
+    let b = &report.backfilled;
+    if b.events == 0 {
+        return format!("Inga händelser för {} är inlästa i efterhand", report.year);
+    }
+    format!(
+        "{} för {} är inlästa i efterhand ur {}: inte prövade mot recorded.late och four_eyes",
+        counted(b.events as u64, "händelse", "händelser"),
+        report.year,
+        b.sources
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+pub fn findings_json(report: &Report, delegation: &str) -> Value {
     json!({
-        "year": year,
+        "year": report.year,
         "delegation": delegation,
-        "findings": findings.iter().map(|f| json!({"rule": f.rule, "seqs": f.seqs, "message": f.message})).collect::<Vec<_>>(),
+        "errors": report.count(Severity::Error),
+        "warnings": report.count(Severity::Warning),
+        "notes": report.count(Severity::Note),
+        "backfilled": {"events": report.backfilled.events, "sources": report.backfilled.sources},
+        "findings": report.findings.iter().map(|f| json!({
+            "rule": f.rule, "severity": f.severity.name(), "cause": f.cause, "count": f.count,
+            "seqs": f.seqs, "examples": f.examples,
+        })).collect::<Vec<_>>(),
     })
 }
 
