@@ -276,10 +276,12 @@ async function drawRevision(s, generation) {
   const params = { year: s.year };
   const reply = await (await api('control', { ...params, format: 'tables' })).json();
   if (generation !== state.generation) return;
+  const d = reply.data;
+  const plural = (n, one, many) => `${group(String(n))} ${n === 1 ? one : many}`;
   section.querySelector('.innehall').replaceChildren(
-    el('p', { class: reply.data.findings.length ? 'varning' : 'ok' },
-      reply.data.findings.length
-        ? `${reply.data.findings.length} iakttagelser för ${s.year} (delegationsordning: ${reply.data.delegation}).`
+    el('p', { class: d.errors ? 'fel' : d.findings.length ? 'varning' : 'ok' },
+      d.findings.length
+        ? `${plural(d.errors, 'fel', 'fel')}, ${plural(d.warnings, 'varning', 'varningar')}, ${plural(d.notes, 'notering', 'noteringar')} för ${s.year} (delegationsordning: ${d.delegation}).`
         : `Inga iakttagelser för ${s.year}.`),
     ...reply.tables.map((t) => renderTable(t, style(0))));
   downloadLinks(section, 'control', params, `kontroll-${s.year}`);

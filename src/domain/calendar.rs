@@ -164,7 +164,7 @@ mod tests {
             "2013-06-28",
             "2014-12-30",
             "2017-06-05", // annandag pingst is no longer a holiday
-            "2004-06-06", // nationaldagen before it was a holiday
+            "2003-06-06", // nationaldagen before it was a holiday (a Friday)
             "2017-06-22",
             "2017-11-03",
         ] {
