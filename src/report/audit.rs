@@ -59,7 +59,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             Cell::text(d.map_or(String::new(), |d| d.body.clone())),
             Cell::text(d.and_then(|d| d.case.clone()).unwrap_or_default()),
             Cell::text(d.and_then(|d| d.paragraph.clone()).unwrap_or_default()),
-            Cell::text(&l.text),
+            Cell::text(marked(&l.text, &l.assumed)),
             Cell::flow(l.amount),
             l.running.map_or(Cell::text("–"), Cell::flow),
             Cell::text(&l.recorded_by),
@@ -95,7 +95,40 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
         Cell::Empty,
         h.end,
     ));
+    if let Some(note) = assumed_footnote(h.lines.iter().map(|l| l.assumed.as_slice())) {
+        let mut cells = vec![Cell::Empty; 5];
+        cells.push(Cell::text(note));
+        t.push(Row::new(cells));
+    }
     t
+}
+
+/// The marker of a line with an assumed fact.
+pub const ASSUMED_MARK: &str = "*";
+
+/// `text` with the marker when any of its facts is assumed.
+pub fn marked(text: &str, assumed: &[String]) -> String {
+    if assumed.is_empty() {
+        text.to_string()
+    } else {
+        format!("{text} {ASSUMED_MARK}")
+    }
+}
+
+/// The footnote under a table with marked lines: which facts were assumed, each field once.
+pub fn assumed_footnote<'a>(lines: impl Iterator<Item = &'a [String]>) -> Option<String> {
+    let mut fields: Vec<&str> = Vec::new();
+    for a in lines.flatten() {
+        if !fields.contains(&a.as_str()) {
+            fields.push(a);
+        }
+    }
+    (!fields.is_empty()).then(|| {
+        format!(
+            "{ASSUMED_MARK} antaget vid inläsningen, inte tryckt i källan: {}",
+            fields.join(", ")
+        )
+    })
 }
 
 /// A history row in bold that sums up: its text under "Händelse", what moved under the amount,
@@ -133,6 +166,7 @@ pub fn history_json(h: &History, clock: &Clock) -> Value {
             "decision": l.decision.as_ref().map(crate::json::decision_json),
             "recorded_at": l.recorded_at.to_rfc3339(), "recorded_by": l.recorded_by,
             "amount": kr(l.amount), "running": l.running.map(kr),
+            "assumed": l.assumed, "source": l.source.as_ref().map(|s| json!({"document": s.document, "page": s.page})),
             "decision_total": decision_totals.get(&i).map(|t| kr(*t)),
             "corrected_by": l.corrected_by.as_ref().map(|c| json!({
                 "seq": c.seq, "recorded_at": c.recorded_at.to_rfc3339(), "recorded_by": c.recorded_by, "reason": c.reason,

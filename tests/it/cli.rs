@@ -349,9 +349,9 @@ fn the_log_lists_sequence_hash_recorder_and_time_and_its_events_import_again() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 288);
+    assert_eq!(lines.len(), 289);
     assert_eq!(lines[0]["seq"], 1);
-    assert_eq!(lines[287]["seq"], 288);
+    assert_eq!(lines[288]["seq"], 289);
     assert_eq!(lines[0]["recorded_by"], "cli.test");
     assert_eq!(lines[0]["hash"].as_str().unwrap().len(), 64);
     assert!(lines[0]["recorded_at"].as_str().unwrap().ends_with('Z'));
@@ -359,7 +359,7 @@ fn the_log_lists_sequence_hash_recorder_and_time_and_its_events_import_again() {
     let file = db.path.parent().unwrap().join("again.jsonl");
     std::fs::write(&file, events).unwrap();
     let out = ok(&db.path, &["import", file.to_str().unwrap()]);
-    assert!(out.contains("0 added, 288 skipped"), "{out}");
+    assert!(out.contains("0 added, 289 skipped"), "{out}");
     let transfers = ok(
         &db.path,
         &[

@@ -121,7 +121,7 @@ fn events_after_fixtures(db: &Path) -> Vec<serde_json::Value> {
     ok(db, &["log", "--format", "json"])
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|r| r["seq"].as_u64().unwrap() > 288)
+        .filter(|r| r["seq"].as_u64().unwrap() > 289)
         .map(|r| r["event"].clone())
         .collect()
 }
@@ -143,7 +143,7 @@ fn record_of_every_type_appends_one_event_equal_to_importing_its_json_line() {
             &recorded.path,
             &args.iter().map(String::as_str).collect::<Vec<_>>(),
         );
-        let seq = 288 + i + 1;
+        let seq = 289 + i + 1;
         assert!(
             out.starts_with(&format!("recorded as sequence {seq}: ")),
             "{type_name}: exactly one event appended: {out}"

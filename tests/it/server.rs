@@ -224,7 +224,7 @@ fn every_report_answers_in_json() {
     let verify = get(&k, "/api/verify").json();
     assert_eq!(
         (verify["ok"].clone(), verify["records"].clone()),
-        (json!(true), json!(288))
+        (json!(true), json!(289))
     );
     let control = get(&k, "/api/control?year=2017");
     let n = control.json()["findings"].as_array().unwrap().len();
@@ -243,7 +243,7 @@ fn info_lists_what_the_page_needs() {
     let info = get(&k, "/api/info").json();
     assert_eq!(info["name"], "rut.revisor");
     assert_eq!(info["role"], "revisor");
-    assert_eq!(info["head"]["seq"], 288);
+    assert_eq!(info["head"]["seq"], 289);
     let dates: Vec<&str> = info["dates"]
         .as_array()
         .unwrap()
@@ -341,16 +341,16 @@ fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
     let v = r.json();
     assert_eq!(
         (v["expected"].clone(), v["actual"].clone()),
-        (json!(12), json!(288))
+        (json!(12), json!(289))
     );
     assert_eq!(
         v["error"],
-        "conflict: expected to append after sequence 12, but the ledger is at 288"
+        "conflict: expected to append after sequence 12, but the ledger is at 289"
     );
     let ok = post(
         &k,
         &k.controller,
-        "/api/events?expected_seq=288",
+        "/api/events?expected_seq=289",
         &json!([frame_changed("B")]),
     );
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text());
@@ -545,7 +545,7 @@ fn many_readers_and_writers_lose_and_duplicate_nothing() {
         }
         next = page["next_seq"].as_u64();
     }
-    let total = 288 + WRITERS * PER_WRITER;
+    let total = 289 + WRITERS * PER_WRITER;
     assert_eq!(seqs, (1..=total as u64).collect::<Vec<_>>());
     assert_eq!(seen.len(), WRITERS * PER_WRITER);
     assert!(seen.values().all(|&n| n == 1));
@@ -598,7 +598,7 @@ fn racing_writers_with_the_same_expected_seq_one_wins() {
             let (base, token) = (base.clone(), k.controller.clone());
             std::thread::spawn(move || {
                 let body =
-                    json!({"events": [frame_changed(&format!("race {i}"))], "expected_seq": 288});
+                    json!({"events": [frame_changed(&format!("race {i}"))], "expected_seq": 289});
                 socket_post(&agent(), &format!("{base}/api/events"), &token, &body).0
             })
         })
