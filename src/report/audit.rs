@@ -274,16 +274,32 @@ pub fn findings_tables(report: &Report) -> Vec<Table> {
         .collect();
     let mut t = Table::new(
         format!("Intern kontroll {year}: {}", counts.join(", ")),
-        &["Allvar", "Regel", "Antal", "Orsak", "Exempel"],
+        &["Allvar", "Regel", "Antal", "Orsak, med exempel"],
     );
+    t.whole_text = true;
     for f in &report.findings {
-        t.push(Row::new(vec![
+        t.push(Row::strong(vec![
             Cell::text(f.severity.name()),
             Cell::text(f.rule),
             Cell::Figure(count(f.count as u64)),
             Cell::text(&f.cause),
-            Cell::text(f.examples.join("; ")),
         ]));
+        for e in &f.examples {
+            t.push(Row::new(vec![
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::text(format!("  {e}")),
+            ]));
+        }
+        if f.count > f.examples.len() {
+            t.push(Row::new(vec![
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::text(format!("  … och {} till", count((f.count - f.examples.len()) as u64))),
+            ]));
+        }
     }
     if report.findings.is_empty() {
         t.push(Row::new(vec![
@@ -294,6 +310,7 @@ pub fn findings_tables(report: &Report) -> Vec<Table> {
         ]));
     }
     let mut b = Table::new(format!("Inläst i efterhand {year}"), &["Anm."]);
+    b.whole_text = true;
     b.push(Row::new(vec![Cell::text(backfill_line(report))]));
     vec![t, b]
 }

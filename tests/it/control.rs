@@ -68,7 +68,7 @@ fn control_json(db: &Path, year: &str) -> (i32, Value) {
     let (code, out, err) = rambok(db, &["control", "--year", year, "--format", "json"]);
     assert!(code == 0 || code == 7, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
-    (code, v["data"].clone())
+    (code, v)
 }
 
 fn findings_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
@@ -192,7 +192,7 @@ fn findings_are_grouped_by_cause_with_a_count_and_at_most_three_examples() {
     let table = ok(&g.path, &["control", "--year", "2017"]);
     let rows = table.lines().filter(|l| l.contains("decision.reference")).count();
     assert_eq!(rows, 2, "{table}");
-    assert!(table.contains("Intern kontroll 2017: 0 fel, 3 varningar, 0 noteringar"), "{table}");
+    assert!(table.contains("Intern kontroll 2017: 0 fel, 4 varningar, 0 noteringar"), "{table}");
     assert!(!table.contains("1325800"), "{table}");
 }
 
@@ -233,7 +233,10 @@ fn exit_7_only_with_an_error_and_json_for_programs() {
     let (code, out, err) = rambok(&g.path, &["control", "--year", "2017"]);
     assert_eq!(code, 7, "{out}");
     assert!(err.contains("den interna kontrollen fann 1 fel"), "{err}");
-    assert!(out.contains("fel      delegation.frame"), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("fel ") && l.contains("delegation.frame")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -285,15 +288,16 @@ fn backfill_needs_a_source_and_a_line_cannot_name_another() {
 fn an_assumed_field_the_event_does_not_have_is_refused_and_nothing_is_written() {
     let g = given(&[("anna", &[], &format!("{OFFICES}\n"))]);
     let file = g.path.parent().unwrap().join("x.jsonl");
-    let with = |extra: &str| frame_set("1000").replace("}}", &format!("}},{extra}}}"));
+    let base = decided("frame_set", r#""office":"KLK","amount":"1000""#, "KF", "2016-06-30", "");
+    let with = |extra: &str| base.replace("}}", &format!("}},{extra}}}"));
     let cases = [
-        (r#""assumed":["decision.case"]"#, "fältet assumed: 'decision.case' finns inte i händelsen (frame_set har: office, year, amount, decision.body, decision.date)"),
+        (r#""assumed":["decision.case"]"#, "assumed: 'decision.case' finns inte i händelsen (frame_set har: "),
         (r#""assumed":["amount","ammount"]"#, "'ammount' finns inte i händelsen"),
         (r#""assumed":["type"]"#, "'type' finns inte i händelsen"),
         (r#""assumed":"amount""#, "ska vara en lista av fältnamn"),
         (r#""assumed":["amount","amount"]"#, "'amount' står två gånger"),
         (r#""assumed":[1]"#, "ska hålla fältnamn (text)"),
-        (r#""source":"KS 2016/1130""#, "fältet source: ska vara ett objekt {document, page}"),
+        (r#""source":"KS 2016/1130""#, "source: ska vara ett objekt {document, page}"),
         (r#""source":{"page":"15"}"#, "source.document: saknas"),
         (r#""source":{"document":"KS 2016/1130","sida":"15"}"#, "source.sida"),
     ];
@@ -340,7 +344,7 @@ fn assumed_figures_are_marked_in_tables_json_and_the_workbook() {
         &["history", "--office", "KLK", "--year", "2017", "--format", "json"],
     ))
     .unwrap();
-    let lines = json["data"]["lines"].as_array().unwrap();
+    let lines = json["lines"].as_array().unwrap();
     let transfer = lines.iter().find(|l| l["type"] == "transfer").unwrap();
     assert_eq!(transfer["assumed"], serde_json::json!(["decision.body", "decision.date", "decision.case"]));
     assert_eq!(transfer["source"], serde_json::json!({"document": "KS 2016/1130", "page": "15"}));
@@ -349,7 +353,7 @@ fn assumed_figures_are_marked_in_tables_json_and_the_workbook() {
         &["report", "bridge", "--office", "KLK", "--from", "2016", "--to", "2017", "--format", "json"],
     ))
     .unwrap();
-    assert_eq!(bridge["data"]["changes"][0]["assumed"], serde_json::json!(["decision.date"]));
+    assert_eq!(bridge["changes"][0]["assumed"], serde_json::json!(["decision.date"]));
     // The workbook: each event of the audit trail carries its provenance.
     let out = db.path.parent().unwrap().join("k.xlsx");
     ok(&db.path, &["export", "--year", "2014", "--out", out.to_str().unwrap()]);
@@ -357,7 +361,11 @@ fn assumed_figures_are_marked_in_tables_json_and_the_workbook() {
     let trail = book.worksheet_range("Verifikationskedja").unwrap();
     let marked = trail
         .rows()
-        .filter(|r| r.iter().any(|c| matches!(c, Data::String(s) if s.contains(r#""assumed":["amount"]"#))))
+        .filter(|r| {
+            r.iter().any(|c| {
+                matches!(c, Data::String(s) if s.contains(r#""assumed":["#) && s.contains(r#""amount"]"#))
+            })
+        })
         .count();
     assert_eq!(marked, 14, "the fourteen kronor values chosen to reproduce rounded tables");
 }
