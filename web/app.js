@@ -32,6 +32,11 @@ function group(digits) {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
 
+/** A count with its noun in the right number, as the CLI says it: "1 händelse", "2 händelser". */
+function counted(n, one, many) {
+  return group(String(n)) + ' ' + (Number(n) === 1 ? one : many);
+}
+
 /**
  * Formats an amount as the CLI's tables do. `flips` says whether it follows the sign convention
  * (frames, costs) or keeps its sign (differences). Rounds half away from zero.
@@ -67,7 +72,7 @@ async function api(path, params = {}) {
   });
   if (response.status === 401) {
     signOut('Token godtogs inte: ' + (await errorText(response)));
-    throw new Error('unauthorised');
+    throw new Error('token godtogs inte');
   }
   if (!response.ok) throw new Error(await errorText(response));
   return response;
@@ -76,10 +81,20 @@ async function api(path, params = {}) {
 async function errorText(response) {
   try {
     const body = await response.json();
-    return body.error || response.statusText;
+    return body.error || statusWords(response.status);
   } catch (_) {
-    return response.statusText;
+    return statusWords(response.status);
   }
+}
+
+// The browser's status text is English ("Not Found"); the page says it in Swedish.
+function statusWords(status) {
+  const words = {
+    400: 'felaktig fråga', 401: 'inte inloggad', 403: 'inte tillåtet', 404: 'finns inte',
+    409: 'liggaren har ändrats sedan du läste den', 413: 'för stor', 422: 'kunde inte registreras',
+    500: 'fel på servern', 502: 'servern nås inte', 503: 'servern är inte tillgänglig',
+  };
+  return (words[status] || 'oväntat svar') + ' (HTTP ' + status + ')';
 }
 
 async function download(path, params, fileName) {
@@ -277,11 +292,10 @@ async function drawRevision(s, generation) {
   const reply = await (await api('control', { ...params, format: 'tables' })).json();
   if (generation !== state.generation) return;
   const d = reply.data;
-  const plural = (n, one, many) => `${group(String(n))} ${n === 1 ? one : many}`;
   section.querySelector('.innehall').replaceChildren(
     el('p', { class: d.errors ? 'fel' : d.findings.length ? 'varning' : 'ok' },
       d.findings.length
-        ? `${plural(d.errors, 'fel', 'fel')}, ${plural(d.warnings, 'varning', 'varningar')}, ${plural(d.notes, 'notering', 'noteringar')} för ${s.year} (delegationsordning: ${d.delegation}).`
+        ? `${counted(d.errors, 'fel', 'fel')}, ${counted(d.warnings, 'varning', 'varningar')}, ${counted(d.notes, 'notering', 'noteringar')} för ${s.year} (delegationsordning: ${d.delegation}).`
         : `Inga iakttagelser för ${s.year}.`),
     ...reply.tables.map((t) => renderTable(t, style(0))));
   downloadLinks(section, 'control', params, `kontroll-${s.year}`);
@@ -294,7 +308,7 @@ async function verify() {
     const v = await (await api('verify')).json();
     box.replaceChildren(v.ok
       ? el('p', { class: 'ok', id: 'verifiering-resultat' },
-        `Kedjan håller: ${group(String(v.records))} poster, varje hash stämmer. Senaste: nr ${v.head.seq}, ${v.head.hash}`)
+        `Kedjan håller: ${counted(v.records, 'post', 'poster')}, varje hash stämmer. Senaste: nr ${v.head.seq}, ${v.head.hash}`)
       : el('p', { class: 'fel', id: 'verifiering-resultat' }, `Liggaren är skadad: ${v.error}`));
   } catch (e) {
     box.replaceChildren(el('p', { class: 'fel' }, 'Verifieringen misslyckades: ' + e.message));
@@ -352,7 +366,7 @@ function fillPickers(info) {
   slider.max = String(Math.max(0, info.dates.length - 1));
   slider.value = slider.max;
   $('vem').replaceChildren(
-    el('span', {}, `${info.name} (${info.role}) · liggaren har ${info.head.seq} händelser `),
+    el('span', {}, `${info.name} (${info.role}) · liggaren har ${counted(info.head.seq, 'händelse', 'händelser')} `),
     Object.assign(el('button', { type: 'button', class: 'liten' }, 'Logga ut'), { onclick: () => signOut('') }));
 }
 
@@ -370,7 +384,7 @@ async function start() {
   try {
     state.info = await (await api('info')).json();
   } catch (e) {
-    if (state.token) signOut('Servern svarade inte: ' + e.message);
+    if (state.token) signOut('Servern svarade inte. Försök igen om en stund.');
     return;
   }
   fillPickers(state.info);

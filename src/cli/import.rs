@@ -32,12 +32,12 @@ pub struct ImportArgs {
     /// imported as one batch.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// The files transcribe earlier documents (decisions taken before the ledger kept them): every
-    /// event is recorded as backfilled from --source, and `control` does not count it as recorded
-    /// late or never approved.
+    /// Filerna är en avskrift av tidigare dokument (beslut fattade innan liggaren förde dem): varje
+    /// händelse registreras som inläst i efterhand ur --source, och `control` räknar den inte som
+    /// sent registrerad eller oattesterad.
     #[arg(long, requires = "source")]
     pub backfill: bool,
-    /// With --backfill: the documents transcribed, e.g. "KS 2016/1130; KS 2014/0248".
+    /// Med --backfill: dokumenten som skrivits av, t.ex. "KS 2016/1130; KS 2014/0248".
     #[arg(long, requires = "backfill", value_name = "TEXT")]
     pub source: Option<String>,
     #[command(flatten)]

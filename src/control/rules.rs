@@ -194,7 +194,11 @@ impl Causes {
 pub fn tkr(amount: Amount, decimals: u32) -> String {
     format!(
         "{} tkr",
-        money(amount, false, &Style::terminal(Unit::Tkr, decimals, Sign::Cost))
+        money(
+            amount,
+            false,
+            &Style::terminal(Unit::Tkr, decimals, Sign::Cost)
+        )
     )
 }
 
@@ -202,12 +206,55 @@ pub fn tkr(amount: Amount, decimals: u32) -> String {
 fn describe(r: &Recorded) -> String {
     let body = &r.event.body;
     let what = match body {
-        EventBody::FrameSet { office, year, amount, .. } => format!("budgetram {office} {year}, {}", tkr(*amount, 1)),
-        EventBody::FrameChanged { office, year, amount, reason, .. } => format!("ramförändring {office} {year} '{reason}', {}", tkr(*amount, 1)),
-        EventBody::SavingsRequired { office, year, amount, .. } => format!("besparingskrav {office} {year}, {}", tkr(*amount, 1)),
-        EventBody::Transfer { from, to, year, amount, .. } => format!("ramväxling {from} → {to} {year}, {}", tkr(*amount, 1)),
-        EventBody::BudgetLine { office, year, area, net, .. } => format!("internbudget {office} {area} {year}, netto {}", tkr(*net, 1)),
-        EventBody::InvestmentBudget { office, year, project, amount, .. } => format!("investeringsbudget {office} {year} '{project}', {}", tkr(*amount, 1)),
+        EventBody::FrameSet {
+            office,
+            year,
+            amount,
+            ..
+        } => format!("budgetram {office} {year}, {}", tkr(*amount, 1)),
+        EventBody::FrameChanged {
+            office,
+            year,
+            amount,
+            reason,
+            ..
+        } => format!(
+            "ramförändring {office} {year} '{reason}', {}",
+            tkr(*amount, 1)
+        ),
+        EventBody::SavingsRequired {
+            office,
+            year,
+            amount,
+            ..
+        } => format!("besparingskrav {office} {year}, {}", tkr(*amount, 1)),
+        EventBody::Transfer {
+            from,
+            to,
+            year,
+            amount,
+            ..
+        } => format!("ramväxling {from} → {to} {year}, {}", tkr(*amount, 1)),
+        EventBody::BudgetLine {
+            office,
+            year,
+            area,
+            net,
+            ..
+        } => format!(
+            "internbudget {office} {area} {year}, netto {}",
+            tkr(*net, 1)
+        ),
+        EventBody::InvestmentBudget {
+            office,
+            year,
+            project,
+            amount,
+            ..
+        } => format!(
+            "investeringsbudget {office} {year} '{project}', {}",
+            tkr(*amount, 1)
+        ),
         EventBody::GoalDefined { goal, .. } => format!("mål {goal}"),
         EventBody::ActivityDefined { activity, .. } => format!("aktivitet {activity}"),
         EventBody::AssignmentDefined { assignment, .. } => format!("uppdrag {assignment}"),
@@ -379,7 +426,10 @@ fn day_off_rule(of_year: &[&Recorded], out: &mut Vec<Finding>) {
                 ""
             };
             causes.add(
-                format!("{}:s beslut daterat {} är en {why}{assumed}", d.body, d.date),
+                format!(
+                    "{}:s beslut daterat {} är en {why}{assumed}",
+                    d.body, d.date
+                ),
                 &[r.seq],
                 || describe(r),
             );
@@ -533,7 +583,9 @@ fn closed(live: &[&Recorded], of_year: &[&Recorded], year: i32, out: &mut Vec<Fi
         if *y != year {
             continue;
         }
-        let whom = office.as_ref().map_or("alla förvaltningar".to_string(), |o| o.clone());
+        let whom = office
+            .as_ref()
+            .map_or("alla förvaltningar".to_string(), |o| o.clone());
         for r in of_year.iter().filter(|r| {
             r.seq > closing.seq
                 && r.event.body.decision().is_some()

@@ -1,8 +1,8 @@
 //! Rendering for auditors and revisors: history, diff and control findings as tables and JSON.
 
+use super::number::{count, counted};
 use super::table::{Cell, Row, Table, UNIT};
 use super::{clock_caption, kr};
-use super::number::{count, counted};
 use crate::control::rules::{Report, Severity};
 use crate::domain::time::shown_date;
 use crate::projection::history::{Diff, History};
@@ -297,7 +297,10 @@ pub fn findings_tables(report: &Report) -> Vec<Table> {
                 Cell::Empty,
                 Cell::Empty,
                 Cell::Empty,
-                Cell::text(format!("  … och {} till", count((f.count - f.examples.len()) as u64))),
+                Cell::text(format!(
+                    "  … och {} till",
+                    count((f.count - f.examples.len()) as u64)
+                )),
             ]));
         }
     }
@@ -322,7 +325,7 @@ pub fn backfill_line(report: &Report) -> String {
         return format!("Inga händelser för {} är inlästa i efterhand", report.year);
     }
     format!(
-        "{} för {} är inlästa i efterhand ur {}: inte prövade mot recorded.late och four_eyes",
+        "{} för {} är inlästa i efterhand ur {}: inte prövade för sen registrering eller attest",
         counted(b.events as u64, "händelse", "händelser"),
         report.year,
         b.sources

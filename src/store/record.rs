@@ -255,10 +255,14 @@ mod tests {
         assert_eq!(bytes[0], FORMAT_VERSION_PROVENANCE);
         // The event's own payload is the version 1 payload, unchanged.
         let v1_payload = &v1[1 + 8 + 8 + 2 + 11 + 4..v1.len() - 32];
-        assert_eq!(&bytes[1 + 8 + 8 + 2 + 11 + 4..][..v1_payload.len()], v1_payload);
+        assert_eq!(
+            &bytes[1 + 8 + 8 + 2 + 11 + 4..][..v1_payload.len()],
+            v1_payload
+        );
         expect_test::expect!["0201000000000000000036926ae04105000b006173612e62656a76616c6c910000001000112233445566778899aabbccddeeff01144bc3a46c6c613a204b5320323031362f3131333000034b4c4bfbc20ffd40ed103d16000000024b46fc0e771600010c4b5320323031362f313133300105c2a7203635010c4b5320323031362f3131333001023135020d6465636973696f6e2e646174650d6465636973696f6e2e626f6479010b4b616c6d61722032303136"]
             .assert_eq(&hex(&bytes[..bytes.len() - 32]));
-        expect_test::expect!["0ca25e8aa7c5bc72f4178002eff11a4fecc53cdc5c781986b075f53cc78ad184"].assert_eq(&hex(&hash));
+        expect_test::expect!["0ca25e8aa7c5bc72f4178002eff11a4fecc53cdc5c781986b075f53cc78ad184"]
+            .assert_eq(&hex(&hash));
         let (raw, _) = split(&bytes, 0).unwrap();
         assert_eq!(decode(&raw).unwrap().event, with_provenance());
     }

@@ -110,19 +110,73 @@ fn every_rule_fires_with_its_severity_and_only_on_its_cause() {
     // Given the lines (after the offices), when control runs, then the rule fires with this
     // severity; given the clean lines, it does not fire.
     let cases: Vec<(&str, Severity, String, String)> = vec![
-        ("delegation.transfer", Severity::Error, transfer("SBN"), transfer("KS")),
-        ("delegation.frame", Severity::Error, frame_set("1000").replace("\"KF\"", "\"KS\""), frame.clone()),
-        ("delegation.director_not_net_zero", Severity::Error, change("kommundirektör", "2016-10-03", "ramjustering", REF), change("KF", "2016-10-03", "ramjustering", REF)),
-        ("transfers.net_zero", Severity::Error, change("KF", "2016-10-03", "ramväxling", REF), change("KF", "2016-10-03", "ramjustering", REF)),
-        ("budget.equals_frame", Severity::Error, format!("{frame}\n{}", budget("999")), format!("{frame}\n{}", budget("1000"))),
-        ("year.closed", Severity::Error, format!("{closed}\n{frame}"), format!("{frame}\n{closed}")),
-        ("reported.reconciles", Severity::Error, format!("{frame}\n{}", reported("1001")), format!("{frame}\n{}", reported("1000"))),
-        ("decision.reference", Severity::Warning, change("KF", "2016-10-03", "ramjustering", r#","case":"KS 2016/1""#), change("KF", "2016-10-03", "ramjustering", REF)),
-        ("decision.day_off", Severity::Note, change("KF", "2016-06-24", "ramjustering", REF), change("KF", "2016-06-22", "ramjustering", REF)),
-        ("decision.day_off", Severity::Note, change("KF", "2016-10-01", "ramjustering", REF), change("KF", "2016-09-30", "ramjustering", REF)),
+        (
+            "delegation.transfer",
+            Severity::Error,
+            transfer("SBN"),
+            transfer("KS"),
+        ),
+        (
+            "delegation.frame",
+            Severity::Error,
+            frame_set("1000").replace("\"KF\"", "\"KS\""),
+            frame.clone(),
+        ),
+        (
+            "delegation.director_not_net_zero",
+            Severity::Error,
+            change("kommundirektör", "2016-10-03", "ramjustering", REF),
+            change("KF", "2016-10-03", "ramjustering", REF),
+        ),
+        (
+            "transfers.net_zero",
+            Severity::Error,
+            change("KF", "2016-10-03", "ramväxling", REF),
+            change("KF", "2016-10-03", "ramjustering", REF),
+        ),
+        (
+            "budget.equals_frame",
+            Severity::Error,
+            format!("{frame}\n{}", budget("999")),
+            format!("{frame}\n{}", budget("1000")),
+        ),
+        (
+            "year.closed",
+            Severity::Error,
+            format!("{closed}\n{frame}"),
+            format!("{frame}\n{closed}"),
+        ),
+        (
+            "reported.reconciles",
+            Severity::Error,
+            format!("{frame}\n{}", reported("1001")),
+            format!("{frame}\n{}", reported("1000")),
+        ),
+        (
+            "decision.reference",
+            Severity::Warning,
+            change("KF", "2016-10-03", "ramjustering", r#","case":"KS 2016/1""#),
+            change("KF", "2016-10-03", "ramjustering", REF),
+        ),
+        (
+            "decision.day_off",
+            Severity::Note,
+            change("KF", "2016-06-24", "ramjustering", REF),
+            change("KF", "2016-06-22", "ramjustering", REF),
+        ),
+        (
+            "decision.day_off",
+            Severity::Note,
+            change("KF", "2016-10-01", "ramjustering", REF),
+            change("KF", "2016-09-30", "ramjustering", REF),
+        ),
     ];
     for (rule, severity, triggering, clean) in cases {
-        assert_eq!(rule_named(rule).map(|r| r.severity), Some(severity), "{rule}");
+        assert_eq!(
+            rule_named(rule).map(|r| r.severity),
+            Some(severity),
+            "{rule}"
+        );
         for (lines, fires) in [(&triggering, true), (&clean, false)] {
             let g = given(&[("anna", &[], &format!("{OFFICES}\n{lines}\n"))]);
             let (_, report) = control_json(&g.path, "2017");
@@ -141,7 +195,10 @@ fn four_eyes_never_approved_is_a_warning_and_approved_by_oneself_an_error() {
     let g = given(&[("anna", &[], &format!("{OFFICES}\n{frame}\n"))]);
     let (code, report) = control_json(&g.path, "2017");
     assert_eq!(findings_of(&report, "four_eyes")[0]["severity"], "varning");
-    assert_eq!(findings_of(&report, "recorded.late")[0]["severity"], "varning");
+    assert_eq!(
+        findings_of(&report, "recorded.late")[0]["severity"],
+        "varning"
+    );
     assert_eq!(code, 0, "warnings alone exit 0: {report:#}");
     let log = ok(&g.path, &["log", "--type", "frame_set", "--format", "json"]);
     let id = serde_json::from_str::<Value>(log.lines().next().unwrap()).unwrap()["event"]["id"]
@@ -151,7 +208,10 @@ fn four_eyes_never_approved_is_a_warning_and_approved_by_oneself_an_error() {
     let approve = format!(r#"{{"type":"approved","event":"{id}"}}"#);
     let file = g.path.parent().unwrap().join("approve.jsonl");
     std::fs::write(&file, approve).unwrap();
-    ok(&g.path, &["import", "--user", "anna", file.to_str().unwrap()]);
+    ok(
+        &g.path,
+        &["import", "--user", "anna", file.to_str().unwrap()],
+    );
     let (code, report) = control_json(&g.path, "2017");
     let own = findings_of(&report, "four_eyes.own_recorder");
     assert_eq!(own.len(), 1, "{report:#}");
@@ -164,7 +224,9 @@ fn findings_are_grouped_by_cause_with_a_count_and_at_most_three_examples() {
     let no_case = |reason: &str, date: &str| {
         decided(
             "frame_changed",
-            &format!(r#""office":"KLK","amount":"1325.8","category":"ramjustering","reason":"{reason}""#),
+            &format!(
+                r#""office":"KLK","amount":"1325.8","category":"ramjustering","reason":"{reason}""#
+            ),
             "KF",
             date,
             "",
@@ -178,7 +240,10 @@ fn findings_are_grouped_by_cause_with_a_count_and_at_most_three_examples() {
     let (_, report) = control_json(&g.path, "2017");
     let found = findings_of(&report, "decision.reference");
     assert_eq!(found.len(), 2, "one finding per cause: {report:#}");
-    assert_eq!(found[0]["cause"], "KF:s beslut 2016-06-30 saknar ärendebeteckning och paragraf");
+    assert_eq!(
+        found[0]["cause"],
+        "KF:s beslut 2016-06-30 saknar ärendebeteckning och paragraf"
+    );
     assert_eq!(found[0]["count"], 5);
     assert_eq!(found[0]["seqs"], serde_json::json!([4, 5, 6, 7, 8]));
     assert_eq!(found[0]["examples"].as_array().unwrap().len(), 3);
@@ -190,9 +255,15 @@ fn findings_are_grouped_by_cause_with_a_count_and_at_most_three_examples() {
     assert_eq!(found[1]["count"], 2);
     // The table: one row per cause, not one per event.
     let table = ok(&g.path, &["control", "--year", "2017"]);
-    let rows = table.lines().filter(|l| l.contains("decision.reference")).count();
+    let rows = table
+        .lines()
+        .filter(|l| l.contains("decision.reference"))
+        .count();
     assert_eq!(rows, 2, "{table}");
-    assert!(table.contains("Intern kontroll 2017: 0 fel, 4 varningar, 0 noteringar"), "{table}");
+    assert!(
+        table.contains("Intern kontroll 2017: 0 fel, 4 varningar, 0 noteringar"),
+        "{table}"
+    );
     assert!(!table.contains("1325800"), "{table}");
 }
 
@@ -204,7 +275,10 @@ fn activities_need_no_paragraph_but_goals_do() {
     let (_, report) = control_json(&g.path, "2017");
     let found = findings_of(&report, "decision.reference");
     assert_eq!(found.len(), 1, "{report:#}");
-    assert_eq!(found[0]["count"], 1, "the goal, not the activity: {report:#}");
+    assert_eq!(
+        found[0]["count"], 1,
+        "the goal, not the activity: {report:#}"
+    );
     assert_eq!(found[0]["seqs"], serde_json::json!([4]));
 }
 
@@ -217,11 +291,25 @@ fn exit_7_only_with_an_error_and_json_for_programs() {
     assert_eq!(code, 0, "{err}");
     let (code, report) = control_json(&g.path, "2017");
     assert_eq!(code, 0);
-    assert_eq!(findings_of(&report, "decision.day_off")[0]["cause"], "KF:s beslut daterat 2016-12-24 är en julafton");
-    for key in ["year", "delegation", "errors", "warnings", "notes", "backfilled", "findings"] {
+    assert_eq!(
+        findings_of(&report, "decision.day_off")[0]["cause"],
+        "KF:s beslut daterat 2016-12-24 är en julafton"
+    );
+    for key in [
+        "year",
+        "delegation",
+        "errors",
+        "warnings",
+        "notes",
+        "backfilled",
+        "findings",
+    ] {
         assert!(report.get(key).is_some(), "{key} in {report:#}");
     }
-    assert_eq!((report["errors"].as_u64(), report["notes"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (report["errors"].as_u64(), report["notes"].as_u64()),
+        (Some(0), Some(1))
+    );
     for f in report["findings"].as_array().unwrap() {
         for key in ["rule", "severity", "cause", "count", "seqs", "examples"] {
             assert!(f.get(key).is_some(), "{key} in {f}");
@@ -234,28 +322,49 @@ fn exit_7_only_with_an_error_and_json_for_programs() {
     assert_eq!(code, 7, "{out}");
     assert!(err.contains("den interna kontrollen fann 1 fel"), "{err}");
     assert!(
-        out.lines().any(|l| l.starts_with("fel ") && l.contains("delegation.frame")),
+        out.lines()
+            .any(|l| l.starts_with("fel ") && l.contains("delegation.frame")),
         "{out}"
     );
 }
 
 #[test]
 fn backfilled_entries_are_counted_in_one_line_and_spared_late_and_four_eyes() {
-    let old = format!("{}\n{}\n", frame_set("1000"), change("KF", "2016-06-30", "ramjustering", REF));
-    let recent = change("KF", "2016-11-22", "ramjustering", r#","case":"KS 2016/9","paragraph":"§ 9""#);
+    let old = format!(
+        "{}\n{}\n",
+        frame_set("1000"),
+        change("KF", "2016-06-30", "ramjustering", REF)
+    );
+    let recent = change(
+        "KF",
+        "2016-11-22",
+        "ramjustering",
+        r#","case":"KS 2016/9","paragraph":"§ 9""#,
+    );
     let g = given(&[
         ("anna", &[], &format!("{OFFICES}\n")),
-        ("anna", &["--backfill", "--source", "KF protokoll 2016-06-30"], &old),
+        (
+            "anna",
+            &["--backfill", "--source", "KF protokoll 2016-06-30"],
+            &old,
+        ),
         ("bo", &[], &format!("{recent}\n")),
     ]);
     let (code, report) = control_json(&g.path, "2017");
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["backfilled"]["events"], 2);
-    assert_eq!(report["backfilled"]["sources"], serde_json::json!(["KF protokoll 2016-06-30"]));
+    assert_eq!(
+        report["backfilled"]["sources"],
+        serde_json::json!(["KF protokoll 2016-06-30"])
+    );
     for rule in ["recorded.late", "four_eyes"] {
         let found = findings_of(&report, rule);
         assert_eq!(found.len(), 1, "{rule}: {report:#}");
-        assert_eq!(found[0]["seqs"], serde_json::json!([6]), "{rule}: only the entry not backfilled");
+        assert_eq!(
+            found[0]["seqs"],
+            serde_json::json!([6]),
+            "{rule}: only the entry not backfilled"
+        );
     }
     let table = ok(&g.path, &["control", "--year", "2017"]);
     assert!(
@@ -264,7 +373,10 @@ fn backfilled_entries_are_counted_in_one_line_and_spared_late_and_four_eyes() {
     );
     // The log says so too, and an import of the same events is skipped as already present.
     let log = ok(&g.path, &["log", "--type", "frame_set", "--format", "json"]);
-    assert!(log.contains(r#""backfill":"KF protokoll 2016-06-30""#), "{log}");
+    assert!(
+        log.contains(r#""backfill":"KF protokoll 2016-06-30""#),
+        "{log}"
+    );
 }
 
 #[test]
@@ -279,7 +391,10 @@ fn backfill_needs_a_source_and_a_line_cannot_name_another() {
     std::fs::write(&file, format!("{other}\n")).unwrap();
     let (code, _, err) = rambok(&g.path, &["import", "--backfill", "--source", "KF 2016", f]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("raden anger 'något annat' men --source anger 'KF 2016'"), "{err}");
+    assert!(
+        err.contains("raden anger 'något annat' men --source anger 'KF 2016'"),
+        "{err}"
+    );
     let log = ok(&g.path, &["log", "--format", "json"]);
     assert_eq!(log.lines().count(), 3, "nothing written: {log}");
 }
@@ -288,18 +403,39 @@ fn backfill_needs_a_source_and_a_line_cannot_name_another() {
 fn an_assumed_field_the_event_does_not_have_is_refused_and_nothing_is_written() {
     let g = given(&[("anna", &[], &format!("{OFFICES}\n"))]);
     let file = g.path.parent().unwrap().join("x.jsonl");
-    let base = decided("frame_set", r#""office":"KLK","amount":"1000""#, "KF", "2016-06-30", "");
+    let base = decided(
+        "frame_set",
+        r#""office":"KLK","amount":"1000""#,
+        "KF",
+        "2016-06-30",
+        "",
+    );
     let with = |extra: &str| base.replace("}}", &format!("}},{extra}}}"));
     let cases = [
-        (r#""assumed":["decision.case"]"#, "assumed: 'decision.case' finns inte i händelsen (frame_set har: "),
-        (r#""assumed":["amount","ammount"]"#, "'ammount' finns inte i händelsen"),
+        (
+            r#""assumed":["decision.case"]"#,
+            "assumed: 'decision.case' finns inte i händelsen (frame_set har: ",
+        ),
+        (
+            r#""assumed":["amount","ammount"]"#,
+            "'ammount' finns inte i händelsen",
+        ),
         (r#""assumed":["type"]"#, "'type' finns inte i händelsen"),
         (r#""assumed":"amount""#, "ska vara en lista av fältnamn"),
-        (r#""assumed":["amount","amount"]"#, "'amount' står två gånger"),
+        (
+            r#""assumed":["amount","amount"]"#,
+            "'amount' står två gånger",
+        ),
         (r#""assumed":[1]"#, "ska hålla fältnamn (text)"),
-        (r#""source":"KS 2016/1130""#, "source: ska vara ett objekt {document, page}"),
+        (
+            r#""source":"KS 2016/1130""#,
+            "source: ska vara ett objekt {document, page}",
+        ),
         (r#""source":{"page":"15"}"#, "source.document: saknas"),
-        (r#""source":{"document":"KS 2016/1130","sida":"15"}"#, "source.sida"),
+        (
+            r#""source":{"document":"KS 2016/1130","sida":"15"}"#,
+            "source.sida",
+        ),
     ];
     for (extra, wanted) in cases {
         let line = with(extra);
@@ -310,7 +446,11 @@ fn an_assumed_field_the_event_does_not_have_is_refused_and_nothing_is_written() 
         assert!(err.contains(":2:"), "names the line: {err}");
     }
     let too_many: Vec<String> = (0..17).map(|i| format!("\"f{i}\"")).collect();
-    std::fs::write(&file, with(&format!(r#""assumed":[{}]"#, too_many.join(",")))).unwrap();
+    std::fs::write(
+        &file,
+        with(&format!(r#""assumed":[{}]"#, too_many.join(","))),
+    )
+    .unwrap();
     let (code, _, err) = rambok(&g.path, &["import", file.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("har 17 fält; högst 16"), "{err}");
@@ -332,31 +472,56 @@ fn assumed_figures_are_marked_in_tables_json_and_the_workbook() {
     // Table: a marker on the line and a footnote that names the assumed facts.
     let table = ok(&db.path, &["history", "--office", "KLK", "--year", "2014"]);
     assert!(table.contains("Budgetram 2014 fastställd *"), "{table}");
-    assert!(table.contains("* antaget vid inläsningen, inte tryckt i källan: decision.date"), "{table}");
+    assert!(
+        table.contains("* antaget vid inläsningen, inte tryckt i källan: decision.date"),
+        "{table}"
+    );
     // The 2014 frame is in, so the history ends on it.
     let end = table.lines().find(|l| l.contains("Slutlig ram")).unwrap();
     assert!(end.contains("187 602"), "{end}");
-    let csv = ok(&db.path, &["history", "--office", "KLK", "--year", "2014", "--format", "csv"]);
+    let csv = ok(
+        &db.path,
+        &[
+            "history", "--office", "KLK", "--year", "2014", "--format", "csv",
+        ],
+    );
     assert!(csv.contains("antaget vid inläsningen"), "{csv}");
     // JSON rows: "assumed" and the source.
     let json: Value = serde_json::from_str(&ok(
         &db.path,
-        &["history", "--office", "KLK", "--year", "2017", "--format", "json"],
+        &[
+            "history", "--office", "KLK", "--year", "2017", "--format", "json",
+        ],
     ))
     .unwrap();
     let lines = json["lines"].as_array().unwrap();
     let transfer = lines.iter().find(|l| l["type"] == "transfer").unwrap();
-    assert_eq!(transfer["assumed"], serde_json::json!(["decision.body", "decision.date", "decision.case"]));
-    assert_eq!(transfer["source"], serde_json::json!({"document": "KS 2016/1130", "page": "15"}));
+    assert_eq!(
+        transfer["assumed"],
+        serde_json::json!(["decision.body", "decision.date", "decision.case"])
+    );
+    assert_eq!(
+        transfer["source"],
+        serde_json::json!({"document": "KS 2016/1130", "page": "15"})
+    );
     let bridge: Value = serde_json::from_str(&ok(
         &db.path,
-        &["report", "bridge", "--office", "KLK", "--from", "2016", "--to", "2017", "--format", "json"],
+        &[
+            "report", "bridge", "--office", "KLK", "--from", "2016", "--to", "2017", "--format",
+            "json",
+        ],
     ))
     .unwrap();
-    assert_eq!(bridge["changes"][0]["assumed"], serde_json::json!(["decision.date"]));
+    assert_eq!(
+        bridge["changes"][0]["assumed"],
+        serde_json::json!(["decision.date"])
+    );
     // The workbook: each event of the audit trail carries its provenance.
     let out = db.path.parent().unwrap().join("k.xlsx");
-    ok(&db.path, &["export", "--year", "2014", "--out", out.to_str().unwrap()]);
+    ok(
+        &db.path,
+        &["export", "--year", "2014", "--out", out.to_str().unwrap()],
+    );
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(std::fs::read(&out).unwrap())).unwrap();
     let trail = book.worksheet_range("Verifikationskedja").unwrap();
     let marked = trail
@@ -367,7 +532,10 @@ fn assumed_figures_are_marked_in_tables_json_and_the_workbook() {
             })
         })
         .count();
-    assert_eq!(marked, 14, "the fourteen kronor values chosen to reproduce rounded tables");
+    assert_eq!(
+        marked, 14,
+        "the fourteen kronor values chosen to reproduce rounded tables"
+    );
 }
 
 /// Control on the Kalmar ledger, pinned whole: the documents' real problems (no case numbers or
@@ -380,25 +548,50 @@ fn control_on_kalmar_prints_the_documents_problems_and_no_backfill_noise() {
     assert_eq!(code, 0, "only warnings in 2017");
     expect_test::expect_file!["../pinned/control-kalmar-2017.txt"].assert_eq(&out);
     let (code, out, err) = rambok(&db.path, &["control", "--year", "2014"]);
-    assert_eq!(code, 7, "the 2014 report's own arithmetic error is an error");
+    assert_eq!(
+        code, 7,
+        "the 2014 report's own arithmetic error is an error"
+    );
     assert!(err.contains("den interna kontrollen fann 1 fel"), "{err}");
     expect_test::expect_file!["../pinned/control-kalmar-2014.txt"].assert_eq(&out);
     for year in ["2017", "2014"] {
         let (_, report) = control_json(&db.path, year);
-        for rule in ["recorded.late", "four_eyes", "budget.equals_frame", "decision.day_off"] {
-            assert!(findings_of(&report, rule).is_empty(), "{year} {rule}: {report:#}");
+        for rule in [
+            "recorded.late",
+            "four_eyes",
+            "budget.equals_frame",
+            "decision.day_off",
+        ] {
+            assert!(
+                findings_of(&report, rule).is_empty(),
+                "{year} {rule}: {report:#}"
+            );
         }
     }
 }
 
 #[test]
 fn every_rule_is_described_in_swedish_and_documented() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/control.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/control.md")).unwrap();
     for r in RULES {
-        assert!(doc.contains(&format!("`{}`", r.name)), "{} in docs/control.md", r.name);
-        assert!(doc.contains(&format!("| {} |", r.severity.name())), "{}", r.name);
+        assert!(
+            doc.contains(&format!("`{}`", r.name)),
+            "{} in docs/control.md",
+            r.name
+        );
+        assert!(
+            doc.contains(&format!("| {} |", r.severity.name())),
+            "{}",
+            r.name
+        );
         for english in [" the ", " a ", " by "] {
-            assert!(!r.description.contains(english), "{}: {}", r.name, r.description);
+            assert!(
+                !r.description.contains(english),
+                "{}: {}",
+                r.name,
+                r.description
+            );
         }
     }
 }

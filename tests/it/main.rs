@@ -10,6 +10,7 @@ mod corpus;
 mod exports;
 mod index;
 mod labels;
+mod language;
 mod ledger;
 mod props;
 mod readme;
