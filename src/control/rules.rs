@@ -691,6 +691,29 @@ fn matches_printed(claimed: Amount, precision_ore: i64, computed: Amount) -> boo
     rounded * step == claimed.ore()
 }
 
+/// A published table as a revisor names it.
+fn table_word(t: ReportedTable) -> &'static str {
+    match t {
+        ReportedTable::Frame => "budgetram",
+        ReportedTable::Budget => "internbudget",
+        ReportedTable::Outcome => "driftredovisning",
+        ReportedTable::Investments => "investeringsredovisning",
+    }
+}
+
+/// A column of a published table as the documents head it.
+fn column_word(c: ReportedColumn) -> &'static str {
+    match c {
+        ReportedColumn::Frame => "ram",
+        ReportedColumn::Revenue => "intäkter",
+        ReportedColumn::Cost => "kostnader",
+        ReportedColumn::Net => "netto",
+        ReportedColumn::Budget => "budget",
+        ReportedColumn::Outcome => "utfall",
+        ReportedColumn::Deviation => "avvikelse",
+    }
+}
+
 /// The decimals a figure printed at `precision_ore` has in tkr: 0 for whole tkr, 1 for 0,1 tkr.
 fn printed_decimals(precision_ore: i64) -> u32 {
     let mut step = 100_000;
@@ -729,8 +752,8 @@ fn reconcile(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<Finding>
                     format!(
                         "seq {}: {} {office} {year}, rad '{row}', {}: tryckt {} men liggaren räknar fram {} (skillnad {})",
                         r.seq,
-                        report.name(),
-                        column.name(),
+                        table_word(*report),
+                        column_word(*column),
                         tkr(*amount, printed),
                         tkr(c, printed.max(1)),
                         tkr(*amount - c, printed.max(1))
@@ -740,7 +763,7 @@ fn reconcile(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<Finding>
             None => causes.add(
                 format!("{source}: liggaren har ingen sådan siffra"),
                 &[r.seq],
-                || format!("seq {}: {} {office} {year}, rad '{row}'", r.seq, report.name()),
+                || format!("seq {}: {} {office} {year}, rad '{row}'", r.seq, table_word(*report)),
             ),
         }
     }

@@ -57,10 +57,12 @@ fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError
     for key in m.keys() {
         match key.as_str() {
             "events" | "expected_seq" => {}
-            "recorded_by" | "recorder" | "user" => return Err(ApiError::bad_request(format!(
+            "recorded_by" | "recorder" | "user" => {
+                return Err(ApiError::bad_request(format!(
                 "{key} kan inte skickas: den som registrerar varje händelse är tokenens innehavare"
             ))
-            .field(key)),
+                .field(key))
+            }
             other => {
                 return Err(ApiError::bad_request(format!(
                     "okänt fält '{}' (ett anrop har events och expected_seq)",

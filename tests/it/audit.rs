@@ -332,7 +332,7 @@ fn published_2014_figures_reconcile_except_the_sources_markforvarv_deviation() {
         .collect();
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0].count, 1, "{findings:#?}");
-    assert!(findings[0].examples[0].contains("rad 'Markförvärv', deviation: tryckt −2 895 tkr men liggaren räknar fram −2 788,0 tkr (skillnad −107,0 tkr)"), "{:?}", findings[0].examples);
+    assert!(findings[0].examples[0].contains("investeringsredovisning KLK 2014, rad 'Markförvärv', avvikelse: tryckt −2 895 tkr men liggaren räknar fram −2 788,0 tkr (skillnad −107,0 tkr)"), "{:?}", findings[0].examples);
 }
 
 fn tamper(mutate: impl FnOnce(&sled::Tree)) -> LedgerError {
