@@ -305,12 +305,9 @@ pub fn findings_tables(report: &Report) -> Vec<Table> {
         }
     }
     if report.findings.is_empty() {
-        t.push(Row::new(vec![
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::text(format!("Inga iakttagelser för {year}")),
-        ]));
+        t.push(Row::new(vec![Cell::text(format!(
+            "Inga iakttagelser för {year}"
+        ))]));
     }
     let mut b = Table::new(format!("Inläst i efterhand {year}"), &["Anm."]);
     b.whole_text = true;

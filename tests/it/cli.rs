@@ -235,7 +235,7 @@ fn known_at_before_a_later_change_shows_the_earlier_figure() {
             "§ 12",
         ],
     );
-    assert!(out.starts_with("registrerad som sekvens 289"), "{out}");
+    assert!(out.starts_with("registrerad som sekvens 290"), "{out}");
     let frame = |args: &[&str]| {
         let mut a = vec![
             "report", "frames", "--year", "2017", "--format", "json", "--unit", "kr",

@@ -204,7 +204,7 @@ fn record_approved_takes_the_event_and_record_correction_withdraws_it() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("registrerad som sekvens 289"), "{out}");
+    assert!(out.starts_with("registrerad som sekvens 290"), "{out}");
     assert!(out.contains(&format!(r#""event":"{id}""#)), "{out}");
     let (code, out, err) = rambok(
         &db.path,
@@ -218,7 +218,7 @@ fn record_approved_takes_the_event_and_record_correction_withdraws_it() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("registrerad som sekvens 290"), "{out}");
+    assert!(out.starts_with("registrerad som sekvens 291"), "{out}");
     let frames = ok(&db.path, &["report", "frames", "--year", "2017"]);
     assert!(frames.contains("476 569"), "477 569 − 1 000 tkr: {frames}");
 }

@@ -317,10 +317,10 @@ fn appends_are_recorded_by_the_token_holder() {
     let v = r.json();
     assert_eq!(
         (v["added"].clone(), v["head_seq"].clone()),
-        (json!(1), json!(289))
+        (json!(1), json!(290))
     );
     assert_eq!(v["recorded_by"], "karin.controller");
-    let log = get(&k, "/api/events?from_seq=289").json();
+    let log = get(&k, "/api/events?from_seq=290").json();
     assert_eq!(log["events"][0]["recorded_by"], "karin.controller");
     assert_eq!(log["events"][0]["event"]["reason"], "Ny lokal");
     // The same event again: nothing added.
@@ -379,7 +379,7 @@ fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
     number["amount"] = json!(100);
     let r = post(&k, &k.controller, "/api/events", &number).json();
     assert_eq!(r["field"], "amount");
-    assert_eq!(head(&k), 289, "the rejected batch wrote nothing");
+    assert_eq!(head(&k), 290, "the rejected batch wrote nothing");
 }
 
 #[test]
@@ -452,7 +452,7 @@ fn over_a_real_socket() {
         &k.controller,
         &frame_changed("Socket"),
     );
-    assert_eq!((s, v["head_seq"].clone()), (201, json!(289)));
+    assert_eq!((s, v["head_seq"].clone()), (201, json!(290)));
     let (s, _) = socket_post(
         &a,
         &format!("{base}/api/events"),
@@ -606,7 +606,7 @@ fn racing_writers_with_the_same_expected_seq_one_wins() {
     let mut codes: Vec<u16> = racers.into_iter().map(|r| r.join().unwrap()).collect();
     codes.sort_unstable();
     assert_eq!(codes, [201, 409, 409, 409, 409, 409, 409, 409]);
-    assert_eq!(head(&k), 289);
+    assert_eq!(head(&k), 290);
 }
 
 /// What an attacker tries; none may write, each is refused with the right status and logged.
@@ -908,7 +908,7 @@ fn the_cli_beside_a_running_server() {
     ]);
     let out = String::from_utf8_lossy(&recorded.stdout);
     assert!(
-        out.starts_with("registrerad som sekvens 289"),
+        out.starts_with("registrerad som sekvens 290"),
         "{out} {}",
         String::from_utf8_lossy(&recorded.stderr)
     );
