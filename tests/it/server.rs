@@ -920,7 +920,7 @@ fn the_cli_beside_a_running_server() {
         String::from_utf8_lossy(&stale.stderr)
     );
     let verify = remote(&["verify"]);
-    assert!(String::from_utf8_lossy(&verify.stdout).starts_with("ok: 289 poster"));
+    assert!(String::from_utf8_lossy(&verify.stdout).starts_with("ok: 290 poster"));
     // Kalmar 2017 has warnings and no error: exit 0, as locally (the 2014 report's error: 7).
     assert_eq!(
         remote(&["control", "--year", "2017"]).status.code(),
