@@ -291,10 +291,11 @@ async function drawRevision(s, generation) {
   const params = { year: s.year };
   const reply = await (await api('control', { ...params, format: 'tables' })).json();
   if (generation !== state.generation) return;
+  const d = reply.data;
   section.querySelector('.innehall').replaceChildren(
-    el('p', { class: reply.data.findings.length ? 'varning' : 'ok' },
-      reply.data.findings.length
-        ? `${counted(reply.data.findings.length, 'iakttagelse', 'iakttagelser')} för ${s.year} (delegationsordning: ${reply.data.delegation}).`
+    el('p', { class: d.errors ? 'fel' : d.findings.length ? 'varning' : 'ok' },
+      d.findings.length
+        ? `${counted(d.errors, 'fel', 'fel')}, ${counted(d.warnings, 'varning', 'varningar')}, ${counted(d.notes, 'notering', 'noteringar')} för ${s.year} (delegationsordning: ${d.delegation}).`
         : `Inga iakttagelser för ${s.year}.`),
     ...reply.tables.map((t) => renderTable(t, style(0))));
   downloadLinks(section, 'control', params, `kontroll-${s.year}`);

@@ -1,12 +1,11 @@
 //! `rambok history`, `diff` and `control`: the auditor's and revisor's commands.
 
-use super::report::{clock, print, Common, Format, Rendered};
+use super::report::{clock, print, Common, Format};
 use super::{open_existing, CliError, Result};
 use crate::control::delegation::Delegation;
-use crate::control::rules::{control, Finding, Settings};
+use crate::control::rules::{control, Report, Settings};
 use crate::json::parse_date;
 use crate::query;
-use crate::report::audit;
 use crate::store::record::Recorded;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -117,11 +116,11 @@ pub fn load_delegation(file: Option<&Path>) -> Result<(Delegation, String)> {
     Ok((delegation, name))
 }
 
-/// Runs the controls; returns the findings so `main` can set the exit code.
-pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Vec<Finding>> {
+/// Runs the controls; returns the report so `main` can set the exit code.
+pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Report> {
     let (delegation, name) = load_delegation(a.delegation.as_deref())?;
     let records = all(db)?;
-    let findings = control(
+    let report = control(
         &records,
         &Settings {
             year: a.year,
@@ -129,11 +128,6 @@ pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Vec
             delegation,
         },
     );
-    let rendered = Rendered {
-        tables: vec![audit::findings_table(a.year, &findings)],
-        json: audit::findings_json(a.year, &name, &findings),
-        default_decimals: 0,
-    };
-    print(&rendered, &a.common, out)?;
-    Ok(findings)
+    print(&query::control_rendered(&report, &name), &a.common, out)?;
+    Ok(report)
 }

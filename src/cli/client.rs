@@ -27,7 +27,7 @@ pub struct Client {
 /// A reply with a 2xx status.
 pub struct Reply {
     pub body: Vec<u8>,
-    /// `X-Rambok-Findings`, on control replies.
+    /// `X-Rambok-Errors` (errors found), on control replies: what `control` exits 7 on.
     pub findings: Option<usize>,
 }
 
@@ -110,7 +110,7 @@ impl Client {
         let status = response.status().as_u16();
         let findings = response
             .headers()
-            .get("x-rambok-findings")
+            .get("x-rambok-errors")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
         let body = response

@@ -43,7 +43,11 @@ pub const FIXTURES: [(&str, &str); 7] = [
     ),
 ];
 
-/// Parses the bundled fixtures into events.
+/// What the Kalmar fixtures transcribe: they are a backfill (`import --backfill --source`).
+pub const KALMAR_SOURCE: &str =
+    "Kalmar kommun: KS 2014/0248 (årsrapport 2014) och KS 2016/1130 (verksamhetsplan 2017)";
+
+/// Parses the bundled fixtures into events, marked as a backfill from [`KALMAR_SOURCE`].
 pub fn fixture_events() -> Result<Vec<crate::domain::event::Event>> {
     let mut events = Vec::new();
     for (name, text) in FIXTURES {
@@ -52,7 +56,9 @@ pub fn fixture_events() -> Result<Vec<crate::domain::event::Event>> {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
         {
-            let event = parse_event_line(line)
+            let mut event = parse_event_line(line)
+                .map_err(|e| CliError::Input(format!("{name}:{}: {e}", i + 1)))?;
+            super::import::mark_backfill(&mut event, KALMAR_SOURCE)
                 .map_err(|e| CliError::Input(format!("{name}:{}: {e}", i + 1)))?;
             events.push(event);
         }

@@ -34,8 +34,48 @@ pub struct ImportArgs {
     /// importeras i en enda omgång.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Filerna är en avskrift av tidigare dokument (beslut fattade innan liggaren förde dem): varje
+    /// händelse registreras som inläst i efterhand ur --source, och `control` räknar den inte som
+    /// sent registrerad eller oattesterad.
+    #[arg(long, requires = "source")]
+    pub backfill: bool,
+    /// Med --backfill: dokumenten som skrivits av, t.ex. "KS 2016/1130; KS 2014/0248".
+    #[arg(long, requires = "backfill", value_name = "TEXT")]
+    pub source: Option<String>,
     #[command(flatten)]
     pub recorder: Recorder,
+}
+
+impl ImportArgs {
+    /// The backfill source to mark every event with, checked as the `backfill` field is.
+    pub fn backfill_source(&self) -> Result<Option<String>> {
+        let Some(s) = self.source.as_deref().filter(|_| self.backfill) else {
+            return Ok(None);
+        };
+        let s = s.trim();
+        if s.is_empty() || s.chars().count() > crate::json::TEXT_CHARS_MAX {
+            return Err(CliError::Input(format!(
+                "--source: ska vara en text på 1–{} tecken",
+                crate::json::TEXT_CHARS_MAX
+            )));
+        }
+        crate::domain::text::check_label(s)
+            .map_err(|e| CliError::Input(format!("--source: {}", e.0)))?;
+        Ok(Some(s.to_string()))
+    }
+}
+
+/// Marks an event as backfilled from `source`; a line that names another backfill is refused.
+pub fn mark_backfill(event: &mut Event, source: &str) -> std::result::Result<(), String> {
+    match &event.provenance.backfill {
+        Some(own) if own != source => Err(format!(
+            "fältet backfill: raden anger '{own}' men --source anger '{source}'"
+        )),
+        _ => {
+            event.provenance.backfill = Some(source.to_string());
+            Ok(())
+        }
+    }
 }
 
 /// Who gets the events read: each with its file and line. An `Err` is a problem with that line.
@@ -321,21 +361,16 @@ pub enum PushError {
 
 pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
     let user = require_user(&args.recorder)?;
+    let backfill = args.backfill_source()?;
     let ledger = open_existing(db)?;
     let progress = std::io::stderr().is_terminal();
     let mut appender = ledger.begin(&user, args.recorder.expect_seq, Utc::now())?;
     let mut failure: Option<LedgerError> = None;
-    let read = read_events(&args.files, progress, &mut |event, _, _| match push(
-        &mut appender,
-        &event,
-    ) {
-        Ok(()) => Ok(()),
-        Err(PushError::Input(m)) => Err(m),
-        Err(PushError::Ledger(e)) => {
-            let message = e.to_string();
-            failure.get_or_insert(e);
-            Err(message)
+    let read = read_events(&args.files, progress, &mut |mut event, _, _| {
+        if let Some(source) = &backfill {
+            mark_backfill(&mut event, source)?;
         }
+        push_or_fail(&mut appender, &event, &mut failure)
     });
     if let Some(e) = failure {
         return Err(CliError::Ledger(e));
@@ -348,6 +383,23 @@ pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
         summary(read, done.added, done.skipped, done.head_seq)
     )
     .map_err(super::io)
+}
+
+/// Pushes one event; a rejection is the line's problem, a ledger failure ends the import.
+fn push_or_fail(
+    appender: &mut Appender<'_, SledStore>,
+    event: &Event,
+    failure: &mut Option<LedgerError>,
+) -> std::result::Result<(), String> {
+    match push(appender, event) {
+        Ok(()) => Ok(()),
+        Err(PushError::Input(m)) => Err(m),
+        Err(PushError::Ledger(e)) => {
+            let message = e.to_string();
+            failure.get_or_insert(e);
+            Err(message)
+        }
+    }
 }
 
 /// The line an import ends with: `läste 2 händelser: 1 tillagd, 1 överhoppad (fanns redan);

@@ -91,7 +91,7 @@ pub enum Command {
     /// Vad som ändrades i budgetramar, internbudgetar och status mellan två datum, händelse för
     /// händelse.
     Diff(audit::DiffArgs),
-    /// Den interna kontrollens iakttagelser för ett år; avslutar med 7 när det finns iakttagelser.
+    /// Den interna kontrollens iakttagelser för ett år; avslutar med 7 bara när det finns fel.
     Control(audit::ControlArgs),
     /// En arbetsbok (eller en mapp med CSV-filer) för revisorer: budgetramar, broar, budgetar,
     /// utfall, mål, verifikationskedjan med hashar och kontrollens iakttagelser.
@@ -136,8 +136,8 @@ pub enum CliError {
     Ledger(#[from] LedgerError),
     #[error("{0}")]
     Io(String),
-    /// Not an error: the controls ran and found something; the exit code says so.
-    #[error("{0} iakttagelser i kontrollen")]
+    /// Not a failure of the command: the controls ran and found errors (fel); the exit code says so.
+    #[error("den interna kontrollen fann {}", crate::report::number::counted(*.0 as u64, "fel", "fel"))]
     Findings(usize),
 }
 
@@ -225,11 +225,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::History(a) => audit::run_history(&cli.db, a, out),
         Command::Diff(a) => audit::run_diff(&cli.db, a, out),
         Command::Control(a) => {
-            let findings = audit::run_control(&cli.db, a, out)?;
-            if findings.is_empty() {
-                Ok(())
-            } else {
-                Err(CliError::Findings(findings.len()))
+            // Warnings and notes are for reading; only errors fail a script.
+            let report = audit::run_control(&cli.db, a, out)?;
+            match report.errors() {
+                0 => Ok(()),
+                n => Err(CliError::Findings(n)),
             }
         }
         Command::Export(a) => export::run(&cli.db, a, out),

@@ -434,7 +434,11 @@ fn remote_digest(c: &Client, file: &Path, out: &mut dyn Write) -> Result<()> {
 fn remote_import(c: &Client, a: super::import::ImportArgs, out: &mut dyn Write) -> Result<()> {
     let mut events = Vec::new();
     let mut places = Vec::new();
-    let read = super::import::read_events(&a.files, false, &mut |event, file, line| {
+    let backfill = a.backfill_source()?;
+    let read = super::import::read_events(&a.files, false, &mut |mut event, file, line| {
+        if let Some(source) = &backfill {
+            super::import::mark_backfill(&mut event, source)?;
+        }
         if events.len() == EVENTS_PER_REQUEST_MAX {
             return Err(format!("fler än {EVENTS_PER_REQUEST_MAX} händelser: importera dem i flera filer med --server"));
         }

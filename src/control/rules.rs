@@ -1,37 +1,139 @@
 //! The internal-control rules a revisor runs over a year: decision authority against the
-//! delegation table, missing case numbers, transfers that do not net to zero, internal budgets that
-//! do not sum to the frame, four eyes, late recording, changes after a year was closed, and
-//! published figures that do not reconcile. Pure: records and settings in, findings out.
+//! delegation table, missing case numbers, decisions dated on a day off, transfers that do not net
+//! to zero, internal budgets that do not sum to the frame, four eyes, late recording, changes after
+//! a year was closed, and published figures that do not reconcile. Each rule has one severity;
+//! its findings are grouped by cause, each group with its count and a few examples. Pure: records
+//! and settings in, a [`Report`] out.
 
 use super::delegation::Delegation;
-use crate::domain::amount::Amount;
-use crate::domain::event::{EventBody, ReportedColumn, ReportedTable};
+use crate::domain::amount::{Amount, Unit};
+use crate::domain::calendar::day_off;
+use crate::domain::event::{Event, EventBody, ReportedColumn, ReportedTable};
 use crate::domain::text::person_key;
 use crate::projection::budget::{budget, investments, outcome, OutcomeRow};
 use crate::projection::frames::frame;
 use crate::projection::{corrected_ids, Clock};
+use crate::report::number::{money, Sign, Style};
 use crate::store::record::Recorded;
 use std::collections::{BTreeMap, HashMap};
 
-/// The rules, by the name findings carry.
-pub const RULES: [(&str, &str); 10] = [
-    ("delegation.transfer", "a transfer between committees decided by a body that may not"),
-    ("delegation.frame", "a frame, frame change or savings requirement decided below the council"),
-    ("delegation.director_not_net_zero", "a one-sided frame change by the municipal director (only net-zero transfers are delegated)"),
-    ("decision.reference", "a budget event without case number or paragraph"),
-    ("transfers.net_zero", "frame moved between offices does not net to zero across the municipality"),
-    ("budget.equals_frame", "an office's internal budget does not sum to its frame"),
-    ("four_eyes", "a budget entry never approved, or approved by its own recorder"),
-    ("recorded.late", "an event recorded long after its decision"),
-    ("year.closed", "a change to a year after it was closed"),
-    ("reported.reconciles", "a published figure differs from what the ledger computes"),
+/// How much a finding weighs. Only errors make `rambok control` exit 7.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// *fel*: the control failed; a revisor must act.
+    Error,
+    /// *varning*: a gap in the paper trail or the routine; worth asking about.
+    Warning,
+    /// *notering*: unusual but possibly right; for the record.
+    Note,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Note];
+
+    /// The word tables and JSON use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "fel",
+            Severity::Warning => "varning",
+            Severity::Note => "notering",
+        }
+    }
+
+    /// The count with its noun: `1 fel`, `2 varningar`, `3 noteringar`.
+    pub fn counted(self, n: usize) -> String {
+        let (one, many) = match self {
+            Severity::Error => ("fel", "fel"),
+            Severity::Warning => ("varning", "varningar"),
+            Severity::Note => ("notering", "noteringar"),
+        };
+        crate::report::number::counted(n as u64, one, many)
+    }
+}
+
+/// A rule: the name findings carry, its severity, and what it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub name: &'static str,
+    pub severity: Severity,
+    pub description: &'static str,
+}
+
+const fn rule(name: &'static str, severity: Severity, description: &'static str) -> Rule {
+    Rule {
+        name,
+        severity,
+        description,
+    }
+}
+
+/// Every rule, in the order findings are reported within a severity.
+pub const RULES: [Rule; 12] = [
+    rule("delegation.transfer", Severity::Error, "en ramväxling mellan nämnder beslutad av ett beslutsorgan som delegationsordningen inte tillåter"),
+    rule("delegation.frame", Severity::Error, "en budgetram, ramförändring, ett besparingskrav eller en internbudget beslutad av ett beslutsorgan utan befogenhet"),
+    rule("delegation.director_not_net_zero", Severity::Error, "en ensidig ramförändring av kommundirektören (bara ramväxlingar utan nettoeffekt är delegerade)"),
+    rule("transfers.net_zero", Severity::Error, "ram som flyttas mellan förvaltningar går inte jämnt ut över kommunen"),
+    rule("budget.equals_frame", Severity::Error, "en förvaltnings internbudget summerar inte till dess budgetram, eller budgetram saknas"),
+    rule("four_eyes.own_recorder", Severity::Error, "en budgethändelse attesterad bara av den som registrerade den"),
+    rule("year.closed", Severity::Error, "en ändring av ett år efter att året stängts"),
+    rule("reported.reconciles", Severity::Error, "en tryckt siffra skiljer sig från den liggaren räknar fram"),
+    rule("decision.reference", Severity::Warning, "ett politiskt beslut utan ärendebeteckning eller paragraf (aktiviteter är inga politiska beslut och undantas)"),
+    rule("four_eyes", Severity::Warning, "en budgethändelse som aldrig attesterats"),
+    rule("recorded.late", Severity::Warning, "en händelse registrerad långt efter sitt beslut"),
+    rule("decision.day_off", Severity::Note, "ett beslut daterat en lördag, söndag eller svensk helgdag"),
 ];
 
+/// The rule of this name.
+pub fn rule_named(name: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.name == name)
+}
+
+/// The most examples a finding shows; its count and `seqs` cover every event.
+pub const EXAMPLES_MAX: usize = 3;
+
+/// One cause found by one rule: how many it concerns, which events, and a few of them described.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub rule: &'static str,
+    pub severity: Severity,
+    /// What the events have in common, in one line (Swedish).
+    pub cause: String,
+    /// How many cases: events, or offices where the case is not an event.
+    pub count: usize,
+    /// Every event the finding concerns.
     pub seqs: Vec<u64>,
-    pub message: String,
+    /// At most [`EXAMPLES_MAX`] cases, described.
+    pub examples: Vec<String>,
+}
+
+/// The events of the year recorded as a transcription of earlier documents (`import --backfill`):
+/// not tried against late recording and four eyes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Backfilled {
+    pub events: usize,
+    /// The sources they name, each once, in log order.
+    pub sources: Vec<String>,
+}
+
+/// What `control` found for a year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub year: i32,
+    /// Errors first, then warnings, then notes; within a severity in the order of [`RULES`].
+    pub findings: Vec<Finding>,
+    pub backfilled: Backfilled,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -42,16 +144,134 @@ pub struct Settings {
     pub delegation: Delegation,
 }
 
-fn finding(rule: &'static str, seqs: Vec<u64>, message: String) -> Finding {
-    Finding {
-        rule,
-        seqs,
-        message,
+/// Findings of one rule, gathered by cause in the order causes are first met.
+struct Causes {
+    rule: &'static Rule,
+    groups: Vec<(String, Finding)>,
+}
+
+impl Causes {
+    fn new(name: &str) -> Causes {
+        Causes {
+            rule: rule_named(name).expect("a rule in RULES"),
+            groups: Vec::new(),
+        }
+    }
+
+    /// Adds one case (an event `seq`, or none) under `cause`, described as `example`.
+    fn add(&mut self, cause: String, seqs: &[u64], example: impl FnOnce() -> String) {
+        let at = match self.groups.iter().position(|(c, _)| *c == cause) {
+            Some(at) => at,
+            None => {
+                self.groups.push((
+                    cause.clone(),
+                    Finding {
+                        rule: self.rule.name,
+                        severity: self.rule.severity,
+                        cause,
+                        count: 0,
+                        seqs: vec![],
+                        examples: vec![],
+                    },
+                ));
+                self.groups.len() - 1
+            }
+        };
+        let f = &mut self.groups[at].1;
+        f.count += 1;
+        f.seqs.extend_from_slice(seqs);
+        if f.examples.len() < EXAMPLES_MAX {
+            f.examples.push(example());
+        }
+    }
+
+    fn into_findings(self, out: &mut Vec<Finding>) {
+        out.extend(self.groups.into_iter().map(|(_, f)| f));
     }
 }
 
+/// An amount as a message shows it: in tkr, Swedish figures, `decimals` decimals (`−1 325,8 tkr`).
+pub fn tkr(amount: Amount, decimals: u32) -> String {
+    format!(
+        "{} tkr",
+        money(
+            amount,
+            false,
+            &Style::terminal(Unit::Tkr, decimals, Sign::Cost)
+        )
+    )
+}
+
+/// One event in a few words, for an example: `seq 12: budgetram KLK 2017, 469 265,0 tkr (KF 2016-06-30)`.
+fn describe(r: &Recorded) -> String {
+    let body = &r.event.body;
+    let what = match body {
+        EventBody::FrameSet {
+            office,
+            year,
+            amount,
+            ..
+        } => format!("budgetram {office} {year}, {}", tkr(*amount, 1)),
+        EventBody::FrameChanged {
+            office,
+            year,
+            amount,
+            reason,
+            ..
+        } => format!(
+            "ramförändring {office} {year} '{reason}', {}",
+            tkr(*amount, 1)
+        ),
+        EventBody::SavingsRequired {
+            office,
+            year,
+            amount,
+            ..
+        } => format!("besparingskrav {office} {year}, {}", tkr(*amount, 1)),
+        EventBody::Transfer {
+            from,
+            to,
+            year,
+            amount,
+            ..
+        } => format!("ramväxling {from} → {to} {year}, {}", tkr(*amount, 1)),
+        EventBody::BudgetLine {
+            office,
+            year,
+            area,
+            net,
+            ..
+        } => format!(
+            "internbudget {office} {area} {year}, netto {}",
+            tkr(*net, 1)
+        ),
+        EventBody::InvestmentBudget {
+            office,
+            year,
+            project,
+            amount,
+            ..
+        } => format!(
+            "investeringsbudget {office} {year} '{project}', {}",
+            tkr(*amount, 1)
+        ),
+        EventBody::GoalDefined { goal, .. } => format!("mål {goal}"),
+        EventBody::ActivityDefined { activity, .. } => format!("aktivitet {activity}"),
+        EventBody::AssignmentDefined { assignment, .. } => format!("uppdrag {assignment}"),
+        other => other.type_name().to_string(),
+    };
+    match body.decision() {
+        Some(d) => format!("seq {}: {what} ({} {})", r.seq, d.body, d.date),
+        None => format!("seq {}: {what}", r.seq),
+    }
+}
+
+fn is_backfilled(e: &Event) -> bool {
+    e.provenance.backfill.is_some()
+}
+
 /// Runs every rule over the events of `settings.year` in effect (corrected events excluded).
-pub fn control(records: &[Recorded], settings: &Settings) -> Vec<Finding> {
+pub fn control(records: &[Recorded], settings: &Settings) -> Report {
     let clock = Clock::default();
     let corrected = corrected_ids(records, &clock);
     let live: Vec<&Recorded> = records
@@ -63,16 +283,43 @@ pub fn control(records: &[Recorded], settings: &Settings) -> Vec<Finding> {
         .copied()
         .filter(|r| r.event.body.year() == Some(settings.year))
         .collect();
+    // Transcribed entries were never recorded at decision time nor attested in the ledger.
+    let attested: Vec<&Recorded> = of_year
+        .iter()
+        .copied()
+        .filter(|r| !is_backfilled(&r.event))
+        .collect();
     let mut out = Vec::new();
     delegation_rules(&live, &of_year, &settings.delegation, &mut out);
-    reference_rule(&of_year, &mut out);
     net_zero_rule(&of_year, settings.year, &mut out);
     budget_equals_frame(records, &of_year, settings.year, &mut out);
-    four_eyes(&live, &of_year, &mut out);
-    late(&of_year, settings.late_days, &mut out);
+    four_eyes(&live, &attested, &mut out);
     closed(&live, &of_year, settings.year, &mut out);
     reconcile(records, &of_year, &mut out);
-    out
+    reference_rule(&of_year, &mut out);
+    late(&attested, settings.late_days, &mut out);
+    day_off_rule(&of_year, &mut out);
+    // Stable: causes keep the order they were met in, rules the order of RULES.
+    let rank = |f: &Finding| RULES.iter().position(|r| r.name == f.rule);
+    out.sort_by_key(|f| (f.severity, rank(f)));
+    Report {
+        year: settings.year,
+        findings: out,
+        backfilled: backfilled(&of_year),
+    }
+}
+
+fn backfilled(of_year: &[&Recorded]) -> Backfilled {
+    let mut b = Backfilled::default();
+    for r in of_year {
+        if let Some(s) = &r.event.provenance.backfill {
+            b.events += 1;
+            if !b.sources.contains(s) {
+                b.sources.push(s.clone());
+            }
+        }
+    }
+    b
 }
 
 fn committees(live: &[&Recorded]) -> HashMap<String, String> {
@@ -95,6 +342,7 @@ fn delegation_rules(
     out: &mut Vec<Finding>,
 ) {
     let committees = committees(live);
+    let mut causes: BTreeMap<&str, Causes> = BTreeMap::new();
     for r in of_year {
         let body = &r.event.body;
         let Some(d) = body.decision() else { continue };
@@ -110,7 +358,7 @@ fn delegation_rules(
         ) {
             continue;
         }
-        let rule = match body {
+        let name = match body {
             EventBody::Transfer { .. } => "delegation.transfer",
             EventBody::FrameSet { .. }
             | EventBody::FrameChanged { .. }
@@ -119,56 +367,82 @@ fn delegation_rules(
             {
                 "delegation.director_not_net_zero"
             }
-            EventBody::FrameSet { .. }
-            | EventBody::FrameChanged { .. }
-            | EventBody::SavingsRequired { .. } => "delegation.frame",
             _ => "delegation.frame",
         };
-        out.push(finding(
-            rule,
-            vec![r.seq],
+        let allowed = table.allowed(body.type_name()).join(", ");
+        causes.entry(name).or_insert_with(|| Causes::new(name)).add(
             format!(
-                "{} for {office} decided by {} on {}, but the delegation table allows only {}",
+                "{} beslutad av {}; delegationsordningen tillåter bara {allowed}",
                 body.type_name(),
-                d.body,
-                d.date,
-                table.allowed(body.type_name()).join(", ")
+                d.body
             ),
-        ));
+            &[r.seq],
+            || describe(r),
+        );
+    }
+    for c in causes.into_values() {
+        c.into_findings(out);
     }
 }
 
+/// Political decisions need a case number and a paragraph; an activity is the office's own
+/// planning, not a political decision, and needs neither.
 fn reference_rule(of_year: &[&Recorded], out: &mut Vec<Finding>) {
-    let mut by_kind: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut causes = Causes::new("decision.reference");
     for r in of_year {
+        if matches!(r.event.body, EventBody::ActivityDefined { .. }) {
+            continue;
+        }
         let Some(d) = r.event.body.decision() else {
             continue;
         };
         let missing = match (&d.case, &d.paragraph) {
-            (None, None) => "case number and paragraph",
-            (None, Some(_)) => "case number",
-            (Some(_), None) => "paragraph",
+            (None, None) => "ärendebeteckning och paragraf",
+            (None, Some(_)) => "ärendebeteckning",
+            (Some(_), None) => "paragraf",
             _ => continue,
         };
-        by_kind
-            .entry(format!("{} without {missing}", r.event.body.type_name()))
-            .or_default()
-            .push(r.seq);
+        causes.add(
+            format!("{}:s beslut {} saknar {missing}", d.body, d.date),
+            &[r.seq],
+            || describe(r),
+        );
     }
-    for (what, seqs) in by_kind {
-        out.push(finding(
-            "decision.reference",
-            seqs.clone(),
-            format!("{} events: {what}", seqs.len()),
-        ));
+    causes.into_findings(out);
+}
+
+/// A decision dated on a Saturday, Sunday or Swedish holiday: a note, since such a date is
+/// more often a transcription's assumption or a typing error than a meeting.
+fn day_off_rule(of_year: &[&Recorded], out: &mut Vec<Finding>) {
+    let mut causes = Causes::new("decision.day_off");
+    for r in of_year {
+        let Some(d) = r.event.body.decision() else {
+            continue;
+        };
+        if let Some(why) = day_off(d.date) {
+            let assumed = if r.event.assumes("decision.date") {
+                " (datumet är antaget)"
+            } else {
+                ""
+            };
+            causes.add(
+                format!(
+                    "{}:s beslut daterat {} är en {why}{assumed}",
+                    d.body, d.date
+                ),
+                &[r.seq],
+                || describe(r),
+            );
+        }
     }
+    causes.into_findings(out);
 }
 
 fn net_zero_rule(of_year: &[&Recorded], year: i32, out: &mut Vec<Finding>) {
     // A transfer event is net zero by construction; one-sided changes booked as moves between
     // offices ("ramväxling", "överföring") must net to zero across the municipality too.
     let mut net = Amount::ZERO;
-    let mut seqs = Vec::new();
+    let mut moves: Vec<&Recorded> = Vec::new();
     for r in of_year {
         if let EventBody::FrameChanged {
             amount, category, ..
@@ -177,17 +451,25 @@ fn net_zero_rule(of_year: &[&Recorded], year: i32, out: &mut Vec<Finding>) {
             let c = category.to_lowercase();
             if c.contains("växling") || c.contains("överföring") || c.contains("transfer") {
                 net += *amount;
-                seqs.push(r.seq);
+                moves.push(r);
             }
         }
     }
-    if !net.is_zero() {
-        out.push(finding(
-            "transfers.net_zero",
-            seqs,
-            format!("frame moved between offices in {year} nets to {net}, not zero"),
-        ));
+    if net.is_zero() {
+        return;
     }
+    let mut causes = Causes::new("transfers.net_zero");
+    for r in moves {
+        causes.add(
+            format!(
+                "ram som flyttas mellan förvaltningar {year} blir netto {}, inte noll",
+                tkr(net, 1)
+            ),
+            &[r.seq],
+            || describe(r),
+        );
+    }
+    causes.into_findings(out);
 }
 
 fn budget_equals_frame(
@@ -206,119 +488,122 @@ fn budget_equals_frame(
         .into_iter()
         .collect();
     let clock = Clock::default();
+    let mut causes = Causes::new("budget.equals_frame");
     for office in offices {
         let internal = budget(records, &office, year, None, &clock).total.net;
         match frame(records, &office, year, &clock) {
             Some(f) if f.frame == internal => {}
-            Some(f) => out.push(finding(
-                "budget.equals_frame",
-                vec![],
-                format!("{office} {year}: the internal budget sums to {internal} but the frame is {} (difference {})", f.frame, internal - f.frame),
-            )),
-            None => out.push(finding("budget.equals_frame", vec![], format!("{office} {year}: an internal budget of {internal} but no frame"))),
+            Some(f) => causes.add(
+                "internbudgeten summerar inte till budgetramen".into(),
+                &[],
+                || {
+                    format!(
+                        "{office} {year}: internbudget {}, budgetram {} (skillnad {})",
+                        tkr(internal, 1),
+                        tkr(f.frame, 1),
+                        tkr(internal - f.frame, 1)
+                    )
+                },
+            ),
+            None => causes.add("internbudget utan budgetram".into(), &[], || {
+                format!("{office} {year}: internbudget {}", tkr(internal, 1))
+            }),
         }
     }
+    causes.into_findings(out);
 }
 
-fn four_eyes(live: &[&Recorded], of_year: &[&Recorded], out: &mut Vec<Finding>) {
+fn four_eyes(live: &[&Recorded], attested: &[&Recorded], out: &mut Vec<Finding>) {
     let mut approvals: HashMap<uuid::Uuid, Vec<&Recorded>> = HashMap::new();
     for r in live {
         if let EventBody::Approved { event, .. } = &r.event.body {
             approvals.entry(*event).or_default().push(r);
         }
     }
-    let mut never = Vec::new();
-    for r in of_year {
+    let mut never = Causes::new("four_eyes");
+    let mut own = Causes::new("four_eyes.own_recorder");
+    for r in attested {
         if r.event.body.decision().is_none() {
             continue;
         }
         match approvals.get(&r.event.id) {
-            None => never.push(r.seq),
+            None => never.add(
+                format!("registrerad av {}, aldrig attesterad", r.recorded_by),
+                &[r.seq],
+                || describe(r),
+            ),
             Some(by)
                 if by
                     .iter()
                     .all(|a| person_key(&a.recorded_by) == person_key(&r.recorded_by)) =>
             {
-                out.push(finding(
-                    "four_eyes",
-                    std::iter::once(r.seq)
-                        .chain(by.iter().map(|a| a.seq))
-                        .collect(),
-                    format!(
-                        "{} (seq {}) was approved only by its own recorder {}",
-                        r.event.body.type_name(),
-                        r.seq,
-                        r.recorded_by
-                    ),
-                ))
+                let seqs: Vec<u64> = std::iter::once(r.seq)
+                    .chain(by.iter().map(|a| a.seq))
+                    .collect();
+                own.add(
+                    format!("attesterad bara av sin egen registrerare {}", r.recorded_by),
+                    &seqs,
+                    || describe(r),
+                )
             }
             Some(_) => {}
         }
     }
-    if !never.is_empty() {
-        out.push(finding(
-            "four_eyes",
-            never.clone(),
-            format!("{} budget entries were never approved", never.len()),
-        ));
-    }
+    own.into_findings(out);
+    never.into_findings(out);
 }
 
-fn late(of_year: &[&Recorded], late_days: i64, out: &mut Vec<Finding>) {
-    let late: Vec<u64> = of_year
-        .iter()
-        .filter(|r| {
-            r.event
-                .body
-                .decision()
-                .is_some_and(|d| (r.recorded_at.date_naive() - d.date.0).num_days() > late_days)
-        })
-        .map(|r| r.seq)
-        .collect();
-    if !late.is_empty() {
-        out.push(finding(
-            "recorded.late",
-            late.clone(),
-            format!(
-                "{} events recorded more than {late_days} days after their decision",
-                late.len()
-            ),
-        ));
+fn late(attested: &[&Recorded], late_days: i64, out: &mut Vec<Finding>) {
+    let mut causes = Causes::new("recorded.late");
+    for r in attested {
+        let Some(d) = r.event.body.decision() else {
+            continue;
+        };
+        let days = (r.recorded_at.date_naive() - d.date.0).num_days();
+        if days > late_days {
+            causes.add(
+                format!("registrerad mer än {late_days} dagar efter beslutet"),
+                &[r.seq],
+                || format!("{}, registrerad {days} dagar efter", describe(r)),
+            );
+        }
     }
+    causes.into_findings(out);
 }
 
 fn closed(live: &[&Recorded], of_year: &[&Recorded], year: i32, out: &mut Vec<Finding>) {
-    let closings: Vec<(&Recorded, Option<&String>)> = live
-        .iter()
-        .filter_map(|r| match &r.event.body {
-            EventBody::YearClosed {
-                office, year: y, ..
-            } if *y == year => Some((*r, office.as_ref())),
-            _ => None,
-        })
-        .collect();
-    for (closing, office) in closings {
-        let after: Vec<u64> = of_year
-            .iter()
-            .filter(|r| r.seq > closing.seq && r.event.body.decision().is_some())
-            .filter(|r| office.is_none_or(|o| r.event.body.offices().contains(&o.as_str())))
-            .map(|r| r.seq)
-            .collect();
-        if !after.is_empty() {
-            let whom = office.map_or("every office".to_string(), |o| o.clone());
-            out.push(finding(
-                "year.closed",
-                std::iter::once(closing.seq)
-                    .chain(after.iter().copied())
-                    .collect(),
+    let mut causes = Causes::new("year.closed");
+    for closing in live {
+        let EventBody::YearClosed {
+            office, year: y, ..
+        } = &closing.event.body
+        else {
+            continue;
+        };
+        if *y != year {
+            continue;
+        }
+        let whom = office
+            .as_ref()
+            .map_or("alla förvaltningar".to_string(), |o| o.clone());
+        for r in of_year.iter().filter(|r| {
+            r.seq > closing.seq
+                && r.event.body.decision().is_some()
+                && office
+                    .as_ref()
+                    .is_none_or(|o| r.event.body.offices().contains(&o.as_str()))
+        }) {
+            causes.add(
                 format!(
-                    "{} changes to {year} recorded after it was closed for {whom} (seq {})",
-                    after.len(),
+                    "registrerad efter att {year} stängts för {whom} (seq {})",
                     closing.seq
                 ),
-            ));
+                &[closing.seq, r.seq],
+                || describe(r),
+            );
         }
     }
+    causes.into_findings(out);
 }
 
 /// The ledger's own figure for a `reported` claim, as of the claim's date.
@@ -406,7 +691,42 @@ fn matches_printed(claimed: Amount, precision_ore: i64, computed: Amount) -> boo
     rounded * step == claimed.ore()
 }
 
+/// A published table as a revisor names it.
+fn table_word(t: ReportedTable) -> &'static str {
+    match t {
+        ReportedTable::Frame => "budgetram",
+        ReportedTable::Budget => "internbudget",
+        ReportedTable::Outcome => "driftredovisning",
+        ReportedTable::Investments => "investeringsredovisning",
+    }
+}
+
+/// A column of a published table as the documents head it.
+fn column_word(c: ReportedColumn) -> &'static str {
+    match c {
+        ReportedColumn::Frame => "ram",
+        ReportedColumn::Revenue => "intäkter",
+        ReportedColumn::Cost => "kostnader",
+        ReportedColumn::Net => "netto",
+        ReportedColumn::Budget => "budget",
+        ReportedColumn::Outcome => "utfall",
+        ReportedColumn::Deviation => "avvikelse",
+    }
+}
+
+/// The decimals a figure printed at `precision_ore` has in tkr: 0 for whole tkr, 1 for 0,1 tkr.
+fn printed_decimals(precision_ore: i64) -> u32 {
+    let mut step = 100_000;
+    let mut decimals = 0;
+    while step > precision_ore.max(1) && decimals < 5 {
+        step /= 10;
+        decimals += 1;
+    }
+    decimals
+}
+
 fn reconcile(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<Finding>) {
+    let mut causes = Causes::new("reported.reconciles");
     for r in of_year {
         let EventBody::Reported {
             report,
@@ -422,25 +742,30 @@ fn reconcile(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<Finding>
         else {
             continue;
         };
+        let printed = printed_decimals(*precision_ore);
         match computed(records, &r.event.body) {
             Some(c) if matches_printed(*amount, *precision_ore, c) => {}
-            Some(c) => out.push(finding(
-                "reported.reconciles",
-                vec![r.seq],
-                format!(
-                    "{source}: {} {office} {year}, row '{row}', {}: printed {} but the ledger computes {} (difference {})",
-                    report.name(),
-                    column.name(),
-                    amount,
-                    c,
-                    *amount - c
-                ),
-            )),
-            None => out.push(finding(
-                "reported.reconciles",
-                vec![r.seq],
-                format!("{source}: {} {office} {year}, row '{row}': the ledger has no such figure", report.name()),
-            )),
+            Some(c) => causes.add(
+                format!("{source}: tryckt siffra stämmer inte med liggaren"),
+                &[r.seq],
+                || {
+                    format!(
+                        "seq {}: {} {office} {year}, rad '{row}', {}: tryckt {} men liggaren räknar fram {} (skillnad {})",
+                        r.seq,
+                        table_word(*report),
+                        column_word(*column),
+                        tkr(*amount, printed),
+                        tkr(c, printed.max(1)),
+                        tkr(*amount - c, printed.max(1))
+                    )
+                },
+            ),
+            None => causes.add(
+                format!("{source}: liggaren har ingen sådan siffra"),
+                &[r.seq],
+                || format!("seq {}: {} {office} {year}, rad '{row}'", r.seq, table_word(*report)),
+            ),
         }
     }
+    causes.into_findings(out);
 }

@@ -59,12 +59,66 @@ pub struct Decision {
     pub paragraph: Option<String>,
 }
 
-/// One event as the ledger keeps it: its id, an optional free-text note, and what happened.
+/// One event as the ledger keeps it: its id, an optional free-text note, what happened, and where
+/// the facts come from.
+///
+/// The serde form (bincode, record format 1) has `id`, `note` and `body` only: an event without
+/// provenance encodes to the very bytes it always did. An event with provenance is stored in
+/// record format 2, whose payload is the same bytes followed by the [`Provenance`] (see
+/// `domain::codec`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub id: Uuid,
     pub note: Option<String>,
     pub body: EventBody,
+    #[serde(skip)]
+    pub provenance: Provenance,
+}
+
+impl Event {
+    /// An event without provenance.
+    pub fn new(id: Uuid, note: Option<String>, body: EventBody) -> Event {
+        Event {
+            id,
+            note,
+            body,
+            provenance: Provenance::default(),
+        }
+    }
+
+    /// Whether a field of this event (as `assumed` names it: `amount`, `decision.date`) was
+    /// assumed rather than printed in its source.
+    pub fn assumes(&self, field: &str) -> bool {
+        self.provenance.assumed.iter().any(|f| f == field)
+    }
+}
+
+/// Where an event's facts come from: the document and page that print them, which of its fields
+/// the source does not print (assumed by whoever transcribed it), and whether it was recorded as
+/// part of a transcription of earlier documents (a backfill).
+///
+/// **Invariant:** fields are only ever appended (this is stored, in record format 2).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub source: Option<Source>,
+    /// Dotted field paths as the import format writes them: `amount`, `decision.date`.
+    pub assumed: Vec<String>,
+    /// The documents a backfill import transcribed (`rambok import --backfill --source`).
+    pub backfill: Option<String>,
+}
+
+impl Provenance {
+    pub fn is_empty(&self) -> bool {
+        self.source.is_none() && self.assumed.is_empty() && self.backfill.is_none()
+    }
+}
+
+/// A document and the page in it that prints an event's facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub document: String,
+    /// As printed or counted in the document: `15`, `18 ff.`.
+    pub page: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! storage: every rule here is testable with plain values.
 
 pub mod amount;
+pub mod calendar;
 pub mod codec;
 pub mod event;
 pub mod text;

@@ -17,5 +17,6 @@ pub fn event_to_json(event: &Event) -> Value {
     if let Some(note) = <Option<Text>>::write(&event.note, ()) {
         map.insert("note".into(), note);
     }
+    super::provenance::write(&event.provenance, &mut map);
     Value::Object(map)
 }

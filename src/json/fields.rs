@@ -239,6 +239,7 @@ impl<'r, 'de> Fields<'r, 'de> {
         let allowed = |k: &str| {
             keys.contains(&k)
                 || (event && COMMON_KEYS.contains(&k))
+                || (event && super::provenance::KEYS.contains(&k))
                 || (event && self.unit.is_some() && k == "unit")
         };
         match self.record.keys().find(|k| !allowed(k)) {

@@ -11,6 +11,7 @@ mod describe;
 mod emit;
 mod fields;
 mod parse;
+pub mod provenance;
 mod record;
 mod schema;
 pub mod strict;
@@ -162,6 +163,46 @@ mod tests {
             .map(|p| std::fs::read_to_string(p).unwrap().lines().count())
             .sum();
         assert_eq!(checked, lines, "every fixture line is pinned");
+    }
+
+    /// Rewrites `tests/pinned/kalmar-events.tsv` from the fixtures as they read now: run it only
+    /// when the fixtures change on purpose (`cargo test --lib write_pinned_fixtures -- --ignored`),
+    /// and review the diff: a line whose content did not change must keep its id and bytes.
+    #[test]
+    #[ignore]
+    fn write_pinned_fixtures() {
+        use sha2::{Digest, Sha256};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join("tests/pinned/kalmar-events.tsv");
+        let old = std::fs::read_to_string(&path).unwrap();
+        let mut out: String = old
+            .lines()
+            .filter(|l| l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let mut files: Vec<_> = std::fs::read_dir(root.join("fixtures/kalmar"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            for (i, line) in std::fs::read_to_string(&file).unwrap().lines().enumerate() {
+                let event = parse(line).unwrap();
+                let digest: String = Sha256::digest(crate::domain::codec::encode_event(&event))
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                out.push_str(&format!(
+                    "{name}:{}\t{}\t{digest}\t{}\n",
+                    i + 1,
+                    event.id,
+                    event_to_json(&event)
+                ));
+            }
+        }
+        std::fs::write(path, out).unwrap();
     }
 
     #[test]

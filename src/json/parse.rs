@@ -5,7 +5,7 @@
 use super::codec::{read_field, Code, Id, Text};
 use super::fields::Fields;
 use super::record::{self, Raw};
-use super::{schema, FieldError, R};
+use super::{provenance, schema, FieldError, R};
 use crate::domain::event::{content_id, Event};
 use serde_json::Value;
 use std::fmt;
@@ -53,6 +53,10 @@ fn event_from(raw: &Raw) -> R<Event> {
     let given_id = read_field::<Option<Id>>(&f, "id")?;
     let note = read_field::<Option<Text>>(&f, "note")?;
     let body = schema::read_body(&mut f, &type_name)?;
+    // The id names what happened and what the note says; where the facts come from is not part
+    // of it, so marking an assumption never gives an event a new id.
     let id = given_id.unwrap_or_else(|| content_id(&body, note.as_deref()));
-    Ok(Event { id, note, body })
+    let mut event = Event::new(id, note, body);
+    event.provenance = provenance::read(&f, &event.body)?;
+    Ok(event)
 }

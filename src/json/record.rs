@@ -1,7 +1,7 @@
 //! Reading one JSON object without building a `serde_json::Value`: its keys in order, each with a
 //! [`Raw`] value that keeps what the field readers need (strings borrowed from the line where they
 //! hold no escapes, numbers to quote them, the kind of anything else). Nested objects become
-//! nested records; arrays are read through and dropped.
+//! nested records and arrays lists of values (`assumed` is one).
 //!
 //! A key that appears twice in one object, at any depth, is an error: serde_json would keep the
 //! last value silently, so `{"amount":"1","amount":"1000000"}` would import a million. Nesting is
@@ -22,8 +22,8 @@ pub(crate) enum Raw<'de> {
     /// Kept to read years and to quote a number given where a string belongs.
     Number(Number),
     Str(Cow<'de, str>),
-    /// Its elements were read (for syntax, depth and duplicate keys) and dropped.
-    Array,
+    /// Its elements, in order.
+    Array(Vec<Raw<'de>>),
     Object(Record<'de>),
 }
 
@@ -35,7 +35,7 @@ impl Raw<'_> {
             Raw::Bool => "ett sanningsvärde",
             Raw::Number(_) => "ett tal",
             Raw::Str(_) => "en sträng",
-            Raw::Array => "en lista",
+            Raw::Array(_) => "en lista",
             Raw::Object(_) => "ett objekt",
         }
     }
@@ -114,8 +114,11 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(Raw::Null)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw<'de>, A::Error> {
-        while seq.next_element::<Raw>()?.is_some() {}
-        Ok(Raw::Array)
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Raw>()? {
+            items.push(item);
+        }
+        Ok(Raw::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
         let mut entries: Vec<(Cow<'de, str>, Raw<'de>)> = Vec::new();
@@ -213,7 +216,7 @@ mod tests {
         ));
         assert!(matches!(record.get("b"), Some(Raw::Str(s)) if s == "å"));
         assert!(record.get("c").is_none());
-        assert!(matches!(record.get("d"), Some(Raw::Array)));
+        assert!(matches!(record.get("d"), Some(Raw::Array(items)) if items.len() == 2));
         assert_eq!(record.keys().collect::<Vec<_>>(), ["a", "b", "c", "d"]);
     }
 

@@ -137,6 +137,8 @@ pub struct BridgeLine {
     pub text: String,
     pub amount: Amount,
     pub decision: Decision,
+    /// The fields its transcriber assumed (see `Provenance`).
+    pub assumed: Vec<String>,
 }
 
 /// The net of all transfers with one other office.
@@ -239,6 +241,7 @@ pub fn bridge_from(
                     .decision()
                     .cloned()
                     .expect("frame events carry a decision"),
+                assumed: r.event.provenance.assumed.clone(),
             }),
             _ => {}
         }

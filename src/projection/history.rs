@@ -36,6 +36,9 @@ pub struct HistoryLine {
     /// The figure after this event; `None` for a corrected event, which moved nothing.
     pub running: Option<Amount>,
     pub corrected_by: Option<CorrectedBy>,
+    /// The fields its transcriber assumed (`amount`, `decision.date`): not printed in the source.
+    pub assumed: Vec<String>,
+    pub source: Option<crate::domain::event::Source>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,6 +148,8 @@ pub fn history(
             amount,
             running: corrected_by.is_none().then_some(running),
             corrected_by,
+            assumed: r.event.provenance.assumed.clone(),
+            source: r.event.provenance.source.clone(),
         });
     }
     // A frame set by a decision that goes on to change it is the decision's starting point,

@@ -190,11 +190,11 @@ fn control_sheet(records: &[Recorded], year: i32, delegation: &Delegation) -> Sh
         late_days: 30,
         delegation: delegation.clone(),
     };
-    let findings = or_note(
-        audit::findings_table(year, &control(records, &settings)),
-        format!("Inga iakttagelser för {year}"),
-    );
-    sheet("Kontroll", vec![findings], 0)
+    sheet(
+        "Kontroll",
+        audit::findings_tables(&control(records, &settings)),
+        0,
+    )
 }
 
 /// The sheets of a year's export.

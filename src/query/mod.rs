@@ -571,3 +571,12 @@ pub fn diff_rendered(d: &Diff) -> Rendered {
         default_decimals: 0,
     }
 }
+
+/// The internal-control report for a year, as both adapters render it.
+pub fn control_rendered(report: &crate::control::rules::Report, delegation: &str) -> Rendered {
+    Rendered {
+        tables: crate::report::audit::findings_tables(report),
+        json: crate::report::audit::findings_json(report, delegation),
+        default_decimals: 0,
+    }
+}

@@ -1,8 +1,9 @@
 //! Rendering for auditors and revisors: history, diff and control findings as tables and JSON.
 
+use super::number::{count, counted};
 use super::table::{Cell, Row, Table, UNIT};
 use super::{clock_caption, kr};
-use crate::control::rules::Finding;
+use crate::control::rules::{Report, Severity};
 use crate::domain::time::shown_date;
 use crate::projection::history::{Diff, History};
 use crate::projection::Clock;
@@ -58,7 +59,7 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
             Cell::text(d.map_or(String::new(), |d| d.body.clone())),
             Cell::text(d.and_then(|d| d.case.clone()).unwrap_or_default()),
             Cell::text(d.and_then(|d| d.paragraph.clone()).unwrap_or_default()),
-            Cell::text(&l.text),
+            Cell::text(marked(&l.text, &l.assumed)),
             Cell::flow(l.amount),
             l.running.map_or(Cell::text("–"), Cell::flow),
             Cell::text(&l.recorded_by),
@@ -94,7 +95,40 @@ pub fn history_table(h: &History, clock: &Clock) -> Table {
         Cell::Empty,
         h.end,
     ));
+    if let Some(note) = assumed_footnote(h.lines.iter().map(|l| l.assumed.as_slice())) {
+        let mut cells = vec![Cell::Empty; 5];
+        cells.push(Cell::text(note));
+        t.push(Row::new(cells));
+    }
     t
+}
+
+/// The marker of a line with an assumed fact.
+pub const ASSUMED_MARK: &str = "*";
+
+/// `text` with the marker when any of its facts is assumed.
+pub fn marked(text: &str, assumed: &[String]) -> String {
+    if assumed.is_empty() {
+        text.to_string()
+    } else {
+        format!("{text} {ASSUMED_MARK}")
+    }
+}
+
+/// The footnote under a table with marked lines: which facts were assumed, each field once.
+pub fn assumed_footnote<'a>(lines: impl Iterator<Item = &'a [String]>) -> Option<String> {
+    let mut fields: Vec<&str> = Vec::new();
+    for a in lines.flatten() {
+        if !fields.contains(&a.as_str()) {
+            fields.push(a);
+        }
+    }
+    (!fields.is_empty()).then(|| {
+        format!(
+            "{ASSUMED_MARK} antaget vid inläsningen, inte tryckt i källan: {}",
+            fields.join(", ")
+        )
+    })
 }
 
 /// A history row in bold that sums up: its text under "Händelse", what moved under the amount,
@@ -132,6 +166,7 @@ pub fn history_json(h: &History, clock: &Clock) -> Value {
             "decision": l.decision.as_ref().map(crate::json::decision_json),
             "recorded_at": l.recorded_at.to_rfc3339(), "recorded_by": l.recorded_by,
             "amount": kr(l.amount), "running": l.running.map(kr),
+            "assumed": l.assumed, "source": l.source.as_ref().map(|s| json!({"document": s.document, "page": s.page})),
             "decision_total": decision_totals.get(&i).map(|t| kr(*t)),
             "corrected_by": l.corrected_by.as_ref().map(|c| json!({
                 "seq": c.seq, "recorded_at": c.recorded_at.to_rfc3339(), "recorded_by": c.recorded_by, "reason": c.reason,
@@ -229,43 +264,87 @@ pub fn diff_json(d: &Diff) -> Value {
     })
 }
 
-pub fn findings_table(year: i32, findings: &[Finding]) -> Table {
+/// The control report as tables: the findings, one row per cause (errors, warnings, notes), and
+/// one line on the entries read in afterwards (backfill), which late recording and four eyes skip.
+pub fn findings_tables(report: &Report) -> Vec<Table> {
+    let year = report.year;
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| s.counted(report.count(*s)))
+        .collect();
     let mut t = Table::new(
-        format!("Intern kontroll {year}: {} iakttagelser", findings.len()),
-        &["Regel", "Händelser (seq)", "Iakttagelse"],
+        format!("Intern kontroll {year}: {}", counts.join(", ")),
+        &["Allvar", "Regel", "Antal", "Orsak, med exempel"],
     );
-    for f in findings {
-        let seqs = if f.seqs.len() > 12 {
-            format!(
-                "{} … ({} st)",
-                f.seqs[..12]
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                f.seqs.len()
-            )
-        } else {
-            f.seqs
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        t.push(Row::new(vec![
+    t.whole_text = true;
+    for f in &report.findings {
+        t.push(Row::strong(vec![
+            Cell::text(f.severity.name()),
             Cell::text(f.rule),
-            Cell::text(seqs),
-            Cell::text(&f.message),
+            Cell::Figure(count(f.count as u64)),
+            Cell::text(&f.cause),
         ]));
+        for e in &f.examples {
+            t.push(Row::new(vec![
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::text(format!("  {e}")),
+            ]));
+        }
+        if f.count > f.examples.len() {
+            t.push(Row::new(vec![
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::text(format!(
+                    "  … och {} till",
+                    count((f.count - f.examples.len()) as u64)
+                )),
+            ]));
+        }
     }
-    t
+    if report.findings.is_empty() {
+        t.push(Row::new(vec![Cell::text(format!(
+            "Inga iakttagelser för {year}"
+        ))]));
+    }
+    let mut b = Table::new(format!("Inläst i efterhand {year}"), &["Anm."]);
+    b.whole_text = true;
+    b.push(Row::new(vec![Cell::text(backfill_line(report))]));
+    vec![t, b]
 }
 
-pub fn findings_json(year: i32, delegation: &str, findings: &[Finding]) -> Value {
+/// The one line on backfilled entries.
+pub fn backfill_line(report: &Report) -> String {
+    let b = &report.backfilled;
+    if b.events == 0 {
+        return format!("Inga händelser för {} är inlästa i efterhand", report.year);
+    }
+    format!(
+        "{} för {} är inlästa i efterhand ur {}: inte prövade för sen registrering eller attest",
+        counted(b.events as u64, "händelse", "händelser"),
+        report.year,
+        b.sources
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+pub fn findings_json(report: &Report, delegation: &str) -> Value {
     json!({
-        "year": year,
+        "year": report.year,
         "delegation": delegation,
-        "findings": findings.iter().map(|f| json!({"rule": f.rule, "seqs": f.seqs, "message": f.message})).collect::<Vec<_>>(),
+        "errors": report.count(Severity::Error),
+        "warnings": report.count(Severity::Warning),
+        "notes": report.count(Severity::Note),
+        "backfilled": {"events": report.backfilled.events, "sources": report.backfilled.sources},
+        "findings": report.findings.iter().map(|f| json!({
+            "rule": f.rule, "severity": f.severity.name(), "cause": f.cause, "count": f.count,
+            "seqs": f.seqs, "examples": f.examples,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -184,7 +184,7 @@ pub fn bridge_json(b: &Bridge, clock: &Clock) -> Value {
         "start": opt_kr(b.start),
         "changes": b.changes.iter().map(|c| json!({
             "seq": c.seq, "type": c.kind, "text": c.text, "amount": kr(c.amount),
-            "decision": crate::json::decision_json(&c.decision),
+            "decision": crate::json::decision_json(&c.decision), "assumed": c.assumed,
         })).collect::<Vec<_>>(),
         "changes_total": kr(b.changes_total),
         "transfers": b.transfers.iter().map(|t| json!({

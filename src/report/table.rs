@@ -84,6 +84,9 @@ pub struct Table {
     pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
+    /// Shown whole on a terminal, never cut with an ellipsis: a table that is read line by line
+    /// (the control report), not scanned.
+    pub whole_text: bool,
 }
 
 impl Table {
@@ -92,6 +95,7 @@ impl Table {
             title: title.into(),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: vec![],
+            whole_text: false,
         }
     }
     pub fn push(&mut self, row: Row) {
@@ -104,6 +108,7 @@ impl Table {
             title: in_unit(&self.title, unit),
             headers: self.headers.iter().map(|h| in_unit(h, unit)).collect(),
             rows: self.rows.clone(),
+            whole_text: self.whole_text,
         }
     }
 
@@ -229,7 +234,14 @@ pub fn render_terminal(table: &Table, style: &Style) -> String {
         .map(|r| {
             r.cells
                 .iter()
-                .map(|c| shorten(visible(&cell_text(c, style))))
+                .map(|c| {
+                    let text = visible(&cell_text(c, style));
+                    if table.whole_text {
+                        text
+                    } else {
+                        shorten(text)
+                    }
+                })
                 .collect()
         })
         .collect();

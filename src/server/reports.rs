@@ -12,7 +12,6 @@ use crate::domain::amount::Unit;
 use crate::json::parse_date;
 use crate::projection::Clock;
 use crate::query::{self, Common, Rendered, Report};
-use crate::report::audit;
 use crate::report::number::{Sign, Style};
 use crate::report::table::{cell_text, Cell, Stamp, Table};
 use crate::report::xlsx::{workbook, Figures, Sheet};
@@ -413,7 +412,8 @@ pub async fn diff(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response
     .await
 }
 
-/// The internal-control findings for a year; the count is also in `X-Rambok-Findings`.
+/// The internal-control report for a year; the number of findings is also in `X-Rambok-Findings`,
+/// of errors in `X-Rambok-Errors`.
 pub async fn control(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
     let mut p = Params::from_query(q)?;
     let year = p.year("year")?;
@@ -432,16 +432,15 @@ pub async fn control(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
             late_days,
             delegation: delegation.clone(),
         };
-        let findings = run_control(&records, &settings);
-        let rendered = Rendered {
-            tables: vec![audit::findings_table(year, &findings)],
-            json: audit::findings_json(year, delegation_name, &findings),
-            default_decimals: 0,
-        };
+        let report = run_control(&records, &settings);
+        let rendered = query::control_rendered(&report, delegation_name);
         let mut response = respond(rendered, out, &common, &name, s.name())?;
-        response
-            .headers_mut()
-            .insert("x-rambok-findings", HeaderValue::from(findings.len()));
+        let headers = response.headers_mut();
+        headers.insert(
+            "x-rambok-findings",
+            HeaderValue::from(report.findings.len()),
+        );
+        headers.insert("x-rambok-errors", HeaderValue::from(report.errors()));
         Ok(response)
     })
     .await

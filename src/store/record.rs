@@ -1,15 +1,19 @@
-//! The on-disk record format, version 1, and the hash chain.
+//! The on-disk record formats, versions 1 and 2, and the hash chain.
 //!
 //! A record is laid out little-endian as:
 //!
 //! ```text
-//! u8   format version (1)
+//! u8   format version (1, or 2 for an event with provenance)
 //! u64  sequence number (gapless, from 1)
 //! i64  recorded_at, microseconds since 1970-01-01 UTC
 //! u16  length of recorded_by, then its UTF-8 bytes
 //! u32  length of the payload, then the payload (bincode of `Event`, see `domain::codec`)
 //! [32] SHA-256 over the previous record's hash followed by every byte above
 //! ```
+//!
+//! Version 2 differs only in its payload: the event's version 1 payload followed by its
+//! provenance (source, assumed fields, backfill). An event without provenance is always written
+//! as version 1, so its bytes are what they were before provenance existed.
 //!
 //! Records are packed into blocks (several records back to back under one storage key), because the
 //! embedded store's cost is per key. **Invariant:** a record's bytes never change once written; a
@@ -20,7 +24,10 @@ use crate::domain::event::Event;
 use chrono::{DateTime, TimeZone, Utc};
 use sha2::{Digest, Sha256};
 
+/// The format of an event without provenance.
 pub const FORMAT_VERSION: u8 = 1;
+/// The format of an event with provenance; the newest this program reads.
+pub const FORMAT_VERSION_PROVENANCE: u8 = 2;
 /// The hash the first record chains to.
 pub const GENESIS_HASH: [u8; 32] = [0; 32];
 /// Longest recorder name in bytes.
@@ -41,7 +48,7 @@ pub struct Recorded {
 /// What is wrong with bytes that should be a record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("postens formatversion {0} kan inte läsas av detta program (det läser version {FORMAT_VERSION})")]
+    #[error("postens formatversion {0} kan inte läsas av detta program (det läser version {FORMAT_VERSION} och {FORMAT_VERSION_PROVENANCE})")]
     UnknownVersion(u8),
     #[error("posten är avkortad")]
     Truncated,
@@ -65,7 +72,7 @@ pub fn encode(
     let by = recorded_by.as_bytes();
     debug_assert!(by.len() <= RECORDED_BY_BYTES_MAX);
     let mut out = Vec::with_capacity(1 + 8 + 8 + 2 + by.len() + 4 + payload.len() + 32);
-    out.push(FORMAT_VERSION);
+    out.push(codec::payload_version(event));
     out.extend_from_slice(&seq.to_le_bytes());
     out.extend_from_slice(&recorded_at.timestamp_micros().to_le_bytes());
     out.extend_from_slice(&(by.len() as u16).to_le_bytes());
@@ -125,7 +132,7 @@ impl<'a> Cursor<'a> {
 pub fn split(bytes: &[u8], at: usize) -> Result<(RawRecord<'_>, usize), DecodeError> {
     let mut c = Cursor { bytes, at };
     let version = c.take(1)?[0];
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != FORMAT_VERSION_PROVENANCE {
         return Err(DecodeError::UnknownVersion(version));
     }
     let seq = c.u64()?;
@@ -153,6 +160,7 @@ pub fn split(bytes: &[u8], at: usize) -> Result<(RawRecord<'_>, usize), DecodeEr
 
 /// Decodes the fields of a record body (as split off by [`split`]).
 pub fn decode(raw: &RawRecord) -> Result<Recorded, DecodeError> {
+    let version = raw.body.first().copied().ok_or(DecodeError::Truncated)?;
     let mut c = Cursor {
         bytes: raw.body,
         at: 1,
@@ -162,7 +170,7 @@ pub fn decode(raw: &RawRecord) -> Result<Recorded, DecodeError> {
     let by_len = c.u16()? as usize;
     let by = std::str::from_utf8(c.take(by_len)?).map_err(|_| DecodeError::RecorderNotUtf8)?;
     let payload_len = c.u32()? as usize;
-    let event = codec::decode_event(c.take(payload_len)?).map_err(DecodeError::Payload)?;
+    let event = codec::decode_event(version, c.take(payload_len)?).map_err(DecodeError::Payload)?;
     let recorded_at = Utc
         .timestamp_micros(micros)
         .single()
@@ -180,14 +188,14 @@ pub fn decode(raw: &RawRecord) -> Result<Recorded, DecodeError> {
 mod tests {
     use super::*;
     use crate::domain::amount::Amount;
-    use crate::domain::event::{Date, Decision, EventBody};
+    use crate::domain::event::{Date, Decision, EventBody, Provenance, Source};
     use uuid::Uuid;
 
     fn sample() -> Event {
-        Event {
-            id: Uuid::from_u128(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff),
-            note: Some("Källa: KS 2016/1130".into()),
-            body: EventBody::FrameSet {
+        Event::new(
+            Uuid::from_u128(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff),
+            Some("Källa: KS 2016/1130".into()),
+            EventBody::FrameSet {
                 office: "KLK".into(),
                 year: 2017,
                 amount: Amount::from_kr(477_569_000),
@@ -198,7 +206,20 @@ mod tests {
                     paragraph: Some("§ 65".into()),
                 },
             },
-        }
+        )
+    }
+
+    fn with_provenance() -> Event {
+        let mut e = sample();
+        e.provenance = Provenance {
+            source: Some(Source {
+                document: "KS 2016/1130".into(),
+                page: Some("15".into()),
+            }),
+            assumed: vec!["decision.date".into(), "decision.body".into()],
+            backfill: Some("Kalmar 2016".into()),
+        };
+        e
     }
 
     fn hex(bytes: &[u8]) -> String {
@@ -222,6 +243,46 @@ mod tests {
         assert_eq!(back.recorded_at, at);
         assert_eq!(back.recorded_by, "asa.bejvall");
         assert_eq!(chain_hash(&GENESIS_HASH, raw.body), raw.stored_hash);
+    }
+
+    /// Pins format version 2 (an event with provenance): the version 1 payload, then the
+    /// provenance. The same rule as above: never update the expectation.
+    #[test]
+    fn golden_bytes_of_format_version_2() {
+        let at = Utc.with_ymd_and_hms(2016, 11, 22, 9, 30, 0).unwrap();
+        let (bytes, hash) = encode(&GENESIS_HASH, 1, at, "asa.bejvall", &with_provenance());
+        let (v1, _) = encode(&GENESIS_HASH, 1, at, "asa.bejvall", &sample());
+        assert_eq!(bytes[0], FORMAT_VERSION_PROVENANCE);
+        // The event's own payload is the version 1 payload, unchanged.
+        let v1_payload = &v1[1 + 8 + 8 + 2 + 11 + 4..v1.len() - 32];
+        assert_eq!(
+            &bytes[1 + 8 + 8 + 2 + 11 + 4..][..v1_payload.len()],
+            v1_payload
+        );
+        expect_test::expect!["0201000000000000000036926ae04105000b006173612e62656a76616c6c910000001000112233445566778899aabbccddeeff01144bc3a46c6c613a204b5320323031362f3131333000034b4c4bfbc20ffd40ed103d16000000024b46fc0e771600010c4b5320323031362f313133300105c2a7203635010c4b5320323031362f3131333001023135020d6465636973696f6e2e646174650d6465636973696f6e2e626f6479010b4b616c6d61722032303136"]
+            .assert_eq(&hex(&bytes[..bytes.len() - 32]));
+        expect_test::expect!["0ca25e8aa7c5bc72f4178002eff11a4fecc53cdc5c781986b075f53cc78ad184"]
+            .assert_eq(&hex(&hash));
+        let (raw, _) = split(&bytes, 0).unwrap();
+        assert_eq!(decode(&raw).unwrap().event, with_provenance());
+    }
+
+    /// A format 2 record whose provenance is empty is refused: every event has one encoding.
+    #[test]
+    fn format_2_without_provenance_is_refused() {
+        let at = Utc.with_ymd_and_hms(2016, 11, 22, 9, 30, 0).unwrap();
+        let mut e = sample();
+        e.provenance.assumed = vec!["x".into()];
+        let (mut bytes, _) = encode(&GENESIS_HASH, 1, at, "a", &e);
+        // Provenance {source: None, assumed: [x], backfill: None} ends 00 01 01 78 00; make it empty.
+        let n = bytes.len() - 32;
+        assert_eq!(&bytes[n - 5..n], &[0, 1, 1, b'x', 0]);
+        bytes.splice(n - 5..n, [0, 0, 0]);
+        let len_at = 1 + 8 + 8 + 2 + 1;
+        let len = u32::from_le_bytes(bytes[len_at..len_at + 4].try_into().unwrap()) - 2;
+        bytes[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+        let (raw, _) = split(&bytes, 0).unwrap();
+        assert!(matches!(decode(&raw), Err(DecodeError::Payload(_))));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod audit;
 mod bad_input;
 mod browser;
 mod cli;
+mod control;
 mod corpus;
 mod exports;
 mod index;

@@ -166,11 +166,7 @@ fn record_stream(ops: &[(Op, u8)]) -> Vec<Recorded> {
             seq: out.len() as u64 + 1,
             recorded_at: at,
             recorded_by: "prop".into(),
-            event: Event {
-                id,
-                note: None,
-                body,
-            },
+            event: Event::new(id, None, body),
             hash: [0; 32],
         });
     }
@@ -778,11 +774,7 @@ fn event_for(mode: Mode) -> BoxedStrategy<Event> {
         proptest::option::of(text_for(mode)),
         body_for(mode),
     )
-        .prop_map(|(id, note, body)| Event {
-            id: Uuid::from_u128(id),
-            note,
-            body,
-        })
+        .prop_map(|(id, note, body)| Event::new(Uuid::from_u128(id), note, body))
         .boxed()
 }
 
