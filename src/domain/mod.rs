@@ -4,6 +4,7 @@
 pub mod amount;
 pub mod codec;
 pub mod event;
+pub mod measure;
 pub mod text;
 pub mod time;
 pub mod validate;
