@@ -14,7 +14,7 @@ use crate::store::record::Recorded;
 use std::collections::{BTreeMap, HashMap};
 
 /// The rules, by the name findings carry.
-pub const RULES: [(&str, &str); 10] = [
+pub const RULES: [(&str, &str); 11] = [
     ("delegation.transfer", "a transfer between committees decided by a body that may not"),
     ("delegation.frame", "a frame, frame change or savings requirement decided below the council"),
     ("delegation.director_not_net_zero", "a one-sided frame change by the municipal director (only net-zero transfers are delegated)"),
@@ -25,6 +25,7 @@ pub const RULES: [(&str, &str); 10] = [
     ("recorded.late", "an event recorded long after its decision"),
     ("year.closed", "a change to a year after it was closed"),
     ("reported.reconciles", "a published figure differs from what the ledger computes"),
+    super::goals::RULE,
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +73,7 @@ pub fn control(records: &[Recorded], settings: &Settings) -> Vec<Finding> {
     late(&of_year, settings.late_days, &mut out);
     closed(&live, &of_year, settings.year, &mut out);
     reconcile(records, &of_year, &mut out);
+    super::goals::assessment_rule(records, settings.year, &mut out);
     out
 }
 
