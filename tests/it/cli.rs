@@ -49,7 +49,7 @@ pub(crate) fn kalmar() -> Db {
     let mut args = vec!["import"];
     args.extend(files.iter().map(String::as_str));
     let out = ok(&path, &args);
-    assert!(out.contains("288 added, 0 skipped"), "{out}");
+    assert!(out.contains("310 added, 0 skipped"), "{out}");
     Db { _dir: dir, path }
 }
 
@@ -231,7 +231,7 @@ fn known_at_before_a_later_change_shows_the_earlier_figure() {
             "§ 12",
         ],
     );
-    assert!(out.starts_with("recorded as sequence 289"), "{out}");
+    assert!(out.starts_with("recorded as sequence 311"), "{out}");
     let frame = |args: &[&str]| {
         let mut a = vec![
             "report", "frames", "--year", "2017", "--format", "json", "--unit", "kr",
@@ -345,9 +345,9 @@ fn the_log_lists_sequence_hash_recorder_and_time_and_its_events_import_again() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 288);
+    assert_eq!(lines.len(), 310);
     assert_eq!(lines[0]["seq"], 1);
-    assert_eq!(lines[287]["seq"], 288);
+    assert_eq!(lines[309]["seq"], 310);
     assert_eq!(lines[0]["recorded_by"], "cli.test");
     assert_eq!(lines[0]["hash"].as_str().unwrap().len(), 64);
     assert!(lines[0]["recorded_at"].as_str().unwrap().ends_with('Z'));
@@ -355,7 +355,7 @@ fn the_log_lists_sequence_hash_recorder_and_time_and_its_events_import_again() {
     let file = db.path.parent().unwrap().join("again.jsonl");
     std::fs::write(&file, events).unwrap();
     let out = ok(&db.path, &["import", file.to_str().unwrap()]);
-    assert!(out.contains("0 added, 288 skipped"), "{out}");
+    assert!(out.contains("0 added, 310 skipped"), "{out}");
     let transfers = ok(
         &db.path,
         &[

@@ -121,7 +121,7 @@ fn events_after_fixtures(db: &Path) -> Vec<serde_json::Value> {
     ok(db, &["log", "--format", "json"])
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|r| r["seq"].as_u64().unwrap() > 288)
+        .filter(|r| r["seq"].as_u64().unwrap() > 310)
         .map(|r| r["event"].clone())
         .collect()
 }
@@ -143,7 +143,7 @@ fn record_of_every_type_appends_one_event_equal_to_importing_its_json_line() {
             &recorded.path,
             &args.iter().map(String::as_str).collect::<Vec<_>>(),
         );
-        let seq = 288 + i + 1;
+        let seq = 310 + i + 1;
         assert!(
             out.starts_with(&format!("recorded as sequence {seq}: ")),
             "{type_name}: exactly one event appended: {out}"
@@ -204,7 +204,7 @@ fn record_approved_takes_the_event_and_record_correction_withdraws_it() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("recorded as sequence 289"), "{out}");
+    assert!(out.starts_with("recorded as sequence 311"), "{out}");
     assert!(out.contains(&format!(r#""event":"{id}""#)), "{out}");
     let (code, out, err) = rambok(
         &db.path,
