@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub(crate) struct Db {
-    _dir: tempfile::TempDir,
+    pub(crate) _dir: tempfile::TempDir,
     pub(crate) path: PathBuf,
 }
 

@@ -8,6 +8,7 @@ mod cli;
 mod corpus;
 mod exports;
 mod index;
+mod indicators;
 mod labels;
 mod ledger;
 mod props;

@@ -114,6 +114,18 @@ const EXAMPLE_AS_JSON: &[(&str, &str)] = &[
         "reported",
         r#"{"type":"reported","report":"investments","office":"KLK","year":2017,"row":"Infrastruktur och skydd","column":"outcome","amount":"98412.5","unit":"tkr","source":"Årsredovisning 2017, Investeringsredovisning (tkr)","date":"2018-02-15"}"#,
     ),
+    (
+        "indicator_defined",
+        r#"{"type":"indicator_defined","indicator":"LOKALYTA","name":"Lokalyta per anställd","unit":"kvm","direction":"lower","goal":"NM17-17","office":"KLK"}"#,
+    ),
+    (
+        "target_set",
+        r#"{"type":"target_set","indicator":"LOKALYTA","year":2018,"value":"22.5","decision":{"body":"KS","date":"2017-11-21","case":"KS 2017/1130"}}"#,
+    ),
+    (
+        "measured",
+        r#"{"type":"measured","indicator":"LOKALYTA","year":2017,"value":"24.1","date":"2018-02-15"}"#,
+    ),
 ];
 
 /// The events after the Kalmar fixtures, as `log --format json` prints them.
