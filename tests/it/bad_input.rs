@@ -667,7 +667,7 @@ fn unknown_type() {
         "2: field type: 'frame_sett' is not an event type",
     );
     expect![[r#"
-        rambok: FILE:2: field type: 'frame_sett' is not an event type (see docs/events.md: office_defined, area_defined, frame_set, frame_changed, savings_required, transfer, budget_line, outcome, forecast, investment_budget, investment_outcome, goal_defined, activity_defined, assignment_defined, status_updated, correction, approved, year_closed, reported)
+        rambok: FILE:2: field type: 'frame_sett' is not an event type (see docs/events.md: office_defined, area_defined, frame_set, frame_changed, savings_required, transfer, budget_line, outcome, forecast, investment_budget, investment_outcome, goal_defined, activity_defined, assignment_defined, status_updated, correction, approved, year_closed, reported, indicator_defined, target_set, measured)
         nothing was imported
     "#]]
     .assert_eq(&stderr);

@@ -466,11 +466,12 @@ fn an_unknown_office_is_an_error_that_names_the_nearest() {
     for (args, wanted) in [
         (
             ["report", "frames", "--year", "2030"].as_slice(),
-            "nothing in this ledger for the year 2030. Nearest: 2017.",
+            "nothing in this ledger for the year 2030. Nearest: 2020.",
         ),
         (
             &["report", "outcome", "--office", "KLK", "--year", "2031"],
-            "Years: 2014, 2016, 2017",
+            // 2015 (sick leave measured), 2018 and 2020 (targets) are years the ledger holds.
+            "Years: 2014, 2015, 2016, 2017, 2018, 2020",
         ),
         (&["report", "goals", "--year", "2030"], "year 2030"),
         (

@@ -230,7 +230,7 @@ fn record_approved_takes_the_event_and_record_correction_withdraws_it() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("recorded as sequence 290"), "{out}");
+    assert!(out.starts_with("recorded as sequence 312"), "{out}");
     let frames = ok(&db.path, &["report", "frames", "--year", "2017"]);
     assert!(frames.contains("476 569"), "477 569 − 1 000 tkr: {frames}");
 }
