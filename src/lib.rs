@@ -10,6 +10,7 @@ pub mod domain;
 pub mod gen;
 pub mod index;
 pub mod json;
+pub mod lang;
 pub mod ledger;
 pub mod projection;
 pub mod query;

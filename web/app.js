@@ -32,6 +32,11 @@ function group(digits) {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
 
+/** A count with its noun in the right number, as the CLI says it: "1 händelse", "2 händelser". */
+function counted(n, one, many) {
+  return group(String(n)) + ' ' + (Number(n) === 1 ? one : many);
+}
+
 /**
  * Formats an amount as the CLI's tables do. `flips` says whether it follows the sign convention
  * (frames, costs) or keeps its sign (differences). Rounds half away from zero.
@@ -67,7 +72,7 @@ async function api(path, params = {}) {
   });
   if (response.status === 401) {
     signOut('Token godtogs inte: ' + (await errorText(response)));
-    throw new Error('unauthorised');
+    throw new Error('token godtogs inte');
   }
   if (!response.ok) throw new Error(await errorText(response));
   return response;
@@ -76,10 +81,20 @@ async function api(path, params = {}) {
 async function errorText(response) {
   try {
     const body = await response.json();
-    return body.error || response.statusText;
+    return body.error || statusWords(response.status);
   } catch (_) {
-    return response.statusText;
+    return statusWords(response.status);
   }
+}
+
+// The browser's status text is English ("Not Found"); the page says it in Swedish.
+function statusWords(status) {
+  const words = {
+    400: 'felaktig fråga', 401: 'inte inloggad', 403: 'inte tillåtet', 404: 'finns inte',
+    409: 'liggaren har ändrats sedan du läste den', 413: 'för stor', 422: 'kunde inte registreras',
+    500: 'fel på servern', 502: 'servern nås inte', 503: 'servern är inte tillgänglig',
+  };
+  return (words[status] || 'oväntat svar') + ' (HTTP ' + status + ')';
 }
 
 async function download(path, params, fileName) {
@@ -279,7 +294,7 @@ async function drawRevision(s, generation) {
   section.querySelector('.innehall').replaceChildren(
     el('p', { class: reply.data.findings.length ? 'varning' : 'ok' },
       reply.data.findings.length
-        ? `${reply.data.findings.length} iakttagelser för ${s.year} (delegationsordning: ${reply.data.delegation}).`
+        ? `${counted(reply.data.findings.length, 'iakttagelse', 'iakttagelser')} för ${s.year} (delegationsordning: ${reply.data.delegation}).`
         : `Inga iakttagelser för ${s.year}.`),
     ...reply.tables.map((t) => renderTable(t, style(0))));
   downloadLinks(section, 'control', params, `kontroll-${s.year}`);
@@ -292,7 +307,7 @@ async function verify() {
     const v = await (await api('verify')).json();
     box.replaceChildren(v.ok
       ? el('p', { class: 'ok', id: 'verifiering-resultat' },
-        `Kedjan håller: ${group(String(v.records))} poster, varje hash stämmer. Senaste: nr ${v.head.seq}, ${v.head.hash}`)
+        `Kedjan håller: ${counted(v.records, 'post', 'poster')}, varje hash stämmer. Senaste: nr ${v.head.seq}, ${v.head.hash}`)
       : el('p', { class: 'fel', id: 'verifiering-resultat' }, `Liggaren är skadad: ${v.error}`));
   } catch (e) {
     box.replaceChildren(el('p', { class: 'fel' }, 'Verifieringen misslyckades: ' + e.message));
@@ -350,7 +365,7 @@ function fillPickers(info) {
   slider.max = String(Math.max(0, info.dates.length - 1));
   slider.value = slider.max;
   $('vem').replaceChildren(
-    el('span', {}, `${info.name} (${info.role}) · liggaren har ${info.head.seq} händelser `),
+    el('span', {}, `${info.name} (${info.role}) · liggaren har ${counted(info.head.seq, 'händelse', 'händelser')} `),
     Object.assign(el('button', { type: 'button', class: 'liten' }, 'Logga ut'), { onclick: () => signOut('') }));
 }
 
@@ -368,7 +383,7 @@ async function start() {
   try {
     state.info = await (await api('info')).json();
   } catch (e) {
-    if (state.token) signOut('Servern svarade inte: ' + e.message);
+    if (state.token) signOut('Servern svarade inte. Försök igen om en stund.');
     return;
   }
   fillPickers(state.info);

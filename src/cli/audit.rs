@@ -16,11 +16,13 @@ pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegati
 
 #[derive(clap::Args, Debug)]
 pub struct HistoryArgs {
+    /// Förvaltningens kod, t.ex. KLK.
     #[arg(long)]
     pub office: String,
+    /// Budgetåret.
     #[arg(long)]
     pub year: i32,
-    /// One area's internal budget instead of the frame.
+    /// Ett verksamhetsområdes internbudget i stället för budgetramen.
     #[arg(long)]
     pub area: Option<String>,
     #[command(flatten)]
@@ -29,8 +31,10 @@ pub struct HistoryArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
+    /// Datumet att jämföra från (ÅÅÅÅ-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub from: String,
+    /// Datumet att jämföra till (ÅÅÅÅ-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub to: String,
     #[command(flatten)]
@@ -39,12 +43,14 @@ pub struct DiffArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct ControlArgs {
+    /// Budgetåret.
     #[arg(long)]
     pub year: i32,
-    /// The delegation table (JSON, see docs/control.md); Kalmar's when not given.
+    /// Delegationsordningen (JSON, se docs/control.md); Kalmars när ingen anges.
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
-    /// Days between decision and recording after which an event counts as recorded late.
+    /// Antal dagar mellan beslut och registrering efter vilka en händelse räknas som sent
+    /// registrerad.
     #[arg(long, default_value_t = 30)]
     pub late_days: i64,
     #[command(flatten)]
@@ -61,7 +67,7 @@ pub fn run_history(db: &Path, a: HistoryArgs, out: &mut dyn Write) -> Result<()>
     if a.common.format == Format::Svg {
         if a.area.is_some() {
             return Err(CliError::Input(
-                "--format svg draws the frame's bridge; leave out --area".into(),
+                "--format svg ritar budgetramens brygga; utelämna --area".into(),
             ));
         }
         let b = query::bridge(&ledger, &a.office, a.year - 1, a.year, &clock)?;
@@ -81,7 +87,7 @@ pub fn run_diff(db: &Path, a: DiffArgs, out: &mut dyn Write) -> Result<()> {
     let to = parse_date(&a.to).map_err(|e| CliError::Input(format!("--to: {e}")))?;
     if to < from {
         return Err(CliError::Input(format!(
-            "--to {to} is before --from {from}"
+            "--to {to} ligger före --from {from}"
         )));
     }
     let d = query::diff(&open_existing(db)?, from, to, c.known_at)?;
@@ -93,12 +99,14 @@ pub fn load_delegation(file: Option<&Path>) -> Result<(Delegation, String)> {
     let (text, name) = match file {
         Some(f) => (
             std::fs::read_to_string(f)
-                .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?,
+                .map_err(|e| {
+                    CliError::Input(format!("{}: kan inte läsas: {}", f.display(), super::io_text(&e)))
+                })?,
             f.display().to_string(),
         ),
         None => (
             KALMAR_DELEGATION.to_string(),
-            "fixtures/kalmar/delegation.json (built in)".to_string(),
+            "fixtures/kalmar/delegation.json (inbyggd)".to_string(),
         ),
     };
     let delegation =

@@ -34,7 +34,7 @@ pub struct Reply {
 impl Reply {
     pub fn json(&self) -> Result<Value, CliError> {
         serde_json::from_slice(&self.body)
-            .map_err(|e| CliError::Io(format!("the server's answer is not JSON: {e}")))
+            .map_err(|e| CliError::Io(format!("serverns svar är inte JSON: {e}")))
     }
 }
 
@@ -46,7 +46,7 @@ impl Client {
         let https = base.starts_with("https://");
         if !https && !base.starts_with("http://") {
             return Err(CliError::Input(format!(
-                "--server: '{url}' is not an http:// or https:// address (rambok serve prints its address when it starts)"
+                "--server: '{url}' är ingen http://- eller https://-adress (rambok serve skriver ut sin adress när den startar)"
             )));
         }
         let mut tls = TlsConfig::builder();
@@ -74,7 +74,7 @@ impl Client {
             .map(|t| format!("Bearer {t}"))
             .ok_or_else(|| {
                 CliError::Input(
-                    "--server needs a token: give --token TOKEN or set RAMBOK_TOKEN (create one with `rambok token add`)"
+                    "--server kräver en token: ange --token TOKEN eller sätt RAMBOK_TOKEN (skapa en med `rambok token add`)"
                         .into(),
                 )
             })
@@ -118,7 +118,7 @@ impl Client {
             .with_config()
             .limit(REPLY_BYTES_MAX)
             .read_to_vec()
-            .map_err(|e| CliError::Io(format!("cannot read the server's answer: {e}")))?;
+            .map_err(|e| CliError::Io(format!("serverns svar kunde inte läsas: {e}")))?;
         if (200..300).contains(&status) {
             return Ok(Reply { body, findings });
         }
@@ -130,24 +130,24 @@ impl Client {
 fn ca_certs(file: &Path) -> Result<Vec<Certificate<'static>>, CliError> {
     let named = |what: String| CliError::Input(format!("--ca-cert {}: {what}", file.display()));
     let size = std::fs::metadata(file)
-        .map_err(|e| named(format!("cannot read: {e}")))?
+        .map_err(|e| named(format!("kan inte läsas: {}", super::io_text(&e))))?
         .len();
     if size > CA_FILE_BYTES_MAX {
         return Err(named(format!(
-            "larger than {CA_FILE_BYTES_MAX} bytes; is this a PEM certificate?"
+            "större än {CA_FILE_BYTES_MAX} byte; är det ett PEM-certifikat?"
         )));
     }
-    let pem = std::fs::read(file).map_err(|e| named(format!("cannot read: {e}")))?;
+    let pem = std::fs::read(file).map_err(|e| named(format!("kan inte läsas: {}", super::io_text(&e))))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         // A key or anything else beside the certificates is not ours to use.
-        if let PemItem::Certificate(c) = item.map_err(|e| named(format!("not PEM: {e}")))? {
+        if let PemItem::Certificate(c) = item.map_err(|e| named(format!("inte PEM: {e}")))? {
             certs.push(c);
         }
     }
     if certs.is_empty() {
         return Err(named(
-            "no certificate in it (expected a PEM block '-----BEGIN CERTIFICATE-----')".into(),
+            "inget certifikat i den (väntade ett PEM-block '-----BEGIN CERTIFICATE-----')".into(),
         ));
     }
     Ok(certs)
@@ -156,23 +156,36 @@ fn ca_certs(file: &Path) -> Result<Vec<Certificate<'static>>, CliError> {
 /// The CLI error for a request that got no answer; for a certificate the client does not accept,
 /// what is wrong with it and how to trust a private one.
 fn unreachable(base: &str, e: &ureq::Error) -> CliError {
-    let failed = format!("cannot reach the server at {base}");
+    let failed = format!("når inte servern på {base}");
     match tls_failure(e) {
         Some(rustls::Error::InvalidCertificate(why)) => CliError::Io(format!(
-            "{failed}: its TLS certificate is not trusted ({}); if the server uses a self-signed \
-certificate or a private CA, give that certificate with --ca-cert FILE (or RAMBOK_CA_CERT)",
+            "{failed}: dess TLS-certifikat är inte betrott ({}); om servern använder ett självsignerat \
+certifikat eller en egen CA, ange det certifikatet med --ca-cert FIL (eller RAMBOK_CA_CERT)",
             untrusted(why)
         )),
         Some(other) => CliError::Io(format!(
-            "{failed}: the TLS handshake failed ({other}); is it serving HTTPS \
-(`rambok serve --tls-cert FILE --tls-key FILE`)?"
+            "{failed}: TLS-handskakningen misslyckades ({other}); serverar den HTTPS \
+(`rambok serve --tls-cert FIL --tls-key FIL`)?"
         )),
         None if base.starts_with("http://") && matches!(e, ureq::Error::Protocol(_)) => {
             CliError::Io(format!(
-                "{failed}: its answer is not HTTP ({e}); if it serves HTTPS, the address starts with https://"
+                "{failed}: svaret är inte HTTP ({e}); serverar den HTTPS börjar adressen med https://"
             ))
         }
-        None => CliError::Io(format!("{failed}: {e} (is `rambok serve` running?)")),
+        None => CliError::Io(format!("{failed}: {} (körs `rambok serve`?)", why_unanswered(e))),
+    }
+}
+
+/// Why a request got no answer, in Swedish.
+fn why_unanswered(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => crate::lang::io_error(io),
+        ureq::Error::Timeout(_) => "tiden gick ut".into(),
+        ureq::Error::HostNotFound => "värden finns inte".into(),
+        ureq::Error::ConnectionFailed => "anslutningen misslyckades".into(),
+        ureq::Error::BadUri(u) => format!("ogiltig adress ({u})"),
+        ureq::Error::BodyExceedsLimit(n) => format!("svaret är större än {n} byte"),
+        other => format!("fel i förbindelsen ({other})"),
     }
 }
 
@@ -181,12 +194,21 @@ fn untrusted(why: &rustls::CertificateError) -> String {
     use rustls::CertificateError as C;
     match why {
         C::UnknownIssuer | C::BadSignature => {
-            "it is not signed by a certificate this client trusts".into()
+            "det är inte signerat av ett certifikat som den här klienten litar på".into()
         }
+        C::NotValidForName => "det gäller inte för den adress servern nås på".into(),
+        C::NotValidForNameContext { expected, presented } => format!(
+            "det gäller inte för namnet {}, bara för {}",
+            expected.to_str(),
+            presented.join(", ")
+        ),
+        C::Expired | C::ExpiredContext { .. } => "det har gått ut".into(),
+        C::NotValidYet | C::NotValidYetContext { .. } => "det gäller inte ännu".into(),
+        C::Revoked => "det är återkallat".into(),
         C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
-            Some(webpki::Error::CaUsedAsEndEntity) => "it is a CA certificate (basicConstraints CA:TRUE) \
-used as the server's own, which is refused even when trusted: make the server's certificate with CA:FALSE \
-(docs/api.md shows how)"
+            Some(webpki::Error::CaUsedAsEndEntity) => "det är ett CA-certifikat (basicConstraints CA:TRUE) \
+som servern använder som sitt eget, vilket vägras även när det är betrott: gör serverns certifikat med CA:FALSE \
+(docs/api.md visar hur)"
                 .into(),
             Some(webpki) => format!("{webpki:?}"),
             None => other.to_string(),
@@ -235,11 +257,11 @@ pub fn refusal(status: u16, body: &[u8]) -> CliError {
             expected: v["expected"].as_u64().unwrap_or(0),
             actual: v["actual"].as_u64().unwrap_or(0),
         }),
-        401 | 403 => CliError::Input(format!("the server refused: {message}")),
+        401 | 403 => CliError::Input(format!("servern vägrade: {message}")),
         400..=499 => CliError::Input(message),
         _ => match (v["seq"].as_u64(), v["damage"].as_str()) {
             (Some(seq), Some(kind)) => corrupt(seq, kind, &message),
-            _ => CliError::Io(format!("the server failed: {message}")),
+            _ => CliError::Io(format!("servern misslyckades: {message}")),
         },
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::amount::Unit;
 pub use crate::query::export::sheets;
 use crate::query::export::{set_decimals, stamp};
 use crate::query::SignArg;
-use crate::report::number::Style;
+use crate::report::number::{counted, Style};
 use crate::report::table::render_csv_file;
 use crate::report::xlsx::{workbook, Figures};
 use std::io::Write;
@@ -16,29 +16,33 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
+    /// En arbetsbok för Excel och andra kalkylprogram.
     Xlsx,
-    /// A folder with one semicolon-separated file per sheet.
+    /// En mapp med en semikolonseparerad fil per blad.
     Csv,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
+    /// Budgetåret.
     #[arg(long)]
     pub year: i32,
+    /// Arbetsbok eller CSV-filer.
     #[arg(long, value_enum, default_value = "xlsx")]
     pub format: ExportFormat,
-    /// The workbook file (xlsx) or folder (csv) to write.
+    /// Arbetsboken (xlsx) eller mappen (csv) att skriva.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
-    /// The delegation table for the control sheet; Kalmar's when not given.
+    /// Delegationsordningen för kontrollbladet; Kalmars när ingen anges.
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
-    /// The unit of every amount: kr, tkr or mnkr.
+    /// Enheten för alla belopp: kr, tkr eller mnkr.
     #[arg(long, default_value = "tkr")]
     pub unit: Unit,
+    /// Teckenkonventionen.
     #[arg(long, value_enum, default_value = "cost")]
     pub sign: SignArg,
-    /// Decimals of every amount (default: 0, and 1 on the outcome sheet).
+    /// Antal decimaler för alla belopp (standard: 0, och 1 på utfallsbladet).
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=5))]
     pub decimals: Option<u32>,
 }
@@ -59,12 +63,14 @@ pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
     set_decimals(&mut sheets, a.decimals);
     let stamp = stamp(&records, &ledger_name(db));
     let sign = a.sign.into();
-    let fail = |e: std::io::Error| CliError::Io(format!("{}: cannot write: {e}", a.out.display()));
+    let fail = |e: std::io::Error| {
+        CliError::Io(format!("{}: kan inte skrivas: {}", a.out.display(), super::io_text(&e)))
+    };
     match a.format {
         ExportFormat::Xlsx => {
             let figures = Figures { unit: a.unit, sign };
             let bytes = workbook(&sheets, figures, &stamp)
-                .map_err(|e| CliError::Io(format!("cannot build the workbook: {e}")))?;
+                .map_err(|e| CliError::Io(format!("arbetsboken kunde inte byggas: {e}")))?;
             std::fs::write(&a.out, bytes).map_err(fail)?;
         }
         ExportFormat::Csv => {
@@ -73,17 +79,19 @@ pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
                 let style = Style::csv(a.unit, s.decimals, sign);
                 let file = a.out.join(format!("{}.csv", s.name));
                 std::fs::write(&file, render_csv_file(&s.tables, &style, &stamp))
-                    .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", file.display())))?;
+                    .map_err(|e| {
+                        super::cannot_write(&file, &e)
+                    })?;
             }
         }
     }
     writeln!(
         out,
-        "wrote {} sheets for {} in {} ({} events in the audit trail) to {}",
-        sheets.len(),
+        "skrev {} för {} i {} ({} i verifikationskedjan) till {}",
+        counted(sheets.len() as u64, "blad", "blad"),
         a.year,
         a.unit.name(),
-        records.len(),
+        counted(records.len() as u64, "händelse", "händelser"),
         a.out.display()
     )
     .map_err(super::io)

@@ -10,31 +10,33 @@ use std::path::Path;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
+    /// En tabell för terminalen.
     Table,
-    /// One JSON object per line: seq, recorded_at, recorded_by, hash and the event.
+    /// Ett JSON-objekt per rad: seq, recorded_at, recorded_by, hash och händelsen.
     Json,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct LogArgs {
-    /// Only events naming this office.
+    /// Bara händelser som nämner den här förvaltningen.
     #[arg(long)]
     pub office: Option<String>,
-    /// Only events for this budget year.
+    /// Bara händelser för det här budgetåret.
     #[arg(long)]
     pub year: Option<i32>,
-    /// Only events of this type (e.g. transfer).
+    /// Bara händelser av den här typen (t.ex. transfer).
     #[arg(long = "type")]
     pub kind: Option<String>,
-    /// Only events decided (or dated) on or after this date.
+    /// Bara händelser beslutade (eller daterade) på eller efter detta datum.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
-    /// Only events decided (or dated) on or before this date.
+    /// Bara händelser beslutade (eller daterade) på eller före detta datum.
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
-    /// Only events with this case number (e.g. "KS 2016/1130").
+    /// Bara händelser med den här ärendebeteckningen (t.ex. "KS 2016/1130").
     #[arg(long)]
     pub case: Option<String>,
+    /// Hur loggen skrivs.
     #[arg(long, value_enum, default_value = "table")]
     pub format: LogFormat,
 }
@@ -93,7 +95,7 @@ pub fn run(db: &Path, args: LogArgs, out: &mut dyn Write) -> Result<()> {
         writeln!(
             out,
             "{:>7}  {:<24}  {:<16}  {:<18}  {:<12}  {:<10}  händelse",
-            "seq", "registrerad", "av", "typ", "beslut", "hash"
+            "sekv", "registrerad", "av", "typ", "beslut", "hash"
         )
         .map_err(super::io)?;
     }

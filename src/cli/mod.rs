@@ -11,17 +11,18 @@ mod record;
 pub mod report;
 pub mod serve;
 mod token;
+pub mod usage;
 
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::folder::{self, Folder};
+use crate::report::number::counted;
 use crate::store::StoreError;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The help heading of the options every command takes.
-const GLOBAL: &str = "Global options";
+use usage::GLOBAL;
 
 /// The default store, used when neither --db nor RAMBOK_DB names one.
 pub const DEFAULT_DB: &str = "rambok.db";
@@ -30,89 +31,96 @@ pub const DEFAULT_DB: &str = "rambok.db";
 #[command(
     name = "rambok",
     version,
-    about = "A ledger of municipal budget decisions: every decision an immutable event, every table for any date",
-    long_about = "rambok keeps every budget decision (frames, changes, savings requirements, transfers, internal \
-budgets, outcomes, goals and their status) as an immutable event with who decided it, when, under which \
-case number, and who recorded it. Reports rebuild the tables for any date.\n\n\
-Start with `rambok demo` to see the Kalmar example, then `rambok init`, `rambok import FILE` and \
+    about = "En liggare över kommunala budgetbeslut: varje beslut en händelse som inte ändras, varje tabell för vilket datum som helst",
+    long_about = "rambok sparar varje budgetbeslut (budgetramar, ändringar, besparingskrav, ramväxlingar, \
+internbudgetar, utfall, mål och deras status) som en händelse som inte ändras, med vem som beslutade, när, \
+under vilken ärendebeteckning och vem som registrerade den. Rapporterna bygger tabellerna för vilket datum \
+som helst.\n\n\
+Börja med `rambok demo` för att se exemplet från Kalmar, sedan `rambok init`, `rambok import FIL` och \
 `rambok report frames --year 2017`."
 )]
 pub struct Cli {
-    /// The ledger's folder (created by `init`).
+    /// Liggarens mapp (skapas av `init`).
     #[arg(long, global = true, env = "RAMBOK_DB", default_value = DEFAULT_DB, help_heading = GLOBAL)]
     pub db: PathBuf,
-    /// Send the command to a running `rambok serve` at this address (http:// or https://) instead of
-    /// opening the store.
+    /// Skicka kommandot till en körande `rambok serve` på den här adressen (http:// eller https://)
+    /// i stället för att öppna liggaren.
     #[arg(long, global = true, env = "RAMBOK_SERVER", value_name = "URL", help_heading = GLOBAL)]
     pub server: Option<String>,
-    /// The API token for --server (from `rambok token add`).
+    /// API-token för --server (från `rambok token add`).
     #[arg(long, global = true, env = "RAMBOK_TOKEN", hide_env_values = true, help_heading = GLOBAL)]
     pub token: Option<String>,
-    /// Trust the https:// --server whose certificate is signed by this CA, or is this self-signed
-    /// certificate (PEM, one or more) instead of the built-in public roots.
+    /// Lita på den https://-server (--server) vars certifikat är signerat av denna CA, eller är
+    /// detta självsignerade certifikat (PEM, ett eller flera), i stället för de inbyggda publika.
     #[arg(long, global = true, env = "RAMBOK_CA_CERT", value_name = "FILE", help_heading = GLOBAL)]
     pub ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Who records events. Required for every command that writes.
+/// Vem som registrerar händelser. Krävs för varje kommando som skriver.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Recorder {
-    /// Your user name; stored with every event you record.
+    /// Ditt användarnamn; sparas med varje händelse du registrerar.
     #[arg(long, env = "RAMBOK_USER")]
     pub user: Option<String>,
-    /// Append only if the ledger's last sequence number is this one (optimistic concurrency).
+    /// Lägg till bara om liggarens sista sekvensnummer är detta (optimistisk samtidighet).
     #[arg(long, value_name = "SEQ")]
     pub expect_seq: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create an empty ledger at --db.
+    /// Skapa en tom liggare i --db.
     Init,
-    /// Import events from JSON Lines files: all of them or none.
+    /// Importera händelser från JSON Lines-filer: alla eller ingen.
     Import(import::ImportArgs),
-    /// Record one event from flags, one subcommand per event type: `rambok record TYPE --help`
-    /// shows its fields as a form, with an example.
+    /// Registrera en händelse med flaggor, ett underkommando per händelsetyp: `rambok record TYP
+    /// --help` visar dess fält som ett formulär, med ett exempel.
     Record(record::RecordArgs),
-    /// List recorded events with their sequence number, time, recorder and hash.
+    /// Lista registrerade händelser med sekvensnummer, tid, vem som registrerade och hash.
     Log(log::LogArgs),
-    /// Budget tables and goal status for any date.
+    /// Budgettabeller och målstatus för vilket datum som helst.
     Report(report::ReportArgs),
-    /// Import the bundled Kalmar fixtures into a fresh temporary ledger and print the reports.
+    /// Importera de medföljande Kalmardata i en ny tillfällig liggare och skriv ut rapporterna.
     Demo,
-    /// Every event that moved an office's frame (or one area's budget), with decisions, recorders
-    /// and the running figure; corrections beside what they correct. `--format svg` draws the bridge.
+    /// Varje händelse som ändrade en förvaltnings budgetram (eller ett områdes budget), med beslut,
+    /// vem som registrerade och löpande belopp; rättelser bredvid det de rättar. `--format svg`
+    /// ritar bryggan.
     History(audit::HistoryArgs),
-    /// What changed in frames, internal budgets and statuses between two dates, event by event.
+    /// Vad som ändrades i budgetramar, internbudgetar och status mellan två datum, händelse för
+    /// händelse.
     Diff(audit::DiffArgs),
-    /// The internal-control findings for a year; exits 7 when there are findings.
+    /// Den interna kontrollens iakttagelser för ett år; avslutar med 7 när det finns iakttagelser.
     Control(audit::ControlArgs),
-    /// A workbook (or CSV folder) for revisors: frames, bridges, budgets, outcome, goals, the audit
-    /// trail with hashes, and the control findings.
+    /// En arbetsbok (eller en mapp med CSV-filer) för revisorer: budgetramar, broar, budgetar,
+    /// utfall, mål, verifikationskedjan med hashar och kontrollens iakttagelser.
     Export(export::ExportArgs),
-    /// Recompute the hash chain and check every record; print the head digest.
+    /// Räkna om hashkedjan och kontrollera varje post; skriv ut kontrollsumman för den senaste.
     Verify {
-        /// A digest file written earlier by `rambok digest`: also prove the ledger still extends it.
+        /// En kontrollsumma skriven tidigare av `rambok digest`: visa också att liggaren fortfarande
+        /// bygger vidare på den.
         #[arg(long, value_name = "FILE")]
         against: Option<PathBuf>,
     },
-    /// Write the head digest (sequence number and hash) to a file a revisor keeps elsewhere.
+    /// Skriv kontrollsumman (sekvensnummer och hash) till en fil som en revisor förvarar någon
+    /// annanstans.
     Digest {
+        /// Filen att skriva.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Serve the ledger over HTTP: the JSON API under /api/ and the web page at /. With --demo, the
-    /// Kalmar fixtures in a temporary store.
+    /// Servera liggaren över HTTP: JSON-API:t under /api/ och webbsidan på /. Med --demo:
+    /// Kalmardata i en tillfällig liggare.
     Serve(serve::ServeArgs),
-    /// API tokens for `rambok serve`: add (shown once), list, remove.
+    /// API-token för `rambok serve`: lägg till (visas en gång), lista, ta bort.
     Token(token::TokenArgs),
-    /// Write a synthetic municipality of N events as JSON Lines (for benchmarks and load tests).
+    /// Skriv en påhittad kommun med N händelser som JSON Lines (för mätningar och lasttester).
     Gen {
-        /// How many events.
+        /// Hur många händelser.
         #[arg(long, default_value_t = 100_000)]
         events: usize,
+        /// Fröet för slumptalen: samma frö ger samma kommun.
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -129,7 +137,7 @@ pub enum CliError {
     #[error("{0}")]
     Io(String),
     /// Not an error: the controls ran and found something; the exit code says so.
-    #[error("{0} control findings")]
+    #[error("{0} iakttagelser i kontrollen")]
     Findings(usize),
 }
 
@@ -162,7 +170,7 @@ pub type Result<T> = std::result::Result<T, CliError>;
 pub fn open_existing(db: &std::path::Path) -> Result<Ledger> {
     match folder::inspect(db).map_err(LedgerError::from)? {
         Folder::Absent => Err(CliError::Input(format!(
-            "there is no ledger at {} (create one with `rambok init --db {}`, or point --db / RAMBOK_DB at yours)",
+            "det finns ingen liggare i {} (skapa en med `rambok init --db {}`, eller peka --db / RAMBOK_DB på din)",
             db.display(),
             db.display()
         ))),
@@ -174,7 +182,7 @@ pub fn require_user(r: &Recorder) -> Result<String> {
     match &r.user {
         Some(u) if !u.trim().is_empty() => Ok(u.trim().to_string()),
         _ => Err(CliError::Input(
-            "who is recording? give --user NAME or set RAMBOK_USER".into(),
+            "vem registrerar? ange --user NAMN eller sätt RAMBOK_USER".into(),
         )),
     }
 }
@@ -193,7 +201,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             if folder::inspect(&cli.db).map_err(LedgerError::from)? != Folder::Absent {
                 writeln!(
                     out,
-                    "a ledger already exists at {}; nothing changed",
+                    "det finns redan en liggare i {}; inget ändrades",
                     cli.db.display()
                 )
                 .map_err(io)?;
@@ -202,7 +210,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             let ledger = Ledger::open(&cli.db)?;
             writeln!(
                 out,
-                "created an empty ledger at {} (sequence {})",
+                "skapade en tom liggare i {} (sekvens {})",
                 cli.db.display(),
                 ledger.head().seq
             )
@@ -246,7 +254,7 @@ fn verify(db: &std::path::Path, against: Option<PathBuf>, out: &mut dyn Write) -
     let digest = against
         .map(|f| {
             let text = std::fs::read_to_string(&f)
-                .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?;
+                .map_err(|e| CliError::Input(format!("{}: kan inte läsas: {}", f.display(), io_text(&e))))?;
             v::parse_digest(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))
         })
         .transpose()?;
@@ -255,23 +263,43 @@ fn verify(db: &std::path::Path, against: Option<PathBuf>, out: &mut dyn Write) -
         Some(d) => v::verify_against(&ledger, d)?,
         None => v::verify(&ledger)?,
     };
-    writeln!(out, "ok: {} records, every hash checks out", done.head.seq).map_err(io)?;
+    verified(out, done.head.seq, &v::hex(&done.head.hash), digest.as_ref())
+}
+
+/// What `verify` says when the chain checks out, run locally or through a server.
+fn verified(
+    out: &mut dyn Write,
+    seq: u64,
+    hash: &str,
+    digest: Option<&crate::store::Head>,
+) -> Result<()> {
+    use crate::control::verify as v;
+    writeln!(out, "ok: {}, varje hash stämmer", counted(seq, "post", "poster")).map_err(io)?;
     if let Some(d) = digest {
         writeln!(
             out,
-            "ok: the ledger extends the digest at sequence {} ({})",
+            "ok: liggaren bygger vidare på kontrollsumman vid sekvens {} ({})",
             d.seq,
             v::hex(&d.hash)
         )
         .map_err(io)?;
     }
+    writeln!(out, "senaste: sekvens {seq} hash {hash}").map_err(io)
+}
+
+/// What `digest` says when it has written the file.
+fn digest_written(out: &mut dyn Write, seq: u64, file: &std::path::Path) -> Result<()> {
     writeln!(
         out,
-        "head: sequence {} hash {}",
-        done.head.seq,
-        v::hex(&done.head.hash)
+        "skrev kontrollsumman för sekvens {seq} till {}",
+        file.display()
     )
     .map_err(io)
+}
+
+/// A file that could not be written, named.
+pub fn cannot_write(file: &std::path::Path, e: &std::io::Error) -> CliError {
+    CliError::Io(format!("{}: kan inte skrivas: {}", file.display(), io_text(e)))
 }
 
 fn digest(db: &std::path::Path, file: &std::path::Path, out: &mut dyn Write) -> Result<()> {
@@ -279,23 +307,22 @@ fn digest(db: &std::path::Path, file: &std::path::Path, out: &mut dyn Write) -> 
     let ledger = open_existing(db)?;
     let done = v::verify(&ledger)?;
     std::fs::write(file, v::digest_text(&done.head))
-        .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", file.display())))?;
-    writeln!(
-        out,
-        "wrote the digest of sequence {} to {}",
-        done.head.seq,
-        file.display()
-    )
-    .map_err(io)
+        .map_err(|e| cannot_write(file, &e))?;
+    digest_written(out, done.head.seq, file)
 }
 
 pub fn io(e: std::io::Error) -> CliError {
-    CliError::Io(e.to_string())
+    CliError::Io(io_text(&e))
+}
+
+/// What an IO error means, in Swedish (see [`crate::lang::io_error`]).
+pub fn io_text(e: &std::io::Error) -> String {
+    crate::lang::io_error(e)
 }
 
 /// The binary's entry: parse, run, print errors to stderr, exit with a code that says what kind.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = usage::parse();
     let db = cli.db.clone();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -20,25 +20,25 @@ use std::path::Path;
 
 /// What each event type records: the first line of its `--help`.
 const ABOUT: &[(&str, &str)] = &[
-    ("office_defined", "Defines an office (förvaltning): its code, its name and the committee it serves"),
-    ("area_defined", "Defines a row of an office's internal budget: a verksamhetsområde or an enhet"),
-    ("frame_set", "Sets an office's net frame (budgetram) for a year: from the decision date on it replaces the frame"),
-    ("frame_changed", "Changes an office's frame (ramförändring): from the decision date on it is added to the frame"),
-    ("savings_required", "A savings requirement (besparingskrav): from the decision date on it is subtracted from the frame"),
-    ("transfer", "Moves frame between two offices (ramväxling): added to --to's frame, subtracted from --from's"),
-    ("budget_line", "One area's line of an office's internal budget (internbudget); a later line for the area replaces it"),
-    ("outcome", "The accumulated outcome (utfall) of an area up to the end of a month, as reported on a date"),
-    ("forecast", "A forecast (prognos) of an area's net cost for the year"),
-    ("investment_budget", "A project's investment budget (investeringsbudget); a later one for the project replaces it"),
-    ("investment_outcome", "A project's investment outcome for a year, as reported on a date"),
-    ("goal_defined", "Defines a council goal (fullmäktigemål) or a committee goal (nämndsmål)"),
-    ("activity_defined", "Defines an activity (aktivitet) under a goal"),
-    ("assignment_defined", "Defines an assignment (uppdrag), usually given by KF in the budget"),
-    ("status_updated", "The status of a goal, activity or assignment from a date on"),
-    ("correction", "Withdraws an event recorded by mistake: it stays in the log, its effect disappears"),
-    ("approved", "Approves (attesterar) an entry someone else recorded; whoever records the approval is the approver"),
-    ("year_closed", "Closes a year's books, for one office or for all"),
-    ("reported", "A figure as a published document prints it, for `rambok control` to reconcile with the ledger"),
+    ("office_defined", "Definierar en förvaltning: dess kod, namn och den nämnd den tjänar"),
+    ("area_defined", "Definierar en rad i en förvaltnings internbudget: ett verksamhetsområde eller en enhet"),
+    ("frame_set", "Fastställer en förvaltnings nettoram (budgetram) för ett år: från beslutsdatum ersätter den ramen"),
+    ("frame_changed", "Ändrar en förvaltnings budgetram (ramförändring): från beslutsdatum läggs den till ramen"),
+    ("savings_required", "Ett besparingskrav: från beslutsdatum dras det från ramen"),
+    ("transfer", "Flyttar budgetram mellan två förvaltningar (ramväxling): läggs till --to:s ram och dras från --from:s"),
+    ("budget_line", "Ett områdes rad i en förvaltnings internbudget; en senare rad för området ersätter den"),
+    ("outcome", "Ett områdes ackumulerade utfall till och med en månad, som det rapporterades ett visst datum"),
+    ("forecast", "En prognos för ett områdes nettokostnad för året"),
+    ("investment_budget", "Ett projekts investeringsbudget; en senare för projektet ersätter den"),
+    ("investment_outcome", "Ett projekts investeringsutfall för ett år, som det rapporterades ett visst datum"),
+    ("goal_defined", "Definierar ett fullmäktigemål eller ett nämndsmål"),
+    ("activity_defined", "Definierar en aktivitet under ett mål"),
+    ("assignment_defined", "Definierar ett uppdrag, oftast givet av KF i budgeten"),
+    ("status_updated", "Statusen för ett mål, en aktivitet eller ett uppdrag från ett datum"),
+    ("correction", "Drar tillbaka en händelse som registrerats av misstag: den finns kvar i loggen, dess verkan försvinner"),
+    ("approved", "Attesterar en post som någon annan registrerat; den som registrerar attesten är attestanten"),
+    ("year_closed", "Stänger ett års räkenskaper, för en förvaltning eller för alla"),
+    ("reported", "Ett belopp som ett publicerat dokument trycker det, för att `rambok control` ska stämma av det mot liggaren"),
     ("indicator_defined", "Definierar en indikator (mått, nyckeltal) som ett mål följs upp med, och vilket håll som är bra"),
     ("target_set", "Ett målvärde för en indikator och ett år: ett beslut av KF eller nämnden"),
     ("measured", "Ett uppmätt värde för en indikator och ett år (mätning), i kraft från --date"),
@@ -47,90 +47,90 @@ const ABOUT: &[(&str, &str)] = &[
 /// What each field means, with an example: (event type, or `*` for every type that has the field,
 /// or `decision`; field; value name; help).
 const FIELDS: &[(&str, &str, &str, &str)] = &[
-    ("*", "office", "OFFICE", "The office's code, e.g. KLK"),
-    ("*", "year", "YEAR", "The budget year, e.g. 2017"),
-    ("*", "area", "AREA", "The area, already defined for the office, e.g. ADM"),
-    ("*", "reason", "TEXT", "The line as decided, e.g. \"Flyttkostnader arkivcentrum\""),
-    ("*", "project", "PROJECT", "The project as printed, e.g. \"Infrastruktur och skydd\""),
-    ("*", "title", "TITLE", "A short title, e.g. \"Ändamålsenlig verksamhet\""),
-    ("*", "text", "TEXT", "The full wording, e.g. \"Kommunledningskontoret ska bedriva en ändamålsenlig verksamhet\""),
-    ("*", "focus_area", "TEXT", "The focus area (fokusområde), e.g. \"Ordning och reda i ekonomin\""),
-    ("*", "from", "DATE", "The date the definition takes effect, e.g. 2014-01-01; left out, it always has"),
-    ("*", "comment", "TEXT", "A comment, e.g. \"Attesterad mot protokollet\""),
-    ("*", "unit", "UNIT", "The unit of every amount of the event: kr (the default), tkr or mnkr"),
-    ("*", "id", "UUID", "The event's id; left out, it is derived from the content (the same event gets the same id)"),
-    ("*", "note", "TEXT", "Free text, usually the source, e.g. \"Källa: KS 2016/1130, s. 15\""),
-    ("decision", "body", "BODY", "Who decided: KF, KS, KSAU, a committee such as SBN, or an official such as kommundirektör"),
-    ("decision", "date", "DATE", "The date of the decision, e.g. 2016-06-30"),
-    ("decision", "case", "CASE", "The case number (ärendebeteckning), e.g. \"KS 2016/1130\""),
-    ("decision", "paragraph", "PARAGRAPH", "The paragraph of the minutes, e.g. \"§ 65\""),
-    ("office_defined", "office", "OFFICE", "The office's code, e.g. KLK"),
-    ("office_defined", "name", "NAME", "Its name, e.g. kommunledningskontoret"),
-    ("office_defined", "committee", "COMMITTEE", "The committee (nämnd) it serves, e.g. KS"),
-    ("area_defined", "office", "OFFICE", "The office the area belongs to, e.g. KLK"),
-    ("area_defined", "area", "AREA", "The area's code within the office, e.g. BRAND"),
-    ("area_defined", "name", "NAME", "The name as printed, e.g. Brandkår"),
-    ("area_defined", "kind", "KIND", "verksamhetsområde or enhet"),
-    ("area_defined", "parent", "AREA", "An area of the same office it belongs under, already defined, e.g. INFRA"),
-    ("area_defined", "group", "GROUP", "The group the outcome report subtotals it in, e.g. driftresultat"),
-    ("frame_set", "office", "OFFICE", "The office whose frame it is, e.g. KLK"),
-    ("frame_set", "amount", "AMOUNT", "The frame as net cost, e.g. \"477 569\" (with --unit tkr)"),
-    ("frame_changed", "office", "OFFICE", "The office whose frame changes, e.g. KLK"),
-    ("frame_changed", "amount", "AMOUNT", "The change, not zero, e.g. \"1 325,8\" or \"−1 000\": positive gives more money, negative reduces the frame"),
-    ("frame_changed", "category", "CATEGORY", "A label for the kind of change, e.g. ramjustering or \"tillfällig ram\""),
-    ("savings_required", "office", "OFFICE", "The office that must save, e.g. KLK"),
-    ("savings_required", "amount", "AMOUNT", "The reduction, positive, e.g. \"1 990\""),
-    ("savings_required", "rate_percent", "PERCENT", "The rate, above 0 and at most 100, kept for information, e.g. 1 or 0.5"),
-    ("savings_required", "reason", "TEXT", "Why, e.g. \"Besparingskrav 1%, stabil ekonomi\""),
-    ("transfer", "from", "OFFICE", "The office that gives up frame, e.g. SBK"),
-    ("transfer", "to", "OFFICE", "The office that receives it, e.g. KLK"),
-    ("transfer", "amount", "AMOUNT", "The amount moved, positive, e.g. 691; to move money the other way, swap --from and --to"),
-    ("transfer", "reason", "TEXT", "Why, e.g. \"Budgetram från samhällsbyggnadskontoret\""),
-    ("budget_line", "revenue", "AMOUNT", "Revenue (intäkter), at least 0, e.g. \"65 595\"; give it with --cost, or give --net alone"),
-    ("budget_line", "cost", "AMOUNT", "Cost (kostnader), at least 0, e.g. \"174 102\""),
-    ("budget_line", "net", "AMOUNT", "Net cost (netto), e.g. \"108 507\"; with --revenue and --cost it must be cost − revenue"),
-    ("outcome", "period", "YYYY-MM", "The month the outcome runs to, within --year, e.g. 2014-06; left out, December (the whole year)"),
-    ("outcome", "amount", "AMOUNT", "The accumulated net cost, e.g. \"40 774,681\" (with --unit tkr)"),
-    ("outcome", "date", "DATE", "When the outcome was reported, e.g. 2015-01-21"),
-    ("forecast", "amount", "AMOUNT", "The forecast net cost for the year, e.g. \"41 000\" (with --unit tkr)"),
-    ("forecast", "date", "DATE", "When the forecast was made, e.g. 2014-10-31"),
-    ("investment_budget", "amount", "AMOUNT", "The budget, e.g. \"133 700\" (with --unit tkr); 0 is allowed"),
-    ("investment_outcome", "project", "PROJECT", "The project, matched to its budget by the exact text, e.g. Brandkår"),
-    ("investment_outcome", "amount", "AMOUNT", "The outcome, e.g. \"1 731,604\" (with --unit tkr)"),
-    ("investment_outcome", "date", "DATE", "When the outcome was reported, e.g. 2015-01-21"),
-    ("goal_defined", "goal", "CODE", "The goal's code, not used by any goal, activity or assignment, e.g. NM17-01"),
-    ("goal_defined", "office", "OFFICE", "The office whose goal it is, e.g. KLK"),
-    ("goal_defined", "level", "LEVEL", "fullmäktigemål or nämndsmål"),
-    ("goal_defined", "parent", "GOAL", "For a nämndsmål: the fullmäktigemål it serves, e.g. FM17-03"),
-    ("goal_defined", "year", "YEAR", "The year the goal is for, e.g. 2017"),
-    ("activity_defined", "activity", "CODE", "The activity's code, not used by any goal, activity or assignment, e.g. AKT17-01"),
-    ("activity_defined", "goal", "GOAL", "The goal it serves, already defined, e.g. NM17-01"),
-    ("activity_defined", "title", "TITLE", "What is to be done, e.g. \"Inventera kontorets pågående utvecklingsinsatser\""),
-    ("activity_defined", "responsible", "PERSON", "Who is responsible, e.g. \"Annette Andersson\""),
-    ("activity_defined", "start", "DATE", "When it starts, e.g. 2017-01-01"),
-    ("activity_defined", "end", "DATE", "When it ends, not before --start, e.g. 2017-03-31"),
-    ("assignment_defined", "assignment", "CODE", "The assignment's code, not used by any goal, activity or assignment, e.g. UPP17-04"),
-    ("assignment_defined", "office", "OFFICE", "The office that carries it out, e.g. KLK"),
-    ("assignment_defined", "goal", "GOAL", "The goal it serves, already defined, e.g. FM17-03"),
-    ("assignment_defined", "title", "TITLE", "A short title, e.g. Tillgänglighetsfrågor"),
-    ("assignment_defined", "year", "YEAR", "The year it is for, e.g. 2017"),
-    ("status_updated", "target", "CODE", "The goal, activity or assignment, e.g. AKT17-01"),
-    ("status_updated", "status", "STATUS", "Activities and assignments: \"ej påbörjad\", påbörjad or genomförd; goals: uppfyllt, \"delvis uppfyllt\" or \"ej uppfyllt\""),
-    ("status_updated", "date", "DATE", "The date from which the status holds, e.g. 2017-03-31"),
-    ("status_updated", "comment", "TEXT", "A comment, e.g. \"Inventeringen klar\""),
-    ("correction", "corrects", "UUID", "The id of the event withdrawn, as `rambok log --format json` shows it"),
-    ("correction", "reason", "TEXT", "Why, e.g. \"Registrerad två gånger\""),
-    ("approved", "event", "UUID", "The id of the entry approved, as `rambok log --format json` shows it"),
-    ("year_closed", "office", "OFFICE", "The office whose year is closed, e.g. KLK; left out, every office"),
-    ("year_closed", "year", "YEAR", "The year closed, e.g. 2017"),
-    ("year_closed", "date", "DATE", "The date of the closing, e.g. 2018-02-15"),
-    ("reported", "report", "REPORT", "The report printed: frame, budget, outcome or investments"),
-    ("reported", "row", "ROW", "An area code, an outcome group, an investment project as printed, or total, e.g. KONCERN"),
-    ("reported", "column", "COLUMN", "frame; revenue, cost or net (budget); budget, outcome or deviation (outcome, investments)"),
-    ("reported", "amount", "AMOUNT", "The figure as printed, in the ledger's sign, e.g. \"17 424,8\": its decimals are the printed precision"),
-    ("reported", "unit", "UNIT", "The unit the figure is printed in: kr (the default), tkr or mnkr"),
-    ("reported", "source", "SOURCE", "Where it is printed, e.g. \"KS 2014/0248, Driftredovisning 2014 (tkr), s. 10\""),
-    ("reported", "date", "DATE", "The document's date: the ledger's figure is computed as of it, e.g. 2015-01-21"),
+    ("*", "office", "FÖRVALTNING", "Förvaltningens kod, t.ex. KLK"),
+    ("*", "year", "ÅR", "Budgetåret, t.ex. 2017"),
+    ("*", "area", "OMRÅDE", "Området, redan definierat för förvaltningen, t.ex. ADM"),
+    ("*", "reason", "TEXT", "Raden som den beslutades, t.ex. \"Flyttkostnader arkivcentrum\""),
+    ("*", "project", "PROJEKT", "Projektet som det är tryckt, t.ex. \"Infrastruktur och skydd\""),
+    ("*", "title", "TITEL", "En kort titel, t.ex. \"Ändamålsenlig verksamhet\""),
+    ("*", "text", "TEXT", "Hela lydelsen, t.ex. \"Kommunledningskontoret ska bedriva en ändamålsenlig verksamhet\""),
+    ("*", "focus_area", "TEXT", "Fokusområdet, t.ex. \"Ordning och reda i ekonomin\""),
+    ("*", "from", "DATUM", "Datumet då definitionen börjar gälla, t.ex. 2014-01-01; utelämnat har den alltid gällt"),
+    ("*", "comment", "TEXT", "En kommentar, t.ex. \"Attesterad mot protokollet\""),
+    ("*", "unit", "ENHET", "Enheten för händelsens alla belopp: kr (standard), tkr eller mnkr"),
+    ("*", "id", "UUID", "Händelsens id; utelämnat härleds det ur innehållet (samma händelse får samma id)"),
+    ("*", "note", "TEXT", "Fri text, oftast källan, t.ex. \"Källa: KS 2016/1130, s. 15\""),
+    ("decision", "body", "ORGAN", "Vem som beslutade: KF, KS, KSAU, en nämnd som SBN, eller en tjänsteperson som kommundirektör"),
+    ("decision", "date", "DATUM", "Beslutsdatum, t.ex. 2016-06-30"),
+    ("decision", "case", "ÄRENDE", "Ärendebeteckningen, t.ex. \"KS 2016/1130\""),
+    ("decision", "paragraph", "PARAGRAF", "Protokollets paragraf, t.ex. \"§ 65\""),
+    ("office_defined", "office", "FÖRVALTNING", "Förvaltningens kod, t.ex. KLK"),
+    ("office_defined", "name", "NAMN", "Dess namn, t.ex. kommunledningskontoret"),
+    ("office_defined", "committee", "NÄMND", "Nämnden den tjänar, t.ex. KS"),
+    ("area_defined", "office", "FÖRVALTNING", "Förvaltningen området hör till, t.ex. KLK"),
+    ("area_defined", "area", "OMRÅDE", "Områdets kod inom förvaltningen, t.ex. BRAND"),
+    ("area_defined", "name", "NAMN", "Namnet som det är tryckt, t.ex. Brandkår"),
+    ("area_defined", "kind", "SLAG", "verksamhetsområde eller enhet"),
+    ("area_defined", "parent", "OMRÅDE", "Ett område i samma förvaltning som det hör under, redan definierat, t.ex. INFRA"),
+    ("area_defined", "group", "GRUPP", "Gruppen som utfallsrapporten summerar det i, t.ex. driftresultat"),
+    ("frame_set", "office", "FÖRVALTNING", "Förvaltningen vars budgetram det är, t.ex. KLK"),
+    ("frame_set", "amount", "BELOPP", "Ramen som nettokostnad, t.ex. \"477 569\" (med --unit tkr)"),
+    ("frame_changed", "office", "FÖRVALTNING", "Förvaltningen vars budgetram ändras, t.ex. KLK"),
+    ("frame_changed", "amount", "BELOPP", "Ändringen, inte noll, t.ex. \"1 325,8\" eller \"−1 000\": positiv ger mer pengar, negativ minskar ramen"),
+    ("frame_changed", "category", "KATEGORI", "En etikett för slaget av ändring, t.ex. ramjustering eller \"tillfällig ram\""),
+    ("savings_required", "office", "FÖRVALTNING", "Förvaltningen som ska spara, t.ex. KLK"),
+    ("savings_required", "amount", "BELOPP", "Minskningen, positiv, t.ex. \"1 990\""),
+    ("savings_required", "rate_percent", "PROCENT", "Procentsatsen, över 0 och högst 100, sparas som upplysning, t.ex. 1 eller 0.5"),
+    ("savings_required", "reason", "TEXT", "Varför, t.ex. \"Besparingskrav 1%, stabil ekonomi\""),
+    ("transfer", "from", "FÖRVALTNING", "Förvaltningen som lämnar budgetram, t.ex. SBK"),
+    ("transfer", "to", "FÖRVALTNING", "Förvaltningen som tar emot den, t.ex. KLK"),
+    ("transfer", "amount", "BELOPP", "Beloppet som flyttas, positivt, t.ex. 691; byt plats på --from och --to för att flytta åt andra hållet"),
+    ("transfer", "reason", "TEXT", "Varför, t.ex. \"Budgetram från samhällsbyggnadskontoret\""),
+    ("budget_line", "revenue", "BELOPP", "Intäkter, minst 0, t.ex. \"65 595\"; ange med --cost, eller ange bara --net"),
+    ("budget_line", "cost", "BELOPP", "Kostnader, minst 0, t.ex. \"174 102\""),
+    ("budget_line", "net", "BELOPP", "Nettokostnad, t.ex. \"108 507\"; med --revenue och --cost ska den vara kostnader − intäkter"),
+    ("outcome", "period", "ÅÅÅÅ-MM", "Månaden utfallet går till, inom --year, t.ex. 2014-06; utelämnad: december (hela året)"),
+    ("outcome", "amount", "BELOPP", "Den ackumulerade nettokostnaden, t.ex. \"40 774,681\" (med --unit tkr)"),
+    ("outcome", "date", "DATUM", "När utfallet rapporterades, t.ex. 2015-01-21"),
+    ("forecast", "amount", "BELOPP", "Prognosen för årets nettokostnad, t.ex. \"41 000\" (med --unit tkr)"),
+    ("forecast", "date", "DATUM", "När prognosen gjordes, t.ex. 2014-10-31"),
+    ("investment_budget", "amount", "BELOPP", "Budgeten, t.ex. \"133 700\" (med --unit tkr); 0 är tillåtet"),
+    ("investment_outcome", "project", "PROJEKT", "Projektet, kopplat till sin budget genom exakt samma text, t.ex. Brandkår"),
+    ("investment_outcome", "amount", "BELOPP", "Utfallet, t.ex. \"1 731,604\" (med --unit tkr)"),
+    ("investment_outcome", "date", "DATUM", "När utfallet rapporterades, t.ex. 2015-01-21"),
+    ("goal_defined", "goal", "KOD", "Målets kod, som inget annat mål, aktivitet eller uppdrag använder, t.ex. NM17-01"),
+    ("goal_defined", "office", "FÖRVALTNING", "Förvaltningen vars mål det är, t.ex. KLK"),
+    ("goal_defined", "level", "NIVÅ", "fullmäktigemål eller nämndsmål"),
+    ("goal_defined", "parent", "MÅL", "För ett nämndsmål: fullmäktigemålet det tjänar, t.ex. FM17-03"),
+    ("goal_defined", "year", "ÅR", "Året målet gäller, t.ex. 2017"),
+    ("activity_defined", "activity", "KOD", "Aktivitetens kod, som inget mål, aktivitet eller uppdrag använder, t.ex. AKT17-01"),
+    ("activity_defined", "goal", "MÅL", "Målet den tjänar, redan definierat, t.ex. NM17-01"),
+    ("activity_defined", "title", "TITEL", "Vad som ska göras, t.ex. \"Inventera kontorets pågående utvecklingsinsatser\""),
+    ("activity_defined", "responsible", "PERSON", "Vem som är ansvarig, t.ex. \"Annette Andersson\""),
+    ("activity_defined", "start", "DATUM", "När den börjar, t.ex. 2017-01-01"),
+    ("activity_defined", "end", "DATUM", "När den slutar, inte före --start, t.ex. 2017-03-31"),
+    ("assignment_defined", "assignment", "KOD", "Uppdragets kod, som inget mål, aktivitet eller uppdrag använder, t.ex. UPP17-04"),
+    ("assignment_defined", "office", "FÖRVALTNING", "Förvaltningen som utför det, t.ex. KLK"),
+    ("assignment_defined", "goal", "MÅL", "Målet det tjänar, redan definierat, t.ex. FM17-03"),
+    ("assignment_defined", "title", "TITEL", "En kort titel, t.ex. Tillgänglighetsfrågor"),
+    ("assignment_defined", "year", "ÅR", "Året det gäller, t.ex. 2017"),
+    ("status_updated", "target", "KOD", "Målet, aktiviteten eller uppdraget, t.ex. AKT17-01"),
+    ("status_updated", "status", "STATUS", "Aktiviteter och uppdrag: \"ej påbörjad\", påbörjad eller genomförd; mål: uppfyllt, \"delvis uppfyllt\" eller \"ej uppfyllt\""),
+    ("status_updated", "date", "DATUM", "Datumet från vilket statusen gäller, t.ex. 2017-03-31"),
+    ("status_updated", "comment", "TEXT", "En kommentar, t.ex. \"Inventeringen klar\""),
+    ("correction", "corrects", "UUID", "Id för händelsen som dras tillbaka, som `rambok log --format json` visar det"),
+    ("correction", "reason", "TEXT", "Varför, t.ex. \"Registrerad två gånger\""),
+    ("approved", "event", "UUID", "Id för posten som attesteras, som `rambok log --format json` visar det"),
+    ("year_closed", "office", "FÖRVALTNING", "Förvaltningen vars år stängs, t.ex. KLK; utelämnad: alla förvaltningar"),
+    ("year_closed", "year", "ÅR", "Året som stängs, t.ex. 2017"),
+    ("year_closed", "date", "DATUM", "Datumet för stängningen, t.ex. 2018-02-15"),
+    ("reported", "report", "RAPPORT", "Rapporten som trycktes: frame, budget, outcome eller investments"),
+    ("reported", "row", "RAD", "En områdeskod, en utfallsgrupp, ett investeringsprojekt som det är tryckt, eller total, t.ex. KONCERN"),
+    ("reported", "column", "KOLUMN", "frame; revenue, cost eller net (budget); budget, outcome eller deviation (outcome, investments)"),
+    ("reported", "amount", "BELOPP", "Beloppet som det är tryckt, med liggarens tecken, t.ex. \"17 424,8\": dess decimaler är den tryckta precisionen"),
+    ("reported", "unit", "ENHET", "Enheten beloppet är tryckt i: kr (standard), tkr eller mnkr"),
+    ("reported", "source", "KÄLLA", "Var det är tryckt, t.ex. \"KS 2014/0248, Driftredovisning 2014 (tkr), s. 10\""),
+    ("reported", "date", "DATUM", "Dokumentets datum: liggarens belopp räknas per det datumet, t.ex. 2015-01-21"),
     ("indicator_defined", "indicator", "KOD", "Indikatorns kod, som ingen annan indikator har, t.ex. SJUK-KLK"),
     ("indicator_defined", "name", "NAMN", "Vad som mäts, t.ex. \"Sjukfrånvaro i procent av arbetad tid\""),
     ("indicator_defined", "unit", "ENHET", "Vad värdena räknas i, som det står i källan, t.ex. % eller antal"),
@@ -177,10 +177,10 @@ const EXAMPLES: &[(&str, &[&str])] = &[
 ];
 
 /// The help headings, in the order a form shows them.
-const FIELDS_HEADING: &str = "Fields";
-const DECISION_HEADING: &str = "Decision (who decided, when, and where it is minuted)";
-const COMMON_HEADING: &str = "Every event";
-const RECORDER_HEADING: &str = "Recording";
+const FIELDS_HEADING: &str = "Fält";
+const DECISION_HEADING: &str = "Beslut (vem som beslutade, när och var det är protokollfört)";
+const COMMON_HEADING: &str = "Alla händelser";
+const RECORDER_HEADING: &str = "Registrering";
 
 /// One option of a `record TYPE` form: a field of the event, of its decision, or common to all.
 #[derive(Clone, Copy, Debug)]
@@ -264,8 +264,8 @@ fn field_help(type_name: &str, key: &str) -> Option<(&'static str, &'static str)
 
 fn option_help(form: &Form, o: &FormOption) -> (&'static str, String) {
     let (value, help) =
-        field_help(o.parent.unwrap_or(form.name), o.field.key).unwrap_or(("VALUE", ""));
-    let required = if o.field.required { " [required]" } else { "" };
+        field_help(o.parent.unwrap_or(form.name), o.field.key).unwrap_or(("VÄRDE", ""));
+    let required = if o.field.required { " [krävs]" } else { "" };
     (value, format!("{help}{required}"))
 }
 
@@ -307,12 +307,12 @@ fn form_command(form: &Form) -> Command {
     let mut cmd = Command::new(form.name);
     if let Some(example) = example_line(form.name) {
         let amounts = if form.amounts {
-            "\n\nAmounts may be written as Swedish figures (\"1 325,8\", \"−1 000\") or plainly (1325.8, -1000)."
+            "\n\nBelopp kan skrivas med svenska siffror (\"1 325,8\", \"−1 000\") eller enkelt (1325.8, -1000)."
         } else {
             ""
         };
         cmd = cmd.after_help(format!(
-            "Example:\n  {}{amounts}",
+            "Exempel:\n  {}{amounts}",
             example.replace('\n', "\n  ")
         ));
     }
@@ -360,13 +360,13 @@ impl FromArgMatches for RecordArgs {
         let (name, sub) = m.subcommand().ok_or_else(|| {
             clap::Error::raw(
                 ErrorKind::MissingSubcommand,
-                "name the event type: rambok record TYPE (rambok record --help lists them)\n",
+                "ange händelsetypen: rambok record TYP (rambok record --help listar dem)\n",
             )
         })?;
         let form = FORMS.iter().find(|f| f.name == name).ok_or_else(|| {
             clap::Error::raw(
                 ErrorKind::InvalidSubcommand,
-                format!("'{name}' is not an event type\n"),
+                format!("'{name}' är ingen händelsetyp\n"),
             )
         })?;
         let values = form_options(form)
@@ -393,11 +393,11 @@ impl clap::Args for RecordArgs {
     fn augment_args(cmd: Command) -> Command {
         cmd.subcommand_required(true)
             .arg_required_else_help(true)
-            .subcommand_value_name("TYPE")
-            .subcommand_help_heading("Event types")
+            .subcommand_value_name("TYP")
+            .subcommand_help_heading("Händelsetyper")
             .after_help(
-                "Each type takes its fields as options: `rambok record TYPE --help` shows them as a form, \
-with an example. Every event goes through the same checks as an imported line (docs/events.md).",
+                "Varje typ tar sina fält som flaggor: `rambok record TYP --help` visar dem som ett formulär, \
+med ett exempel. Varje händelse går igenom samma kontroller som en importerad rad (docs/events.md).",
             )
             .subcommands(FORMS.iter().map(form_command))
     }
@@ -410,7 +410,7 @@ with an example. Every event goes through the same checks as an imported line (d
 /// The flag a field path is given with, for messages: `decision.date` is `--date`.
 fn flag_name(field: &str) -> String {
     match field {
-        "decision" => "--body and --date".into(),
+        "decision" => "--body och --date".into(),
         other => {
             let key = other.strip_prefix("decision.").unwrap_or(other);
             format!("--{}", key.replace('_', "-"))
@@ -432,7 +432,7 @@ pub fn to_json(a: &RecordArgs) -> Result<Value> {
     let form = FORMS
         .iter()
         .find(|f| f.name == a.kind)
-        .ok_or_else(|| CliError::Input(format!("'{}' is not an event type", a.kind)))?;
+        .ok_or_else(|| CliError::Input(format!("'{}' är ingen händelsetyp", a.kind)))?;
     // A unit that is not one is left to the write path, which names it before any amount.
     let unit = a
         .value("unit")
@@ -488,7 +488,7 @@ pub fn run(db: &Path, args: RecordArgs, out: &mut dyn Write) -> Result<()> {
         )
         .map_err(|e| match e {
             crate::ledger::LedgerError::Rejected { error, .. } => CliError::Input(format!(
-                "{}\nnothing was recorded",
+                "{}\ninget registrerades",
                 field_message(&error.field, &error.message)
             )),
             other => CliError::Ledger(other),
@@ -496,13 +496,13 @@ pub fn run(db: &Path, args: RecordArgs, out: &mut dyn Write) -> Result<()> {
     if done.added == 1 {
         writeln!(
             out,
-            "recorded as sequence {}: {}",
+            "registrerad som sekvens {}: {}",
             done.head_seq,
             event_to_json(&event)
         )
         .map_err(super::io)
     } else {
-        writeln!(out, "already present, nothing recorded: {}", event.id).map_err(super::io)
+        writeln!(out, "fanns redan, inget registrerades: {}", event.id).map_err(super::io)
     }
 }
 

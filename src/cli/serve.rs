@@ -13,6 +13,7 @@ use crate::server::tls::Tls;
 use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
 use crate::store::StoreError;
 use chrono::Utc;
+use crate::report::number::counted;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -25,23 +26,23 @@ pub const SERVE_FILE: &str = "serve.json";
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// The port to listen on (0 picks a free one).
+    /// Porten att lyssna på (0 väljer en ledig).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// The address to listen on. The default serves this machine only; serve anyone else over
-    /// HTTPS (--tls-cert, --tls-key) or behind a proxy that terminates TLS.
+    /// Adressen att lyssna på. Standard är bara den här datorn; servera alla andra över HTTPS
+    /// (--tls-cert, --tls-key) eller bakom en proxy som avslutar TLS.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
-    /// Serve HTTPS with this certificate (PEM; the chain, leaf first). Needs --tls-key.
+    /// Servera HTTPS med detta certifikat (PEM; kedjan, lövet först). Kräver --tls-key.
     #[arg(long, env = "RAMBOK_TLS_CERT", value_name = "FILE")]
     pub tls_cert: Option<PathBuf>,
-    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC).
+    /// Den privata nyckeln till --tls-cert (PEM: PKCS#8, RSA eller EC).
     #[arg(long, env = "RAMBOK_TLS_KEY", value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
-    /// Serve the Kalmar fixtures from a fresh temporary store, with demo tokens (printed).
+    /// Servera Kalmardata ur en ny tillfällig liggare, med demotoken (skrivs ut).
     #[arg(long)]
     pub demo: bool,
-    /// The delegation table for the controls (JSON, see docs/control.md); Kalmar's when not given.
+    /// Delegationsordningen för kontrollerna (JSON, se docs/control.md); Kalmars när ingen anges.
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
 }
@@ -49,7 +50,9 @@ pub struct ServeArgs {
 fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
     let Some(f) = file else { return Ok(None) };
     let text = std::fs::read_to_string(f)
-        .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?;
+        .map_err(|e| {
+            CliError::Input(format!("{}: kan inte läsas: {}", f.display(), super::io_text(&e)))
+        })?;
     let d =
         Delegation::parse(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))?;
     Ok(Some((d, f.display().to_string())))
@@ -63,11 +66,11 @@ fn tls(cert: &Option<PathBuf>, key: &Option<PathBuf>) -> Result<Option<Tls>> {
             .map(Some)
             .map_err(|e| CliError::Input(e.to_string())),
         (Some(_), None) => Err(CliError::Input(
-            "--tls-cert needs --tls-key: give both to serve HTTPS, or neither to serve plain HTTP"
+            "--tls-cert kräver --tls-key: ange båda för HTTPS, eller ingen för vanlig HTTP"
                 .into(),
         )),
         (None, Some(_)) => Err(CliError::Input(
-            "--tls-key needs --tls-cert: give both to serve HTTPS, or neither to serve plain HTTP"
+            "--tls-key kräver --tls-cert: ange båda för HTTPS, eller ingen för vanlig HTTP"
                 .into(),
         )),
     }
@@ -142,7 +145,8 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     let _ = std::fs::remove_file(&serve_file);
     served.map_err(|e| {
         CliError::Io(format!(
-            "cannot serve on {addr}: {e} (choose another port with --port)"
+            "kan inte servera på {addr}: {} (välj en annan port med --port)",
+            super::io_text(&e)
         ))
     })
 }
@@ -177,14 +181,14 @@ impl Intro {
             Intro::Store { count } => {
                 writeln!(
                     out,
-                    "rambok serve: the ledger at {} (sequence {head}) is served at {url}/",
+                    "rambok serve: liggaren i {} (sekvens {head}) serveras på {url}/",
                     folder.display()
                 )?;
-                writeln!(out, "open {url}/ in a browser and sign in with a token; the API is under {url}/api/ (docs/api.md)")?;
+                writeln!(out, "öppna {url}/ i en webbläsare och logga in med en token; API:t finns under {url}/api/ (docs/api.md)")?;
                 if *count == 0 {
-                    writeln!(out, "there are no API tokens yet: stop the server (Ctrl-C) and create one with `rambok token add --role controller --name NAME`")?;
+                    writeln!(out, "det finns inga API-token ännu: stoppa servern (Ctrl-C) och skapa en med `rambok token add --role controller --name NAMN`")?;
                 }
-                writeln!(out, "stop with Ctrl-C")
+                writeln!(out, "avsluta med Ctrl-C")
             }
         }
     }
@@ -207,14 +211,14 @@ pub fn explain(e: &CliError, db: &Path) -> String {
     match served {
         Some((url, pid)) => {
             let ca_hint = if url.starts_with("https://") {
-                ", with --ca-cert FILE if its certificate is self-signed or from a private CA"
+                ", med --ca-cert FIL om dess certifikat är självsignerat eller från en egen CA"
             } else {
                 ""
             };
             format!(
-                "the ledger at {} is served by `rambok serve` at {url} (pid {pid}): open {url}/ in a browser, \
-or run this command through the server with --server {url} --token TOKEN (or set RAMBOK_SERVER and \
-RAMBOK_TOKEN){ca_hint}; tokens are managed while the server is stopped",
+                "liggaren i {} serveras av `rambok serve` på {url} (pid {pid}): öppna {url}/ i en webbläsare, \
+eller kör kommandot genom servern med --server {url} --token TOKEN (eller sätt RAMBOK_SERVER och \
+RAMBOK_TOKEN){ca_hint}; token hanteras medan servern är stoppad",
                 db.display()
             )
         }
@@ -351,7 +355,7 @@ pub fn remote(c: &Client, command: Command, out: &mut dyn Write) -> Result<()> {
         Command::Record(a) => remote_record(c, a, out),
         Command::Export(a) => remote_export(c, a, out),
         other => Err(CliError::Input(format!(
-            "`rambok {}` works on the store itself and is not available with --server; stop the server first",
+            "`rambok {}` arbetar direkt på liggaren och finns inte med --server; stoppa servern först",
             command_name(&other)
         ))),
     }
@@ -362,14 +366,14 @@ fn command_name(c: &Command) -> &'static str {
         Command::Init => "init",
         Command::Log(_) => "log",
         Command::Token(_) => "token",
-        _ => "this command",
+        _ => "det här kommandot",
     }
 }
 
 fn remote_control(c: &Client, a: super::audit::ControlArgs, out: &mut dyn Write) -> Result<()> {
     if a.delegation.is_some() {
         return Err(CliError::Input(
-            "--delegation is not available with --server: the server runs its controls with the table it was started with".into(),
+            "--delegation finns inte med --server: servern kör sina kontroller med den delegationsordning den startades med".into(),
         ));
     }
     let q = vec![
@@ -393,7 +397,7 @@ fn verify_reply(c: &Client, digest: Option<&crate::store::Head>) -> Result<Value
     if v["ok"] == true {
         return Ok(v);
     }
-    let message = v["error"].as_str().unwrap_or("the ledger is damaged");
+    let message = v["error"].as_str().unwrap_or("liggaren är skadad");
     Err(corrupt(
         v["seq"].as_u64().unwrap_or(0),
         v["damage"].as_str().unwrap_or(""),
@@ -406,42 +410,27 @@ fn remote_verify(c: &Client, against: Option<PathBuf>, out: &mut dyn Write) -> R
     let digest = against
         .map(|f| {
             let text = std::fs::read_to_string(&f)
-                .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", f.display())))?;
+                .map_err(|e| {
+                    CliError::Input(format!("{}: kan inte läsas: {}", f.display(), super::io_text(&e)))
+                })?;
             v::parse_digest(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))
         })
         .transpose()?;
     let reply = verify_reply(c, digest.as_ref())?;
-    let (seq, hash) = (
-        &reply["head"]["seq"],
+    super::verified(
+        out,
+        reply["head"]["seq"].as_u64().unwrap_or(0),
         reply["head"]["hash"].as_str().unwrap_or(""),
-    );
-    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(super::io);
-    w(out, format!("ok: {seq} records, every hash checks out"))?;
-    if let Some(d) = digest {
-        w(
-            out,
-            format!(
-                "ok: the ledger extends the digest at sequence {} ({})",
-                d.seq,
-                v::hex(&d.hash)
-            ),
-        )?;
-    }
-    w(out, format!("head: sequence {seq} hash {hash}"))
+        digest.as_ref(),
+    )
 }
 
 fn remote_digest(c: &Client, file: &Path, out: &mut dyn Write) -> Result<()> {
     let reply = verify_reply(c, None)?;
     let text = json!({"format": "rambok-digest-1", "seq": reply["head"]["seq"], "hash": reply["head"]["hash"]});
     std::fs::write(file, format!("{text}\n"))
-        .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", file.display())))?;
-    writeln!(
-        out,
-        "wrote the digest of sequence {} to {}",
-        reply["head"]["seq"],
-        file.display()
-    )
-    .map_err(super::io)
+        .map_err(|e| super::cannot_write(file, &e))?;
+    super::digest_written(out, reply["head"]["seq"].as_u64().unwrap_or(0), file)
 }
 
 fn remote_import(c: &Client, a: super::import::ImportArgs, out: &mut dyn Write) -> Result<()> {
@@ -449,7 +438,7 @@ fn remote_import(c: &Client, a: super::import::ImportArgs, out: &mut dyn Write) 
     let mut places = Vec::new();
     let read = super::import::read_events(&a.files, false, &mut |event, file, line| {
         if events.len() == EVENTS_PER_REQUEST_MAX {
-            return Err(format!("more than {EVENTS_PER_REQUEST_MAX} events: with --server, import them in several files"));
+            return Err(format!("fler än {EVENTS_PER_REQUEST_MAX} händelser: importera dem i flera filer med --server"));
         }
         events.push(event_to_json(&event));
         places.push(format!("{file}:{line}"));
@@ -462,8 +451,11 @@ fn remote_import(c: &Client, a: super::import::ImportArgs, out: &mut dyn Write) 
         .json()?;
     writeln!(
         out,
-        "read {read} events: {} added, {} skipped as already present; the ledger is at sequence {}",
-        reply["added"], reply["skipped"], reply["head_seq"]
+        "läste {}: {} tillagda, {} överhoppade eftersom de redan fanns; liggaren är vid sekvens {}",
+        counted(read as u64, "händelse", "händelser"),
+        reply["added"],
+        reply["skipped"],
+        reply["head_seq"]
     )
     .map_err(super::io)
 }
@@ -471,9 +463,9 @@ fn remote_import(c: &Client, a: super::import::ImportArgs, out: &mut dyn Write) 
 /// Puts file and line in front of the server's message about one event of an import.
 fn at_line(e: CliError, places: &[String]) -> CliError {
     match e {
-        CliError::Input(m) => match m.strip_prefix("event ").and_then(|r| r.split_once(": ")) {
+        CliError::Input(m) => match m.strip_prefix("händelse ").and_then(|r| r.split_once(": ")) {
             Some((index, rest)) => match index.parse::<usize>().ok().and_then(|i| places.get(i)) {
-                Some(place) => CliError::Input(format!("{place}: {rest}\nnothing was imported")),
+                Some(place) => CliError::Input(format!("{place}: {rest}\ninget importerades")),
                 None => CliError::Input(m),
             },
             None => CliError::Input(m),
@@ -492,12 +484,12 @@ fn remote_record(c: &Client, a: super::record::RecordArgs, out: &mut dyn Write) 
     if reply["added"] == 1 {
         writeln!(
             out,
-            "recorded as sequence {}: {}",
+            "registrerad som sekvens {}: {}",
             reply["head_seq"],
             event_to_json(&event)
         )
     } else {
-        writeln!(out, "already present, nothing recorded: {}", event.id)
+        writeln!(out, "fanns redan, inget registrerades: {}", event.id)
     }
     .map_err(super::io)
 }
@@ -505,7 +497,7 @@ fn remote_record(c: &Client, a: super::record::RecordArgs, out: &mut dyn Write) 
 fn remote_export(c: &Client, a: super::export::ExportArgs, out: &mut dyn Write) -> Result<()> {
     if a.format != super::export::ExportFormat::Xlsx || a.delegation.is_some() {
         return Err(CliError::Input(
-            "with --server, export writes the workbook (xlsx) with the server's delegation table"
+            "med --server skriver export arbetsboken (xlsx) med serverns delegationsordning"
                 .into(),
         ));
     }
@@ -517,10 +509,10 @@ fn remote_export(c: &Client, a: super::export::ExportArgs, out: &mut dyn Write) 
     q.extend(a.decimals.map(|d| ("decimals", d.to_string())));
     let reply = c.get("export.xlsx", &q)?;
     std::fs::write(&a.out, &reply.body)
-        .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", a.out.display())))?;
+        .map_err(|e| super::cannot_write(&a.out, &e))?;
     writeln!(
         out,
-        "wrote the workbook for {} to {}",
+        "skrev arbetsboken för {} till {}",
         a.year,
         a.out.display()
     )

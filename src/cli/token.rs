@@ -7,7 +7,7 @@ use super::{open_existing, CliError, Result};
 use crate::domain::amount::Unit;
 use crate::json::parse_date;
 use crate::ledger::LedgerError;
-use crate::report::number::{Sign, Style};
+use crate::report::number::{counted, Sign, Style};
 use crate::report::table::{render_terminal, Cell, Row, Table};
 use crate::server::access::{entries_json, hex, Logged};
 use crate::server::auth::{changed_by, expiry_after, valid_through, Role, TokenError, TokenStore};
@@ -17,26 +17,28 @@ use std::path::Path;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoleArg {
-    /// Reads and appends events.
+    /// Läser och lägger till händelser.
     Controller,
-    /// Reads, verifies and runs the controls, and reads the access log.
+    /// Läser, verifierar, kör kontrollerna och läser åtkomstloggen.
     Auditor,
-    /// Reads, verifies and runs the controls, and reads the access log (the elected revisors).
+    /// Läser, verifierar, kör kontrollerna och läser åtkomstloggen (de förtroendevalda
+    /// revisorerna).
     Revisor,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccessFormat {
+    /// En tabell för terminalen.
     Table,
-    /// A JSON array, as `GET /api/access` answers.
+    /// En JSON-lista, som `GET /api/access` svarar.
     Json,
 }
 
 /// Who makes a change to the tokens, for the access log.
 #[derive(clap::Args, Debug)]
 pub struct Actor {
-    /// Who makes the change, recorded in the access log (default: RAMBOK_USER, else the OS user:
-    /// $USER, $LOGNAME or the name of the process's uid).
+    /// Vem som gör ändringen, sparas i åtkomstloggen (standard: RAMBOK_USER, annars
+    /// operativsystemets användare: $USER, $LOGNAME eller namnet på processens uid).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }
@@ -49,30 +51,35 @@ pub struct TokenArgs {
 
 #[derive(clap::Subcommand, Debug)]
 pub enum TokenAction {
-    /// Make a token and print it (once); its name is recorded with every event it appends.
+    /// Skapa en token och skriv ut den (en gång); dess namn sparas med varje händelse den lägger
+    /// till.
     Add {
+        /// Vad tokenen får göra.
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// Vem tokenen är till; namnet sparas med det den registrerar.
         #[arg(long)]
         name: String,
-        /// The last day the token works: it expires at the end of that day, UTC.
+        /// Den sista dagen tokenen fungerar: den upphör vid slutet av den dagen, UTC.
         #[arg(long, value_name = "YYYY-MM-DD")]
         expires: Option<String>,
         #[command(flatten)]
         actor: Actor,
     },
-    /// The tokens' names, roles, creation times and expiry (never the tokens).
+    /// Tokenernas namn, roller, när de skapades och upphör (aldrig själva tokenerna).
     List,
-    /// Revoke a token.
+    /// Återkalla en token.
     Remove {
+        /// Tokenens namn.
         #[arg(long)]
         name: String,
         #[command(flatten)]
         actor: Actor,
     },
-    /// The access log: every token created, revoked or expired, by whom and when (never a
-    /// token). Exits 6 when an entry was changed or removed.
+    /// Åtkomstloggen: varje token som skapats, återkallats eller upphört, av vem och när
+    /// (aldrig en token). Avslutar med 6 när en post har ändrats eller tagits bort.
     Log {
+        /// Hur loggen skrivs.
         #[arg(long, value_enum, default_value = "table")]
         format: AccessFormat,
     },
@@ -100,7 +107,7 @@ fn actor(a: Actor) -> Result<String> {
     };
     let by = a.by.or_else(from_env).or_else(login_name).ok_or_else(|| {
         CliError::Input(
-            "who is making this change? give --by NAME (RAMBOK_USER, USER and LOGNAME are not set, and the process's user has no name)".into(),
+            "vem gör ändringen? ange --by NAMN (RAMBOK_USER, USER och LOGNAME är inte satta, och processens användare har inget namn)".into(),
         )
     })?;
     changed_by(&by).map_err(|e| CliError::Input(format!("--by: {e}")))
@@ -130,7 +137,7 @@ fn expiry(day: Option<String>) -> Result<Option<DateTime<Utc>>> {
     let date = parse_date(day.trim()).map_err(|e| CliError::Input(format!("--expires: {e}")))?;
     expiry_after(date.0)
         .map(Some)
-        .ok_or_else(|| CliError::Input(format!("--expires: {day} is too far in the future")))
+        .ok_or_else(|| CliError::Input(format!("--expires: {day} ligger för långt fram i tiden")))
 }
 
 fn role_of(r: RoleArg) -> Role {
@@ -144,9 +151,9 @@ fn role_of(r: RoleArg) -> Role {
 /// How `list` shows a token's expiry.
 fn expiry_text(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match expires_at {
-        None => "no expiry".into(),
-        Some(t) if t <= now => format!("expired at the end of {} (UTC)", valid_through(t)),
-        Some(t) => format!("valid through {} (UTC)", valid_through(t)),
+        None => "upphör inte".into(),
+        Some(t) if t <= now => format!("upphörde vid slutet av {} (UTC)", valid_through(t)),
+        Some(t) => format!("giltig t.o.m. {} (UTC)", valid_through(t)),
     }
 }
 
@@ -166,7 +173,7 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
                 .map_err(fail)?;
             writeln!(out, "{token}").map_err(super::io)?;
             eprintln!(
-                "rambok: a token for '{}' with the role {} ({}); it is shown only now, so keep it safe (use it as `Authorization: Bearer TOKEN`, or RAMBOK_TOKEN with --server)",
+                "rambok: en token för '{}' med rollen {} ({}); den visas bara nu, så förvara den säkert (använd den som `Authorization: Bearer TOKEN`, eller RAMBOK_TOKEN med --server)",
                 name.trim(),
                 role.name(),
                 expiry_text(expires_at, now)
@@ -193,10 +200,10 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
         TokenAction::Remove { name, actor: who } => {
             let by = actor(who)?;
             if tokens(db)?.remove(&name, &by, now).map_err(fail)? {
-                writeln!(out, "removed the token '{}'", name.trim()).map_err(super::io)
+                writeln!(out, "tog bort tokenen '{}'", name.trim()).map_err(super::io)
             } else {
                 Err(CliError::Input(format!(
-                    "there is no token named '{}'",
+                    "det finns ingen token med namnet '{}'",
                     name.trim()
                 )))
             }
@@ -221,7 +228,10 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
 /// The access log as a table, with the Swedish headings of the other audit tables.
 fn access_table(log: &[Logged]) -> Table {
     let mut t = Table::new(
-        format!("Åtkomstlogg: API-token ({} händelser)", log.len()),
+        format!(
+            "Åtkomstlogg: API-token ({})",
+            counted(log.len() as u64, "händelse", "händelser")
+        ),
         &[
             "Nr",
             "Tid (UTC)",

@@ -34,49 +34,64 @@ type Result<T> = std::result::Result<T, LedgerError>;
 /// The reports every adapter offers.
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum Report {
-    /// Each office's net frame for a year.
+    /// Varje förvaltnings nettoram för ett år.
     Frames {
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
     },
-    /// How an office's frame went from one year to the next, decision by decision.
+    /// Hur en förvaltnings budgetram gick från ett år till nästa, beslut för beslut.
     Bridge {
+        /// Förvaltningens kod, t.ex. KLK.
         #[arg(long)]
         office: String,
+        /// Året bryggan börjar i.
         #[arg(long)]
         from: i32,
+        /// Året bryggan slutar i.
         #[arg(long)]
         to: i32,
     },
-    /// The internal budget per area: revenue, cost, net, and the difference to another year.
+    /// Internbudgeten per verksamhetsområde: intäkter, kostnader, netto och skillnaden mot ett
+    /// annat år.
     Budget {
+        /// Förvaltningens kod, t.ex. KLK.
         #[arg(long)]
         office: String,
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
+        /// Året att jämföra med (standard: året före).
         #[arg(long)]
         compare: Option<i32>,
     },
-    /// Budget, outcome and deviation per unit, with subtotals.
+    /// Budget, utfall och avvikelse per enhet, med delsummor.
     Outcome {
+        /// Förvaltningens kod, t.ex. KLK.
         #[arg(long)]
         office: String,
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
     },
-    /// The investment budget per project, beside another year and the outcome.
+    /// Investeringsbudgeten per projekt, bredvid ett annat år och utfallet.
     Investments {
+        /// Förvaltningens kod, t.ex. KLK.
         #[arg(long)]
         office: String,
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
+        /// Året att jämföra med (standard: året före).
         #[arg(long)]
         compare: Option<i32>,
     },
-    /// Goals, activities and assignments with their status, and the count table.
+    /// Mål, aktiviteter och uppdrag med sin status, och tabellen med antal.
     Goals {
+        /// Bara den här förvaltningens (standard: alla).
         #[arg(long)]
         office: Option<String>,
+        /// Budgetåret.
         #[arg(long)]
         year: i32,
     },
@@ -121,7 +136,7 @@ fn known_office<S: Store>(reader: &Reader<'_, S>, office: &str) -> Result<()> {
     if codes.is_empty() || codes.contains(office) {
         return Ok(());
     }
-    Err(unknown("office", "Offices", office, &codes))
+    Err(unknown("ingen förvaltning", "Förvaltningar", office, &codes))
 }
 
 /// Fails when the office has areas and `area` is not one of them.
@@ -135,7 +150,12 @@ fn known_area<S: Store>(reader: &Reader<'_, S>, office: &str, area: &str) -> Res
     if codes.contains(area) {
         return Ok(());
     }
-    Err(unknown("area", &format!("Areas of {office}"), area, &codes))
+    Err(unknown(
+        "inget verksamhetsområde",
+        &format!("Verksamhetsområden i {office}"),
+        area,
+        &codes,
+    ))
 }
 
 /// Fails when the ledger holds nothing at all for `year` (a year whose figures are not decided
@@ -151,27 +171,28 @@ fn known_year<S: Store>(reader: &Reader<'_, S>, year: i32) -> Result<()> {
         .copied();
     let listed: Vec<String> = years.iter().map(i32::to_string).collect();
     Err(LedgerError::Unknown(format!(
-        "nothing in this ledger for the year {year}.{} Years: {}",
-        nearest.map_or(String::new(), |y| format!(" Nearest: {y}.")),
+        "inget i liggaren för året {year}.{} År: {}",
+        nearest.map_or(String::new(), |y| format!(" Närmast: {y}.")),
         listed.join(", ")
     )))
 }
 
 /// The error for a code that is not among `codes`: the nearest one (differing only in case, or
-/// by at most one edit) and the first 50 that exist.
-fn unknown(what: &str, plural: &str, given: &str, codes: &BTreeSet<String>) -> LedgerError {
+/// by at most one edit) and the first 50 that exist. `none` says what is missing with its
+/// article ("ingen förvaltning", "inget verksamhetsområde"), `plural` heads the list.
+fn unknown(none: &str, plural: &str, given: &str, codes: &BTreeSet<String>) -> LedgerError {
     let nearest = codes
         .iter()
         .map(|c| (nearness(given, c), c))
         .filter(|(d, _)| *d <= 2)
         .min()
-        .map(|(_, c)| format!(" Did you mean {c}?"))
+        .map(|(_, c)| format!(" Menade du {c}?"))
         .unwrap_or_default();
     let listed: Vec<&str> = codes.iter().map(String::as_str).take(50).collect();
     LedgerError::Unknown(format!(
-        "no {what} '{given}' in this ledger.{nearest} {plural}: {}{}",
+        "{none} '{given}' i liggaren.{nearest} {plural}: {}{}",
         if listed.is_empty() {
-            "none".to_string()
+            "inga".to_string()
         } else {
             listed.join(", ")
         },

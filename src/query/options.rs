@@ -10,18 +10,21 @@ use serde_json::Value;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// En tabell för terminalen.
     Table,
+    /// Semikolonseparerad, för kalkylprogram.
     Csv,
+    /// För program.
     Json,
-    /// A waterfall chart (bridge and history only).
+    /// Ett vattenfallsdiagram (bara bridge och history).
     Svg,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignArg {
-    /// Net cost positive (the 2014 annual report's way).
+    /// Nettokostnad positiv (som årsrapporten 2014).
     Cost,
-    /// Revenue positive, costs and frames negative (the 2017 plan's way).
+    /// Intäkter positiva, kostnader och ramar negativa (som verksamhetsplanen 2017).
     Result,
 }
 
@@ -36,22 +39,25 @@ impl From<SignArg> for Sign {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Common {
-    /// Decisions and status changes dated on or before this date (YYYY-MM-DD).
+    /// Beslut och statusändringar daterade på eller före detta datum (ÅÅÅÅ-MM-DD).
     #[arg(long, global = true, value_name = "DATE")]
     pub as_of: Option<String>,
-    /// Only what the ledger had recorded by this moment: a date, 2017-01-15, means the end of that
-    /// day in Swedish time; or a time as rambok prints it, 2017-01-15 13:05:07 CET (no zone: Swedish
-    /// time); or RFC 3339, 2017-01-15T12:05:07Z. A time counts to the end of the second (or minute)
-    /// it names, so one copied from `rambok log` includes that event.
+    /// Bara det som liggaren hade registrerat vid denna tidpunkt: ett datum, 2017-01-15, betyder
+    /// slutet av den dagen i svensk tid; eller en tid som rambok skriver den, 2017-01-15 13:05:07 CET
+    /// (utan zon: svensk tid); eller RFC 3339, 2017-01-15T12:05:07Z. En tid räknas till slutet av
+    /// den sekund (eller minut) den anger, så en tid kopierad från `rambok log` tar med den händelsen.
     #[arg(long, global = true, value_name = "MOMENT")]
     pub known_at: Option<String>,
+    /// Hur svaret skrivs.
     #[arg(long, global = true, value_enum, default_value = "table")]
     pub format: Format,
+    /// Enheten för alla belopp: kr, tkr eller mnkr.
     #[arg(long, global = true, default_value = "tkr")]
     pub unit: Unit,
+    /// Teckenkonventionen.
     #[arg(long, global = true, value_enum, default_value = "cost")]
     pub sign: SignArg,
-    /// Decimals shown (default: 0, or 1 for outcome).
+    /// Antal decimaler (standard: 0, 1 för utfall och minst 1 i mnkr).
     #[arg(long, global = true)]
     pub decimals: Option<u32>,
 }
@@ -117,7 +123,7 @@ pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
     let sign = sign(c);
     let decimals = decimals(c, rendered.default_decimals);
     Ok(match c.format {
-        Format::Svg => return Err("--format svg is for `report bridge` and `history`".into()),
+        Format::Svg => return Err("--format svg finns bara för `report bridge` och `history`".into()),
         // U+2028 and U+2029 are valid in JSON strings but end a line in JavaScript and in some
         // viewers: escaped, like the control characters serde_json escapes already.
         Format::Json => format!(

@@ -129,19 +129,19 @@ pub const EXPIRY_NOTICED_BY: &str = "rambok";
 /// What is wrong with bytes that should be an entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("format version {0} is not one this program reads (it reads version {ACCESS_FORMAT_VERSION})")]
+    #[error("formatversion {0} kan inte läsas av det här programmet (det läser version {ACCESS_FORMAT_VERSION})")]
     UnknownVersion(u8),
-    #[error("it is cut short")]
+    #[error("den är avkortad")]
     Truncated,
-    #[error("{0} bytes follow its end")]
+    #[error("{0} byte följer efter dess slut")]
     TrailingBytes(usize),
-    #[error("its action code {0} is unknown")]
+    #[error("dess åtgärdskod {0} är okänd")]
     Action(u8),
-    #[error("its role code {0} is unknown")]
+    #[error("dess rollkod {0} är okänd")]
     Role(u8),
-    #[error("a time in it is out of range")]
+    #[error("en tid i den ligger utanför giltigt intervall")]
     BadTime,
-    #[error("a name in it is not UTF-8")]
+    #[error("ett namn i den är inte UTF-8")]
     NotUtf8,
 }
 
@@ -287,7 +287,7 @@ pub struct Logged {
 
 /// Where the chain of the access log breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the access log ({ACCESS_TREE}) breaks at entry {entry}: {what}; an entry was changed or removed outside rambok")]
+#[error("åtkomstloggen ({ACCESS_TREE}) bryts vid post {entry}: {what}; en post har ändrats eller tagits bort utanför rambok")]
 pub struct Broken {
     pub entry: u64,
     pub what: String,
@@ -306,7 +306,7 @@ pub fn check(pairs: &[(Vec<u8>, Vec<u8>)]) -> Result<Vec<Logged>, Broken> {
             head = Some(AccessHead::decode(bytes).ok_or_else(|| {
                 broken(
                     n,
-                    format!("its head has {} bytes instead of 40", bytes.len()),
+                    format!("dess huvud har {} byte i stället för 40", bytes.len()),
                 )
             })?);
             continue;
@@ -314,28 +314,28 @@ pub fn check(pairs: &[(Vec<u8>, Vec<u8>)]) -> Result<Vec<Logged>, Broken> {
         if key.len() != 9 || key[0] != ENTRY_PREFIX {
             return Err(broken(
                 n,
-                format!("an unexpected key {key:?} stands in the log"),
+                format!("en oväntad nyckel {key:?} står i loggen"),
             ));
         }
         let keyed = u64::from_be_bytes(key[1..].try_into().expect("8 bytes"));
         if keyed != n {
             return Err(broken(
                 n,
-                format!("entry {n} is missing (the next is entry {keyed})"),
+                format!("post {n} saknas (nästa är post {keyed})"),
             ));
         }
-        let e = decode(bytes).map_err(|d| broken(n, format!("entry {n} does not decode: {d}")))?;
+        let e = decode(bytes).map_err(|d| broken(n, format!("post {n} kan inte avkodas: {d}")))?;
         if e.number != n {
             return Err(broken(
                 n,
-                format!("entry {n} carries the number {}", e.number),
+                format!("post {n} bär numret {}", e.number),
             ));
         }
         if e.prev != prev {
             return Err(broken(
                 n - 1,
                 format!(
-                    "entry {n} carries a SHA-256 of entry {} that its bytes no longer have",
+                    "post {n} bär en SHA-256 av post {} som dess byte inte längre har",
                     n - 1
                 ),
             ));
@@ -349,11 +349,11 @@ pub fn check(pairs: &[(Vec<u8>, Vec<u8>)]) -> Result<Vec<Logged>, Broken> {
     let count = entries.len() as u64;
     match head {
         None if count == 0 => Ok(entries),
-        None => Err(broken(count, "its head is missing".into())),
+        None => Err(broken(count, "dess huvud saknas".into())),
         Some(h) if h.count > count => Err(broken(
             count + 1,
             format!(
-                "entries {}..={} are missing (the head counts {})",
+                "posterna {}–{} saknas (huvudet räknar {})",
                 count + 1,
                 h.count,
                 h.count
@@ -361,11 +361,11 @@ pub fn check(pairs: &[(Vec<u8>, Vec<u8>)]) -> Result<Vec<Logged>, Broken> {
         )),
         Some(h) if h.count < count => Err(broken(
             h.count + 1,
-            format!("the head counts {} entries but {count} are stored", h.count),
+            format!("huvudet räknar {} poster men {count} är sparade", h.count),
         )),
         Some(h) if h.last != prev => Err(broken(
             count,
-            format!("the head carries a SHA-256 of entry {count} that its bytes no longer have"),
+            format!("huvudet bär en SHA-256 av post {count} som dess byte inte längre har"),
         )),
         Some(_) => Ok(entries),
     }

@@ -137,22 +137,22 @@ impl Stored {
     }
 
     fn parse(bytes: &[u8]) -> Result<Stored, StoreError> {
-        let bad = |what: &str| StoreError::Corrupt(format!("a stored token is unreadable: {what}"));
+        let bad = |what: &str| StoreError::Corrupt(format!("en sparad token kan inte läsas: {what}"));
         let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(&e.to_string()))?;
-        let text = |k: &str| v[k].as_str().ok_or_else(|| bad(&format!("no {k}")));
+        let text = |k: &str| v[k].as_str().ok_or_else(|| bad(&format!("{k} saknas")));
         let expires_at = match v.get("expires_at") {
             None => None,
             Some(t) => Some(
                 t.as_str()
                     .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                    .ok_or_else(|| bad("expires_at is not a time"))?
+                    .ok_or_else(|| bad("expires_at är ingen tid"))?
                     .with_timezone(&Utc),
             ),
         };
         Ok(Stored {
             name: text("name")?.to_string(),
-            role: Role::parse(text("role")?).ok_or_else(|| bad("an unknown role"))?,
-            sha256: unhex32(text("sha256")?).ok_or_else(|| bad("sha256 is not 64 hex digits"))?,
+            role: Role::parse(text("role")?).ok_or_else(|| bad("en okänd roll"))?,
+            sha256: unhex32(text("sha256")?).ok_or_else(|| bad("sha256 är inte 64 hexadecimala siffror"))?,
             created_at: text("created_at")?.to_string(),
             expires_at,
             expiry_logged: v["expiry_logged"].as_bool().unwrap_or(false),
@@ -205,7 +205,7 @@ fn log_change(
         None => AccessHead::EMPTY,
         Some(v) => AccessHead::decode(&v).ok_or_else(|| {
             abort(StoreError::Corrupt(format!(
-                "the access log's head has {} bytes instead of 40; run `rambok token log` to see where its chain breaks",
+                "åtkomstloggens huvud har {} byte i stället för 40; kör `rambok token log` för att se var dess kedja bryts",
                 v.len()
             )))
         })?,
@@ -266,7 +266,7 @@ fn random_token() -> Result<String, StoreError> {
     let mut bytes = [0u8; TOKEN_BYTES];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| store_err(format!("cannot read random bytes: {e}")))?;
+        .map_err(|e| store_err(format!("slumpbyte kan inte läsas: {e}")))?;
     Ok(format!("{TOKEN_PREFIX}{}", hex(&bytes)))
 }
 
@@ -275,13 +275,13 @@ pub fn check_name(name: &str) -> Result<String, TokenError> {
     let max = RECORDED_BY_BYTES_MAX.min(64);
     let name = crate::domain::text::person_name(name).map_err(|e| {
         TokenError::Input(format!(
-            "a token's name is recorded with every event the token appends, and '{}' {e}",
+            "en tokens namn sparas med varje händelse som tokenen lägger till, och '{}' {e}",
             name.escape_debug()
         ))
     })?;
     if name.len() > max {
         return Err(TokenError::Input(format!(
-            "a token's name must be at most {max} bytes; it is recorded with every event the token appends"
+            "en tokens namn får vara högst {max} byte; det sparas med varje händelse som tokenen lägger till"
         )));
     }
     Ok(name)
@@ -317,7 +317,7 @@ impl TokenStore {
         let expires_at = expires_at.map(|t| t.trunc_subsecs(0));
         if let Some(t) = expires_at.filter(|t| *t <= now) {
             return Err(TokenError::Input(format!(
-                "the expiry {} has passed already; a token works through the day given (UTC)",
+                "slutdagen {} har redan passerat; en token fungerar till och med den dag som anges (UTC)",
                 valid_through(t)
             )));
         }
@@ -333,7 +333,7 @@ impl TokenStore {
         tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
             if tokens.get(name.as_bytes())?.is_some() {
                 return Err(ConflictableTransactionError::Abort(TokenError::Input(format!(
-                    "a token named '{name}' exists already; remove it first (`rambok token remove --name {name}`)"
+                    "det finns redan en token med namnet '{name}'; ta bort den först (`rambok token remove --name {name}`)"
                 ))));
             }
             tokens.insert(name.as_bytes(), stored.to_json())?;
@@ -465,7 +465,7 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError>
     let header =
         match parts.headers.get(axum::http::header::AUTHORIZATION) {
             None => return Err(ApiError::unauthorized(
-                "no token: send `Authorization: Bearer TOKEN` (create one with `rambok token add`)",
+                "ingen token: skicka `Authorization: Bearer TOKEN` (skapa en med `rambok token add`)",
             )),
             Some(h) => h.to_str().unwrap_or(""),
         };
@@ -474,7 +474,7 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError>
         .map(str::trim)
         .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() == TOKEN_PREFIX.len() + 2 * TOKEN_BYTES)
         .ok_or_else(|| {
-            ApiError::unauthorized("malformed Authorization header: expected `Bearer rbk_…`")
+            ApiError::unauthorized("felaktigt Authorization-huvud: väntade `Bearer rbk_…`")
         })?
         .to_string();
     let tokens = state.tokens().clone();
@@ -483,10 +483,10 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError>
         .map_err(ApiError::from_join)??;
     let who = match found {
         Auth::Valid(who) => who,
-        Auth::Unknown => return Err(ApiError::unauthorized("unknown or revoked token")),
+        Auth::Unknown => return Err(ApiError::unauthorized("okänd eller återkallad token")),
         Auth::Expired { who, expires_at } => {
             return Err(ApiError::unauthorized(format!(
-            "the token '{}' expired at the end of {} (UTC); ask for a new one (`rambok token add`)",
+            "tokenen '{}' upphörde vid slutet av {} (UTC); be om en ny (`rambok token add`)",
             who.name,
             valid_through(expires_at)
         ))
@@ -515,7 +515,7 @@ impl FromRequestParts<AppState> for Auditing {
         let who = identify(parts, state).await?;
         if !who.role.may_read_access() {
             return Err(ApiError::forbidden(format!(
-                "the role {} may not read the access log; it takes an auditor's or a revisor's token",
+                "rollen {} får inte läsa åtkomstloggen; det kräver en token för auditor eller revisor",
                 who.role.name()
             ))
             .by(&who));
@@ -539,7 +539,7 @@ impl FromRequestParts<AppState> for Controller {
         let who = identify(parts, state).await?;
         if !who.role.may_append() {
             return Err(ApiError::forbidden(format!(
-                "the role {} may read, verify and run controls but not append; appending takes a controller's token",
+                "rollen {} får läsa, verifiera och köra kontroller men inte lägga till; att lägga till kräver en token för controller",
                 who.role.name()
             ))
             .by(&who));

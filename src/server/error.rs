@@ -71,15 +71,15 @@ impl ApiError {
 
     /// A failure the client cannot act on: the detail goes to the log only.
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
-        eprintln!("rambok serve: internal error: {detail}");
+        eprintln!("rambok serve: internt fel: {detail}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "storage failure on the server; its log has the details",
+            "lagringsfel på servern; dess logg har detaljerna",
         )
     }
 
     pub fn from_join(e: tokio::task::JoinError) -> ApiError {
-        ApiError::internal(format!("a worker task failed: {e}"))
+        ApiError::internal(format!("en arbetsuppgift misslyckades: {e}"))
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> ApiError {

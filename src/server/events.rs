@@ -33,10 +33,10 @@ struct Batch {
 fn body_error(e: BytesRejection) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::too_large(format!(
-            "the request body is larger than {REQUEST_BODY_BYTES_MAX} bytes; send the events in several requests"
+            "anropets innehåll är större än {REQUEST_BODY_BYTES_MAX} byte; skicka händelserna i flera anrop"
         ))
     } else {
-        ApiError::bad_request(format!("cannot read the request body: {}", e.body_text()))
+        ApiError::bad_request(format!("anropets innehåll kan inte läsas ({})", e.status()))
     }
 }
 
@@ -45,7 +45,7 @@ fn expected_seq(v: &Value) -> Result<Option<u64>, ApiError> {
         Value::Null => Ok(None),
         v => v.as_u64().map(Some).ok_or_else(|| {
             ApiError::bad_request(
-                "expected_seq must be a whole number (the sequence number you last saw)",
+                "expected_seq ska vara ett heltal (det sekvensnummer du senast såg)",
             )
             .field("expected_seq")
         }),
@@ -59,13 +59,13 @@ fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError
             "events" | "expected_seq" => {}
             "recorded_by" | "recorder" | "user" => {
                 return Err(ApiError::bad_request(format!(
-                    "{key} cannot be sent: the recorder of every event is the holder of the token"
+                    "{key} kan inte skickas: den som registrerar varje händelse är tokenens innehavare"
                 ))
                 .field(key))
             }
             other => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown field '{}' (a batch has events and expected_seq)",
+                    "okänt fält '{}' (ett anrop har events och expected_seq)",
                     other.chars().take(64).collect::<String>()
                 ))
                 .field(other))
@@ -75,38 +75,38 @@ fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError
     let seq = expected_seq(m.get("expected_seq").unwrap_or(&Value::Null))?;
     match m.get("events") {
         Some(Value::Array(items)) => Ok((items.clone(), seq)),
-        _ => Err(ApiError::bad_request("events must be an array of event objects").field("events")),
+        _ => Err(ApiError::bad_request("events ska vara en lista med händelseobjekt").field("events")),
     }
 }
 
 fn parse_batch(body: &[u8], query_seq: Option<u64>) -> Result<Batch, ApiError> {
     let value: Value = crate::json::strict::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("not valid JSON: {e}")))?;
+        .map_err(|e| ApiError::bad_request(format!("inte giltig JSON: {e}")))?;
     let (items, body_seq) = match value {
         Value::Array(items) => (items, None),
         Value::Object(m) if m.contains_key("events") => envelope(m)?,
         v @ Value::Object(_) => (vec![v], None),
         _ => {
             return Err(ApiError::bad_request(
-                "the body must be an event object, an array of events, or {\"events\": [...], \"expected_seq\": N}",
+                "innehållet ska vara ett händelseobjekt, en lista med händelser eller {\"events\": [...], \"expected_seq\": N}",
             ))
         }
     };
     let expected = match (query_seq, body_seq) {
         (Some(a), Some(b)) if a != b => {
             return Err(ApiError::bad_request(format!(
-                "expected_seq is {a} in the query but {b} in the body"
+                "expected_seq är {a} i adressen men {b} i innehållet"
             ))
             .field("expected_seq"))
         }
         (a, b) => a.or(b),
     };
     if items.is_empty() {
-        return Err(ApiError::bad_request("no events to append"));
+        return Err(ApiError::bad_request("inga händelser att lägga till"));
     }
     if items.len() > EVENTS_PER_REQUEST_MAX {
         return Err(ApiError::too_large(format!(
-            "a request may carry at most {EVENTS_PER_REQUEST_MAX} events, this one carries {}; send them in several requests",
+            "ett anrop får bära högst {EVENTS_PER_REQUEST_MAX} händelser, det här bär {}; skicka dem i flera anrop",
             items.len()
         )));
     }
@@ -120,9 +120,9 @@ fn parse_batch(body: &[u8], query_seq: Option<u64>) -> Result<Batch, ApiError> {
 
 fn rejected(index: usize, field: &str, message: &str) -> ApiError {
     let text = if field.is_empty() {
-        format!("event {index}: {message}")
+        format!("händelse {index}: {message}")
     } else {
-        format!("event {index}: field {field}: {message}")
+        format!("händelse {index}: fältet {field}: {message}")
     };
     ApiError::unprocessable(text)
         .with("field", field)

@@ -80,8 +80,8 @@ impl AppState {
             Some(d) => d,
             None => (
                 Delegation::parse(KALMAR_DELEGATION)
-                    .map_err(|e| LedgerError::BadRecorder(format!("built-in delegation: {e}")))?,
-                "fixtures/kalmar/delegation.json (built in)".to_string(),
+                    .map_err(|e| LedgerError::BadRecorder(format!("inbyggd delegationsordning: {e}")))?,
+                "fixtures/kalmar/delegation.json (inbyggd)".to_string(),
             ),
         };
         Ok(AppState(Arc::new(Shared {
@@ -196,13 +196,13 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::not_found("no such page or endpoint (the API is described in docs/api.md)")
+    ApiError::not_found("sidan eller adressen finns inte (API:t beskrivs i docs/api.md)")
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "this method is not allowed here",
+        "den metoden är inte tillåten här",
     )
 }
 
@@ -227,12 +227,12 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
     if status.is_client_error() {
         let refusal = response.extensions().get::<Refusal>().cloned();
         let (reason, token) =
-            refusal.map_or(("refused".to_string(), None), |r| (r.reason, r.token));
+            refusal.map_or(("vägrades".to_string(), None), |r| (r.reason, r.token));
         let token = token.or_else(|| lock(&who.0).clone());
         state.note_refusal(format!(
-            "rambok serve: refused {method} {path:?}: {} {reason} (token: {})",
+            "rambok serve: vägrade {method} {path:?}: {} {reason} (token: {})",
             status.as_u16(),
-            token.as_deref().unwrap_or("none"),
+            token.as_deref().unwrap_or("ingen"),
         ));
     }
     let h = response.headers_mut();
@@ -278,7 +278,7 @@ impl Running {
         }
         match self.thread.take().map(|t| t.join()) {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(std::io::Error::other("the server thread panicked")),
+            Some(Err(_)) => Err(std::io::Error::other("servertråden kraschade")),
             None => Ok(()),
         }
     }

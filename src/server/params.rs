@@ -37,11 +37,11 @@ impl Params {
         query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     ) -> Result<Params, ApiError> {
         let Query(pairs) =
-            query.map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
+            query.map_err(|e| ApiError::bad_request(format!("adressens parametrar kan inte tolkas ({})", e.status())))?;
         let mut items = BTreeMap::new();
         for (k, v) in pairs {
             if items.contains_key(&k) {
-                return Err(ApiError::bad_request(format!("parameter {k} given twice")).field(&k));
+                return Err(ApiError::bad_request(format!("parametern {k} är angiven två gånger")).field(&k));
             }
             items.insert(k, v);
         }
@@ -58,7 +58,7 @@ impl Params {
 
     pub fn text(&mut self, name: &'static str) -> Result<String, ApiError> {
         self.opt(name).ok_or_else(|| {
-            ApiError::bad_request(format!("parameter {name} is required")).field(name)
+            ApiError::bad_request(format!("parametern {name} krävs")).field(name)
         })
     }
 
@@ -66,7 +66,7 @@ impl Params {
         self.opt(name)
             .map(|v| {
                 v.trim().parse::<i64>().map_err(|_| {
-                    ApiError::bad_request(format!("{name}: '{v}' is not a whole number"))
+                    ApiError::bad_request(format!("{name}: '{v}' är inget heltal"))
                         .field(name)
                 })
             })
@@ -80,7 +80,7 @@ impl Params {
                 Ok(Some(y as i32))
             }
             Some(y) => Err(ApiError::bad_request(format!(
-                "{name}: {y} is not a budget year ({}–{})",
+                "{name}: {y} är inget budgetår ({}–{})",
                 crate::json::YEARS.start(),
                 crate::json::YEARS.end()
             ))
@@ -90,7 +90,7 @@ impl Params {
 
     pub fn year(&mut self, name: &'static str) -> Result<i32, ApiError> {
         self.opt_year(name)?.ok_or_else(|| {
-            ApiError::bad_request(format!("parameter {name} is required")).field(name)
+            ApiError::bad_request(format!("parametern {name} krävs")).field(name)
         })
     }
 
@@ -105,7 +105,7 @@ impl Params {
             Some("svg") if svg_allowed => Out::Svg,
             Some(other) => {
                 return Err(ApiError::bad_request(format!(
-                    "format: '{other}' is not one of json, csv, table, tables, xlsx{}",
+                    "format: '{other}' är inte något av json, csv, table, tables, xlsx{}",
                     if svg_allowed { ", svg" } else { "" }
                 ))
                 .field("format"))
@@ -125,13 +125,13 @@ impl Params {
             sign,
             decimals,
         };
+        // The message names the flag; here it is a parameter.
         let clock = clock(&common).map_err(|e| {
-            let field = if e.starts_with("--as-of") {
-                "as_of"
-            } else {
-                "known_at"
+            let (field, message) = match e.strip_prefix("--as-of") {
+                Some(rest) => ("as_of", format!("as_of{rest}")),
+                None => ("known_at", e.replacen("--known-at", "known_at", 1)),
             };
-            ApiError::bad_request(e).field(field)
+            ApiError::bad_request(message).field(field)
         })?;
         Ok((out, common, clock))
     }
@@ -149,7 +149,7 @@ impl Params {
             Some("result") => SignArg::Result,
             Some(other) => {
                 return Err(
-                    ApiError::bad_request(format!("sign: '{other}' is not cost or result"))
+                    ApiError::bad_request(format!("sign: '{other}' är varken cost eller result"))
                         .field("sign"),
                 )
             }
@@ -159,7 +159,7 @@ impl Params {
             Some(d @ 0..=5) => Some(d as u32),
             Some(d) => {
                 return Err(
-                    ApiError::bad_request(format!("decimals: {d} is not between 0 and 5"))
+                    ApiError::bad_request(format!("decimals: {d} ligger inte mellan 0 och 5"))
                         .field("decimals"),
                 )
             }
@@ -180,7 +180,7 @@ impl Params {
                 known.sort_unstable();
                 known.dedup();
                 Err(ApiError::bad_request(format!(
-                    "unknown parameter '{}' (this endpoint takes: {})",
+                    "okänd parameter '{}' (den här adressen tar: {})",
                     k.chars().take(64).collect::<String>(),
                     known.join(", ")
                 )))

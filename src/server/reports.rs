@@ -138,12 +138,12 @@ fn respond(
                 decimals,
             };
             let bytes = workbook(&[sheet], figures, &stamp)
-                .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
+                .map_err(|e| ApiError::internal(format!("arbetsboken kunde inte byggas: {e}")))?;
             let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
             Ok(attachment(response, &format!("{}.xlsx", name.file)))
         }
         Out::Svg => {
-            Err(ApiError::bad_request("format svg is for bridge and history").field("format"))
+            Err(ApiError::bad_request("format svg finns bara för bridge och history").field("format"))
         }
     }
 }
@@ -262,7 +262,7 @@ pub async fn bridge_svg(State(s): State<AppState>, _: Reader, q: Q) -> Result<Re
     let common = p.common(true)?;
     if common.0 != Out::Json && common.0 != Out::Svg {
         return Err(
-            ApiError::bad_request("bridge.svg is always SVG; leave out format").field("format"),
+            ApiError::bad_request("bridge.svg är alltid SVG; utelämna format").field("format"),
         );
     }
     p.finish()?;
@@ -374,7 +374,7 @@ pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
     if out == Out::Svg {
         if area.is_some() {
             return Err(ApiError::bad_request(
-                "--format svg draws the frame's bridge; leave out --area",
+                "format svg ritar budgetramens brygga; utelämna area",
             )
             .field("area"));
         }
@@ -404,7 +404,7 @@ pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
 
 fn date_param(p: &mut Params, name: &'static str) -> Result<crate::domain::event::Date, ApiError> {
     let text = p.text(name)?;
-    parse_date(&text).map_err(|e| ApiError::bad_request(format!("--{name}: {e}")).field(name))
+    parse_date(&text).map_err(|e| ApiError::bad_request(format!("{name}: {e}")).field(name))
 }
 
 /// What changed between two dates.
@@ -415,7 +415,7 @@ pub async fn diff(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response
     p.finish()?;
     if to < from {
         return Err(
-            ApiError::bad_request(format!("--to {to} is before --from {from}")).field("to"),
+            ApiError::bad_request(format!("to {to} ligger före from {from}")).field("to"),
         );
     }
     let name = Naming {
@@ -478,7 +478,7 @@ pub async fn verify(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<V
             )
             .map_err(|e| ApiError::bad_request(e).field("hash"))?,
         ),
-        _ => return Err(ApiError::bad_request("a digest needs both seq and hash").field("seq")),
+        _ => return Err(ApiError::bad_request("en kontrollsumma kräver både seq och hash").field("seq")),
     };
     blocking(move || {
         let ledger = s.ledger();
@@ -523,7 +523,7 @@ pub async fn export(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respon
         };
         let stamp = query::export::stamp(&records, s.name());
         let bytes = workbook(&sheets, figures, &stamp)
-            .map_err(|e| ApiError::internal(format!("cannot build the workbook: {e}")))?;
+            .map_err(|e| ApiError::internal(format!("arbetsboken kunde inte byggas: {e}")))?;
         let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
         Ok(attachment(response, &format!("revision-{year}.xlsx")))
     })

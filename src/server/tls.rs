@@ -37,20 +37,20 @@ pub const HSTS: &str = "max-age=31536000";
 /// What is wrong with the certificate or key given to `serve`.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("{}: cannot read: {source}", file.display())]
+    #[error("{}: kan inte läsas: {}", file.display(), crate::lang::io_error(source))]
     Read {
         file: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}: larger than {PEM_BYTES_MAX} bytes; is this a PEM file?", file.display())]
+    #[error("{}: större än {PEM_BYTES_MAX} byte; är det en PEM-fil?", file.display())]
     TooLarge { file: PathBuf },
-    #[error("{}: not PEM: {detail}", file.display())]
+    #[error("{}: inte PEM: {detail}", file.display())]
     NotPem { file: PathBuf, detail: String },
-    #[error("{}: no certificate in it (expected a PEM block '-----BEGIN CERTIFICATE-----')", file.display())]
+    #[error("{}: inget certifikat i den (väntade ett PEM-block '-----BEGIN CERTIFICATE-----')", file.display())]
     NoCertificate { file: PathBuf },
-    #[error("{}: no private key in it (expected a PEM block '-----BEGIN PRIVATE KEY-----', or an RSA or EC private key)", file.display())]
+    #[error("{}: ingen privat nyckel i den (väntade ett PEM-block '-----BEGIN PRIVATE KEY-----', eller en privat RSA- eller EC-nyckel)", file.display())]
     NoKey { file: PathBuf },
-    #[error("the certificate in {} and the key in {} cannot serve HTTPS together: {detail}", cert.display(), key.display())]
+    #[error("certifikatet i {} och nyckeln i {} kan inte servera HTTPS tillsammans: {detail}", cert.display(), key.display())]
     Unusable {
         cert: PathBuf,
         key: PathBuf,
@@ -197,12 +197,12 @@ async fn handshake(
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => Some((tls, peer)),
         Ok(Err(e)) => {
-            eprintln!("rambok serve: TLS handshake with {peer} failed: {e}");
+            eprintln!("rambok serve: TLS-handskakningen med {peer} misslyckades: {e}");
             None
         }
         Err(_) => {
             eprintln!(
-                "rambok serve: TLS handshake with {peer} not finished within {} s; closed",
+                "rambok serve: TLS-handskakningen med {peer} blev inte klar inom {} s; stängd",
                 HANDSHAKE_TIMEOUT.as_secs()
             );
             None
@@ -218,7 +218,7 @@ async fn pause_after(e: std::io::Error) {
         e.kind(),
         ConnectionAborted | ConnectionRefused | ConnectionReset
     ) {
-        eprintln!("rambok serve: cannot accept a connection: {e}");
+        eprintln!("rambok serve: kan inte ta emot en anslutning: {}", crate::lang::io_error(&e));
         tokio::time::sleep(ACCEPT_PAUSE).await;
     }
 }

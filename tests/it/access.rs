@@ -66,7 +66,7 @@ fn token_changes_are_logged_with_who_and_role_and_never_the_token() {
     assert!(token.starts_with("rbk_"));
     let listed = text(&rambok(&db, &["token", "list"], None).stdout);
     assert!(
-        listed.contains("rut.revisor") && listed.contains("valid through 2999-12-31 (UTC)"),
+        listed.contains("rut.revisor") && listed.contains("giltig t.o.m. 2999-12-31 (UTC)"),
         "{listed}"
     );
     // Without --by: the OS user.
@@ -198,7 +198,7 @@ fn who_changes_tokens_must_be_known() {
     );
     assert_eq!(past.status.code(), Some(1));
     assert!(
-        text(&past.stderr).contains("2001-02-03 has passed"),
+        text(&past.stderr).contains("2001-02-03 har redan passerat"),
         "{}",
         text(&past.stderr)
     );
@@ -253,7 +253,7 @@ fn the_access_log_is_for_auditors_and_revisors() {
     assert!(controller.json()["error"]
         .as_str()
         .unwrap()
-        .contains("auditor's or a revisor's token"));
+        .contains("token för auditor eller revisor"));
     assert_eq!(get(None).status.as_u16(), 401);
     let odd = call(
         &k.state,
@@ -290,7 +290,7 @@ fn an_expired_token_is_refused_and_its_expiry_logged() {
         assert_eq!(r.status.as_u16(), 401, "{}", r.text());
         let msg = r.json()["error"].as_str().unwrap().to_string();
         assert!(
-            msg.contains("the token 'tidigare.revisor' expired at the end of 2020-06-30 (UTC)"),
+            msg.contains("tokenen 'tidigare.revisor' upphörde vid slutet av 2020-06-30 (UTC)"),
             "{msg}"
         );
     }
@@ -350,7 +350,7 @@ fn an_entry_changed_or_removed_behind_rambok_breaks_the_log() {
     assert_eq!(broken.status.code(), Some(6), "{}", text(&broken.stdout));
     let msg = text(&broken.stderr);
     assert!(
-        msg.contains("the access log (api_access) breaks at entry 2: entry 3 carries a SHA-256 of entry 2 that its bytes no longer have"),
+        msg.contains("åtkomstloggen (api_access) bryts vid post 2: post 3 bär en SHA-256 av post 2 som dess byte inte längre har"),
         "{msg}"
     );
     assert!(text(&broken.stdout).is_empty());
@@ -360,7 +360,7 @@ fn an_entry_changed_or_removed_behind_rambok_breaks_the_log() {
     let gone = rambok(&db, &["token", "log", "--format", "json"], None);
     assert_eq!(gone.status.code(), Some(6));
     assert!(
-        text(&gone.stderr).contains("breaks at entry 2: entry 2 is missing (the next is entry 3)"),
+        text(&gone.stderr).contains("bryts vid post 2: post 2 saknas (nästa är post 3)"),
         "{}",
         text(&gone.stderr)
     );

@@ -231,7 +231,7 @@ fn known_at_before_a_later_change_shows_the_earlier_figure() {
             "§ 12",
         ],
     );
-    assert!(out.starts_with("recorded as sequence 311"), "{out}");
+    assert!(out.starts_with("registrerad som sekvens 311"), "{out}");
     let frame = |args: &[&str]| {
         let mut a = vec![
             "report", "frames", "--year", "2017", "--format", "json", "--unit", "kr",
@@ -447,7 +447,7 @@ fn an_unknown_office_is_an_error_that_names_the_nearest() {
     ] {
         let (code, out, err) = rambok(&db.path, args);
         assert_eq!(code, 1, "{args:?}: {out}{err}");
-        assert!(err.contains("Did you mean KLK?"), "{args:?}: {err}");
+        assert!(err.contains("Menade du KLK?"), "{args:?}: {err}");
         assert!(
             out.is_empty(),
             "{args:?}: nothing printed but the error: {out}"
@@ -459,26 +459,26 @@ fn an_unknown_office_is_an_error_that_names_the_nearest() {
     );
     assert_eq!(code, 1);
     assert!(
-        err.contains("no office 'XYZQW'") && err.contains("KLK"),
+        err.contains("ingen förvaltning 'XYZQW'") && err.contains("KLK"),
         "{err}"
     );
     // A year the ledger holds nothing for, and an area the office does not have.
     for (args, wanted) in [
         (
             ["report", "frames", "--year", "2030"].as_slice(),
-            "nothing in this ledger for the year 2030. Nearest: 2020.",
+            "inget i liggaren för året 2030. Närmast: 2020.",
         ),
         (
             &["report", "outcome", "--office", "KLK", "--year", "2031"],
             // 2015 (sick leave measured), 2018 and 2020 (targets) are years the ledger holds.
-            "Years: 2014, 2015, 2016, 2017, 2018, 2020",
+            "År: 2014, 2015, 2016, 2017, 2018, 2020",
         ),
-        (&["report", "goals", "--year", "2030"], "year 2030"),
+        (&["report", "goals", "--year", "2030"], "året 2030"),
         (
             &[
                 "history", "--office", "KLK", "--year", "2017", "--area", "adm",
             ],
-            "no area 'adm' in this ledger. Did you mean ADM?",
+            "inget verksamhetsområde 'adm' i liggaren. Menade du ADM?",
         ),
     ] {
         let (code, out, err) = rambok(&db.path, args);

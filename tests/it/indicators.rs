@@ -383,6 +383,6 @@ fn record_takes_swedish_figures_for_values() {
     );
     for t in ["indicator_defined", "target_set", "measured"] {
         let help = ok(&db.path, &["record", t, "--help"]);
-        assert!(help.contains("Example:"), "{t}: {help}");
+        assert!(help.contains("Exempel:"), "{t}: {help}");
     }
 }

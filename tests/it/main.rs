@@ -10,6 +10,7 @@ mod exports;
 mod index;
 mod indicators;
 mod labels;
+mod language;
 mod ledger;
 mod props;
 mod readme;

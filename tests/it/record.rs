@@ -9,7 +9,7 @@ fn help_example(db: &Path, type_name: &str) -> Vec<String> {
     let help = ok(db, &["record", type_name, "--help"]);
     let example: String = help
         .lines()
-        .skip_while(|l| l.trim() != "Example:")
+        .skip_while(|l| l.trim() != "Exempel:")
         .skip(1)
         .take_while(|l| !l.trim().is_empty())
         .map(|l| l.trim().trim_end_matches('\\').to_string())
@@ -157,7 +157,7 @@ fn record_of_every_type_appends_one_event_equal_to_importing_its_json_line() {
         );
         let seq = 310 + i + 1;
         assert!(
-            out.starts_with(&format!("recorded as sequence {seq}: ")),
+            out.starts_with(&format!("registrerad som sekvens {seq}: ")),
             "{type_name}: exactly one event appended: {out}"
         );
     }
@@ -216,7 +216,7 @@ fn record_approved_takes_the_event_and_record_correction_withdraws_it() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("recorded as sequence 311"), "{out}");
+    assert!(out.starts_with("registrerad som sekvens 311"), "{out}");
     assert!(out.contains(&format!(r#""event":"{id}""#)), "{out}");
     let (code, out, err) = rambok(
         &db.path,
@@ -230,7 +230,7 @@ fn record_approved_takes_the_event_and_record_correction_withdraws_it() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("recorded as sequence 312"), "{out}");
+    assert!(out.starts_with("registrerad som sekvens 312"), "{out}");
     let frames = ok(&db.path, &["report", "frames", "--year", "2017"]);
     assert!(frames.contains("476 569"), "477 569 − 1 000 tkr: {frames}");
 }
@@ -267,7 +267,7 @@ fn record_type_help_is_a_form_with_every_field_of_the_schema() {
         expected.sort();
         let help = ok(&db.path, &["record", form.name, "--help"]);
         let mut listed: Vec<String> = Vec::new();
-        for line in help.lines().take_while(|l| l.trim() != "Example:") {
+        for line in help.lines().take_while(|l| l.trim() != "Exempel:") {
             let Some(option) = line.trim_start().strip_prefix("--") else {
                 continue;
             };
@@ -287,15 +287,15 @@ fn record_type_help_is_a_form_with_every_field_of_the_schema() {
         assert_eq!(listed, expected, "{}: options of the form", form.name);
         let about = help.lines().next().unwrap();
         assert!(
-            about.len() > 20 && !about.contains("Who records"),
+            about.len() > 20 && !about.contains("Vem som registrerar"),
             "{}: {about}",
             form.name
         );
-        assert!(help.contains("Example:\n  rambok record "), "{}", form.name);
+        assert!(help.contains("Exempel:\n  rambok record "), "{}", form.name);
         let has_decision = form
             .fields
             .iter()
             .any(|f| f.input == rambok::json::Input::Decision);
-        assert_eq!(help.contains("\nDecision"), has_decision, "{}", form.name);
+        assert_eq!(help.contains("\nBeslut ("), has_decision, "{}", form.name);
     }
 }

@@ -683,7 +683,10 @@ fn crash_safety() {
                 "{ctx}: {}",
                 run.stderr
             );
-            let ok = format!("ok: {} records", model.head);
+            let ok = format!(
+                "ok: {}",
+                rambok::report::number::counted(model.head, "post", "poster")
+            );
             assert!(run.stdout.starts_with(&ok), "{ctx}: {}", run.stdout);
         }
     }
@@ -1427,7 +1430,7 @@ fn a_folder_without_a_ledger_is_told_to_init_and_stays_empty() {
             run.stderr
         );
         assert!(
-            run.stderr.contains("there is no ledger at")
+            run.stderr.contains("det finns ingen liggare i")
                 && run.stderr.contains("`rambok init --db"),
             "{args:?}: {}",
             run.stderr
@@ -1444,7 +1447,7 @@ fn a_folder_without_a_ledger_is_told_to_init_and_stays_empty() {
     );
     assert!(run_bin(&missing, &["verify"], HANG)
         .stdout
-        .starts_with("ok: 0 records"));
+        .starts_with("ok: 0 poster"));
 }
 
 /// sled's snapshot is a cache of its log: without it the store opens and reads the same.
@@ -1472,5 +1475,8 @@ fn a_deleted_snapshot_is_not_damage() {
         again.stderr
     );
     assert_eq!(again.stdout, run.stdout);
-    assert!(again.stdout.starts_with(&format!("ok: {seq} records")));
+    assert!(again.stdout.starts_with(&format!(
+        "ok: {}",
+        rambok::report::number::counted(seq, "post", "poster")
+    )));
 }

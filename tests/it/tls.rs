@@ -119,7 +119,7 @@ fn https_serves_the_cli_the_same_report_as_the_local_command() {
     assert_eq!(busy.status.code(), Some(4));
     assert!(
         stderr(&busy).contains(&format!("--server {url} --token TOKEN"))
-            && stderr(&busy).contains("--ca-cert FILE"),
+            && stderr(&busy).contains("--ca-cert FIL"),
         "{}",
         stderr(&busy)
     );
@@ -149,7 +149,7 @@ fn https_serves_the_cli_the_same_report_as_the_local_command() {
         .output()
         .unwrap();
     assert!(by_env.status.success(), "{}", stderr(&by_env));
-    assert!(String::from_utf8_lossy(&by_env.stdout).starts_with("ok: 310 records"));
+    assert!(String::from_utf8_lossy(&by_env.stdout).starts_with("ok: 310 poster"));
 
     // Over TLS every response carries HSTS: the page, the API, a refusal, a missing page.
     let agent = trusting(&cert);
@@ -201,11 +201,11 @@ fn an_untrusted_certificate_is_refused_naming_the_server() {
         assert!(refused.stdout.is_empty());
         assert!(
             text.contains(&format!(
-                "cannot reach the server at {url}: its TLS certificate is not trusted"
+                "når inte servern på {url}: dess TLS-certifikat är inte betrott"
             )),
             "{text}"
         );
-        assert!(text.contains("--ca-cert FILE"), "{text}");
+        assert!(text.contains("--ca-cert FIL"), "{text}");
     }
     drop(served);
 }
@@ -237,7 +237,7 @@ fn a_private_ca_is_trusted_and_the_name_is_checked() {
     };
     let trusted = verify(&ca, &url);
     assert!(trusted.status.success(), "{}", stderr(&trusted));
-    assert!(String::from_utf8_lossy(&trusted.stdout).starts_with("ok: 310 records"));
+    assert!(String::from_utf8_lossy(&trusted.stdout).starts_with("ok: 310 poster"));
     drop(running);
 
     // A certificate from the same CA, but for another name.
@@ -251,8 +251,8 @@ fn a_private_ca_is_trusted_and_the_name_is_checked() {
     assert_eq!(wrong_name.status.code(), Some(5), "{text}");
     assert!(
         text.contains(&format!(
-            "cannot reach the server at {url}: its TLS certificate is not trusted"
-        )) && text.contains("not valid for name")
+            "når inte servern på {url}: dess TLS-certifikat är inte betrott"
+        )) && text.contains("gäller inte för namnet")
             && text.contains("rambok.invalid"),
         "{text}"
     );
@@ -268,7 +268,7 @@ fn a_private_ca_is_trusted_and_the_name_is_checked() {
     assert_eq!(ca_as_server.status.code(), Some(5), "{text}");
     assert!(
         text.contains(
-            "its TLS certificate is not trusted (it is a CA certificate (basicConstraints CA:TRUE)"
+            "dess TLS-certifikat är inte betrott (det är ett CA-certifikat (basicConstraints CA:TRUE)"
         ),
         "{text}"
     );
@@ -301,8 +301,8 @@ fn the_wrong_scheme_and_bad_ca_files_are_clear_errors() {
     assert_eq!(plain.status.code(), Some(5), "{text}");
     assert!(
         text.contains(&format!(
-            "cannot reach the server at {https}: the TLS handshake failed"
-        )) && text.contains("is it serving HTTPS"),
+            "når inte servern på {https}: TLS-handskakningen misslyckades"
+        )) && text.contains("serverar den HTTPS"),
         "{text}"
     );
     let tls = Tls::load(&cert, &key).unwrap();
@@ -314,15 +314,15 @@ fn the_wrong_scheme_and_bad_ca_files_are_clear_errors() {
     assert_eq!(not_http.status.code(), Some(5), "{text}");
     assert!(
         text.contains(&format!(
-            "cannot reach the server at {http}: its answer is not HTTP"
-        )) && text.contains("if it serves HTTPS, the address starts with https://"),
+            "når inte servern på {http}: svaret är inte HTTP"
+        )) && text.contains("serverar den HTTPS börjar adressen med https://"),
         "{text}"
     );
     let missing = dir.path().join("missing.pem");
     let garbage = write(dir.path(), "garbage.pem", "not a certificate\n");
     for (ca, says) in [
-        (&missing, "cannot read"),
-        (&garbage, "no certificate in it"),
+        (&missing, "kan inte läsas"),
+        (&garbage, "inget certifikat i den"),
     ] {
         let o = call(&https, ca);
         let text = stderr(&o);
@@ -334,7 +334,7 @@ fn the_wrong_scheme_and_bad_ca_files_are_clear_errors() {
     }
     let ftp = call("ftp://127.0.0.1:21", &cert);
     assert_eq!(ftp.status.code(), Some(1));
-    assert!(stderr(&ftp).contains("is not an http:// or https:// address"));
+    assert!(stderr(&ftp).contains("är ingen http://- eller https://-adress"));
 }
 
 #[test]
@@ -354,32 +354,32 @@ fn serve_refuses_half_or_broken_tls_settings_with_exit_1() {
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
             vec!["--tls-cert", s(&cert)],
-            "--tls-cert needs --tls-key".into(),
+            "--tls-cert kräver --tls-key".into(),
         ),
         (
             vec!["--tls-key", s(&key)],
-            "--tls-key needs --tls-cert".into(),
+            "--tls-key kräver --tls-cert".into(),
         ),
         (
             vec!["--tls-cert", s(&missing), "--tls-key", s(&key)],
-            format!("{}: cannot read", missing.display()),
+            format!("{}: kan inte läsas: finns inte", missing.display()),
         ),
         (
             vec!["--tls-cert", s(&garbage), "--tls-key", s(&key)],
-            format!("{}: no certificate in it", garbage.display()),
+            format!("{}: inget certifikat i den", garbage.display()),
         ),
         (
             vec!["--tls-cert", s(&cert), "--tls-key", s(&garbage)],
-            format!("{}: no private key in it", garbage.display()),
+            format!("{}: ingen privat nyckel i den", garbage.display()),
         ),
         (
             vec!["--tls-cert", s(&cert), "--tls-key", s(&cert)],
-            format!("{}: no private key in it", cert.display()),
+            format!("{}: ingen privat nyckel i den", cert.display()),
         ),
         (
             vec!["--tls-cert", s(&other_cert), "--tls-key", s(&key)],
             format!(
-                "the certificate in {} and the key in {} cannot serve HTTPS together",
+                "certifikatet i {} och nyckeln i {} kan inte servera HTTPS tillsammans",
                 other_cert.display(),
                 key.display()
             ),

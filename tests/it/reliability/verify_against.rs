@@ -369,7 +369,7 @@ fn pristine(dir: &Path) -> Pristine {
         &["digest", "--out", digest.to_str().unwrap()],
     );
     assert!(
-        said.starts_with(&format!("wrote the digest of sequence {digested}")),
+        said.starts_with(&format!("skrev kontrollsumman för sekvens {digested}")),
         "{said}"
     );
     let ledger = Ledger::open(&written).unwrap();

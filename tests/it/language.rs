@@ -1,0 +1,298 @@
+//! One language: everything rambok says to a person is Swedish (docs/language.md). Every
+//! command's help, a range of wrong and right invocations, and the API's errors are read for
+//! English words and for counts in the wrong number ("1 händelser").
+//!
+//! What stays English by design is left out before reading: command names and flags, event
+//! types and field names (`frame_set`, `decision.date`), text in backticks, paths and addresses,
+//! and what the user typed, quoted back in '…'.
+
+use crate::cli::{kalmar, rambok};
+use crate::server::{call, get, kalmar as served};
+use axum::body::Body;
+use clap::CommandFactory;
+use std::path::Path;
+
+/// Words that are English and not Swedish: one of them in a message means a message in English.
+const ENGLISH: &[&str] = &[
+    "the", "is", "are", "was", "were", "not", "must", "cannot", "should", "expected", "unknown",
+    "missing", "invalid", "error", "found", "nothing", "which", "with", "without", "this", "that",
+    "there", "been", "has", "have", "does", "only", "every", "already", "please", "try", "usage",
+    "options", "default", "possible", "values", "print", "version", "arguments", "commands",
+    "required", "given", "into", "and", "or", "of", "no", "file", "line", "field", "event",
+    "events", "imported", "ledger", "records", "sequence", "wrote", "added", "skipped", "refused",
+    "failed", "allowed", "needs", "before", "after", "than", "instead", "did", "yet", "shows",
+    "see", "its", "it", "be", "by", "at", "on", "an", "for", "from", "when", "where", "what", "who",
+    "why", "how", "all", "none", "some", "too", "more", "less", "bytes", "years", "offices",
+    "areas", "nearest", "mean", "cut", "short", "head", "entry", "entries", "stored", "damaged",
+    "changed", "removed", "token's", "role", "may", "append", "appending", "read", "write",
+    "written", "connection", "answer", "certificate", "key", "private", "trusted",
+    "name", "named", "exists", "remove", "first", "stop", "served", "open", "browser", "sign",
+    "signed", "whole", "number", "between", "query", "body", "request", "requests", "carry",
+    "several", "send", "array", "object", "objects", "parameter", "twice", "endpoint", "takes",
+    "page", "method", "here", "storage", "failure", "details", "worker", "task",
+];
+
+/// The words of `text` a person reads as the message, without what stays English by design.
+fn words(text: &str) -> Vec<String> {
+    let mut kept = String::new();
+    let mut in_code = false;
+    let mut in_quote = false;
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '`' => in_code = !in_code,
+            // A quote opens after a space or bracket and closes before one: "kontorets" is no quote.
+            '\'' if !in_quote && (i == 0 || !chars[i - 1].is_alphanumeric()) => in_quote = true,
+            '\'' if in_quote && chars.get(i + 1).is_none_or(|n| !n.is_alphanumeric()) => {
+                in_quote = false
+            }
+            _ if in_code || in_quote => {}
+            c => kept.push(c),
+        }
+    }
+    kept.split_whitespace()
+        .filter(|w| {
+            !(w.starts_with('-')
+                || w.contains('_')
+                || w.contains('/')
+                || w.contains('.') && w.trim_end_matches(['.', ',', ':', ';', ')']).contains('.')
+                || w.contains('=')
+                || w.contains('<')
+                || w.contains('[') && w.contains(']'))
+        })
+        .flat_map(|w| {
+            w.split(|c: char| !c.is_alphabetic() && c != '\'')
+                .map(|s| s.trim_matches('\''))
+                // A code in capitals (OF, KLK) is a name, not a word.
+                .filter(|s| !s.is_empty() && !(s.chars().count() > 1 && s.chars().all(char::is_uppercase)))
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The English words in `text`, and counts of one said in the plural.
+fn english(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = words(text)
+        .into_iter()
+        .filter(|w| ENGLISH.contains(&w.as_str()))
+        .collect();
+    for plural in ["händelser", "poster", "filer", "rader", "iakttagelser"] {
+        if text.contains(&format!(" 1 {plural}")) || text.starts_with(&format!("1 {plural}")) {
+            found.push(format!("1 {plural}"));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn assert_swedish(what: &str, text: &str) {
+    let found = english(text);
+    assert!(found.is_empty(), "{what}: English {found:?} in:\n{text}");
+}
+
+#[test]
+fn the_reader_of_messages_tells_english_from_swedish() {
+    assert_eq!(
+        english("rambok: the ledger at x is damaged"),
+        ["at", "damaged", "is", "ledger", "the"]
+    );
+    assert!(english("Förvaltningar: KLK, OF, SBK").is_empty());
+    assert_eq!(english("läste 1 händelser: 1 tillagd"), ["1 händelser"]);
+    assert!(english("fältet amount: '12 is not' är inget belopp; se `rambok record --help`").is_empty());
+    assert!(english("Användning: rambok report frames [FLAGGOR] --year <ÅR>").is_empty());
+    assert!(english("kommunledningskontorets budgetram för KLK 2017").is_empty());
+}
+
+/// Every command's path, from the command tree: `["report", "frames"]`, `["record", "transfer"]`.
+fn command_paths() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
+        out.push(path.to_vec());
+        for sub in cmd.get_subcommands() {
+            let mut p = path.to_vec();
+            p.push(sub.get_name().to_string());
+            walk(sub, &p, out);
+        }
+    }
+    let mut out = Vec::new();
+    let cmd = rambok::cli::usage::localize(rambok::cli::Cli::command());
+    walk(&cmd, &[], &mut out);
+    out
+}
+
+#[test]
+fn every_command_helps_in_swedish() {
+    let db = tempfile::tempdir().unwrap();
+    let paths = command_paths();
+    assert!(paths.len() > 35, "{paths:?}");
+    for path in paths {
+        for flag in ["--help", "-h"] {
+            let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+            args.push(flag);
+            let (code, stdout, stderr) = rambok(db.path(), &args);
+            assert_eq!(code, 0, "{args:?}: {stderr}");
+            assert!(stdout.contains("Användning: rambok"), "{args:?}: {stdout}");
+            assert_swedish(&format!("{args:?}"), &stdout);
+        }
+    }
+}
+
+/// Runs one command line on `db` and requires its exit code, and Swedish in all it printed.
+fn says_in_swedish(db: &Path, args: &[&str], code: i32) -> String {
+    let (got, stdout, stderr) = rambok(db, args);
+    assert_eq!(got, code, "{args:?}:\n{stdout}\n{stderr}");
+    let all = format!("{stdout}\n{stderr}");
+    assert_swedish(&format!("{args:?}"), &all);
+    all
+}
+
+#[test]
+fn wrong_command_lines_are_answered_in_swedish() {
+    let db = kalmar();
+    let d = db.path.as_path();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, "{\"type\": \"frame_set\"}\n").unwrap();
+    let (f, folder) = (file.to_str().unwrap(), dir.path().to_str().unwrap());
+    let out = dir.path().join("ut.xlsx");
+    let out = out.to_str().unwrap();
+    for (args, code) in [
+        (&["report", "frames"][..], 2),
+        (&["report", "frames", "--year", "abc"], 2),
+        (&["report", "frames", "--year", "2017", "--format", "xml"], 2),
+        (&["report", "frames", "--yaer", "2017"], 2),
+        (&["reprot"], 2),
+        (&["record", "nope"], 2),
+        (&["record", "approved", "--event"], 2),
+        (&["export", "--year", "2017", "--out", out, "--decimals", "9"], 2),
+        (&["report", "budget", "--office", "klk", "--year", "2017"], 1),
+        (&["history", "--office", "KLK", "--year", "2017", "--area", "XYZ"], 1),
+        (&["report", "frames", "--year", "1999"], 1),
+        (&["report", "frames", "--year", "2017", "--as-of", "2017-13-01"], 1),
+        (&["report", "frames", "--year", "2017", "--known-at", "igår"], 1),
+        (&["report", "frames", "--year", "2017", "--format", "svg"], 1),
+        (&["history", "--office", "KLK", "--year", "2017", "--format", "svg", "--area", "ADM"], 1),
+        (&["diff", "--from", "2017-02-01", "--to", "2017-01-01"], 1),
+        (&["log", "--since", "igår"], 1),
+        (&["record", "frame_changed", "--office", "KLK"], 2),
+        (
+            &[
+                "record", "frame_changed", "--office", "KLK", "--year", "2017", "--amount", "tolv",
+                "--category", "ramjustering", "--reason", "Test", "--body", "KF", "--date",
+                "2017-01-01",
+            ],
+            1,
+        ),
+        (&["import", f], 1),
+        (&["import", folder], 1),
+        (&["import", "/finns/inte.jsonl"], 1),
+        (&["verify", "--against", "/finns/inte"], 1),
+        (&["control", "--year", "2017", "--delegation", "/finns/inte"], 1),
+        (&["token", "add", "--role", "controller", "--name", "karіn", "--by", "t"], 1),
+        (&["token", "remove", "--name", "ingen", "--by", "t"], 1),
+        (&["token", "add", "--role", "controller", "--name", "k", "--expires", "2001-01-01"], 1),
+        (&["serve", "--tls-cert", "/finns/inte"], 1),
+        (&["--server", "ftp://x", "report", "frames", "--year", "2017"], 1),
+        (&["--server", "http://127.0.0.1:9", "--token", "rbk_x", "report", "frames", "--year", "2017"], 5),
+    ] {
+        says_in_swedish(d, args, code);
+    }
+    let none = dir.path().join("ingen");
+    says_in_swedish(&none, &["report", "frames", "--year", "2017"], 1);
+}
+
+#[test]
+fn right_command_lines_are_answered_in_swedish() {
+    let db = kalmar();
+    let d = db.path.as_path();
+    let dir = tempfile::tempdir().unwrap();
+    let digest = dir.path().join("kontrollsumma.json");
+    let digest = digest.to_str().unwrap();
+    let out = dir.path().join("ut.xlsx");
+    let csv = dir.path().join("csv");
+    for args in [
+        &["verify"][..],
+        &["digest", "--out", digest],
+        &["verify", "--against", digest],
+        &["export", "--year", "2017", "--out", out.to_str().unwrap()],
+        &["export", "--year", "2017", "--format", "csv", "--out", csv.to_str().unwrap()],
+        &["token", "add", "--role", "revisor", "--name", "rut", "--by", "t"],
+        &["token", "list"],
+        &["token", "log"],
+        &["token", "remove", "--name", "rut", "--by", "t"],
+        &["init"],
+        &[
+            "record", "frame_changed", "--office", "KLK", "--year", "2018", "--amount", "1",
+            "--unit", "tkr", "--category", "ramjustering", "--reason", "Prov", "--body", "KF",
+            "--date", "2017-06-20",
+        ],
+    ] {
+        says_in_swedish(d, args, 0);
+    }
+    let one = dir.path().join("en.jsonl");
+    std::fs::write(
+        &one,
+        "{\"type\":\"office_defined\",\"office\":\"MHF\",\"name\":\"miljöförvaltningen\",\"committee\":\"MHN\"}\n",
+    )
+    .unwrap();
+    let said = says_in_swedish(d, &["import", one.to_str().unwrap()], 0);
+    assert!(said.contains("1 händelse"), "{said}");
+    let fresh = dir.path().join("ny");
+    says_in_swedish(&fresh, &["init"], 0);
+    let said = says_in_swedish(&fresh, &["verify"], 0);
+    assert!(said.contains("0 poster"), "{said}");
+}
+
+#[test]
+fn the_api_errors_the_page_shows_are_swedish() {
+    let k = served();
+    for uri in [
+        "/api/frames",
+        "/api/frames?year=abc",
+        "/api/frames?year=1999",
+        "/api/frames?year=2017&unit=x",
+        "/api/frames?year=2017&sign=x",
+        "/api/frames?year=2017&decimals=9",
+        "/api/frames?year=2017&as_of=2017-13-01",
+        "/api/frames?year=2017&known_at=igår",
+        "/api/frames?year=2017&year=2016",
+        "/api/frames?year=2017&färg=röd",
+        "/api/budget?office=klk&year=2017",
+        "/api/diff?from=2017-02-01&to=2017-01-01",
+        "/api/verify?seq=1",
+        "/api/finns-inte",
+    ] {
+        let reply = get(&k, uri);
+        assert!(reply.status.is_client_error(), "{uri}: {}", reply.status);
+        let message = reply.json()["error"].as_str().unwrap().to_string();
+        assert_swedish(uri, &message);
+    }
+    let posts = [
+        (Some(&k.controller), "inte json"),
+        (Some(&k.controller), "[]"),
+        (Some(&k.controller), "{\"events\": 1}"),
+        (Some(&k.controller), "{\"events\": [], \"recorded_by\": \"x\"}"),
+        (Some(&k.controller), "{\"type\": \"frame_set\", \"office\": \"KLK\"}"),
+        (Some(&k.controller), "{\"type\": \"nope\"}"),
+        (Some(&k.revisor), "{\"type\": \"frame_set\"}"),
+        (None, "{}"),
+    ];
+    for (token, body) in posts {
+        let reply = call(
+            &k.state,
+            "POST",
+            "/api/events",
+            token.map(String::as_str),
+            Body::from(body),
+        );
+        assert!(reply.status.is_client_error(), "{body}: {}", reply.status);
+        let message = reply.json()["error"].as_str().unwrap().to_string();
+        assert_swedish(body, &message);
+    }
+    let access = call(&k.state, "GET", "/api/access", Some(&k.controller), Body::empty());
+    assert_eq!(access.status.as_u16(), 403);
+    assert_swedish("access", access.json()["error"].as_str().unwrap());
+    let bad = call(&k.state, "GET", "/api/frames?year=2017", Some("rbk_0"), Body::empty());
+    assert_swedish("bad token", bad.json()["error"].as_str().unwrap());
+}
