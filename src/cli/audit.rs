@@ -98,10 +98,13 @@ pub fn run_diff(db: &Path, a: DiffArgs, out: &mut dyn Write) -> Result<()> {
 pub fn load_delegation(file: Option<&Path>) -> Result<(Delegation, String)> {
     let (text, name) = match file {
         Some(f) => (
-            std::fs::read_to_string(f)
-                .map_err(|e| {
-                    CliError::Input(format!("{}: kan inte läsas: {}", f.display(), super::io_text(&e)))
-                })?,
+            std::fs::read_to_string(f).map_err(|e| {
+                CliError::Input(format!(
+                    "{}: kan inte läsas: {}",
+                    f.display(),
+                    super::io_text(&e)
+                ))
+            })?,
             f.display().to_string(),
         ),
         None => (

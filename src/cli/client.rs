@@ -137,7 +137,8 @@ fn ca_certs(file: &Path) -> Result<Vec<Certificate<'static>>, CliError> {
             "större än {CA_FILE_BYTES_MAX} byte; är det ett PEM-certifikat?"
         )));
     }
-    let pem = std::fs::read(file).map_err(|e| named(format!("kan inte läsas: {}", super::io_text(&e))))?;
+    let pem = std::fs::read(file)
+        .map_err(|e| named(format!("kan inte läsas: {}", super::io_text(&e))))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         // A key or anything else beside the certificates is not ours to use.

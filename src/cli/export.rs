@@ -64,7 +64,11 @@ pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
     let stamp = stamp(&records, &ledger_name(db));
     let sign = a.sign.into();
     let fail = |e: std::io::Error| {
-        CliError::Io(format!("{}: kan inte skrivas: {}", a.out.display(), super::io_text(&e)))
+        CliError::Io(format!(
+            "{}: kan inte skrivas: {}",
+            a.out.display(),
+            super::io_text(&e)
+        ))
     };
     match a.format {
         ExportFormat::Xlsx => {
@@ -79,9 +83,7 @@ pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
                 let style = Style::csv(a.unit, s.decimals, sign);
                 let file = a.out.join(format!("{}.csv", s.name));
                 std::fs::write(&file, render_csv_file(&s.tables, &style, &stamp))
-                    .map_err(|e| {
-                        super::cannot_write(&file, &e)
-                    })?;
+                    .map_err(|e| super::cannot_write(&file, &e))?;
             }
         }
     }

@@ -7,6 +7,8 @@ use super::{open_existing, require_user, CliError, Recorder, Result};
 use crate::domain::event::Event;
 use crate::json::parse_event_line;
 use crate::ledger::{Appender, LedgerError, BATCH_EVENTS_MAX};
+use crate::report::number::{count, counted};
+use crate::store::os_error;
 use crate::store::sled_store::SledStore;
 use chrono::Utc;
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -28,8 +30,8 @@ const STDIN: &str = "-";
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// JSON Lines files, one event per line (see docs/events.md); `-` reads standard input. All are
-    /// imported as one batch.
+    /// JSON Lines-filer med en händelse per rad (se docs/events.md); `-` läser standard in. Alla
+    /// importeras i en enda omgång.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
@@ -58,7 +60,10 @@ pub fn read_events(files: &[PathBuf], progress: bool, sink: &mut Sink<'_>) -> Re
             Box::new(std::io::stdin().lock())
         } else {
             Box::new(std::fs::File::open(path).map_err(|e| {
-                CliError::Input(format!("{name}: cannot open: {e}\nnothing was imported"))
+                CliError::Input(format!(
+                    "{name}: kan inte öppnas: {}\ninget importerades",
+                    os_error(&e)
+                ))
             })?)
         };
         reading.file(&name, source, progress, sink)?;
@@ -70,12 +75,12 @@ pub fn read_events(files: &[PathBuf], progress: bool, sink: &mut Sink<'_>) -> Re
         return Ok(reading.events);
     }
     let more = if reading.errors.len() >= ERRORS_SHOWN_MAX {
-        "\n(stopped after the first errors)"
+        "\n(läsningen avbröts efter de första felen)"
     } else {
         ""
     };
     Err(CliError::Input(format!(
-        "{}{more}\nnothing was imported",
+        "{}{more}\ninget importerades",
         reading.errors.join("\n")
     )))
 }
@@ -85,7 +90,7 @@ pub fn read_events(files: &[PathBuf], progress: bool, sink: &mut Sink<'_>) -> Re
 fn refuse_directory(path: &Path) -> Result<()> {
     if path.as_os_str() != STDIN && path.is_dir() {
         return Err(CliError::Input(format!(
-            "{0}: is a directory, not a file of events (give the files in it, e.g. {0}/*.jsonl)\nnothing was imported",
+            "{0}: är en mapp, inte en fil med händelser (ange filerna i den, till exempel {0}/*.jsonl)\ninget importerades",
             path.display()
         )));
     }
@@ -120,7 +125,10 @@ impl Reading {
     ) -> Result<()> {
         let mut reader = std::io::BufReader::with_capacity(1 << 20, source);
         let cannot_read = |e: std::io::Error| {
-            CliError::Input(format!("{name}: cannot read: {e}\nnothing was imported"))
+            CliError::Input(format!(
+                "{name}: kan inte läsas: {}\ninget importerades",
+                os_error(&e)
+            ))
         };
         let mut buf = Vec::new();
         let mut line_no = 0usize;
@@ -142,11 +150,17 @@ impl Reading {
                 break;
             }
             if progress && line_no.is_multiple_of(100_000) {
-                eprint!("\r{name}: {line_no} rader lästa…");
+                eprint!(
+                    "\r{name}: {} lästa…",
+                    counted(line_no as u64, "rad", "rader")
+                );
             }
         }
         if progress && line_no >= 100_000 {
-            eprintln!("\r{name}: {line_no} rader lästa.   ");
+            eprintln!(
+                "\r{name}: {} lästa   ",
+                counted(line_no as u64, "rad", "rader")
+            );
         }
         Ok(())
     }
@@ -168,8 +182,10 @@ impl Reading {
                 name,
                 line_no,
                 format!(
-                "stopped reading: one import reads at most {LINES_MAX} lines and {BYTES_MAX} bytes"
-            ),
+                    "läsningen avbröts: en import läser högst {} och {} byte",
+                    counted(LINES_MAX as u64, "rad", "rader"),
+                    count(BYTES_MAX)
+                ),
             ));
         }
         let content = buf
@@ -180,17 +196,23 @@ impl Reading {
                 match skip_rest_of_line(reader, SKIP_BYTES_MAX)? {
                     Some(skipped) => self.bytes += skipped,
                     None => return Ok(self.stop(name, line_no, format!(
-                        "the line is longer than {LINE_BYTES_MAX} bytes, and no line break follows in the next {SKIP_BYTES_MAX} bytes: stopped reading {name} (is it a file of JSON Lines?)"
+                        "raden är längre än {} byte och ingen radbrytning följer inom de nästa {} byte: läsningen av {name} avbröts (är det en fil med JSON Lines?)",
+                        count(LINE_BYTES_MAX as u64),
+                        count(SKIP_BYTES_MAX)
                     ))),
                 }
             }
-            Some(format!("the line is longer than {LINE_BYTES_MAX} bytes"))
+            Some(format!(
+                "raden är längre än {} byte",
+                count(LINE_BYTES_MAX as u64)
+            ))
         } else {
             match parse_line(buf, line_no) {
                 Ok(None) => None,
                 Ok(Some(_)) if self.events == BATCH_EVENTS_MAX => {
                     return Ok(self.stop(name, line_no, format!(
-                        "stopped reading: one import holds at most {BATCH_EVENTS_MAX} events (import the rest as another batch)"
+                        "läsningen avbröts: en import rymmer högst {} (importera resten i en omgång till)",
+                        counted(BATCH_EVENTS_MAX as u64, "händelse", "händelser")
                     )));
                 }
                 Ok(Some(event)) => {
@@ -273,7 +295,7 @@ fn parse_line(bytes: &[u8], line_no: usize) -> std::result::Result<Option<Event>
         bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     }
     let text = std::str::from_utf8(bytes)
-        .map_err(|e| format!("the line is not valid UTF-8 (at byte {})", e.valid_up_to()))?;
+        .map_err(|e| format!("raden är inte giltig UTF-8 (vid byte {})", e.valid_up_to()))?;
     let text = text.trim_end_matches(['\n', '\r']);
     if text.trim().is_empty() {
         return Ok(None);
@@ -287,9 +309,7 @@ pub fn push(
     event: &Event,
 ) -> std::result::Result<(), PushError> {
     appender.push(event).map_err(|e| match e {
-        LedgerError::Rejected { error, .. } => {
-            PushError::Input(format!("field {}: {}", error.field, error.message))
-        }
+        LedgerError::Rejected { error, .. } => PushError::Input(error.to_string()),
         other => PushError::Ledger(other),
     })
 }
@@ -324,8 +344,40 @@ pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
     let done = appender.commit()?;
     writeln!(
         out,
-        "read {read} events: {} added, {} skipped as already present; the ledger is at sequence {}",
-        done.added, done.skipped, done.head_seq
+        "{}",
+        summary(read, done.added, done.skipped, done.head_seq)
     )
     .map_err(super::io)
+}
+
+/// The line an import ends with: `läste 2 händelser: 1 tillagd, 1 överhoppad (fanns redan);
+/// liggaren är nu vid sekvens 7`.
+fn summary(read: usize, added: usize, skipped: usize, head_seq: u64) -> String {
+    format!(
+        "läste {}: {}, {} (fanns redan); liggaren är nu vid sekvens {head_seq}",
+        counted(read as u64, "händelse", "händelser"),
+        counted(added as u64, "tillagd", "tillagda"),
+        counted(skipped as u64, "överhoppad", "överhoppade"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn the_summary_counts_in_the_right_number() {
+        assert_eq!(
+            summary(1, 1, 0, 7),
+            "läste 1 händelse: 1 tillagd, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 7"
+        );
+        assert_eq!(
+            summary(2, 1, 1, 8),
+            "läste 2 händelser: 1 tillagd, 1 överhoppad (fanns redan); liggaren är nu vid sekvens 8"
+        );
+        assert_eq!(
+            summary(30_288, 30_288, 0, 30_288),
+            "läste 30 288 händelser: 30 288 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 30288"
+        );
+    }
 }

@@ -14,8 +14,8 @@ mod token;
 pub mod usage;
 
 use crate::ledger::{Ledger, LedgerError};
-use crate::store::folder::{self, Folder};
 use crate::report::number::counted;
+use crate::store::folder::{self, Folder};
 use crate::store::StoreError;
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -253,8 +253,9 @@ fn verify(db: &std::path::Path, against: Option<PathBuf>, out: &mut dyn Write) -
     use crate::control::verify as v;
     let digest = against
         .map(|f| {
-            let text = std::fs::read_to_string(&f)
-                .map_err(|e| CliError::Input(format!("{}: kan inte läsas: {}", f.display(), io_text(&e))))?;
+            let text = std::fs::read_to_string(&f).map_err(|e| {
+                CliError::Input(format!("{}: kan inte läsas: {}", f.display(), io_text(&e)))
+            })?;
             v::parse_digest(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))
         })
         .transpose()?;
@@ -263,7 +264,12 @@ fn verify(db: &std::path::Path, against: Option<PathBuf>, out: &mut dyn Write) -
         Some(d) => v::verify_against(&ledger, d)?,
         None => v::verify(&ledger)?,
     };
-    verified(out, done.head.seq, &v::hex(&done.head.hash), digest.as_ref())
+    verified(
+        out,
+        done.head.seq,
+        &v::hex(&done.head.hash),
+        digest.as_ref(),
+    )
 }
 
 /// What `verify` says when the chain checks out, run locally or through a server.
@@ -274,7 +280,12 @@ fn verified(
     digest: Option<&crate::store::Head>,
 ) -> Result<()> {
     use crate::control::verify as v;
-    writeln!(out, "ok: {}, varje hash stämmer", counted(seq, "post", "poster")).map_err(io)?;
+    writeln!(
+        out,
+        "ok: {}, varje hash stämmer",
+        counted(seq, "post", "poster")
+    )
+    .map_err(io)?;
     if let Some(d) = digest {
         writeln!(
             out,
@@ -299,15 +310,18 @@ fn digest_written(out: &mut dyn Write, seq: u64, file: &std::path::Path) -> Resu
 
 /// A file that could not be written, named.
 pub fn cannot_write(file: &std::path::Path, e: &std::io::Error) -> CliError {
-    CliError::Io(format!("{}: kan inte skrivas: {}", file.display(), io_text(e)))
+    CliError::Io(format!(
+        "{}: kan inte skrivas: {}",
+        file.display(),
+        io_text(e)
+    ))
 }
 
 fn digest(db: &std::path::Path, file: &std::path::Path, out: &mut dyn Write) -> Result<()> {
     use crate::control::verify as v;
     let ledger = open_existing(db)?;
     let done = v::verify(&ledger)?;
-    std::fs::write(file, v::digest_text(&done.head))
-        .map_err(|e| cannot_write(file, &e))?;
+    std::fs::write(file, v::digest_text(&done.head)).map_err(|e| cannot_write(file, &e))?;
     digest_written(out, done.head.seq, file)
 }
 

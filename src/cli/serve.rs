@@ -8,12 +8,12 @@ use super::{open_existing, CliError, Command, Result};
 use crate::control::delegation::Delegation;
 use crate::json::event_to_json;
 use crate::ledger::{Ledger, LedgerError};
+use crate::report::number::counted;
 use crate::server::auth::{Role, TokenStore};
 use crate::server::tls::Tls;
 use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
 use crate::store::StoreError;
 use chrono::Utc;
-use crate::report::number::counted;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -49,10 +49,13 @@ pub struct ServeArgs {
 
 fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
     let Some(f) = file else { return Ok(None) };
-    let text = std::fs::read_to_string(f)
-        .map_err(|e| {
-            CliError::Input(format!("{}: kan inte läsas: {}", f.display(), super::io_text(&e)))
-        })?;
+    let text = std::fs::read_to_string(f).map_err(|e| {
+        CliError::Input(format!(
+            "{}: kan inte läsas: {}",
+            f.display(),
+            super::io_text(&e)
+        ))
+    })?;
     let d =
         Delegation::parse(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))?;
     Ok(Some((d, f.display().to_string())))
@@ -66,12 +69,10 @@ fn tls(cert: &Option<PathBuf>, key: &Option<PathBuf>) -> Result<Option<Tls>> {
             .map(Some)
             .map_err(|e| CliError::Input(e.to_string())),
         (Some(_), None) => Err(CliError::Input(
-            "--tls-cert kräver --tls-key: ange båda för HTTPS, eller ingen för vanlig HTTP"
-                .into(),
+            "--tls-cert kräver --tls-key: ange båda för HTTPS, eller ingen för vanlig HTTP".into(),
         )),
         (None, Some(_)) => Err(CliError::Input(
-            "--tls-key kräver --tls-cert: ange båda för HTTPS, eller ingen för vanlig HTTP"
-                .into(),
+            "--tls-key kräver --tls-cert: ange båda för HTTPS, eller ingen för vanlig HTTP".into(),
         )),
     }
 }
@@ -409,10 +410,13 @@ fn remote_verify(c: &Client, against: Option<PathBuf>, out: &mut dyn Write) -> R
     use crate::control::verify as v;
     let digest = against
         .map(|f| {
-            let text = std::fs::read_to_string(&f)
-                .map_err(|e| {
-                    CliError::Input(format!("{}: kan inte läsas: {}", f.display(), super::io_text(&e)))
-                })?;
+            let text = std::fs::read_to_string(&f).map_err(|e| {
+                CliError::Input(format!(
+                    "{}: kan inte läsas: {}",
+                    f.display(),
+                    super::io_text(&e)
+                ))
+            })?;
             v::parse_digest(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))
         })
         .transpose()?;
@@ -428,8 +432,7 @@ fn remote_verify(c: &Client, against: Option<PathBuf>, out: &mut dyn Write) -> R
 fn remote_digest(c: &Client, file: &Path, out: &mut dyn Write) -> Result<()> {
     let reply = verify_reply(c, None)?;
     let text = json!({"format": "rambok-digest-1", "seq": reply["head"]["seq"], "hash": reply["head"]["hash"]});
-    std::fs::write(file, format!("{text}\n"))
-        .map_err(|e| super::cannot_write(file, &e))?;
+    std::fs::write(file, format!("{text}\n")).map_err(|e| super::cannot_write(file, &e))?;
     super::digest_written(out, reply["head"]["seq"].as_u64().unwrap_or(0), file)
 }
 
@@ -497,8 +500,7 @@ fn remote_record(c: &Client, a: super::record::RecordArgs, out: &mut dyn Write) 
 fn remote_export(c: &Client, a: super::export::ExportArgs, out: &mut dyn Write) -> Result<()> {
     if a.format != super::export::ExportFormat::Xlsx || a.delegation.is_some() {
         return Err(CliError::Input(
-            "med --server skriver export arbetsboken (xlsx) med serverns delegationsordning"
-                .into(),
+            "med --server skriver export arbetsboken (xlsx) med serverns delegationsordning".into(),
         ));
     }
     let mut q = vec![
@@ -508,8 +510,7 @@ fn remote_export(c: &Client, a: super::export::ExportArgs, out: &mut dyn Write) 
     ];
     q.extend(a.decimals.map(|d| ("decimals", d.to_string())));
     let reply = c.get("export.xlsx", &q)?;
-    std::fs::write(&a.out, &reply.body)
-        .map_err(|e| super::cannot_write(&a.out, &e))?;
+    std::fs::write(&a.out, &reply.body).map_err(|e| super::cannot_write(&a.out, &e))?;
     writeln!(
         out,
         "skrev arbetsboken för {} till {}",

@@ -70,16 +70,14 @@ const PHRASES: &[(&str, &str)] = &[
 /// The command tree with Swedish help and version flags, headings and value names, on every
 /// command.
 pub fn localize(cmd: Command) -> Command {
-    let cmd = cmd
-        .disable_version_flag(true)
-        .arg(
-            Arg::new("version")
-                .short('V')
-                .long("version")
-                .action(ArgAction::Version)
-                .help("Visa versionen")
-                .help_heading(GLOBAL),
-        );
+    let cmd = cmd.disable_version_flag(true).arg(
+        Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(ArgAction::Version)
+            .help("Visa versionen")
+            .help_heading(GLOBAL),
+    );
     walk(cmd, true)
 }
 
@@ -95,15 +93,14 @@ fn walk(cmd: Command, root: bool) -> Command {
     if cmd.get_subcommand_value_name().is_none() {
         cmd = cmd.subcommand_value_name("KOMMANDO");
     }
-    cmd = cmd
-        .arg(
-            Arg::new("help")
-                .short('h')
-                .long("help")
-                .action(ArgAction::Help)
-                .help("Visa hjälpen (mer med --help, en sammanfattning med -h)")
-                .help_heading(if root { GLOBAL } else { FLAGS }),
-        );
+    cmd = cmd.arg(
+        Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(ArgAction::Help)
+            .help("Visa hjälpen (mer med --help, en sammanfattning med -h)")
+            .help_heading(if root { GLOBAL } else { FLAGS }),
+    );
     for id in ids {
         cmd = cmd.mut_arg(id.as_str(), |a| {
             let a = if a.get_help_heading().is_none() {
@@ -120,7 +117,9 @@ fn walk(cmd: Command, root: bool) -> Command {
                     let names: Vec<String> = names.iter().map(|n| placeholder(n)).collect();
                     a.value_names(names)
                 }
-                None if a.get_action().takes_values() => a.value_name(placeholder(&id.to_uppercase())),
+                None if a.get_action().takes_values() => {
+                    a.value_name(placeholder(&id.to_uppercase()))
+                }
                 None => a,
             }
         });
@@ -180,12 +179,9 @@ impl ErrorFormatter for Svenska {
 fn value(error: &clap::error::Error<Svenska>, kind: ContextKind) -> Option<String> {
     match error.get(kind)? {
         ContextValue::String(s) => Some(swedish(s)),
-        ContextValue::Strings(v) => Some(
-            v.iter()
-                .map(|s| swedish(s))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
+        ContextValue::Strings(v) => {
+            Some(v.iter().map(|s| swedish(s)).collect::<Vec<_>>().join(", "))
+        }
         ContextValue::Number(n) => Some(n.to_string()),
         ContextValue::StyledStr(s) => Some(swedish(&s.to_string())),
         _ => None,

@@ -34,11 +34,15 @@ pub const COMMITTEE: &str = "$committee";
 
 impl Delegation {
     pub fn parse(text: &str) -> Result<Delegation, String> {
-        let d: Delegation =
-            serde_json::from_str(text).map_err(|e| format!("not a delegation table: {e}"))?;
+        let d: Delegation = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "inte en delegationsordning: {}",
+                crate::json::describe_json_error(&e)
+            )
+        })?;
         for kind in d.rules.keys() {
             if !crate::json::TYPE_NAMES.contains(&kind.as_str()) {
-                return Err(format!("'{kind}' in rules is not an event type"));
+                return Err(format!("'{kind}' i rules är inte en händelsetyp"));
             }
         }
         Ok(d)

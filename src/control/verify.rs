@@ -62,18 +62,22 @@ pub fn digest_text(head: &Head) -> String {
 
 /// Reads a digest file's text back.
 pub fn parse_digest(text: &str) -> Result<Head, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(text.trim()).map_err(|e| format!("not a rambok digest: {e}"))?;
+    let v: serde_json::Value = serde_json::from_str(text.trim()).map_err(|e| {
+        format!(
+            "inte en kontrollsumma från rambok: {}",
+            crate::json::describe_json_error(&e)
+        )
+    })?;
     if v["format"] != "rambok-digest-1" {
-        return Err("not a rambok digest (format rambok-digest-1 expected)".into());
+        return Err("inte en kontrollsumma från rambok (väntade formatet rambok-digest-1)".into());
     }
     let seq = v["seq"]
         .as_u64()
-        .ok_or("the digest has no sequence number")?;
+        .ok_or("kontrollsumman saknar sekvensnummer")?;
     let hash = v["hash"]
         .as_str()
         .and_then(unhex)
-        .ok_or("the digest's hash is not 64 hex digits")?;
+        .ok_or("kontrollsummans hash är inte 64 hexadecimala siffror")?;
     Ok(Head { seq, hash })
 }
 
@@ -104,7 +108,7 @@ fn extends(head: &Head, digest: &Head, kept: Option<Hash>) -> Result<(), LedgerE
             return differs(
                 0,
                 Damage::ChangedBytes,
-                "a digest of sequence 0 (the empty ledger) has one hash, and this is not it",
+                "en kontrollsumma för sekvens 0 (den tomma liggaren) har en enda möjlig hash, och det är inte denna",
             );
         }
         return Ok(());
@@ -114,14 +118,14 @@ fn extends(head: &Head, digest: &Head, kept: Option<Hash>) -> Result<(), LedgerE
         Some(_) if digest.seq <= head.seq => differs(
             digest.seq,
             Damage::ChangedBytes,
-            "its hash differs from the digest: the ledger was rewritten up to here",
+            "postens hash skiljer sig från kontrollsumman: liggaren har skrivits om fram till hit",
         ),
         // Beyond the head `verify` reports (the chain check reads every record up to it).
         _ => differs(
             head.seq + 1,
             Damage::Missing,
             &format!(
-                "the digest names record {} but the ledger ends at {}: records were removed",
+                "kontrollsumman anger post {} men liggaren slutar vid {}: poster har tagits bort",
                 digest.seq, head.seq
             ),
         ),

@@ -20,7 +20,7 @@ pub struct Amount(i128);
 impl Serialize for Amount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let ore = i64::try_from(self.0)
-            .map_err(|_| serde::ser::Error::custom("a stored amount is beyond ±10^15 kr"))?;
+            .map_err(|_| serde::ser::Error::custom("ett lagrat belopp ligger utanför ±10^15 kr"))?;
         s.serialize_i64(ore)
     }
 }
@@ -80,11 +80,11 @@ impl Unit {
 /// Why a figure could not become an amount.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
-    #[error("'{0}' is not a number (write it like \"477569\" or \"-1325.8\")")]
+    #[error("'{0}' är inte ett tal (skriv till exempel '477569' eller '-1325.8')")]
     NotANumber(String),
-    #[error("'{0}' has fractions of öre: amounts are exact to the öre")]
+    #[error("'{0}' har delar av öre: belopp anges exakt på öret")]
     FractionOfOre(String),
-    #[error("'{0}' is too large: amounts are limited to ±{max} kr", max = Amount::MAX.0 / 100)]
+    #[error("'{0}' är för stort: belopp får vara högst ±{max} kr", max = crate::report::number::count((Amount::MAX.0 / 100) as u64))]
     TooLarge(String),
 }
 
@@ -245,7 +245,7 @@ impl fmt::Display for Amount {
 impl FromStr for Unit {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Unit::parse(s).ok_or_else(|| format!("unknown unit '{s}' (use kr, tkr or mnkr)"))
+        Unit::parse(s).ok_or_else(|| format!("'{s}' är inte en enhet (använd kr, tkr eller mnkr)"))
     }
 }
 

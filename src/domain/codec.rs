@@ -23,8 +23,24 @@ pub fn encode_event(event: &Event) -> Vec<u8> {
     options().serialize(event).expect("event encodes")
 }
 
+/// Decodes a payload; the error says in Swedish why it does not decode.
 pub fn decode_event(bytes: &[u8]) -> Result<Event, String> {
-    options().deserialize(bytes).map_err(|e| e.to_string())
+    options().deserialize(bytes).map_err(|e| describe(&e))
+}
+
+fn describe(e: &bincode::Error) -> String {
+    use bincode::ErrorKind;
+    match e.as_ref() {
+        ErrorKind::Io(_) => "innehållet tar slut för tidigt".into(),
+        ErrorKind::InvalidUtf8Encoding(_) => "en text är inte giltig UTF-8".into(),
+        ErrorKind::InvalidBoolEncoding(b) => format!("byte {b} är inget sanningsvärde"),
+        ErrorKind::InvalidCharEncoding => "ett tecken är ogiltigt".into(),
+        ErrorKind::InvalidTagEncoding(tag) => format!("variant {tag} finns inte"),
+        ErrorKind::SizeLimit => "innehållet är större än gränsen".into(),
+        // Our own types' messages (`Date`, `Amount`) are Swedish already.
+        ErrorKind::Custom(message) => message.clone(),
+        _ => "innehållet har fel form".into(),
+    }
 }
 
 /// The bytes a content id is derived from: body and note, without the id itself.

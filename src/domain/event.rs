@@ -42,7 +42,9 @@ impl<'de> Deserialize<'de> for Date {
         let days = i32::deserialize(d)?;
         NaiveDate::from_num_days_from_ce_opt(days)
             .map(Date)
-            .ok_or_else(|| serde::de::Error::custom(format!("day number {days} is out of range")))
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("dag nummer {days} ligger utanför kalendern"))
+            })
     }
 }
 

@@ -68,10 +68,10 @@ pub fn check_label(s: &str) -> Result<(), TextError> {
     match s.chars().find(|&c| is_hidden(c)) {
         None => Ok(()),
         Some(c) if c == '\n' || c == '\r' => Err(TextError(
-            "is a label and must be one line (it has a line break)".into(),
+            "är en etikett och ska vara en enda rad (den har en radbrytning)".into(),
         )),
         Some(c) => Err(TextError(format!(
-            "contains the control or invisible character {}, which a label has no use for",
+            "innehåller styrtecknet eller det osynliga tecknet {}, som en etikett inte har någon användning för",
             named(c)
         ))),
     }
@@ -85,11 +85,11 @@ pub fn check_free_text(s: &str) -> Result<(), TextError> {
     {
         return Err(TextError(if is_bidi_control(c) {
             format!(
-                "contains the bidirectional control {}, which would show the text around it reversed",
+                "innehåller riktningstecknet {}, som skulle visa texten runt det baklänges",
                 named(c)
             )
         } else {
-            format!("contains the control character {}", named(c))
+            format!("innehåller styrtecknet {}", named(c))
         }));
     }
     Ok(())
@@ -104,15 +104,35 @@ fn letter_script(c: char) -> Option<Script> {
     }
 }
 
+/// A script's name in Swedish, as an adjective after "är": `latinsk`, `kyrillisk`.
+fn script_name(s: Script) -> String {
+    let name = match s {
+        Script::Latin => "latinsk",
+        Script::Cyrillic => "kyrillisk",
+        Script::Greek => "grekisk",
+        Script::Armenian => "armenisk",
+        Script::Georgian => "georgisk",
+        Script::Arabic => "arabisk",
+        Script::Hebrew => "hebreisk",
+        Script::Han => "kinesisk (han)",
+        Script::Hiragana | Script::Katakana => "japansk (kana)",
+        Script::Hangul => "koreansk (hangul)",
+        Script::Thai => "thailändsk",
+        Script::Devanagari => "indisk (devanagari)",
+        other => return format!("skriften {}", other.full_name()),
+    };
+    name.to_string()
+}
+
 /// A person's name as stored: trimmed, in NFC, checked. The error says what is wrong with it.
 pub fn person_name(raw: &str) -> Result<String, TextError> {
     let name: String = raw.trim().nfc().collect();
     if name.is_empty() {
-        return Err(TextError("is empty".into()));
+        return Err(TextError("är tomt".into()));
     }
     if let Some(c) = name.chars().find(|&c| is_hidden(c)) {
         return Err(TextError(format!(
-            "contains the control or invisible character {}; a person's name must show every character it has",
+            "innehåller styrtecknet eller det osynliga tecknet {}; ett personnamn ska visa alla sina tecken",
             named(c)
         )));
     }
@@ -123,10 +143,10 @@ pub fn person_name(raw: &str) -> Result<String, TextError> {
                 None => first = Some((s, c)),
                 Some((f, fc)) if f != s => {
                     return Err(TextError(format!(
-                        "mixes letters of two scripts ('{fc}' is {}, '{c}' {} is {}); a name in one script cannot be mistaken for another",
-                        f.full_name(),
+                        "blandar bokstäver från två skriftsystem ('{fc}' är {}, '{c}' {} är {}); ett namn i ett enda skriftsystem kan inte förväxlas med ett annat",
+                        script_name(f),
                         named(c),
-                        s.full_name()
+                        script_name(s)
                     )))
                 }
                 Some(_) => {}

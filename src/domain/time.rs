@@ -107,15 +107,15 @@ pub struct MomentError {
 }
 
 /// The forms [`parse_moment`] reads, for messages and help.
-pub const MOMENT_FORMS: &str = "a date 2017-01-15 (the end of that day in Swedish time), \
-a time as rambok prints it, 2017-01-15 13:05:07 CET (CET or CEST, or no zone for Swedish time), \
-or RFC 3339 with any offset, 2017-01-15T12:05:07Z, 2017-01-15T13:05:07.123456+01:00";
+pub const MOMENT_FORMS: &str = "ett datum, 2017-01-15 (slutet av den dagen i svensk tid), \
+en tid som rambok skriver den, 2017-01-15 13:05:07 CET (CET eller CEST, eller ingen zon för svensk tid), \
+eller RFC 3339 med valfri förskjutning, 2017-01-15T12:05:07Z, 2017-01-15T13:05:07.123456+01:00";
 
 impl fmt::Display for MomentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "'{}' {}; write {MOMENT_FORMS}",
+            "'{}' {}; skriv {MOMENT_FORMS}",
             self.given.escape_debug(),
             self.problem
         )
@@ -139,30 +139,30 @@ pub fn parse_moment(text: &str) -> Result<DateTime<Utc>, MomentError> {
         problem: problem.to_string(),
     };
     let s = text.trim();
-    let date = date_part(s).ok_or_else(|| error("is not a moment"))?;
-    let date = date.ok_or_else(|| error("is an impossible date"))?;
+    let date = date_part(s).ok_or_else(|| error("är inte en tidpunkt"))?;
+    let date = date.ok_or_else(|| error("är ett datum som inte finns"))?;
     let rest = &s[10..];
     if rest.is_empty() {
         let last = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
-            .ok_or_else(|| error("is not a moment"))?;
-        return from_swedish(date.and_time(last)).map_err(|_| error("is not a moment"));
+            .ok_or_else(|| error("är inte en tidpunkt"))?;
+        return from_swedish(date.and_time(last)).map_err(|_| error("är inte en tidpunkt"));
     }
     let rest = rest
         .strip_prefix(['T', 't', ' '])
-        .ok_or_else(|| error("is not a moment"))?;
-    let (time, span, rest) = time_part(rest).ok_or_else(|| error("is not a moment"))?;
-    let time = time.ok_or_else(|| error("is an impossible time of day"))?;
+        .ok_or_else(|| error("är inte en tidpunkt"))?;
+    let (time, span, rest) = time_part(rest).ok_or_else(|| error("är inte en tidpunkt"))?;
+    let time = time.ok_or_else(|| error("är ett klockslag som inte finns"))?;
     let offset = offset_part(rest)
-        .ok_or_else(|| error("has a zone that is not Z, UTC, CET, CEST or ±HH:MM"))?;
+        .ok_or_else(|| error("har en annan zon än Z, UTC, CET, CEST eller ±HH:MM"))?;
     let local = date.and_time(time);
     let start = match offset {
         Offset::Fixed(offset) => (local - offset).and_utc(),
         Offset::Swedish => from_swedish(local).map_err(|e| match e {
             LocalError::Skipped => error(
-                "does not exist in Swedish time (the clocks go from 02:00 CET to 03:00 CEST that night)",
+                "finns inte i svensk tid (klockan ställs fram från 02:00 CET till 03:00 CEST den natten)",
             ),
             LocalError::Twice => error(
-                "happens twice in Swedish time (the clocks go back from 03:00 CEST to 02:00 CET that night): add CEST or CET",
+                "inträffar två gånger i svensk tid (klockan ställs tillbaka från 03:00 CEST till 02:00 CET den natten): lägg till CEST eller CET",
             ),
         })?,
     };
@@ -371,20 +371,20 @@ mod tests {
     #[test]
     fn a_moment_that_is_not_one_is_named_with_the_forms_accepted() {
         for (given, problem) in [
-            ("igår", "is not a moment"),
-            ("", "is not a moment"),
-            ("2016-02-30", "is an impossible date"),
-            ("2016-11-22T25:00:00Z", "is an impossible time of day"),
-            ("2016-11-22T23:59:60Z", "is an impossible time of day"),
-            ("2016-11-22T12:00:00 PST", "has a zone that is not"),
-            ("2016-11-22T12:00:00+1", "has a zone that is not"),
-            ("2016-11-22T12", "is not a moment"),
-            ("2016-11-22X12:00", "is not a moment"),
-            ("2016-11-22T12:00:00.", "is not a moment"),
-            ("2016-1-22", "is not a moment"),
-            ("22/11 2016", "is not a moment"),
-            ("2026-03-29 02:30:00", "does not exist in Swedish time"),
-            ("2026-10-25 02:30:00", "happens twice in Swedish time"),
+            ("igår", "är inte en tidpunkt"),
+            ("", "är inte en tidpunkt"),
+            ("2016-02-30", "är ett datum som inte finns"),
+            ("2016-11-22T25:00:00Z", "är ett klockslag som inte finns"),
+            ("2016-11-22T23:59:60Z", "är ett klockslag som inte finns"),
+            ("2016-11-22T12:00:00 PST", "har en annan zon än"),
+            ("2016-11-22T12:00:00+1", "har en annan zon än"),
+            ("2016-11-22T12", "är inte en tidpunkt"),
+            ("2016-11-22X12:00", "är inte en tidpunkt"),
+            ("2016-11-22T12:00:00.", "är inte en tidpunkt"),
+            ("2016-1-22", "är inte en tidpunkt"),
+            ("22/11 2016", "är inte en tidpunkt"),
+            ("2026-03-29 02:30:00", "finns inte i svensk tid"),
+            ("2026-10-25 02:30:00", "inträffar två gånger i svensk tid"),
         ] {
             let e = parse_moment(given).unwrap_err();
             let message = e.to_string();

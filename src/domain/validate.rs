@@ -142,7 +142,7 @@ pub fn check(view: &View, event: &Event) -> Result<Verdict, FieldError> {
         return if *known_content == fingerprint(event) {
             Ok(Verdict::AlreadyPresent)
         } else {
-            reject("id", format!("{} is already in the ledger with different content; an event is never changed (record a correction instead)", event.id))
+            reject("id", format!("{} finns redan i liggaren med annat innehåll; en händelse ändras aldrig (registrera en rättelse i stället)", event.id))
         };
     }
     check_body(view, &event.body)?;
@@ -153,7 +153,7 @@ fn check_office(view: &View, field: &str, office: &str) -> Result<(), FieldError
     if view.offices_defined() && !view.has_office(office) {
         return reject(
             field,
-            format!("'{office}' is not a defined office (define it with office_defined first)"),
+            format!("'{office}' är inte en definierad förvaltning (definiera den först med office_defined)"),
         );
     }
     Ok(())
@@ -162,7 +162,7 @@ fn check_office(view: &View, field: &str, office: &str) -> Result<(), FieldError
 fn check_area(view: &View, office: &str, area: &str) -> Result<(), FieldError> {
     check_office(view, "office", office)?;
     if !view.has_area(office, area) {
-        return reject("area", format!("'{area}' is not a defined area of office '{office}' (define it with area_defined first)"));
+        return reject("area", format!("'{area}' är inte ett definierat verksamhetsområde i förvaltningen '{office}' (definiera det först med area_defined)"));
     }
     Ok(())
 }
@@ -172,46 +172,46 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
         EventBody::FrameSet { office, .. } | EventBody::FrameChanged { office, .. } => {
             if let EventBody::FrameChanged { amount, .. } = body {
                 if amount.is_zero() {
-                    return reject("amount", "a frame change of zero changes nothing");
+                    return reject("amount", "en ramändring på noll ändrar ingenting");
                 }
             }
             check_office(view, "office", office)
         }
         EventBody::SavingsRequired { office, amount, .. } => {
             if !amount.is_positive() {
-                return reject("amount", format!("a savings requirement must be a positive amount that reduces the frame, not {amount}"));
+                return reject("amount", format!("ett besparingskrav ska vara ett positivt belopp som minskar ramen, inte {amount}"));
             }
             check_office(view, "office", office)
         }
         EventBody::Transfer { from, to, amount, .. } => {
             if !amount.is_positive() {
-                return reject("amount", format!("a transfer moves a positive amount, not {amount} (swap from and to instead)"));
+                return reject("amount", format!("en ramväxling flyttar ett positivt belopp, inte {amount} (byt plats på from och to i stället)"));
             }
             if from == to {
-                return reject("to", format!("a transfer must go to another office, not from '{from}' to itself"));
+                return reject("to", format!("en ramväxling ska gå till en annan förvaltning, inte från '{from}' till sig själv"));
             }
             check_office(view, "from", from)?;
             check_office(view, "to", to)
         }
         EventBody::StatusUpdated { target, status, .. } => match view.target(target) {
-            None => reject("target", format!("'{target}' is not a defined goal, activity or assignment")),
+            None => reject("target", format!("'{target}' är inte ett definierat mål, en aktivitet eller ett uppdrag")),
             Some(TargetKind::Goal) if status.is_for_work() => reject(
                 "status",
-                format!("'{}' is not a goal status (goals are uppfyllt, delvis uppfyllt or ej uppfyllt)", status.name()),
+                format!("'{}' är inte en status för mål (mål är uppfyllt, delvis uppfyllt eller ej uppfyllt)", status.name()),
             ),
             Some(kind @ (TargetKind::Activity | TargetKind::Assignment)) if !status.is_for_work() => reject(
                 "status",
-                format!("'{}' is not a status for an {} (ej påbörjad, påbörjad or genomförd)", status.name(), kind.name()),
+                format!("'{}' är inte en status för {} (ej påbörjad, påbörjad eller genomförd)", status.name(), if kind == TargetKind::Activity { "en aktivitet" } else { "ett uppdrag" }),
             ),
             Some(_) => Ok(()),
         },
         EventBody::Correction { corrects, .. } => {
             if view.id_content(corrects).is_none() {
-                reject("corrects", format!("{corrects} is not an event in the ledger"))
+                reject("corrects", format!("{corrects} är inte en händelse i liggaren"))
             } else if view.is_correction(corrects) {
-                reject("corrects", format!("{corrects} is itself a correction; to restore the original, record it again with a new id or note"))
+                reject("corrects", format!("{corrects} är själv en rättelse; registrera originalet på nytt med ett nytt id eller en ny note för att återställa det"))
             } else if view.is_corrected(corrects) {
-                reject("corrects", format!("{corrects} is already corrected"))
+                reject("corrects", format!("{corrects} är redan rättad"))
             } else {
                 Ok(())
             }
@@ -221,7 +221,7 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
             check_office(view, "office", office)?;
             match parent {
                 Some(p) if !view.has_area(office, p) => {
-                    reject("parent", format!("'{p}' is not a defined area of office '{office}'"))
+                    reject("parent", format!("'{p}' är inte ett definierat verksamhetsområde i förvaltningen '{office}'"))
                 }
                 _ => Ok(()),
             }
@@ -237,31 +237,31 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
                 check_office(view, "office", o)?;
             }
             if view.target(goal).is_some() {
-                return reject("goal", format!("'{goal}' is already defined"));
+                return reject("goal", format!("'{goal}' är redan definierat"));
             }
             match (level, parent) {
                 (GoalLevel::Committee, Some(p)) if view.goal_level(p) != Some(GoalLevel::Council) => {
-                    reject("parent", format!("'{p}' is not a defined fullmäktigemål"))
+                    reject("parent", format!("'{p}' är inte ett definierat fullmäktigemål"))
                 }
-                (GoalLevel::Council, Some(_)) => reject("parent", "a fullmäktigemål has no parent goal"),
+                (GoalLevel::Council, Some(_)) => reject("parent", "ett fullmäktigemål har inget överordnat mål"),
                 _ => Ok(()),
             }
         }
         EventBody::ActivityDefined { activity, goal, start, end, .. } => {
             if view.target(activity).is_some() {
-                return reject("activity", format!("'{activity}' is already defined"));
+                return reject("activity", format!("'{activity}' är redan definierad"));
             }
             if view.goal_level(goal).is_none() {
-                return reject("goal", format!("'{goal}' is not a defined goal"));
+                return reject("goal", format!("'{goal}' är inte ett definierat mål"));
             }
             if end < start {
-                return reject("end", format!("{end} is before the start {start}"));
+                return reject("end", format!("{end} ligger före starten {start}"));
             }
             Ok(())
         }
         EventBody::Approved { event, .. } => {
             if view.id_content(event).is_none() {
-                return reject("event", format!("{event} is not an event in the ledger"));
+                return reject("event", format!("{event} är inte en händelse i liggaren"));
             }
             Ok(())
         }
@@ -278,10 +278,10 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
                 check_office(view, "office", o)?;
             }
             if view.target(assignment).is_some() {
-                return reject("assignment", format!("'{assignment}' is already defined"));
+                return reject("assignment", format!("'{assignment}' är redan definierat"));
             }
             match goal {
-                Some(g) if view.goal_level(g).is_none() => reject("goal", format!("'{g}' is not a defined goal")),
+                Some(g) if view.goal_level(g).is_none() => reject("goal", format!("'{g}' är inte ett definierat mål")),
                 _ => Ok(()),
             }
         }

@@ -39,7 +39,7 @@ pub(crate) trait Codec {
 
 /// Reads a field with codec `C`: absent or `null` is an error unless `C` is an `Option`.
 pub(crate) fn read_field<C: Codec>(f: &Fields, key: &'static str) -> R<C::Value> {
-    C::read(f, key)?.ok_or_else(|| f.error(key, "is missing"))
+    C::read(f, key)?.ok_or_else(|| f.error(key, "saknas"))
 }
 
 /// An optional field: absent, `null` and left out when written.
@@ -213,7 +213,7 @@ impl Codec for Id {
         };
         Uuid::parse_str(&s)
             .map(Some)
-            .map_err(|_| f.error(key, format!("'{s}' is not a UUID")))
+            .map_err(|_| f.error(key, format!("'{s}' är inte ett UUID")))
     }
     fn write(value: &Uuid, (): ()) -> Option<Value> {
         Some(json!(value.to_string()))
@@ -234,7 +234,7 @@ impl Codec for Rate {
             Ok(a) if a.is_positive() && a.ore() <= 100 * 100 => Ok(Some(rate)),
             _ => Err(f.error(
                 key,
-                format!("'{rate}' is not a percentage between 0 and 100"),
+                format!("'{rate}' är inte en procentsats mellan 0 och 100"),
             )),
         }
     }
@@ -257,7 +257,7 @@ impl Codec for StatusName {
             f.error(
                 key,
                 format!(
-                    "'{given}' is not a status (activities and assignments: ej påbörjad, påbörjad, genomförd; goals: uppfyllt, delvis uppfyllt, ej uppfyllt)"
+                    "'{given}' är inte en status (aktiviteter och uppdrag: ej påbörjad, påbörjad, genomförd; mål: uppfyllt, delvis uppfyllt, ej uppfyllt)"
                 ),
             )
         })
@@ -280,7 +280,7 @@ impl SwedishName for AreaKind {
         (AreaKind::Area, "verksamhetsområde"),
         (AreaKind::Unit, "enhet"),
     ];
-    const WHAT: &'static str = "an area kind";
+    const WHAT: &'static str = "en områdestyp";
 }
 
 impl SwedishName for GoalLevel {
@@ -288,7 +288,7 @@ impl SwedishName for GoalLevel {
         (GoalLevel::Council, "fullmäktigemål"),
         (GoalLevel::Committee, "nämndsmål"),
     ];
-    const WHAT: &'static str = "a goal level";
+    const WHAT: &'static str = "en målnivå";
 }
 
 /// An area kind or goal level: text, matched in lower case.
@@ -308,7 +308,11 @@ impl<T: SwedishName> Codec for Swedish<T> {
                 let names: Vec<&str> = T::NAMES.iter().map(|(_, n)| *n).collect();
                 Err(f.error(
                     key,
-                    format!("'{given}' is not {} (use {})", T::WHAT, names.join(" or ")),
+                    format!(
+                        "'{given}' är inte {} (använd {})",
+                        T::WHAT,
+                        names.join(" eller ")
+                    ),
                 ))
             }
         }
@@ -353,7 +357,7 @@ impl<T: CodeName> Codec for OneOf<T> {
             Some((value, _)) => Ok(Some(*value)),
             None => {
                 let codes: Vec<&str> = T::CODES.iter().map(|(_, c)| *c).collect();
-                Err(f.error(key, format!("'{given}' is not one of {}", codes.join(", "))))
+                Err(f.error(key, format!("'{given}' är inte en av {}", codes.join(", "))))
             }
         }
     }
@@ -377,13 +381,13 @@ impl Codec for DecisionObject {
             None => Err(f.error(
                 key,
                 format!(
-                    "is missing: a {} event needs a decision {{{}}}",
+                    "saknas: en händelse av typen {} behöver ett beslut {{{}}}",
                     f.type_name(),
                     schema::DECISION_KEYS.join(", ")
                 ),
             )),
             Some(Raw::Object(record)) => schema::read_decision(&f.nested(key, record)).map(Some),
-            Some(other) => Err(f.error(key, format!("must be an object, not {}", other.kind()))),
+            Some(other) => Err(f.error(key, format!("ska vara ett objekt, inte {}", other.kind()))),
         }
     }
     fn write(value: &Decision, (): ()) -> Option<Value> {
@@ -409,7 +413,7 @@ impl Codec for Period {
         let bad = || {
             f.error(
                 key,
-                format!("'{period}' is not a period of {year} (write {year}-MM)"),
+                format!("'{period}' är inte en period under {year} (skriv {year}-MM)"),
             )
         };
         let (y, m) = period.split_once('-').ok_or_else(bad)?;
@@ -449,23 +453,23 @@ impl Codec for Net {
                 if r.ore() < 0 || c.ore() < 0 {
                     return Err(f.error(
                         if r.ore() < 0 { "revenue" } else { "cost" },
-                        "must be a positive amount: revenue and cost are both written as positive figures",
+                        "ska vara ett positivt belopp: revenue och cost skrivs båda som positiva belopp",
                     ));
                 }
                 let computed = c - r;
                 if let Some(n) = given.filter(|n| *n != computed) {
-                    return Err(f.error(key, format!("is {n} but cost − revenue is {computed}")));
+                    return Err(f.error(key, format!("är {n} men cost − revenue är {computed}")));
                 }
                 computed
             }
             (None, None, Some(n)) => n,
             (None, None, None) => {
-                return Err(f.error(key, "is missing: give revenue and cost, or net"))
+                return Err(f.error(key, "saknas: ange revenue och cost, eller net"))
             }
             _ => {
                 return Err(f.error(
                     if revenue.is_none() { "revenue" } else { "cost" },
-                    "is missing: give both revenue and cost, or only net",
+                    "saknas: ange både revenue och cost, eller bara net",
                 ))
             }
         };

@@ -6,6 +6,7 @@ use super::record::{Raw, Record};
 use super::{FieldError, CODE_CHARS_MAX, R, TEXT_CHARS_MAX, YEARS};
 use crate::domain::amount::{Amount, Unit};
 use crate::domain::event::Date;
+use crate::report::number::counted;
 
 /// Fields every event has besides those of its type.
 const COMMON_KEYS: [&str; 3] = ["type", "id", "note"];
@@ -88,17 +89,20 @@ impl<'r, 'de> Fields<'r, 'de> {
             Some(Raw::Str(s)) => {
                 let s = s.trim();
                 if s.is_empty() {
-                    return self.err(name, "is empty");
+                    return self.err(name, "är tomt");
                 }
                 if s.chars().count() > max {
-                    return self.err(name, format!("is longer than {max} characters"));
+                    return self.err(
+                        name,
+                        format!("är längre än {}", counted(max as u64, "tecken", "tecken")),
+                    );
                 }
                 if let Err(e) = crate::domain::text::check_free_text(s) {
                     return self.err(name, e.0);
                 }
                 Ok(Some(s.to_string()))
             }
-            Some(other) => self.err(name, format!("must be a string, not {}", other.kind())),
+            Some(other) => self.err(name, format!("ska vara en sträng, inte {}", other.kind())),
         }
     }
 
@@ -149,7 +153,7 @@ impl<'r, 'de> Fields<'r, 'de> {
                 return self.err(
                     name,
                     format!(
-                        "'{}' may only hold the letters A–Ö, digits and - _ . /",
+                        "'{}' får bara innehålla bokstäverna A–Ö, siffror och - _ . /",
                         c.escape_debug()
                     ),
                 );
@@ -164,7 +168,7 @@ impl<'r, 'de> Fields<'r, 'de> {
             self.err(
                 name,
                 format!(
-                    "{given} is not a year between {} and {}",
+                    "{given} är inte ett år mellan {} och {}",
                     YEARS.start(),
                     YEARS.end()
                 ),
@@ -180,7 +184,7 @@ impl<'r, 'de> Fields<'r, 'de> {
                 Ok(y) if YEARS.contains(&y) => Ok(Some(y)),
                 _ => not_a_year(format!("'{s}'")),
             },
-            Some(other) => self.err(name, format!("must be a year, not {}", other.kind())),
+            Some(other) => self.err(name, format!("ska vara ett år, inte {}", other.kind())),
         }
     }
 
@@ -190,7 +194,10 @@ impl<'r, 'de> Fields<'r, 'de> {
             Some(Raw::Str(s)) => parse_date(s).map(Some).map_err(|m| self.error(name, m)),
             Some(other) => self.err(
                 name,
-                format!("must be a date string YYYY-MM-DD, not {}", other.kind()),
+                format!(
+                    "ska vara ett datum som sträng (ÅÅÅÅ-MM-DD), inte {}",
+                    other.kind()
+                ),
             ),
         }
     }
@@ -204,9 +211,9 @@ impl<'r, 'de> Fields<'r, 'de> {
                 .map_err(|e| self.error(name, e.to_string())),
             Some(Raw::Number(n)) => self.err(
                 name,
-                format!("must be a decimal string such as \"{n}\", not a JSON number (numbers can lose precision)"),
+                format!("ska vara ett decimaltal som sträng, till exempel '{n}', inte ett JSON-tal (ett tal kan tappa precision)"),
             ),
-            Some(other) => self.err(name, format!("must be a decimal string, not {}", other.kind())),
+            Some(other) => self.err(name, format!("ska vara ett decimaltal som sträng, inte {}", other.kind())),
         }
     }
 
@@ -214,7 +221,12 @@ impl<'r, 'de> Fields<'r, 'de> {
         match self.opt_code("unit")? {
             None => Ok(Unit::Kr),
             Some(u) => Unit::parse(&u.to_lowercase()).map_or_else(
-                || self.err("unit", format!("'{u}' is not a unit (use kr, tkr or mnkr)")),
+                || {
+                    self.err(
+                        "unit",
+                        format!("'{u}' är inte en enhet (använd kr, tkr eller mnkr)"),
+                    )
+                },
                 Ok,
             ),
         }
@@ -230,7 +242,7 @@ impl<'r, 'de> Fields<'r, 'de> {
                 || (event && self.unit.is_some() && k == "unit")
         };
         match self.record.keys().find(|k| !allowed(k)) {
-            Some(k) => self.err(k, "is not a field of this event"),
+            Some(k) => self.err(k, "är inget fält i denna händelse"),
             None => Ok(()),
         }
     }
@@ -245,12 +257,12 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
         && parts[2].len() == 2
         && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
     if !ok_shape {
-        return Err(format!("'{s}' is not a date (write YYYY-MM-DD)"));
+        return Err(format!("'{s}' är inte ett datum (skriv ÅÅÅÅ-MM-DD)"));
     }
     let (y, m, d) = (
         parts[0].parse().unwrap_or(0),
         parts[1].parse().unwrap_or(0),
         parts[2].parse().unwrap_or(0),
     );
-    Date::ymd(y, m, d).ok_or_else(|| format!("{s} is an impossible date"))
+    Date::ymd(y, m, d).ok_or_else(|| format!("datumet {s} finns inte"))
 }

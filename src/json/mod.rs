@@ -7,6 +7,7 @@
 //! [`Event`]: crate::domain::event::Event
 
 mod codec;
+mod describe;
 mod emit;
 mod fields;
 mod parse;
@@ -14,6 +15,7 @@ mod record;
 mod schema;
 pub mod strict;
 
+pub use describe::describe as describe_json_error;
 pub use emit::event_to_json;
 pub use fields::parse_date;
 pub use parse::{parse_event, parse_event_line, LineError};
@@ -45,6 +47,17 @@ impl FieldError {
     }
 }
 
+/// `fältet decision.date: …`, or the message alone for the whole object.
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "fältet {}: {}", self.field, self.message)
+        }
+    }
+}
+
 pub(crate) type R<T> = Result<T, FieldError>;
 
 #[cfg(test)]
@@ -57,7 +70,7 @@ mod tests {
         let from_line = match parse_event_line(s) {
             Ok(event) => Ok(event),
             Err(LineError::Field(e)) => Err(e),
-            Err(LineError::Json(e)) => panic!("{s}: not valid JSON: {e}"),
+            Err(LineError::Json(e)) => panic!("{s}: inte giltig JSON: {e}"),
         };
         assert_eq!(
             from_line,
@@ -160,19 +173,19 @@ mod tests {
             // A key twice is refused at any depth, before any field is looked at.
             (
                 r#"{"type":"nope","amount":"x","amount":"1"}"#,
-                "the key \"amount\" appears twice",
+                "nyckeln 'amount' förekommer två gånger",
             ),
             (
                 r#"{"type":"frame_set","note":[{"a":1,"a":2}]}"#,
-                "the key \"a\" appears twice",
+                "nyckeln 'a' förekommer två gånger",
             ),
-            (r#"{"type":"nope"} x"#, "trailing characters"),
+            (r#"{"type":"nope"} x"#, "fler tecken efter värdet"),
         ];
         for (line, wanted) in cases {
             let err = parse_event_line(line).unwrap_err();
             assert!(matches!(err, LineError::Json(_)), "{line}: {err}");
             assert!(
-                err.to_string().starts_with("not valid JSON: "),
+                err.to_string().starts_with("inte giltig JSON: "),
                 "{line}: {err}"
             );
             assert!(err.to_string().contains(wanted), "{line}: {err}");

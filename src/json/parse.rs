@@ -22,9 +22,8 @@ pub enum LineError {
 impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LineError::Json(e) => write!(f, "not valid JSON: {e}"),
-            LineError::Field(e) if e.field.is_empty() => f.write_str(&e.message),
-            LineError::Field(e) => write!(f, "field {}: {}", e.field, e.message),
+            LineError::Json(e) => write!(f, "inte giltig JSON: {}", super::describe_json_error(e)),
+            LineError::Field(e) => e.fmt(f),
         }
     }
 }
@@ -46,7 +45,7 @@ fn event_from(raw: &Raw) -> R<Event> {
     let Raw::Object(record) = raw else {
         return Err(FieldError::new(
             "",
-            format!("an event must be a JSON object, not {}", raw.kind()),
+            format!("en händelse ska vara ett JSON-objekt, inte {}", raw.kind()),
         ));
     };
     let mut f = Fields::event(record);

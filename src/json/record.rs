@@ -28,15 +28,15 @@ pub(crate) enum Raw<'de> {
 }
 
 impl Raw<'_> {
-    /// The kind of value, for messages: "must be a string, not a number".
+    /// The kind of value, for messages: "ska vara en sträng, inte ett tal".
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             Raw::Null => "null",
-            Raw::Bool => "a boolean",
-            Raw::Number(_) => "a number",
-            Raw::Str(_) => "a string",
-            Raw::Array => "an array",
-            Raw::Object(_) => "an object",
+            Raw::Bool => "ett sanningsvärde",
+            Raw::Number(_) => "ett tal",
+            Raw::Str(_) => "en sträng",
+            Raw::Array => "en lista",
+            Raw::Object(_) => "ett objekt",
         }
     }
 }
@@ -126,10 +126,7 @@ impl<'de> Visitor<'de> for RawVisitor {
                 None => entries.iter().any(|(k, _)| *k == key),
             };
             if twice {
-                return Err(de::Error::custom(format!(
-                    "the key \"{}\" appears twice in one object",
-                    key.escape_debug()
-                )));
+                return Err(de::Error::custom(super::describe::duplicate_key(&key)));
             }
             let value = map.next_value::<Raw>()?;
             entries.push((key, value));
@@ -181,18 +178,18 @@ mod tests {
     use super::{from_str, Raw};
 
     fn error(text: &str) -> String {
-        from_str(text).unwrap_err().to_string()
+        crate::json::describe_json_error(&from_str(text).unwrap_err())
     }
 
     #[test]
     fn duplicate_keys_are_refused_at_any_depth() {
-        assert!(error(r#"{"a":1,"a":2}"#).contains("\"a\" appears twice"));
-        assert!(error(r#"{"d":{"date":"x","date":"y"}}"#).contains("\"date\" appears twice"));
-        assert!(error(r#"{"n":[{"a":1,"a":2}]}"#).contains("\"a\" appears twice"));
-        assert!(error(r#"[{"a":1},{"a":1,"a":2}]"#).contains("\"a\" appears twice"));
+        assert!(error(r#"{"a":1,"a":2}"#).contains("'a' förekommer två gånger"));
+        assert!(error(r#"{"d":{"date":"x","date":"y"}}"#).contains("'date' förekommer två gånger"));
+        assert!(error(r#"{"n":[{"a":1,"a":2}]}"#).contains("'a' förekommer två gånger"));
+        assert!(error(r#"[{"a":1},{"a":1,"a":2}]"#).contains("'a' förekommer två gånger"));
         assert!(from_str(r#"[{"a":1},{"a":2}]"#).is_ok());
         // The same key once escaped and once not is the same key.
-        assert!(error(r#"{"year":1,"ye\u0061r":2}"#).contains("\"year\" appears twice"));
+        assert!(error(r#"{"year":1,"ye\u0061r":2}"#).contains("'year' förekommer två gånger"));
     }
 
     #[test]
@@ -201,7 +198,7 @@ mod tests {
         let unique = format!("{{{}}}", keys.join(","));
         assert!(from_str(&unique).is_ok());
         let twice = format!("{{{},\"k3\":0}}", keys.join(","));
-        assert!(error(&twice).contains("\"k3\" appears twice"));
+        assert!(error(&twice).contains("'k3' förekommer två gånger"));
     }
 
     #[test]
@@ -223,6 +220,6 @@ mod tests {
     #[test]
     fn nesting_is_limited() {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        assert!(error(&deep).contains("recursion limit exceeded"));
+        assert!(error(&deep).contains("nästlat för djupt"));
     }
 }

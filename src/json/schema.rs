@@ -99,7 +99,7 @@ macro_rules! declare_json_form {
                 other => Err(FieldError::new(
                     "type",
                     format!(
-                        "'{other}' is not an event type (see docs/events.md: {})",
+                        "'{other}' är inte en händelsetyp (se docs/events.md: {})",
                         TYPE_NAMES.join(", ")
                     ),
                 )),

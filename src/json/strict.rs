@@ -50,10 +50,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
-                return Err(de::Error::custom(format!(
-                    "the key \"{}\" appears twice in one object",
-                    key.escape_debug()
-                )));
+                return Err(de::Error::custom(super::describe::duplicate_key(&key)));
             }
             let Strict(v) = map.next_value()?;
             out.insert(key, v);
@@ -85,7 +82,7 @@ mod tests {
         assert!(super::from_str(r#"{"a":1,"a":2}"#)
             .unwrap_err()
             .to_string()
-            .contains("\"a\" appears twice"));
+            .contains("'a' förekommer två gånger"));
         assert!(super::from_str(r#"{"d":{"date":"x","date":"y"}}"#).is_err());
         assert!(super::from_str(r#"[{"a":1},{"a":2}]"#).is_ok());
         assert_eq!(

@@ -81,7 +81,7 @@ impl<S: Store> Ledger<S> {
         let mut q = lock(&self.queue);
         if q.stale {
             return Err(LedgerError::Store(StoreError::Io(
-                "an earlier append failed to commit; try again".into(),
+                "en tidigare skrivning kunde inte slutföras; försök igen".into(),
             )));
         }
         q.groups.push(group);

@@ -4,6 +4,7 @@
 
 use super::{Damage, Ledger, LedgerError};
 use crate::index::{self, Context, Digester, IndexHead};
+use crate::report::number::counted;
 use crate::store::{Derived, Store};
 
 /// Entries written per batch while an index is rebuilt.
@@ -18,7 +19,7 @@ impl<S: Store> Ledger<S> {
         if stored.as_deref().and_then(IndexHead::decode).is_none() {
             if stored.is_some() {
                 // Bytes under the head key that do not decode: damage, not an old layout.
-                return Err(self.index_damage("the index head does not decode"));
+                return Err(self.index_damage("indexets huvud går inte att avkoda"));
             }
             self.rebuild_index()?;
         }
@@ -73,14 +74,14 @@ impl<S: Store> Ledger<S> {
             .get_derived(index::HEAD_KEY)?
             .as_deref()
             .and_then(IndexHead::decode)
-            .ok_or_else(|| self.index_damage("the index has no readable head"))
+            .ok_or_else(|| self.index_damage("indexet har inget läsbart huvud"))
     }
 
     pub(super) fn index_damage(&self, what: &str) -> LedgerError {
         LedgerError::Corrupt {
             seq: self.head().seq,
             kind: Damage::Index,
-            what: format!("{what} (rambok verify compares the index with the log)"),
+            what: format!("{what} (rambok verify jämför indexet med loggen)"),
         }
     }
 
@@ -101,7 +102,7 @@ impl<S: Store> Ledger<S> {
         };
         if covered < before || covered > after {
             return Err(differs(format!(
-                "the index covers sequence {covered} but the log's head is {after}"
+                "indexet täcker till och med sekvens {covered} men loggens huvud är {after}"
             )));
         }
         // Both sides as a multiset of entries (conceptual keys and values), compared by count and
@@ -126,20 +127,21 @@ impl<S: Store> Ledger<S> {
                 continue;
             }
             let entries = index::runs::expand(&k, &v)
-                .ok_or_else(|| differs("an index entry does not decode".into()))?;
+                .ok_or_else(|| differs("en post i indexet går inte att avkoda".into()))?;
             for (ek, ev) in entries {
                 stored.add(&ek, &ev);
             }
         }
         if stored != expected {
             return Err(differs(format!(
-                "the index holds {} entries where the log gives {}, or entries that differ from the log's",
-                stored.count, expected.count
+                "indexet har {} där loggen ger {}, eller poster som skiljer sig från loggens",
+                counted(stored.count, "post", "poster"),
+                counted(expected.count, "post", "poster")
             )));
         }
         if digest != stored_head.digest {
             return Err(differs(
-                "the index's running digest is not the one the log gives".into(),
+                "indexets löpande kontrollsumma är inte den som loggen ger".into(),
             ));
         }
         Ok(())

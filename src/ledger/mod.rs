@@ -9,6 +9,7 @@ use crate::domain::event::Event;
 use crate::domain::validate::Known;
 use crate::index::{self, IndexHead};
 use crate::json::FieldError;
+use crate::report::number::counted;
 use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
 use crate::store::sled_store::SledStore;
 use crate::store::{Block, Head, Store, StoreError};
@@ -31,11 +32,11 @@ pub const BLOCK_BYTES_MAX: usize = 48 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// One event of the batch is bad input; nothing was written.
-    #[error("event {index}: field {}: {}", .error.field, .error.message)]
+    #[error("händelse {index}: {error}")]
     Rejected { index: usize, error: FieldError },
     /// The log moved on since the writer looked: retry after reading it again.
     #[error(
-        "conflict: expected to append after sequence {expected}, but the ledger is at {actual}"
+        "konflikt: väntade att lägga till efter sekvens {expected}, men liggaren är vid {actual}"
     )]
     Conflict { expected: u64, actual: u64 },
     #[error("{0}")]
@@ -43,12 +44,12 @@ pub enum LedgerError {
     /// A question names something the ledger does not hold (an office code, …).
     #[error("{0}")]
     Unknown(String),
-    #[error("a batch may hold at most {BATCH_EVENTS_MAX} events, this one holds {0}")]
+    #[error("en omgång får innehålla högst {}; denna innehåller {}", counted(BATCH_EVENTS_MAX as u64, "händelse", "händelser"), counted(*.0 as u64, "händelse", "händelser"))]
     BatchTooLarge(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Stored bytes do not check out: stop and investigate (`rambok verify`).
-    #[error("the ledger is damaged at sequence {seq} ({kind}): {what}")]
+    #[error("liggaren är skadad vid sekvens {seq} ({}): {what}", kind.describe())]
     Corrupt {
         seq: u64,
         kind: Damage,
@@ -78,6 +79,20 @@ pub enum Damage {
     WrongVersion,
     /// The frame index kept beside the log does not match the log.
     Index,
+}
+
+impl Damage {
+    /// What the damage is, in Swedish, for messages. (`Display` gives the code the server's
+    /// JSON carries and the client reads back.)
+    pub fn describe(self) -> &'static str {
+        match self {
+            Damage::ChangedBytes => "ändrade byte",
+            Damage::Missing => "saknad post",
+            Damage::Reordered => "poster i fel ordning",
+            Damage::WrongVersion => "fel formatversion",
+            Damage::Index => "indexet skiljer sig från loggen",
+        }
+    }
 }
 
 impl std::fmt::Display for Damage {
@@ -156,15 +171,15 @@ impl CheckedRuns {
 fn check_recorder(by: &str) -> Result<String, LedgerError> {
     if by.trim().is_empty() {
         return Err(LedgerError::BadRecorder(
-            "the recorder is missing: give --user or set RAMBOK_USER".into(),
+            "användaren saknas: ange --user eller sätt RAMBOK_USER".into(),
         ));
     }
     let name = crate::domain::text::person_name(by).map_err(|e| {
-        LedgerError::BadRecorder(format!("the recorder name '{}' {e}", by.escape_debug()))
+        LedgerError::BadRecorder(format!("användarnamnet '{}' {e}", by.escape_debug()))
     })?;
     if name.len() > RECORDED_BY_BYTES_MAX {
         return Err(LedgerError::BadRecorder(format!(
-            "the recorder name must be at most {RECORDED_BY_BYTES_MAX} bytes"
+            "användarnamnet får vara högst {RECORDED_BY_BYTES_MAX} byte"
         )));
     }
     Ok(name)
@@ -339,7 +354,7 @@ impl<S: Store> Ledger<S> {
                         block.first_seq,
                         Damage::Reordered,
                         format!(
-                            "record {} is stored where record {} belongs",
+                            "post {} är lagrad där post {} hör hemma",
                             raw.seq, block.first_seq
                         ),
                     ));
@@ -355,7 +370,7 @@ impl<S: Store> Ledger<S> {
                     return Err(corrupt(
                         expected,
                         Damage::Reordered,
-                        format!("record {} appears where record {expected} belongs", raw.seq),
+                        format!("post {} står där post {expected} hör hemma", raw.seq),
                     ));
                 }
                 if raw.seq > expected {
@@ -363,7 +378,7 @@ impl<S: Store> Ledger<S> {
                         expected,
                         Damage::Missing,
                         format!(
-                            "record {expected} is missing (the next one found is {})",
+                            "post {expected} saknas (nästa post som finns är {})",
                             raw.seq
                         ),
                     ));
@@ -373,7 +388,7 @@ impl<S: Store> Ledger<S> {
                         return Err(corrupt(
                             raw.seq,
                             Damage::ChangedBytes,
-                            "its bytes do not match its hash".into(),
+                            "postens byte stämmer inte med dess hash".into(),
                         ));
                     }
                 }
@@ -389,7 +404,7 @@ impl<S: Store> Ledger<S> {
                 expected,
                 Damage::Missing,
                 format!(
-                    "the log ends at {} but its head says {}",
+                    "loggen slutar vid {} men dess huvud anger {}",
                     expected - 1,
                     head.seq
                 ),
@@ -399,7 +414,7 @@ impl<S: Store> Ledger<S> {
             return Err(corrupt(
                 head.seq,
                 Damage::ChangedBytes,
-                "the head's hash does not match the last record".into(),
+                "huvudets hash stämmer inte med den sista posten".into(),
             ));
         }
         Ok(())

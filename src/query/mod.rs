@@ -136,7 +136,12 @@ fn known_office<S: Store>(reader: &Reader<'_, S>, office: &str) -> Result<()> {
     if codes.is_empty() || codes.contains(office) {
         return Ok(());
     }
-    Err(unknown("ingen förvaltning", "Förvaltningar", office, &codes))
+    Err(unknown(
+        "ingen förvaltning",
+        "Förvaltningar",
+        office,
+        &codes,
+    ))
 }
 
 /// Fails when the office has areas and `area` is not one of them.

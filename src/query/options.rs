@@ -123,7 +123,9 @@ pub fn render(rendered: &Rendered, c: &Common) -> Result<String, String> {
     let sign = sign(c);
     let decimals = decimals(c, rendered.default_decimals);
     Ok(match c.format {
-        Format::Svg => return Err("--format svg finns bara för `report bridge` och `history`".into()),
+        Format::Svg => {
+            return Err("--format svg finns bara för `report bridge` och `history`".into())
+        }
         // U+2028 and U+2029 are valid in JSON strings but end a line in JavaScript and in some
         // viewers: escaped, like the control characters serde_json escapes already.
         Format::Json => format!(

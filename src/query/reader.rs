@@ -92,7 +92,7 @@ impl<'l, S: Store> Reader<'l, S> {
         LedgerError::Corrupt {
             seq,
             kind: crate::ledger::Damage::Index,
-            what: format!("{what} (rambok verify compares the index with the log)"),
+            what: format!("{what} (rambok verify jämför indexet med loggen)"),
         }
     }
 
@@ -106,7 +106,7 @@ impl<'l, S: Store> Reader<'l, S> {
             Some(bytes) => Ok(f(bytes)),
             None => Err(self.damaged_at(
                 seq,
-                format!("the index has an entry for record {seq}, which the log does not hold"),
+                format!("indexet har en indexpost för post {seq}, som inte finns i loggen"),
             )),
         }
     }
@@ -118,7 +118,7 @@ impl<'l, S: Store> Reader<'l, S> {
         } else {
             Err(self.damaged_at(
                 seq,
-                format!("the index's copy of record {seq} differs from the log"),
+                format!("indexets kopia av post {seq} skiljer sig från loggen"),
             ))
         }
     }
@@ -139,7 +139,7 @@ impl<'l, S: Store> Reader<'l, S> {
             Err(self.damaged_at(
                 e.seq,
                 format!(
-                    "the index's frame entry of record {} ({office} {year}) differs from the log",
+                    "indexets rampost för post {} ({office} {year}) skiljer sig från loggen",
                     e.seq
                 ),
             ))
@@ -156,7 +156,7 @@ impl<'l, S: Store> Reader<'l, S> {
                 continue;
             }
             let records = index::runs::raw_records(&v)
-                .ok_or_else(|| self.damaged("an index entry does not decode".into()))?;
+                .ok_or_else(|| self.damaged("en post i indexet går inte att avkoda".into()))?;
             // A run is checked whole, once per process; a run with records beyond this
             // question's head is checked as far as it may be, and again next time.
             let checked = self.ledger.checked_runs();
@@ -173,7 +173,7 @@ impl<'l, S: Store> Reader<'l, S> {
                         return Err(self.damaged_at(
                             r.seq,
                             format!(
-                                "the index files record {} under a question it has no part in",
+                                "indexet sorterar in post {} under en fråga som den inte hör till",
                                 r.seq
                             ),
                         ));
@@ -244,7 +244,7 @@ impl<'l, S: Store> Reader<'l, S> {
                 continue;
             }
             let (year, office, mut entries) = index::decode_frames(&k, &v)
-                .ok_or_else(|| self.damaged("a frame entry of the index does not decode".into()))?;
+                .ok_or_else(|| self.damaged("en rampost i indexet går inte att avkoda".into()))?;
             let whole = entries.iter().all(|e| e.seq <= self.seq);
             entries.retain(|e| e.seq <= self.seq);
             let checked = self.ledger.checked_runs();

@@ -326,10 +326,7 @@ pub fn check(pairs: &[(Vec<u8>, Vec<u8>)]) -> Result<Vec<Logged>, Broken> {
         }
         let e = decode(bytes).map_err(|d| broken(n, format!("post {n} kan inte avkodas: {d}")))?;
         if e.number != n {
-            return Err(broken(
-                n,
-                format!("post {n} bär numret {}", e.number),
-            ));
+            return Err(broken(n, format!("post {n} bär numret {}", e.number)));
         }
         if e.prev != prev {
             return Err(broken(

@@ -137,7 +137,8 @@ impl Stored {
     }
 
     fn parse(bytes: &[u8]) -> Result<Stored, StoreError> {
-        let bad = |what: &str| StoreError::Corrupt(format!("en sparad token kan inte läsas: {what}"));
+        let bad =
+            |what: &str| StoreError::Corrupt(format!("en sparad token kan inte läsas: {what}"));
         let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(&e.to_string()))?;
         let text = |k: &str| v[k].as_str().ok_or_else(|| bad(&format!("{k} saknas")));
         let expires_at = match v.get("expires_at") {
@@ -152,7 +153,8 @@ impl Stored {
         Ok(Stored {
             name: text("name")?.to_string(),
             role: Role::parse(text("role")?).ok_or_else(|| bad("en okänd roll"))?,
-            sha256: unhex32(text("sha256")?).ok_or_else(|| bad("sha256 är inte 64 hexadecimala siffror"))?,
+            sha256: unhex32(text("sha256")?)
+                .ok_or_else(|| bad("sha256 är inte 64 hexadecimala siffror"))?,
             created_at: text("created_at")?.to_string(),
             expires_at,
             expiry_logged: v["expiry_logged"].as_bool().unwrap_or(false),
@@ -462,13 +464,12 @@ impl TokenStore {
 
 /// Finds the identity behind a request's bearer token.
 async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError> {
-    let header =
-        match parts.headers.get(axum::http::header::AUTHORIZATION) {
-            None => return Err(ApiError::unauthorized(
-                "ingen token: skicka `Authorization: Bearer TOKEN` (skapa en med `rambok token add`)",
-            )),
-            Some(h) => h.to_str().unwrap_or(""),
-        };
+    let header = match parts.headers.get(axum::http::header::AUTHORIZATION) {
+        None => return Err(ApiError::unauthorized(
+            "ingen token: skicka `Authorization: Bearer TOKEN` (skapa en med `rambok token add`)",
+        )),
+        Some(h) => h.to_str().unwrap_or(""),
+    };
     let token = header
         .strip_prefix("Bearer ")
         .map(str::trim)
@@ -486,10 +487,10 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError>
         Auth::Unknown => return Err(ApiError::unauthorized("okänd eller återkallad token")),
         Auth::Expired { who, expires_at } => {
             return Err(ApiError::unauthorized(format!(
-            "tokenen '{}' upphörde vid slutet av {} (UTC); be om en ny (`rambok token add`)",
-            who.name,
-            valid_through(expires_at)
-        ))
+                "tokenen '{}' upphörde vid slutet av {} (UTC); be om en ny (`rambok token add`)",
+                who.name,
+                valid_through(expires_at)
+            ))
             .by(&who))
         }
     };

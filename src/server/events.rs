@@ -59,8 +59,8 @@ fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError
             "events" | "expected_seq" => {}
             "recorded_by" | "recorder" | "user" => {
                 return Err(ApiError::bad_request(format!(
-                    "{key} kan inte skickas: den som registrerar varje händelse är tokenens innehavare"
-                ))
+                "{key} kan inte skickas: den som registrerar varje händelse är tokenens innehavare"
+            ))
                 .field(key))
             }
             other => {
@@ -75,7 +75,9 @@ fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError
     let seq = expected_seq(m.get("expected_seq").unwrap_or(&Value::Null))?;
     match m.get("events") {
         Some(Value::Array(items)) => Ok((items.clone(), seq)),
-        _ => Err(ApiError::bad_request("events ska vara en lista med händelseobjekt").field("events")),
+        _ => Err(
+            ApiError::bad_request("events ska vara en lista med händelseobjekt").field("events"),
+        ),
     }
 }
 

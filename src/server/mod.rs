@@ -79,8 +79,9 @@ impl AppState {
         let (delegation, delegation_name) = match delegation {
             Some(d) => d,
             None => (
-                Delegation::parse(KALMAR_DELEGATION)
-                    .map_err(|e| LedgerError::BadRecorder(format!("inbyggd delegationsordning: {e}")))?,
+                Delegation::parse(KALMAR_DELEGATION).map_err(|e| {
+                    LedgerError::BadRecorder(format!("inbyggd delegationsordning: {e}"))
+                })?,
                 "fixtures/kalmar/delegation.json (inbyggd)".to_string(),
             ),
         };

@@ -36,12 +36,19 @@ impl Params {
     pub fn from_query(
         query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     ) -> Result<Params, ApiError> {
-        let Query(pairs) =
-            query.map_err(|e| ApiError::bad_request(format!("adressens parametrar kan inte tolkas ({})", e.status())))?;
+        let Query(pairs) = query.map_err(|e| {
+            ApiError::bad_request(format!(
+                "adressens parametrar kan inte tolkas ({})",
+                e.status()
+            ))
+        })?;
         let mut items = BTreeMap::new();
         for (k, v) in pairs {
             if items.contains_key(&k) {
-                return Err(ApiError::bad_request(format!("parametern {k} är angiven två gånger")).field(&k));
+                return Err(
+                    ApiError::bad_request(format!("parametern {k} är angiven två gånger"))
+                        .field(&k),
+                );
             }
             items.insert(k, v);
         }
@@ -57,17 +64,15 @@ impl Params {
     }
 
     pub fn text(&mut self, name: &'static str) -> Result<String, ApiError> {
-        self.opt(name).ok_or_else(|| {
-            ApiError::bad_request(format!("parametern {name} krävs")).field(name)
-        })
+        self.opt(name)
+            .ok_or_else(|| ApiError::bad_request(format!("parametern {name} krävs")).field(name))
     }
 
     pub fn opt_i64(&mut self, name: &'static str) -> Result<Option<i64>, ApiError> {
         self.opt(name)
             .map(|v| {
                 v.trim().parse::<i64>().map_err(|_| {
-                    ApiError::bad_request(format!("{name}: '{v}' är inget heltal"))
-                        .field(name)
+                    ApiError::bad_request(format!("{name}: '{v}' är inget heltal")).field(name)
                 })
             })
             .transpose()
@@ -89,9 +94,8 @@ impl Params {
     }
 
     pub fn year(&mut self, name: &'static str) -> Result<i32, ApiError> {
-        self.opt_year(name)?.ok_or_else(|| {
-            ApiError::bad_request(format!("parametern {name} krävs")).field(name)
-        })
+        self.opt_year(name)?
+            .ok_or_else(|| ApiError::bad_request(format!("parametern {name} krävs")).field(name))
     }
 
     /// The output format, the sign, unit and decimals, and the two clocks.
@@ -148,20 +152,20 @@ impl Params {
             None | Some("cost") => SignArg::Cost,
             Some("result") => SignArg::Result,
             Some(other) => {
-                return Err(
-                    ApiError::bad_request(format!("sign: '{other}' är varken cost eller result"))
-                        .field("sign"),
-                )
+                return Err(ApiError::bad_request(format!(
+                    "sign: '{other}' är varken cost eller result"
+                ))
+                .field("sign"))
             }
         };
         let decimals = match self.opt_i64("decimals")? {
             None => None,
             Some(d @ 0..=5) => Some(d as u32),
             Some(d) => {
-                return Err(
-                    ApiError::bad_request(format!("decimals: {d} ligger inte mellan 0 och 5"))
-                        .field("decimals"),
-                )
+                return Err(ApiError::bad_request(format!(
+                    "decimals: {d} ligger inte mellan 0 och 5"
+                ))
+                .field("decimals"))
             }
         };
         Ok((unit, sign, decimals))

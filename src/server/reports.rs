@@ -142,9 +142,9 @@ fn respond(
             let response = ([(header::CONTENT_TYPE, XLSX)], bytes).into_response();
             Ok(attachment(response, &format!("{}.xlsx", name.file)))
         }
-        Out::Svg => {
-            Err(ApiError::bad_request("format svg finns bara för bridge och history").field("format"))
-        }
+        Out::Svg => Err(
+            ApiError::bad_request("format svg finns bara för bridge och history").field("format"),
+        ),
     }
 }
 
@@ -414,9 +414,7 @@ pub async fn diff(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response
     let (out, common, clock) = p.common(false)?;
     p.finish()?;
     if to < from {
-        return Err(
-            ApiError::bad_request(format!("to {to} ligger före from {from}")).field("to"),
-        );
+        return Err(ApiError::bad_request(format!("to {to} ligger före from {from}")).field("to"));
     }
     let name = Naming {
         sheet: "Förändringar",
@@ -478,7 +476,11 @@ pub async fn verify(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<V
             )
             .map_err(|e| ApiError::bad_request(e).field("hash"))?,
         ),
-        _ => return Err(ApiError::bad_request("en kontrollsumma kräver både seq och hash").field("seq")),
+        _ => {
+            return Err(
+                ApiError::bad_request("en kontrollsumma kräver både seq och hash").field("seq"),
+            )
+        }
     };
     blocking(move || {
         let ledger = s.ledger();

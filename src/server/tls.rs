@@ -218,7 +218,10 @@ async fn pause_after(e: std::io::Error) {
         e.kind(),
         ConnectionAborted | ConnectionRefused | ConnectionReset
     ) {
-        eprintln!("rambok serve: kan inte ta emot en anslutning: {}", crate::lang::io_error(&e));
+        eprintln!(
+            "rambok serve: kan inte ta emot en anslutning: {}",
+            crate::lang::io_error(&e)
+        );
         tokio::time::sleep(ACCEPT_PAUSE).await;
     }
 }

@@ -13,7 +13,7 @@
 use super::sled_store::SEGMENT_BYTES;
 use super::witness::{self, Found, WITNESS_FILE};
 use super::StoreError;
-use crate::report::number::count;
+use crate::report::number::{count, counted};
 use std::path::{Path, PathBuf};
 
 /// sled's configuration file and data file, inside the store's folder.
@@ -54,23 +54,23 @@ pub enum Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let conf = format!("sled's configuration file {CONF_FILE}");
-        let data = format!("sled's data file {DATA_FILE}");
+        let conf = format!("sleds konfigurationsfil {CONF_FILE}");
+        let data = format!("sleds datafil {DATA_FILE}");
         match self {
-            Problem::ConfMissing => write!(f, "{conf} is missing"),
+            Problem::ConfMissing => write!(f, "{conf} saknas"),
             Problem::ConfCutShort { bytes, whole } => write!(
                 f,
-                "{conf} is cut short ({} of its {} bytes)",
+                "{conf} är avkortad ({} av dess {} byte)",
                 count(*bytes),
                 count(*whole)
             ),
             Problem::ConfGarbled { bytes } => write!(
                 f,
-                "{conf} is garbled (its {} bytes are not the configuration rambok's sled writes, nor any that sled's checksum vouches for)",
+                "{conf} är förvanskad (dess {} byte är varken den konfiguration som rambok låter sled skriva eller någon som sleds kontrollsumma går i god för)",
                 count(*bytes)
             ),
-            Problem::DataMissing => write!(f, "{data} is missing"),
-            Problem::DataEmpty => write!(f, "{data} is empty"),
+            Problem::DataMissing => write!(f, "{data} saknas"),
+            Problem::DataEmpty => write!(f, "{data} är tom"),
         }
     }
 }
@@ -88,33 +88,33 @@ impl std::fmt::Display for Damage {
         let problems: Vec<String> = self.problems.iter().map(Problem::to_string).collect();
         write!(
             f,
-            "the store at {} is damaged: {}; ",
+            "liggaren i {} är skadad: {}; ",
             self.path.display(),
             problems.join("; ")
         )?;
         match self.witness {
             Found::Valid(w) if w.head.seq == 0 => {
-                write!(f, "the witness {WITNESS_FILE} records an empty ledger")?
+                write!(f, "vittnesfilen {WITNESS_FILE} anger en tom liggare")?
             }
             Found::Valid(w) => write!(
                 f,
-                "the witness {WITNESS_FILE} records {} records, up to sequence {} (hash {})",
-                count(w.head.seq),
+                "vittnesfilen {WITNESS_FILE} anger {} till och med sekvens {} (hash {})",
+                counted(w.head.seq, "post", "poster"),
                 w.head.seq,
                 short_hex(&w.head.hash)
             )?,
             Found::Unreadable => write!(
                 f,
-                "the witness {WITNESS_FILE} fails its check, so it cannot say how many records there were"
+                "vittnesfilen {WITNESS_FILE} klarar inte sin kontroll och kan därför inte säga hur många poster det fanns"
             )?,
             Found::Absent => write!(
                 f,
-                "there is no witness {WITNESS_FILE} to say how many records there were"
+                "det finns ingen vittnesfil {WITNESS_FILE} som kan säga hur många poster det fanns"
             )?,
         }
         write!(
             f,
-            ". Nothing in the folder was changed: restore it from a backup"
+            "; inget i mappen har ändrats: återställ den från en säkerhetskopia"
         )
     }
 }
@@ -178,7 +178,11 @@ fn check_conf(bytes: &[u8]) -> Conf {
 }
 
 fn io(file: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Io(format!("{}: cannot read: {e}", file.display()))
+    StoreError::Io(format!(
+        "{}: kan inte läsas: {}",
+        file.display(),
+        super::os_error(&e)
+    ))
 }
 
 /// The bytes of `file`, or `None` when it does not exist.
@@ -228,7 +232,7 @@ pub fn inspect(path: &Path) -> Result<Folder, StoreError> {
         Some(Conf::Expected) => {}
         Some(Conf::Other(settings)) => {
             return Err(StoreError::Io(format!(
-                "the store at {} was made with other sled settings ({CONF_FILE}: {settings}) than this rambok uses ({}); a store made before 4 MiB segments must be re-imported into a new one (docs/storage.md)",
+                "liggaren i {} skapades med andra sled-inställningar ({CONF_FILE}: {settings}) än denna rambok använder ({}); en liggare från tiden före segment på 4 MiB ska importeras på nytt till en ny liggare (docs/storage.md)",
                 path.display(),
                 one_line(&expected_settings())
             )))

@@ -41,16 +41,41 @@ pub struct Block {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the store at {path} is in use by another process (a running `rambok serve`, or another command); wait for it to finish or stop it, then try again")]
+    #[error("liggaren i {path} används av en annan process (en körande `rambok serve` eller ett annat kommando); vänta tills den är klar eller stoppa den och försök sedan igen", path = path.display())]
     InUse { path: PathBuf },
-    #[error("storage failure: {0}")]
+    #[error("lagringsfel: {0}")]
     Io(String),
-    #[error("the store is damaged: {0}")]
+    #[error("liggaren är skadad: {0}")]
     Corrupt(String),
     /// One of sled's files is missing, cut short or garbled: found before sled opened the folder,
     /// which was left as it was.
     #[error("{0}")]
     Damaged(Box<folder::Damage>),
+}
+
+/// An operating system error in Swedish: what happened, by its kind, and the system's error
+/// number when there is one (`åtkomst nekas (os-fel 13)`).
+pub fn os_error(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let what = match e.kind() {
+        K::NotFound => "finns inte",
+        K::PermissionDenied => "åtkomst nekas",
+        K::AlreadyExists => "finns redan",
+        K::UnexpectedEof => "filen tar slut för tidigt",
+        K::InvalidData => "ogiltiga data",
+        K::StorageFull => "disken är full",
+        K::ReadOnlyFilesystem => "filsystemet är skrivskyddat",
+        K::IsADirectory => "är en mapp",
+        K::NotADirectory => "är inte en mapp",
+        K::Interrupted => "avbröts",
+        K::WouldBlock | K::TimedOut => "tog för lång tid",
+        K::OutOfMemory => "minnet räcker inte",
+        _ => "in- eller utmatningsfel",
+    };
+    match e.raw_os_error() {
+        Some(n) => format!("{what} (os-fel {n})"),
+        None => what.to_string(),
+    }
 }
 
 /// The storage engine.

@@ -41,15 +41,15 @@ pub struct Recorded {
 /// What is wrong with bytes that should be a record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("record format version {0} is not one this program reads (it reads version {FORMAT_VERSION})")]
+    #[error("postens formatversion {0} kan inte läsas av detta program (det läser version {FORMAT_VERSION})")]
     UnknownVersion(u8),
-    #[error("record is cut short")]
+    #[error("posten är avkortad")]
     Truncated,
-    #[error("record payload does not decode: {0}")]
+    #[error("postens innehåll går inte att avkoda: {0}")]
     Payload(String),
-    #[error("recorder name is not UTF-8")]
+    #[error("namnet på den som registrerade är inte giltig UTF-8")]
     RecorderNotUtf8,
-    #[error("recorded_at {0} is out of range")]
+    #[error("recorded_at {0} ligger utanför det möjliga")]
     BadTime(i64),
 }
 
@@ -135,7 +135,7 @@ pub fn split(bytes: &[u8], at: usize) -> Result<(RawRecord<'_>, usize), DecodeEr
     let payload_len = c.u32()? as usize;
     if payload_len as u64 > codec::PAYLOAD_BYTES_MAX {
         return Err(DecodeError::Payload(format!(
-            "payload length {payload_len} exceeds the limit"
+            "innehållets längd {payload_len} byte överstiger gränsen"
         )));
     }
     c.take(payload_len)?;

@@ -50,14 +50,40 @@ pub struct SledStore {
     data_file: File,
 }
 
-fn io(e: impl std::fmt::Display) -> StoreError {
-    let text = e.to_string();
-    // sled reports a bad checksum or an unreadable configuration this way: damage, not an IO fault.
-    if text.contains("Read corrupted data") || text.starts_with("Unsupported") {
-        StoreError::Corrupt(format!("sled found its files damaged: {text}"))
-    } else {
-        StoreError::Io(text)
+/// A failure of sled or of the file system, told in Swedish.
+trait Failure {
+    fn into_store_error(self) -> StoreError;
+}
+
+impl Failure for sled::Error {
+    fn into_store_error(self) -> StoreError {
+        match self {
+            sled::Error::Io(e) => e.into_store_error(),
+            // sled reports a bad checksum or an unreadable configuration this way: damage, not an
+            // IO fault.
+            sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => StoreError::Corrupt(
+                "sled fann sina filer skadade (en kontrollsumma stämmer inte eller konfigurationen går inte att läsa)".into(),
+            ),
+            sled::Error::CollectionNotFound(_) => StoreError::Io("sled hittar inte ett träd".into()),
+            sled::Error::ReportableBug(_) => StoreError::Io("sled stötte på ett internt fel".into()),
+        }
     }
+}
+
+impl Failure for std::io::Error {
+    fn into_store_error(self) -> StoreError {
+        StoreError::Io(super::os_error(&self))
+    }
+}
+
+impl Failure for String {
+    fn into_store_error(self) -> StoreError {
+        StoreError::Io(self)
+    }
+}
+
+fn io(e: impl Failure) -> StoreError {
+    e.into_store_error()
 }
 
 pub fn block_key(first_seq: u64) -> [u8; 9] {
@@ -128,7 +154,7 @@ impl SledStore {
         match found.valid() {
             Some(w) if w.head.seq > head.seq => {
                 return Err(StoreError::Corrupt(format!(
-                    "records {}..={} are missing: the ledger had been durable up to sequence {} ({WITNESS_FILE}) but its data file now ends at {}; the data file is damaged (restore it from a backup)",
+                    "posterna {}–{} saknas: liggaren var varaktigt sparad till och med sekvens {} ({WITNESS_FILE}) men dess datafil slutar nu vid {}; datafilen är skadad (återställ den från en säkerhetskopia)",
                     head.seq + 1,
                     w.head.seq,
                     w.head.seq,
@@ -151,7 +177,7 @@ impl SledStore {
     /// log: nothing in it is part of the hash chain, and the log itself is not available by name.
     pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
         if name.as_bytes() == TREE {
-            return Err(StoreError::Io(format!("the tree '{name}' is the log")));
+            return Err(StoreError::Io(format!("trädet '{name}' är loggen")));
         }
         self.db.open_tree(name).map_err(io)
     }
@@ -179,7 +205,7 @@ fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     loop {
         let opened = catch_sled_panic(|| config(path).open()).map_err(|panic| {
             StoreError::Corrupt(format!(
-                "sled cannot read the store at {}: {panic}",
+                "sled kan inte läsa liggaren i {}: {panic}",
                 path.display()
             ))
         })?;
@@ -194,10 +220,13 @@ fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
                 std::thread::sleep(std::time::Duration::from_millis(25));
             }
             Err(other) => {
-                return Err(io(format!(
-                    "cannot open the store at {}: {other}",
-                    path.display()
-                )))
+                return Err(match io(other) {
+                    StoreError::Io(why) => StoreError::Io(format!(
+                        "kan inte öppna liggaren i {}: {why}",
+                        path.display()
+                    )),
+                    damaged => damaged,
+                })
             }
         }
     }
@@ -232,22 +261,28 @@ fn catch_sled_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     result.map_err(|_| {
         SLED_PANIC
             .with(|p| p.borrow_mut().take())
-            .unwrap_or_else(|| "a panic".into())
+            .unwrap_or_else(|| "sled avbröts".into())
     })
 }
 
-/// "tried to serialize Uninitialized (sled serialization.rs:662)"
+/// "sled stötte på skadade data (sled serialization.rs:662)"
 fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
     let payload = info.payload();
     let msg = (payload.downcast_ref::<&str>().copied())
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic");
+        .unwrap_or("");
+    // sled's own words are English; the user reads ours, and where sled stopped.
+    let stopped = if msg.contains("Uninitialized") {
+        "sled stötte på skadade data"
+    } else {
+        "sled avbröts"
+    };
     match info.location() {
         Some(l) => {
             let file = Path::new(l.file()).file_name().unwrap_or_default();
-            format!("{msg} (sled {}:{})", file.to_string_lossy(), l.line())
+            format!("{stopped} (sled {}:{})", file.to_string_lossy(), l.line())
         }
-        None => msg.to_string(),
+        None => stopped.to_string(),
     }
 }
 
@@ -287,7 +322,7 @@ impl Store for SledStore {
                 hash: v[8..].try_into().expect("32 bytes"),
             }),
             Some(v) => Err(StoreError::Corrupt(format!(
-                "the head record has {} bytes instead of 40",
+                "huvudposten har {} byte i stället för 40",
                 v.len()
             ))),
         }
@@ -469,7 +504,7 @@ impl Store for SledStore {
                 let (k, v) = kv.map_err(io)?;
                 if k.len() != 9 || k[0] != BLOCK_PREFIX {
                     return Err(StoreError::Corrupt(format!(
-                        "unexpected key {:?} in the log",
+                        "oväntad nyckel {:?} i loggen",
                         k.as_ref()
                     )));
                 }

@@ -96,8 +96,9 @@ pub fn read(path: &Path) -> Result<Found, StoreError> {
     match std::fs::read(&file) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Found::Absent),
         Err(e) => Err(StoreError::Io(format!(
-            "{}: cannot read: {e}",
-            file.display()
+            "{}: kan inte läsas: {}",
+            file.display(),
+            super::os_error(&e)
         ))),
         Ok(bytes) => Ok(decode(&bytes)),
     }
@@ -115,7 +116,13 @@ pub fn write(path: &Path, head: &Head, data_bytes: u64) -> Result<(), StoreError
         .truncate(false)
         .open(&file)
         .and_then(|f| f.write_all_at(&encode(head, data_bytes), 0))
-        .map_err(|e| StoreError::Io(format!("{}: cannot write: {e}", file.display())))
+        .map_err(|e| {
+            StoreError::Io(format!(
+                "{}: kan inte skrivas: {}",
+                file.display(),
+                super::os_error(&e)
+            ))
+        })
 }
 
 #[cfg(test)]

@@ -199,7 +199,7 @@ fn a_look_alike_approver_is_refused_and_control_sees_through_one() {
             None,
             at(2016, 7, 2),
         ) {
-            Err(LedgerError::BadRecorder(m)) => assert!(m.contains("recorder name"), "{m}"),
+            Err(LedgerError::BadRecorder(m)) => assert!(m.contains("användarnamnet"), "{m}"),
             other => panic!("{look_alike:?} was not refused: {other:?}"),
         }
     }
@@ -267,7 +267,10 @@ fn a_look_alike_approver_is_refused_and_control_sees_through_one() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("mixes letters of two scripts"), "{err}");
+    assert!(
+        err.contains("blandar bokstäver från två skriftsystem"),
+        "{err}"
+    );
     assert_eq!(
         Ledger::open(&path).unwrap().records().unwrap().len(),
         before
@@ -398,10 +401,7 @@ fn the_cli_names_the_damage_and_exits_6() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{err}");
-    assert!(
-        err.contains("damaged at sequence 1 (missing record)"),
-        "{err}"
-    );
+    assert!(err.contains("skadad vid sekvens 1 (saknad post)"), "{err}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Bad input, end to end through the real binary: every kind of bad line is refused with
-//! `FILE:LINE: field FIELD: message`, the whole batch is rejected ("nothing was imported"), and the
+//! `FILE:LINE: fältet FIELD: message`, the whole batch is rejected ("inget importerades"), and the
 //! ledger is byte for byte what it was before (`log --format json` is unchanged).
 //!
 //! Every bad file starts with a valid, *new* event ([`GOOD`]) and has the bad event on line 2 or
@@ -145,8 +145,8 @@ fn refused(o: &Output) -> String {
 ///
 /// - exit code 1, nothing on stdout;
 /// - stderr contains `FILE:` followed by `expected`, which starts with the line number, e.g.
-///   `"2: field decision.date: 2017-02-30 is an impossible date"` (a prefix of the message is
-///   enough), and says "nothing was imported";
+///   `"2: fältet decision.date: datumet 2017-02-30 finns inte"` (a prefix of the message is
+///   enough), and says "inget importerades";
 /// - `log --format json` is byte-identical before and after.
 ///
 /// Returns stderr with the file's path written as `FILE`, for pinning whole messages.
@@ -175,8 +175,8 @@ fn check(lines: impl AsRef<[u8]>, expected: &str) -> String {
         "stderr should contain {wanted:?}, {context}"
     );
     assert!(
-        stderr.contains("nothing was imported"),
-        "stderr should say nothing was imported, {context}"
+        stderr.contains("inget importerades"),
+        "stderr should say inget importerades, {context}"
     );
     assert!(
         ledger.log() == before,
@@ -207,7 +207,7 @@ fn the_good_lines_alone_are_imported() {
     assert!(o.status.success(), "{}", show(&o));
     assert_eq!(ledger.events(), BASE_EVENTS + 2);
     expect![[r#"
-        read 2 events: 2 added, 0 skipped as already present; the ledger is at sequence 9
+        läste 2 händelser: 2 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 9
     "#]]
     .assert_eq(&text(&o.stdout));
 }
@@ -220,7 +220,7 @@ fn reimporting_the_base_adds_nothing_and_says_skipped() {
     let o = ledger.import(&[&base]);
     assert!(o.status.success(), "{}", show(&o));
     expect![[r#"
-        read 7 events: 0 added, 7 skipped as already present; the ledger is at sequence 7
+        läste 7 händelser: 0 tillagda, 7 överhoppade (fanns redan); liggaren är nu vid sekvens 7
     "#]]
     .assert_eq(&text(&o.stdout));
     assert!(ledger.log() == before, "a re-import changed the ledger");
@@ -237,7 +237,7 @@ fn a_bom_and_crlf_line_endings_are_tolerated() {
     let o = ledger.import(&[&file]);
     assert!(o.status.success(), "{}", show(&o));
     expect![[r#"
-        read 2 events: 2 added, 0 skipped as already present; the ledger is at sequence 9
+        läste 2 händelser: 2 tillagda, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 9
     "#]]
     .assert_eq(&text(&o.stdout));
     let log = text(&ledger.log());
@@ -262,27 +262,27 @@ fn a_bom_and_crlf_line_endings_are_tolerated() {
 fn malformed_json() {
     let stderr = check(
         on_line_2(r#"{"type":"frame_set","office":"KLK","#),
-        "2: not valid JSON:",
+        "2: inte giltig JSON:",
     );
     expect![[r#"
-        rambok: FILE:2: not valid JSON: EOF while parsing a value at line 1 column 35
-        nothing was imported
+        rambok: FILE:2: inte giltig JSON: texten tar slut innan ett värde (rad 1, kolumn 35)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     for (bad, expected) in [
         (
             r#"{"type":"frame_set" "office":"KLK"}"#,
-            "2: not valid JSON: expected `,` or `}`",
+            "2: inte giltig JSON: väntade ',' eller '}'",
         ),
         (
             r#"{"type":"frame_set"} {"type":"frame_set"}"#,
-            "2: not valid JSON: trailing characters",
+            "2: inte giltig JSON: fler tecken efter värdet",
         ),
         (
             r#"["frame_set"]"#,
-            "2: an event must be a JSON object, not an array",
+            "2: en händelse ska vara ett JSON-objekt, inte en lista",
         ),
-        ("\u{feff}{\"type\":\"frame_set\"}", "2: not valid JSON:"), // a BOM only at the start of a file
+        ("\u{feff}{\"type\":\"frame_set\"}", "2: inte giltig JSON:"), // a BOM only at the start of a file
     ] {
         check(on_line_2(bad), expected);
     }
@@ -294,10 +294,10 @@ fn invalid_utf8() {
     lines.extend_from_slice(
         b"{\"type\":\"office_defined\",\"office\":\"X\",\"name\":\"f\xF6rvaltning\"}\n",
     );
-    let stderr = check(lines, "2: the line is not valid UTF-8 (at byte 47)");
+    let stderr = check(lines, "2: raden är inte giltig UTF-8 (vid byte 47)");
     expect![[r#"
-        rambok: FILE:2: the line is not valid UTF-8 (at byte 47)
-        nothing was imported
+        rambok: FILE:2: raden är inte giltig UTF-8 (vid byte 47)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
 }
@@ -313,17 +313,17 @@ fn padded_line(bytes: usize) -> String {
 fn a_line_longer_than_64_kib() {
     let stderr = check(
         format!("{GOOD}\n{}\n", padded_line(64 * 1024 + 1)),
-        "2: the line is longer than 65536 bytes",
+        "2: raden är längre än 65 536 byte",
     );
     expect![[r#"
-        rambok: FILE:2: the line is longer than 65536 bytes
-        nothing was imported
+        rambok: FILE:2: raden är längre än 65 536 byte
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     // Far longer, and as the last line without a newline.
     check(
         format!("{GOOD}\n{GOOD2}\n{}", padded_line(1 << 20)),
-        "3: the line is longer than 65536 bytes",
+        "3: raden är längre än 65 536 byte",
     );
 }
 
@@ -359,9 +359,9 @@ fn line_numbers_stay_right_after_a_long_line_and_blank_lines() {
         padded_line(100_000),
         r#"{"type":"nope"}"#
     );
-    let stderr = check(&lines, "2: the line is longer than 65536 bytes");
+    let stderr = check(&lines, "2: raden är längre än 65 536 byte");
     assert!(
-        stderr.contains("FILE:4: field type: 'nope' is not an event type"),
+        stderr.contains("FILE:4: fältet type: 'nope' är inte en händelsetyp"),
         "{stderr}"
     );
     // Blank lines count: a rejection by validation (not parsing) still names the right line.
@@ -370,7 +370,7 @@ fn line_numbers_stay_right_after_a_long_line_and_blank_lines() {
             "{GOOD}\n\n\r\n{}\n{GOOD2}\n",
             frame_set(r#""amount":"1","office":"XYZ""#).replace(r#""office":"KLK","#, "")
         ),
-        "4: field office: 'XYZ' is not a defined office",
+        "4: fältet office: 'XYZ' är inte en definierad förvaltning",
     );
 }
 
@@ -382,24 +382,20 @@ fn every_bad_line_is_reported_up_to_a_limit() {
             r#"{"type":"nope"}"#,
             frame_set(r#""amount":"abc""#)
         ),
-        "2: field type: 'nope' is not an event type",
+        "2: fältet type: 'nope' är inte en händelsetyp",
     );
     assert!(
-        stderr.contains("FILE:4: field amount: 'abc' is not a number"),
+        stderr.contains("FILE:4: fältet amount: 'abc' är inte ett tal"),
         "{stderr}"
     );
-    assert_eq!(
-        stderr.matches("nothing was imported").count(),
-        1,
-        "{stderr}"
-    );
+    assert_eq!(stderr.matches("inget importerades").count(), 1, "{stderr}");
 
     let many: String = (0..30).map(|_| "{\n").collect();
-    let stderr = check(format!("{GOOD}\n{many}"), "2: not valid JSON");
-    assert!(stderr.contains("FILE:21: not valid JSON"), "{stderr}");
+    let stderr = check(format!("{GOOD}\n{many}"), "2: inte giltig JSON");
+    assert!(stderr.contains("FILE:21: inte giltig JSON"), "{stderr}");
     assert!(!stderr.contains("FILE:22:"), "{stderr}");
     assert!(
-        stderr.contains("(stopped after the first errors)"),
+        stderr.contains("(läsningen avbröts efter de första felen)"),
         "{stderr}"
     );
 }
@@ -416,11 +412,11 @@ fn an_error_in_the_second_file_names_that_file_and_rejects_both() {
     let o = ledger.import(&[&first, &second]);
     let stderr = refused(&o);
     let wanted = format!(
-        "{}:2: field amount: '1.001' has fractions of öre",
+        "{}:2: fältet amount: '1.001' har delar av öre",
         second.display()
     );
     assert!(stderr.contains(&wanted), "{wanted:?} in {}", show(&o));
-    assert!(stderr.contains("nothing was imported"), "{}", show(&o));
+    assert!(stderr.contains("inget importerades"), "{}", show(&o));
     assert!(ledger.log() == before);
 
     // The same for a rejection by validation against the ledger.
@@ -434,7 +430,7 @@ fn an_error_in_the_second_file_names_that_file_and_rejects_both() {
     let o = ledger.import(&[&first, &second]);
     let stderr = refused(&o);
     let wanted = format!(
-        "{}:2: field office: 'XYZ' is not a defined office",
+        "{}:2: fältet office: 'XYZ' är inte en definierad förvaltning",
         second.display()
     );
     assert!(stderr.contains(&wanted), "{wanted:?} in {}", show(&o));
@@ -462,12 +458,12 @@ fn a_bad_line_after_thousands_of_good_ones_rejects_the_whole_batch() {
     let o = ledger.import(&[&file]);
     let stderr = refused(&o);
     let wanted = format!(
-        "{}:{}: field office: 'XYZ' is not a defined office",
+        "{}:{}: fältet office: 'XYZ' är inte en definierad förvaltning",
         file.display(),
         N + 1
     );
     assert!(stderr.contains(&wanted), "{wanted:?} in {}", show(&o));
-    assert!(stderr.contains("nothing was imported"), "{}", show(&o));
+    assert!(stderr.contains("inget importerades"), "{}", show(&o));
     assert!(
         ledger.log() == before,
         "the refused batch left events behind"
@@ -479,14 +475,14 @@ fn a_bad_line_after_thousands_of_good_ones_rejects_the_whole_batch() {
     assert!(o.status.success(), "{}", show(&o));
     assert!(
         text(&o.stdout)
-            .contains("1 added, 0 skipped as already present; the ledger is at sequence 8"),
+            .contains("1 tillagd, 0 överhoppade (fanns redan); liggaren är nu vid sekvens 8"),
         "{}",
         show(&o)
     );
     let good_file = ledger.write("big_good.jsonl", &good);
     let o = ledger.import(&[&good_file]);
     assert!(o.status.success(), "{}", show(&o));
-    let expected_seq = format!("the ledger is at sequence {}", BASE_EVENTS + 1 + N);
+    let expected_seq = format!("liggaren är nu vid sekvens {}", BASE_EVENTS + 1 + N);
     assert!(text(&o.stdout).contains(&expected_seq), "{}", show(&o));
     assert_eq!(ledger.events(), BASE_EVENTS + 1 + N);
 }
@@ -500,7 +496,7 @@ fn a_missing_file_imports_nothing() {
     let o = ledger.import(&[&first, &missing]);
     let stderr = refused(&o);
     assert!(
-        stderr.contains(&format!("{}: cannot open", missing.display())),
+        stderr.contains(&format!("{}: kan inte öppnas", missing.display())),
         "{}",
         show(&o)
     );
@@ -573,7 +569,7 @@ fn a_directory_is_refused_by_name_and_nothing_is_imported() {
     assert_eq!(
         stderr,
         format!(
-            "rambok: {name}: is a directory, not a file of events (give the files in it, e.g. {name}/*.jsonl)\nnothing was imported\n"
+            "rambok: {name}: är en mapp, inte en fil med händelser (ange filerna i den, till exempel {name}/*.jsonl)\ninget importerades\n"
         )
     );
     assert!(ledger.log() == before);
@@ -585,8 +581,8 @@ fn dev_zero_stops_at_the_line_limit_instead_of_reading_forever() {
     let before = ledger.log();
     let stderr = refused(&ledger.import_after_good(Path::new("/dev/zero")));
     expect![[r#"
-        rambok: /dev/zero:1: the line is longer than 65536 bytes, and no line break follows in the next 16777216 bytes: stopped reading /dev/zero (is it a file of JSON Lines?)
-        nothing was imported
+        rambok: /dev/zero:1: raden är längre än 65 536 byte och ingen radbrytning följer inom de nästa 16 777 216 byte: läsningen av /dev/zero avbröts (är det en fil med JSON Lines?)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     assert!(ledger.log() == before);
@@ -607,7 +603,7 @@ fn a_fifo_with_an_endless_line_stops_at_the_line_limit() {
     assert_eq!(
         stderr,
         format!(
-            "rambok: {name}:1: the line is longer than 65536 bytes, and no line break follows in the next 16777216 bytes: stopped reading {name} (is it a file of JSON Lines?)\nnothing was imported\n"
+            "rambok: {name}:1: raden är längre än 65 536 byte och ingen radbrytning följer inom de nästa 16 777 216 byte: läsningen av {name} avbröts (är det en fil med JSON Lines?)\ninget importerades\n"
         )
     );
     assert!(ledger.log() == before);
@@ -623,7 +619,7 @@ fn a_fifo_of_endless_blank_lines_stops_at_the_lines_limit() {
     assert_eq!(
         stderr,
         format!(
-            "rambok: {name}:4000000: stopped reading: one import reads at most 4000000 lines and 4294967296 bytes\nnothing was imported\n"
+            "rambok: {name}:4000000: läsningen avbröts: en import läser högst 4 000 000 rader och 4 294 967 296 byte\ninget importerades\n"
         ),
         "the good file's line counts too"
     );
@@ -664,54 +660,51 @@ fn a_fifo_or_standard_input_that_ends_imports_like_a_file() {
 fn unknown_type() {
     let stderr = check(
         on_line_2(r#"{"type":"frame_sett","office":"KLK"}"#),
-        "2: field type: 'frame_sett' is not an event type",
+        "2: fältet type: 'frame_sett' är inte en händelsetyp",
     );
     expect![[r#"
-        rambok: FILE:2: field type: 'frame_sett' is not an event type (see docs/events.md: office_defined, area_defined, frame_set, frame_changed, savings_required, transfer, budget_line, outcome, forecast, investment_budget, investment_outcome, goal_defined, activity_defined, assignment_defined, status_updated, correction, approved, year_closed, reported, indicator_defined, target_set, measured)
-        nothing was imported
+        rambok: FILE:2: fältet type: 'frame_sett' är inte en händelsetyp (se docs/events.md: office_defined, area_defined, frame_set, frame_changed, savings_required, transfer, budget_line, outcome, forecast, investment_budget, investment_outcome, goal_defined, activity_defined, assignment_defined, status_updated, correction, approved, year_closed, reported, indicator_defined, target_set, measured)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
-    check(
-        on_line_2(r#"{"office":"KLK"}"#),
-        "2: field type: is missing",
-    );
+    check(on_line_2(r#"{"office":"KLK"}"#), "2: fältet type: saknas");
 }
 
 #[test]
 fn a_budget_event_without_a_decision() {
     let stderr = check(
         on_line_2(r#"{"type":"frame_set","office":"KLK","year":2018,"amount":"1"}"#),
-        "2: field decision: is missing: a frame_set event needs a decision",
+        "2: fältet decision: saknas: en händelse av typen frame_set behöver ett beslut",
     );
     expect![[r#"
-        rambok: FILE:2: field decision: is missing: a frame_set event needs a decision {body, date, case, paragraph}
-        nothing was imported
+        rambok: FILE:2: fältet decision: saknas: en händelse av typen frame_set behöver ett beslut {body, date, case, paragraph}
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     for (bad, expected) in [
         (
             r#"{"type":"frame_changed","office":"KLK","year":2017,"amount":"1","category":"c","reason":"r"}"#,
-            "2: field decision: is missing: a frame_changed event needs a decision",
+            "2: fältet decision: saknas: en händelse av typen frame_changed behöver ett beslut",
         ),
         (
             r#"{"type":"transfer","from":"SBK","to":"KLK","year":2017,"amount":"1","reason":"r"}"#,
-            "2: field decision: is missing: a transfer event needs a decision",
+            "2: fältet decision: saknas: en händelse av typen transfer behöver ett beslut",
         ),
         (
             r#"{"type":"transfer","from":"SBK","to":"KLK","year":2017,"amount":"1","reason":"r","decision":null}"#,
-            "2: field decision: is missing: a transfer event needs a decision",
+            "2: fältet decision: saknas: en händelse av typen transfer behöver ett beslut",
         ),
         (
             r#"{"type":"transfer","from":"SBK","to":"KLK","year":2017,"amount":"1","reason":"r","decision":"KF 2016-06-20"}"#,
-            "2: field decision: must be an object, not a string",
+            "2: fältet decision: ska vara ett objekt, inte en sträng",
         ),
         (
             r#"{"type":"transfer","from":"SBK","to":"KLK","year":2017,"amount":"1","reason":"r","decision":{"date":"2016-06-20"}}"#,
-            "2: field decision.body: is missing",
+            "2: fältet decision.body: saknas",
         ),
         (
             r#"{"type":"transfer","from":"SBK","to":"KLK","year":2017,"amount":"1","reason":"r","decision":{"body":"KF"}}"#,
-            "2: field decision.date: is missing",
+            "2: fältet decision.date: saknas",
         ),
     ] {
         check(on_line_2(bad), expected);
@@ -724,25 +717,25 @@ fn an_impossible_date() {
         on_line_2(
             r#"{"type":"frame_set","office":"KLK","year":2018,"amount":"1","decision":{"body":"KF","date":"2017-02-30"}}"#,
         ),
-        "2: field decision.date: 2017-02-30 is an impossible date",
+        "2: fältet decision.date: datumet 2017-02-30 finns inte",
     );
     expect![[r#"
-        rambok: FILE:2: field decision.date: 2017-02-30 is an impossible date
-        nothing was imported
+        rambok: FILE:2: fältet decision.date: datumet 2017-02-30 finns inte
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     for (bad, expected) in [
         (
             r#"{"type":"frame_set","office":"KLK","year":2018,"amount":"1","decision":{"body":"KF","date":"2017-2-3"}}"#,
-            "2: field decision.date: '2017-2-3' is not a date (write YYYY-MM-DD)",
+            "2: fältet decision.date: '2017-2-3' är inte ett datum (skriv ÅÅÅÅ-MM-DD)",
         ),
         (
             r#"{"type":"frame_set","office":"KLK","year":2018,"amount":"1","decision":{"body":"KF","date":20170203}}"#,
-            "2: field decision.date: must be a date string YYYY-MM-DD, not a number",
+            "2: fältet decision.date: ska vara ett datum som sträng (ÅÅÅÅ-MM-DD), inte ett tal",
         ),
         (
             r#"{"type":"status_updated","target":"AKT17-01","status":"påbörjad","date":"2017-04-31"}"#,
-            "2: field date: 2017-04-31 is an impossible date",
+            "2: fältet date: datumet 2017-04-31 finns inte",
         ),
     ] {
         check(on_line_2(bad), expected);
@@ -753,46 +746,46 @@ fn an_impossible_date() {
 fn an_amount_that_is_not_a_number() {
     let stderr = check(
         on_line_2(&frame_set(r#""amount":477569"#)),
-        "2: field amount: must be a decimal string",
+        "2: fältet amount: ska vara ett decimaltal som sträng",
     );
     expect![[r#"
-        rambok: FILE:2: field amount: must be a decimal string such as "477569", not a JSON number (numbers can lose precision)
-        nothing was imported
+        rambok: FILE:2: fältet amount: ska vara ett decimaltal som sträng, till exempel '477569', inte ett JSON-tal (ett tal kan tappa precision)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     for (fields, expected) in [
         (
             r#""amount":"abc""#,
-            r#"2: field amount: 'abc' is not a number (write it like "477569" or "-1325.8")"#,
+            r#"2: fältet amount: 'abc' är inte ett tal (skriv till exempel '477569' eller '-1325.8')"#,
         ),
         (
             r#""amount":"1e5""#,
-            "2: field amount: '1e5' is not a number",
+            "2: fältet amount: '1e5' är inte ett tal",
         ),
         (
             r#""amount":"1 000""#,
-            "2: field amount: '1 000' is not a number",
+            "2: fältet amount: '1 000' är inte ett tal",
         ),
         (
             r#""amount":"1,5""#,
-            "2: field amount: '1,5' is not a number",
+            "2: fältet amount: '1,5' är inte ett tal",
         ),
-        (r#""amount":"""#, "2: field amount: '' is not a number"),
+        (r#""amount":"""#, "2: fältet amount: '' är inte ett tal"),
         (
             r#""amount":1.5"#,
-            "2: field amount: must be a decimal string such as \"1.5\", not a JSON number",
+            "2: fältet amount: ska vara ett decimaltal som sträng, till exempel '1.5', inte ett JSON-tal",
         ),
         (
             r#""amount":true"#,
-            "2: field amount: must be a decimal string, not a boolean",
+            "2: fältet amount: ska vara ett decimaltal som sträng, inte ett sanningsvärde",
         ),
         (
             r#""amount":"1000000000000001""#,
-            "2: field amount: '1000000000000001' is too large",
+            "2: fältet amount: '1000000000000001' är för stort",
         ),
         (
             r#""amount":"1","unit":"sek""#,
-            "2: field unit: 'sek' is not a unit (use kr, tkr or mnkr)",
+            "2: fältet unit: 'sek' är inte en enhet (använd kr, tkr eller mnkr)",
         ),
     ] {
         check(on_line_2(&frame_set(fields)), expected);
@@ -803,20 +796,20 @@ fn an_amount_that_is_not_a_number() {
 fn an_amount_with_fractions_of_ore() {
     let stderr = check(
         on_line_2(&frame_set(r#""amount":"1.001""#)),
-        "2: field amount: '1.001' has fractions of öre",
+        "2: fältet amount: '1.001' har delar av öre",
     );
     expect![[r#"
-        rambok: FILE:2: field amount: '1.001' has fractions of öre: amounts are exact to the öre
-        nothing was imported
+        rambok: FILE:2: fältet amount: '1.001' har delar av öre: belopp anges exakt på öret
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     check(
         on_line_2(&frame_set(r#""amount":"0.000001","unit":"tkr""#)),
-        "2: field amount: '0.000001' has fractions of öre",
+        "2: fältet amount: '0.000001' har delar av öre",
     );
     check(
         on_line_2(&frame_set(r#""amount":"0.0000000001","unit":"mnkr""#)),
-        "2: field amount: '0.0000000001' has fractions of öre",
+        "2: fältet amount: '0.0000000001' har delar av öre",
     );
 }
 
@@ -829,20 +822,20 @@ fn a_zero_or_negative_transfer() {
     };
     let stderr = check(
         on_line_2(&transfer("0")),
-        "2: field amount: a transfer moves a positive amount, not 0 kr",
+        "2: fältet amount: en ramväxling flyttar ett positivt belopp, inte 0 kr",
     );
     expect![[r#"
-        rambok: FILE:2: field amount: a transfer moves a positive amount, not 0 kr (swap from and to instead)
-        nothing was imported
+        rambok: FILE:2: fältet amount: en ramväxling flyttar ett positivt belopp, inte 0 kr (byt plats på from och to i stället)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     check(
         on_line_2(&transfer("-0.00")),
-        "2: field amount: a transfer moves a positive amount, not 0 kr",
+        "2: fältet amount: en ramväxling flyttar ett positivt belopp, inte 0 kr",
     );
     check(
         on_line_2(&transfer("-691")),
-        "2: field amount: a transfer moves a positive amount, not -691000 kr",
+        "2: fältet amount: en ramväxling flyttar ett positivt belopp, inte -691000 kr",
     );
 }
 
@@ -852,18 +845,18 @@ fn other_amounts_that_change_nothing() {
         on_line_2(
             r#"{"type":"frame_changed","office":"KLK","year":2017,"amount":"0","category":"c","reason":"r","decision":{"body":"KF","date":"2016-06-20"}}"#,
         ),
-        "2: field amount: a frame change of zero changes nothing",
+        "2: fältet amount: en ramändring på noll ändrar ingenting",
     );
     check(
         on_line_2(r#"{"type":"savings_required","office":"KLK","year":2017,"amount":"-1990","unit":"tkr","reason":"r","decision":{"body":"KF","date":"2016-06-20"}}"#),
-        "2: field amount: a savings requirement must be a positive amount that reduces the frame, not -1990000 kr",
+        "2: fältet amount: ett besparingskrav ska vara ett positivt belopp som minskar ramen, inte -1990000 kr",
     );
     for rate in ["0", "100.5", "-1", "en"] {
         check(
             on_line_2(&format!(
                 r#"{{"type":"savings_required","office":"KLK","year":2017,"amount":"1990","unit":"tkr","rate_percent":"{rate}","reason":"r","decision":{{"body":"KF","date":"2016-06-20"}}}}"#
             )),
-            &format!("2: field rate_percent: '{rate}' is not a percentage between 0 and 100"),
+            &format!("2: fältet rate_percent: '{rate}' är inte en procentsats mellan 0 och 100"),
         );
     }
 }
@@ -874,11 +867,11 @@ fn a_transfer_to_the_same_office() {
         on_line_2(
             r#"{"type":"transfer","from":"KLK","to":"KLK","year":2017,"amount":"691","unit":"tkr","reason":"HR","decision":{"body":"kommundirektör","date":"2016-10-01"}}"#,
         ),
-        "2: field to: a transfer must go to another office, not from 'KLK' to itself",
+        "2: fältet to: en ramväxling ska gå till en annan förvaltning, inte från 'KLK' till sig själv",
     );
     expect![[r#"
-        rambok: FILE:2: field to: a transfer must go to another office, not from 'KLK' to itself
-        nothing was imported
+        rambok: FILE:2: fältet to: en ramväxling ska gå till en annan förvaltning, inte från 'KLK' till sig själv
+        inget importerades
     "#]]
     .assert_eq(&stderr);
 }
@@ -889,33 +882,33 @@ fn an_unknown_office() {
         on_line_2(
             r#"{"type":"frame_set","office":"XYZ","year":2018,"amount":"1","decision":{"body":"KF","date":"2017-06-19"}}"#,
         ),
-        "2: field office: 'XYZ' is not a defined office",
+        "2: fältet office: 'XYZ' är inte en definierad förvaltning",
     );
     expect![[r#"
-        rambok: FILE:2: field office: 'XYZ' is not a defined office (define it with office_defined first)
-        nothing was imported
+        rambok: FILE:2: fältet office: 'XYZ' är inte en definierad förvaltning (definiera den först med office_defined)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     for (bad, expected) in [
         (
             r#"{"type":"transfer","from":"XYZ","to":"KLK","year":2017,"amount":"1","reason":"r","decision":{"body":"KF","date":"2016-06-20"}}"#,
-            "2: field from: 'XYZ' is not a defined office",
+            "2: fältet from: 'XYZ' är inte en definierad förvaltning",
         ),
         (
             r#"{"type":"transfer","from":"SBK","to":"klk","year":2017,"amount":"1","reason":"r","decision":{"body":"KF","date":"2016-06-20"}}"#,
-            "2: field to: 'klk' is not a defined office",
+            "2: fältet to: 'klk' är inte en definierad förvaltning",
         ),
         (
             r#"{"type":"budget_line","office":"XYZ","year":2017,"area":"ADM","net":"1","decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: field office: 'XYZ' is not a defined office",
+            "2: fältet office: 'XYZ' är inte en definierad förvaltning",
         ),
         (
             r#"{"type":"budget_line","office":"SBK","year":2017,"area":"ADM","net":"1","decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: field area: 'ADM' is not a defined area of office 'SBK'",
+            "2: fältet area: 'ADM' är inte ett definierat verksamhetsområde i förvaltningen 'SBK'",
         ),
         (
             r#"{"type":"area_defined","office":"XYZ","area":"A","name":"n","kind":"enhet"}"#,
-            "2: field office: 'XYZ' is not a defined office",
+            "2: fältet office: 'XYZ' är inte en definierad förvaltning",
         ),
     ] {
         check(on_line_2(bad), expected);
@@ -927,7 +920,7 @@ fn an_unknown_office() {
             r#"{"type":"frame_set","office":"NEW","year":2018,"amount":"1","decision":{"body":"KF","date":"2017-06-19"}}"#,
             r#"{"type":"office_defined","office":"NEW","name":"ny förvaltning"}"#,
         ),
-        "2: field office: 'NEW' is not a defined office",
+        "2: fältet office: 'NEW' är inte en definierad förvaltning",
     );
 }
 
@@ -937,18 +930,18 @@ fn an_unknown_status() {
         on_line_2(
             r#"{"type":"status_updated","target":"AKT17-01","status":"klar","date":"2017-03-31"}"#,
         ),
-        "2: field status: 'klar' is not a status",
+        "2: fältet status: 'klar' är inte en status",
     );
     expect![[r#"
-        rambok: FILE:2: field status: 'klar' is not a status (activities and assignments: ej påbörjad, påbörjad, genomförd; goals: uppfyllt, delvis uppfyllt, ej uppfyllt)
-        nothing was imported
+        rambok: FILE:2: fältet status: 'klar' är inte en status (aktiviteter och uppdrag: ej påbörjad, påbörjad, genomförd; mål: uppfyllt, delvis uppfyllt, ej uppfyllt)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     check(
         on_line_2(
             r#"{"type":"status_updated","target":"AKT17-99","status":"påbörjad","date":"2017-03-31"}"#,
         ),
-        "2: field target: 'AKT17-99' is not a defined goal, activity or assignment",
+        "2: fältet target: 'AKT17-99' är inte ett definierat mål, en aktivitet eller ett uppdrag",
     );
 }
 
@@ -958,18 +951,18 @@ fn a_status_of_the_wrong_kind() {
         on_line_2(
             r#"{"type":"status_updated","target":"AKT17-01","status":"uppfyllt","date":"2017-03-31"}"#,
         ),
-        "2: field status: 'uppfyllt' is not a status for an activity",
+        "2: fältet status: 'uppfyllt' är inte en status för en aktivitet",
     );
     expect![[r#"
-        rambok: FILE:2: field status: 'uppfyllt' is not a status for an activity (ej påbörjad, påbörjad or genomförd)
-        nothing was imported
+        rambok: FILE:2: fältet status: 'uppfyllt' är inte en status för en aktivitet (ej påbörjad, påbörjad eller genomförd)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     check(
         on_line_2(
             r#"{"type":"status_updated","target":"NM17-01","status":"påbörjad","date":"2017-03-31"}"#,
         ),
-        "2: field status: 'påbörjad' is not a goal status",
+        "2: fältet status: 'påbörjad' är inte en status för mål",
     );
 }
 
@@ -980,29 +973,29 @@ fn corrections_that_cannot_be() {
     };
     let stderr = check(
         on_line_2(&correction("6a1f3c2e-9b4d-4e7a-8f10-2d5c7b9e0a41")),
-        "2: field corrects: 6a1f3c2e-9b4d-4e7a-8f10-2d5c7b9e0a41 is not an event in the ledger",
+        "2: fältet corrects: 6a1f3c2e-9b4d-4e7a-8f10-2d5c7b9e0a41 är inte en händelse i liggaren",
     );
     expect![[r#"
-        rambok: FILE:2: field corrects: 6a1f3c2e-9b4d-4e7a-8f10-2d5c7b9e0a41 is not an event in the ledger
-        nothing was imported
+        rambok: FILE:2: fältet corrects: 6a1f3c2e-9b4d-4e7a-8f10-2d5c7b9e0a41 är inte en händelse i liggaren
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     let stderr = check(
         on_line_2(&correction(FRAME_ID)),
-        &format!("2: field corrects: {FRAME_ID} is already corrected"),
+        &format!("2: fältet corrects: {FRAME_ID} är redan rättad"),
     );
     expect![[r#"
-        rambok: FILE:2: field corrects: 00000000-0000-4000-8000-000000000001 is already corrected
-        nothing was imported
+        rambok: FILE:2: fältet corrects: 00000000-0000-4000-8000-000000000001 är redan rättad
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     check(
         on_line_2(&correction(CORRECTION_ID)),
-        &format!("2: field corrects: {CORRECTION_ID} is itself a correction"),
+        &format!("2: fältet corrects: {CORRECTION_ID} är själv en rättelse"),
     );
     check(
         on_line_2(&correction("not-a-uuid")),
-        "2: field corrects: 'not-a-uuid' is not a UUID",
+        "2: fältet corrects: 'not-a-uuid' är inte ett UUID",
     );
     // Two corrections of the same (uncorrected) event in one batch: the second is refused.
     let good_id = "00000000-0000-4000-8000-0000000000aa";
@@ -1013,7 +1006,7 @@ fn corrections_that_cannot_be() {
             r#"{"type":"correction","corrects":"00000000-0000-4000-8000-0000000000aa","reason":"fel 1"}"#,
             r#"{"type":"correction","corrects":"00000000-0000-4000-8000-0000000000aa","reason":"fel 2"}"#,
         ),
-        &format!("3: field corrects: {good_id} is already corrected"),
+        &format!("3: fältet corrects: {good_id} är redan rättad"),
     );
 }
 
@@ -1024,11 +1017,11 @@ fn a_known_id_with_different_content() {
     );
     let stderr = check(
         on_line_2(&changed),
-        &format!("2: field id: {FRAME_ID} is already in the ledger with different content"),
+        &format!("2: fältet id: {FRAME_ID} finns redan i liggaren med annat innehåll"),
     );
     expect![[r#"
-        rambok: FILE:2: field id: 00000000-0000-4000-8000-000000000001 is already in the ledger with different content; an event is never changed (record a correction instead)
-        nothing was imported
+        rambok: FILE:2: fältet id: 00000000-0000-4000-8000-000000000001 finns redan i liggaren med annat innehåll; en händelse ändras aldrig (registrera en rättelse i stället)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     // A note is content too.
@@ -1037,7 +1030,7 @@ fn a_known_id_with_different_content() {
     );
     check(
         on_line_2(&noted),
-        &format!("2: field id: {FRAME_ID} is already in the ledger with different content"),
+        &format!("2: fältet id: {FRAME_ID} finns redan i liggaren med annat innehåll"),
     );
     // The same id twice in one batch with different content: the second line is refused.
     let id = "00000000-0000-4000-8000-0000000000bb";
@@ -1049,7 +1042,7 @@ fn a_known_id_with_different_content() {
                 .replacen('{', &format!(r#"{{"id":"{id}","#), 1)
                 .replace("691", "692"),
         ),
-        &format!("3: field id: {id} is already in the ledger with different content"),
+        &format!("3: fältet id: {id} finns redan i liggaren med annat innehåll"),
     );
 }
 
@@ -1057,29 +1050,29 @@ fn a_known_id_with_different_content() {
 fn an_unknown_field() {
     let stderr = check(
         on_line_2(&frame_set(r#""amount":"1","amont":"2""#)),
-        "2: field amont: is not a field of this event",
+        "2: fältet amont: är inget fält i denna händelse",
     );
     expect![[r#"
-        rambok: FILE:2: field amont: is not a field of this event
-        nothing was imported
+        rambok: FILE:2: fältet amont: är inget fält i denna händelse
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     // The typo instead of the field: the missing field is named.
     check(
         on_line_2(&frame_set(r#""amont":"1""#)),
-        "2: field amount: is missing",
+        "2: fältet amount: saknas",
     );
     // Inside the decision, with the dotted path.
     check(
         on_line_2(
             r#"{"type":"frame_set","office":"KLK","year":2018,"amount":"1","decision":{"body":"KF","date":"2017-06-19","pargraph":"§ 1"}}"#,
         ),
-        "2: field decision.pargraph: is not a field of this event",
+        "2: fältet decision.pargraph: är inget fält i denna händelse",
     );
     // A field of another type is unknown too.
     check(
         on_line_2(&frame_set(r#""amount":"1","reason":"r""#)),
-        "2: field reason: is not a field of this event",
+        "2: fältet reason: är inget fält i denna händelse",
     );
 }
 
@@ -1087,37 +1080,37 @@ fn an_unknown_field() {
 fn a_year_out_of_range() {
     let stderr = check(
         on_line_2(&frame_set(r#""amount":"1""#).replace("2018", "1899")),
-        "2: field year: 1899 is not a year between 1900 and 2200",
+        "2: fältet year: 1899 är inte ett år mellan 1900 och 2200",
     );
     expect![[r#"
-        rambok: FILE:2: field year: 1899 is not a year between 1900 and 2200
-        nothing was imported
+        rambok: FILE:2: fältet year: 1899 är inte ett år mellan 1900 och 2200
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     for (year, expected) in [
         (
             "2201",
-            "2: field year: 2201 is not a year between 1900 and 2200",
+            "2: fältet year: 2201 är inte ett år mellan 1900 och 2200",
         ),
         (
             "-2017",
-            "2: field year: -2017 is not a year between 1900 and 2200",
+            "2: fältet year: -2017 är inte ett år mellan 1900 och 2200",
         ),
         // 2^32 + 2017, which wraps to 2017 as an i32.
         (
             "4294969213",
-            "2: field year: 4294969213 is not a year between 1900 and 2200",
+            "2: fältet year: 4294969213 är inte ett år mellan 1900 och 2200",
         ),
         (
             "2017.5",
-            "2: field year: 2017.5 is not a year between 1900 and 2200",
+            "2: fältet year: 2017.5 är inte ett år mellan 1900 och 2200",
         ),
         (
             r#""20017""#,
-            "2: field year: '20017' is not a year between 1900 and 2200",
+            "2: fältet year: '20017' är inte ett år mellan 1900 och 2200",
         ),
-        ("null", "2: field year: is missing"),
-        ("[2017]", "2: field year: must be a year, not an array"),
+        ("null", "2: fältet year: saknas"),
+        ("[2017]", "2: fältet year: ska vara ett år, inte en lista"),
     ] {
         check(
             on_line_2(&frame_set(r#""amount":"1""#).replace("2018", year)),
@@ -1135,17 +1128,17 @@ fn a_period_not_in_the_year() {
     };
     let stderr = check(
         on_line_2(&outcome("2016-12")),
-        "2: field period: '2016-12' is not a period of 2017 (write 2017-MM)",
+        "2: fältet period: '2016-12' är inte en period under 2017 (skriv 2017-MM)",
     );
     expect![[r#"
-        rambok: FILE:2: field period: '2016-12' is not a period of 2017 (write 2017-MM)
-        nothing was imported
+        rambok: FILE:2: fältet period: '2016-12' är inte en period under 2017 (skriv 2017-MM)
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     for period in ["2017-13", "2017-00", "2017-1", "201701", "2017-01-31"] {
         check(
             on_line_2(&outcome(period)),
-            &format!("2: field period: '{period}' is not a period of 2017"),
+            &format!("2: fältet period: '{period}' är inte en period under 2017"),
         );
     }
 }
@@ -1156,7 +1149,7 @@ fn a_period_with_a_plus_sign() {
     let outcome = r#"{"type":"outcome","office":"KLK","year":2017,"area":"ADM","period":"2017-+1","amount":"5","date":"2017-02-01"}"#;
     check(
         on_line_2(outcome),
-        "2: field period: '2017-+1' is not a period of 2017",
+        "2: fältet period: '2017-+1' är inte en period under 2017",
     );
 }
 
@@ -1169,28 +1162,28 @@ fn a_budget_line_whose_net_is_not_cost_minus_revenue() {
     };
     let stderr = check(
         on_line_2(&line(r#""revenue":"65595","cost":"174102","net":"108508""#)),
-        "2: field net: is 108508000 kr but cost − revenue is 108507000 kr",
+        "2: fältet net: är 108508000 kr men cost − revenue är 108507000 kr",
     );
     expect![[r#"
-        rambok: FILE:2: field net: is 108508000 kr but cost − revenue is 108507000 kr
-        nothing was imported
+        rambok: FILE:2: fältet net: är 108508000 kr men cost − revenue är 108507000 kr
+        inget importerades
     "#]]
     .assert_eq(&stderr);
     check(
         on_line_2(&line(r#""revenue":"65595""#)),
-        "2: field cost: is missing: give both revenue and cost, or only net",
+        "2: fältet cost: saknas: ange både revenue och cost, eller bara net",
     );
     check(
         on_line_2(&line(r#""cost":"174102""#)),
-        "2: field revenue: is missing: give both revenue and cost, or only net",
+        "2: fältet revenue: saknas: ange både revenue och cost, eller bara net",
     );
     check(
         on_line_2(&line(r#""revenue":"-1","cost":"174102""#)),
-        "2: field revenue: must be a positive amount",
+        "2: fältet revenue: ska vara ett positivt belopp",
     );
     check(
         on_line_2(&line(r#""net":null"#)),
-        "2: field net: is missing: give revenue and cost, or net",
+        "2: fältet net: saknas: ange revenue och cost, eller net",
     );
 }
 
@@ -1199,31 +1192,31 @@ fn definitions_that_clash_or_dangle() {
     for (bad, expected) in [
         (
             r#"{"type":"goal_defined","goal":"NM17-01","level":"nämndsmål","focus_area":"f","title":"t","year":2017,"decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: field goal: 'NM17-01' is already defined",
+            "2: fältet goal: 'NM17-01' är redan definierat",
         ),
         (
             r#"{"type":"goal_defined","goal":"NM17-02","level":"nämndsmål","parent":"NM17-01","focus_area":"f","title":"t","year":2017,"decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: field parent: 'NM17-01' is not a defined fullmäktigemål",
+            "2: fältet parent: 'NM17-01' är inte ett definierat fullmäktigemål",
         ),
         (
             r#"{"type":"goal_defined","goal":"NM17-02","level":"delmål","focus_area":"f","title":"t","year":2017,"decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: field level: 'delmål' is not a goal level",
+            "2: fältet level: 'delmål' är inte en målnivå",
         ),
         (
             r#"{"type":"activity_defined","activity":"AKT17-02","goal":"NM17-99","title":"t","responsible":"r","start":"2017-01-01","end":"2017-03-31","decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: field goal: 'NM17-99' is not a defined goal",
+            "2: fältet goal: 'NM17-99' är inte ett definierat mål",
         ),
         (
             r#"{"type":"activity_defined","activity":"AKT17-02","goal":"NM17-01","title":"t","responsible":"r","start":"2017-03-31","end":"2017-01-01","decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "2: field end: 2017-01-01 is before the start 2017-03-31",
+            "2: fältet end: 2017-01-01 ligger före starten 2017-03-31",
         ),
         (
             r#"{"type":"area_defined","office":"KLK","area":"BRAND","name":"Brandkår","kind":"enhet","parent":"INFRA"}"#,
-            "2: field parent: 'INFRA' is not a defined area of office 'KLK'",
+            "2: fältet parent: 'INFRA' är inte ett definierat verksamhetsområde i förvaltningen 'KLK'",
         ),
         (
             r#"{"type":"area_defined","office":"KLK","area":"BRAND","name":"Brandkår","kind":"avdelning"}"#,
-            "2: field kind: 'avdelning' is not an area kind",
+            "2: fältet kind: 'avdelning' är inte en områdestyp",
         ),
     ] {
         check(on_line_2(bad), expected);
@@ -1234,11 +1227,11 @@ fn definitions_that_clash_or_dangle() {
 fn bad_text_fields() {
     check(
         on_line_2(&frame_set(r#""amount":"1","note":"rad\u0007""#)),
-        "2: field note: contains the control character",
+        "2: fältet note: innehåller styrtecknet",
     );
     check(
         on_line_2(&frame_set(r#""amount":"1","note":"   ""#)),
-        "2: field note: is empty",
+        "2: fältet note: är tomt",
     );
     // Per kind of field (see `domain::text`): a label is one line with nothing hidden; free text
     // keeps its lines but no bidirectional controls; a person's name is one script, nothing hidden.
@@ -1246,42 +1239,42 @@ fn bad_text_fields() {
         on_line_2(
             r#"{"type":"office_defined","office":"XYZ","name":"Kontor\nGodkänd av KF 999 999"}"#,
         ),
-        "2: field name: is a label and must be one line",
+        "2: fältet name: är en etikett och ska vara en enda rad",
     );
     check(
         on_line_2(r#"{"type":"office_defined","office":"XYZ","name":"Kontor\u200b"}"#),
-        "2: field name: contains the control or invisible character U+200B",
+        "2: fältet name: innehåller styrtecknet eller det osynliga tecknet U+200B",
     );
     check(
         on_line_2(&GOOD2.replace(
             r#""reason":"HR""#,
             r#""reason":"Flytt \u202e0001- rkt\u202c ok""#,
         )),
-        "2: field reason: contains the bidirectional control U+202E",
+        "2: fältet reason: innehåller riktningstecknet U+202E",
     );
     check(
         on_line_2(
             r#"{"type":"activity_defined","activity":"AKT17-02","goal":"NM17-01","title":"t","responsible":"Annette Аndersson","start":"2017-01-01","end":"2017-03-31","decision":{"body":"KS","date":"2016-11-22"}}"#,
         ),
-        "2: field responsible: 'Annette Аndersson' mixes letters of two scripts",
+        "2: fältet responsible: 'Annette Аndersson' blandar bokstäver från två skriftsystem",
     );
     check(
         on_line_2(&frame_set(r#""amount":"1","note":17"#)),
-        "2: field note: must be a string, not a number",
+        "2: fältet note: ska vara en sträng, inte ett tal",
     );
     let long_note = format!(r#""amount":"1","note":"{}""#, "ö".repeat(2001));
     check(
         on_line_2(&frame_set(&long_note)),
-        "2: field note: is longer than 2000 characters",
+        "2: fältet note: är längre än 2 000 tecken",
     );
     let long_code = GOOD2.replace(r#""to":"KLK""#, &format!(r#""to":"{}""#, "K".repeat(65)));
     check(
         on_line_2(&long_code),
-        "2: field to: is longer than 64 characters",
+        "2: fältet to: är längre än 64 tecken",
     );
     check(
         on_line_2(&frame_set(r#""amount":"1","id":"1234""#)),
-        "2: field id: '1234' is not a UUID",
+        "2: fältet id: '1234' är inte ett UUID",
     );
 }
 
@@ -1301,7 +1294,7 @@ fn a_missing_user_is_refused() {
         .unwrap();
     let stderr = refused(&o);
     expect![[r#"
-        rambok: who is recording? give --user NAME or set RAMBOK_USER
+        rambok: vem registrerar? ange --user NAMN eller sätt RAMBOK_USER
     "#]]
     .assert_eq(&stderr);
     assert!(stderr.contains("--user") && stderr.contains("RAMBOK_USER"));
@@ -1317,7 +1310,7 @@ fn a_missing_user_is_refused() {
         .output()
         .unwrap();
     assert!(
-        refused(&o).contains("give --user NAME or set RAMBOK_USER"),
+        refused(&o).contains("ange --user NAMN eller sätt RAMBOK_USER"),
         "{}",
         show(&o)
     );
@@ -1330,7 +1323,7 @@ fn a_missing_user_is_refused() {
         .output()
         .unwrap();
     assert!(
-        refused(&o).contains("give --user NAME or set RAMBOK_USER"),
+        refused(&o).contains("ange --user NAMN eller sätt RAMBOK_USER"),
         "{}",
         show(&o)
     );
@@ -1351,7 +1344,7 @@ fn a_missing_user_is_refused() {
         .output()
         .unwrap();
     assert!(
-        refused(&o).contains("give --user NAME or set RAMBOK_USER"),
+        refused(&o).contains("ange --user NAMN eller sätt RAMBOK_USER"),
         "{}",
         show(&o)
     );
@@ -1431,22 +1424,22 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
 
     let o = run(&frame_changed(&["--amount", "1,001", "--unit", "kr"]));
     expect![[r#"
-        rambok: --amount: '1,001' has fractions of öre: amounts are exact to the öre
+        rambok: --amount: '1,001' har delar av öre: belopp anges exakt på öret
     "#]]
     .assert_eq(&refused(&o));
     assert!(ledger.log() == before);
 
     let o = run(&frame_changed(&["--no-body", ""]));
     expect![[r#"
-        rambok: --body: is missing
+        rambok: --body: saknas
     "#]]
     .assert_eq(&refused(&o));
     assert!(ledger.log() == before);
 
     let o = run(&frame_changed(&["--office", "XYZ"]));
     expect![[r#"
-        rambok: --office: 'XYZ' is not a defined office (define it with office_defined first)
-        nothing was recorded
+        rambok: --office: 'XYZ' är inte en definierad förvaltning (definiera den först med office_defined)
+        inget registrerades
     "#]]
     .assert_eq(&refused(&o));
     assert!(ledger.log() == before);
@@ -1454,37 +1447,37 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
     for (extra, expected) in [
         (
             &["--no-body", "", "--no-date", ""][..],
-            "--body and --date: is missing: a frame_changed event needs a decision",
+            "--body och --date: saknas: en händelse av typen frame_changed behöver ett beslut",
         ),
         (
             &["--date", "2017-02-30"][..],
-            "--date: 2017-02-30 is an impossible date",
+            "--date: datumet 2017-02-30 finns inte",
         ),
         (
             &["--date", "30/2 2017"][..],
-            "--date: '30/2 2017' is not a date",
+            "--date: '30/2 2017' är inte ett datum",
         ),
         (
             &["--unit", "sek"][..],
-            "--unit: 'sek' is not a unit (use kr, tkr or mnkr)",
+            "--unit: 'sek' är inte en enhet (använd kr, tkr eller mnkr)",
         ),
-        (&["--year", "20 17"][..], "--year: '20 17' is not a year"),
-        (&["--amount", "abc"][..], "--amount: 'abc' is not a number"),
+        (&["--year", "20 17"][..], "--year: '20 17' är inte ett år"),
+        (&["--amount", "abc"][..], "--amount: 'abc' är inte ett tal"),
         (
             &["--amount", "0"][..],
-            "--amount: a frame change of zero changes nothing",
+            "--amount: en ramändring på noll ändrar ingenting",
         ),
         (
             &["--amount", "0,000001"][..],
-            "--amount: '0,000001' has fractions of öre",
+            "--amount: '0,000001' har delar av öre",
         ),
         (
             &["--year", "1800"][..],
-            "--year: '1800' is not a year between 1900 and 2200",
+            "--year: '1800' är inte ett år mellan 1900 och 2200",
         ),
-        (&["--no-reason", ""][..], "--reason: is missing"),
-        (&["--no-office", ""][..], "--office: is missing"),
-        (&["--case", ""][..], "--case: is empty"),
+        (&["--no-reason", ""][..], "--reason: saknas"),
+        (&["--no-office", ""][..], "--office: saknas"),
+        (&["--case", ""][..], "--case: är tomt"),
     ] {
         let o = run(&frame_changed(extra));
         let stderr = refused(&o);
@@ -1521,7 +1514,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
                 "--user",
                 "test",
             ][..],
-            "--to: a transfer must go to another office, not from 'KLK' to itself",
+            "--to: en ramväxling ska gå till en annan förvaltning, inte från 'KLK' till sig själv",
         ),
         (
             &[
@@ -1546,7 +1539,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
                 "--user",
                 "test",
             ][..],
-            "--amount: a transfer moves a positive amount, not -691000 kr",
+            "--amount: en ramväxling flyttar ett positivt belopp, inte -691000 kr",
         ),
         (
             &[
@@ -1561,7 +1554,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
                 "--user",
                 "test",
             ][..],
-            "--status: 'klar' is not a status",
+            "--status: 'klar' är inte en status",
         ),
         (
             &[
@@ -1576,7 +1569,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
                 "--user",
                 "test",
             ][..],
-            "--status: 'uppfyllt' is not a status for an activity",
+            "--status: 'uppfyllt' är inte en status för en aktivitet",
         ),
         (
             &[
@@ -1589,7 +1582,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
                 "--user",
                 "test",
             ][..],
-            "--corrects: 00000000-0000-4000-8000-000000000001 is already corrected",
+            "--corrects: 00000000-0000-4000-8000-000000000001 är redan rättad",
         ),
     ] {
         let o = ledger.run(args);

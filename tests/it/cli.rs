@@ -49,7 +49,7 @@ pub(crate) fn kalmar() -> Db {
     let mut args = vec!["import"];
     args.extend(files.iter().map(String::as_str));
     let out = ok(&path, &args);
-    assert!(out.contains("310 added, 0 skipped"), "{out}");
+    assert!(out.contains("310 tillagda, 0 överhoppade"), "{out}");
     Db { _dir: dir, path }
 }
 
@@ -265,7 +265,7 @@ fn known_at_before_a_later_change_shows_the_earlier_figure() {
     );
     assert_eq!(code, 1);
     assert!(
-        err.contains("--known-at: 'igår' is not a moment; write a date 2017-01-15 (the end of that day in Swedish time)")
+        err.contains("--known-at: 'igår' är inte en tidpunkt; skriv ett datum, 2017-01-15 (slutet av den dagen i svensk tid)")
             && err.contains("RFC 3339"),
         "{err}"
     );
@@ -355,7 +355,7 @@ fn the_log_lists_sequence_hash_recorder_and_time_and_its_events_import_again() {
     let file = db.path.parent().unwrap().join("again.jsonl");
     std::fs::write(&file, events).unwrap();
     let out = ok(&db.path, &["import", file.to_str().unwrap()]);
-    assert!(out.contains("0 added, 310 skipped"), "{out}");
+    assert!(out.contains("0 tillagda, 310 överhoppade"), "{out}");
     let transfers = ok(
         &db.path,
         &[
@@ -519,7 +519,7 @@ fn a_report_never_prints_from_a_forged_index() {
     assert_eq!(code, 6, "{out}{err}");
     assert!(!out.contains("487 569"), "{out}");
     assert!(
-        err.contains("damaged") && err.contains("differs from the log"),
+        err.contains("skadad") && err.contains("skiljer sig från loggen"),
         "{err}"
     );
 
@@ -544,5 +544,5 @@ fn a_report_never_prints_from_a_forged_index() {
     }
     let (code, out, err) = rambok(&db.path, &history);
     assert_eq!(code, 6, "{before}\n---\n{out}{err}");
-    assert!(err.contains("damaged"), "{err}");
+    assert!(err.contains("skadad"), "{err}");
 }

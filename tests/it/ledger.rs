@@ -165,7 +165,7 @@ fn a_second_process_gets_a_clear_in_use_error() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&status.stderr);
     assert_eq!(status.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("is in use by another process"), "{stderr}");
+    assert!(stderr.contains("används av en annan process"), "{stderr}");
 }
 
 #[test]

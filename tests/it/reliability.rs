@@ -767,18 +767,16 @@ fn judge(run: &Run, expected: &str) -> Result<Option<String>, (String, String)> 
         ),
         Some(code @ (5 | 6)) if run.stderr.starts_with("rambok: ") => {
             let msg = &run.stderr["rambok: ".len()..];
-            let kind = if msg.starts_with("the store at") && msg.contains("is damaged: sled's") {
+            let kind = if msg.starts_with("liggaren i ") && msg.contains("är skadad: sleds") {
                 "the store at … is damaged: sled's conf or db … (found before sled opened it)"
-            } else if msg.contains("sled cannot read the store") {
+            } else if msg.contains("sled kan inte läsa liggaren") {
                 "the store is damaged: sled cannot read … (a sled panic, caught)"
-            } else if msg.starts_with("the ledger is damaged") {
+            } else if msg.starts_with("liggaren är skadad vid") {
                 "the ledger is damaged …"
-            } else if msg.starts_with("the store is damaged") {
+            } else if msg.starts_with("liggaren är skadad:") {
                 "the store is damaged …"
-            } else if msg.contains("Read corrupted data") {
+            } else if msg.contains("sled fann sina filer skadade") {
                 "storage failure … (sled) Read corrupted data …"
-            } else if msg.contains("Unsupported") {
-                "storage failure … (sled) Unsupported: …"
             } else {
                 "storage failure (other)"
             };
@@ -1254,7 +1252,7 @@ fn every_command_on_a_store_in_use_exits_4() {
             run.stderr
         );
         assert!(
-            run.stderr.contains("is in use by another process"),
+            run.stderr.contains("används av en annan process"),
             "{args:?}: {}",
             run.stderr
         );
@@ -1316,27 +1314,27 @@ const FOLDER_ATTACKS: [FolderAttack; 5] = [
     (
         "conf overwritten with garbage",
         |p| std::fs::write(p.join("conf"), [0x5a_u8; 63]).unwrap(),
-        "sled's configuration file conf is garbled (its 63 bytes are not the configuration",
+        "sleds konfigurationsfil conf är förvanskad (dess 63 byte är varken den konfiguration",
     ),
     (
         "conf cut short",
         |p| set_len(&p.join("conf"), |_| 20),
-        "sled's configuration file conf is cut short (20 of its 63 bytes)",
+        "sleds konfigurationsfil conf är avkortad (20 av dess 63 byte)",
     ),
     (
         "conf emptied (sled would write a new one)",
         |p| set_len(&p.join("conf"), |_| 0),
-        "sled's configuration file conf is cut short (0 of its 63 bytes)",
+        "sleds konfigurationsfil conf är avkortad (0 av dess 63 byte)",
     ),
     (
         "data file deleted",
         |p| std::fs::remove_file(p.join("db")).unwrap(),
-        "sled's data file db is missing",
+        "sleds datafil db saknas",
     ),
     (
         "data file emptied",
         |p| set_len(&p.join("db"), |_| 0),
-        "sled's data file db is empty",
+        "sleds datafil db är tom",
     ),
 ];
 // A data file merely *shorter* than at the last durable commit is no folder-level sign: sled gives
@@ -1352,8 +1350,8 @@ fn damaged_folders_are_reported_as_damaged_and_left_as_they_are() {
     let pristine = dir.path().join("pristine");
     let seq = fixture_ledger(&pristine);
     let witness = format!(
-        "the witness rambok.head records {} records, up to sequence {seq}",
-        rambok::report::number::count(seq)
+        "vittnesfilen rambok.head anger {} till och med sekvens {seq}",
+        rambok::report::number::counted(seq, "post", "poster")
     );
     let commands: [&[&str]; 4] = [
         &["verify"],
@@ -1380,7 +1378,7 @@ fn damaged_folders_are_reported_as_damaged_and_left_as_they_are() {
             let msg = run.stderr.trim_end();
             assert!(
                 msg.starts_with(&format!(
-                    "rambok: the store at {} is damaged: ",
+                    "rambok: liggaren i {} är skadad: ",
                     copy.display()
                 )),
                 "{ctx}: {msg}"
@@ -1388,7 +1386,7 @@ fn damaged_folders_are_reported_as_damaged_and_left_as_they_are() {
             assert!(msg.contains(says), "{ctx}: {msg}");
             assert!(msg.contains(&witness), "{ctx}: {msg}");
             assert!(
-                msg.ends_with("Nothing in the folder was changed: restore it from a backup"),
+                msg.ends_with("inget i mappen har ändrats: återställ den från en säkerhetskopia"),
                 "{ctx}: {msg}"
             );
             assert!(!msg.to_lowercase().contains("init"), "{ctx}: {msg}");

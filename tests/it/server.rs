@@ -151,7 +151,7 @@ fn frames_move_with_the_date_as_in_the_cli() {
     assert_eq!(v["field"], "known_at", "{v}");
     let message = v["error"].as_str().unwrap();
     assert!(
-        message.contains("'igår'") && message.contains("RFC 3339"),
+        message.contains("'igår' är inte en tidpunkt") && message.contains("RFC 3339"),
         "{v}"
     );
 }
@@ -345,7 +345,7 @@ fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
     );
     assert_eq!(
         v["error"],
-        "conflict: expected to append after sequence 12, but the ledger is at 310"
+        "konflikt: väntade att lägga till efter sekvens 12, men liggaren är vid 310"
     );
     let ok = post(
         &k,
@@ -1030,9 +1030,5 @@ fn an_unknown_office_is_not_found_with_the_nearest_code() {
     let k = kalmar();
     let reply = get(&k, "/api/budget?office=klk&year=2017");
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert!(
-        reply.text().contains("Menade du KLK?"),
-        "{}",
-        reply.text()
-    );
+    assert!(reply.text().contains("Menade du KLK?"), "{}", reply.text());
 }

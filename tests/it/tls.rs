@@ -313,9 +313,8 @@ fn the_wrong_scheme_and_bad_ca_files_are_clear_errors() {
     let text = stderr(&not_http);
     assert_eq!(not_http.status.code(), Some(5), "{text}");
     assert!(
-        text.contains(&format!(
-            "når inte servern på {http}: svaret är inte HTTP"
-        )) && text.contains("serverar den HTTPS börjar adressen med https://"),
+        text.contains(&format!("når inte servern på {http}: svaret är inte HTTP"))
+            && text.contains("serverar den HTTPS börjar adressen med https://"),
         "{text}"
     );
     let missing = dir.path().join("missing.pem");

@@ -241,7 +241,7 @@ fn answer(run: &Run, store: &Path) -> Answer {
         Some(0) => Answer::Ok(
             run.stdout
                 .lines()
-                .find(|l| l.starts_with("head: "))
+                .find(|l| l.starts_with("senaste: "))
                 .unwrap_or("no head printed")
                 .to_string(),
         ),
@@ -511,19 +511,19 @@ fn verify_against_is_never_weaker_than_verify() {
 
 /// The kind of message `verify --against` gave, for the tallies.
 fn message_class(code: i32, msg: &str) -> String {
-    let kind = if msg.contains("is damaged: sled's") {
+    let kind = if msg.contains("är skadad: sleds") {
         "the store at … is damaged: sled's conf or db … (the folder check)"
-    } else if msg.contains("sled cannot read") {
+    } else if msg.contains("sled kan inte läsa") {
         "the store is damaged: sled cannot read … (a sled panic, caught)"
-    } else if msg.contains("sled found its files damaged") {
+    } else if msg.contains("sled fann sina filer skadade") {
         "the store is damaged: sled found its files damaged …"
-    } else if msg.contains("are missing: the ledger had been durable") {
+    } else if msg.contains("saknas: liggaren var varaktigt sparad") {
         "the store is damaged: records … are missing (the witness)"
-    } else if msg.contains("index differs") {
+    } else if msg.contains("indexet skiljer sig från loggen") {
         "the ledger is damaged … (index differs from the log)"
-    } else if msg.contains("the digest") {
+    } else if msg.contains("kontrollsumma") {
         "the ledger is damaged … (the digest)"
-    } else if msg.contains("the ledger is damaged") {
+    } else if msg.contains("liggaren är skadad") {
         "the ledger is damaged … (the chain)"
     } else {
         "other"
