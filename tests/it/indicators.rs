@@ -41,55 +41,55 @@ fn each_event_type_is_accepted_and_bad_ones_are_refused_with_nothing_written() {
     let refused = [
         (
             r#"{"type":"target_set","indicator":"OKÄND","year":2017,"value":"3.5","decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "FILE:1: field indicator: 'OKÄND' är inte en definierad indikator (definiera den först med indicator_defined)",
+            "FILE:1: fältet indicator: 'OKÄND' är inte en definierad indikator (definiera den först med indicator_defined)",
         ),
         (
             r#"{"type":"measured","indicator":"OKÄND","year":2017,"value":"3.5","date":"2018-01-10"}"#,
-            "FILE:1: field indicator: 'OKÄND' är inte en definierad indikator (definiera den först med indicator_defined)",
+            "FILE:1: fältet indicator: 'OKÄND' är inte en definierad indikator (definiera den först med indicator_defined)",
         ),
         (
             r#"{"type":"measured","indicator":"IND17-10","year":2017,"value":"hög","date":"2018-01-10"}"#,
-            "FILE:1: field value: 'hög' är inget tal (skriv till exempel \"3.5\" eller \"2500\")",
+            "FILE:1: fältet value: 'hög' är inget tal (skriv till exempel \"3.5\" eller \"2500\")",
         ),
         (
             r#"{"type":"measured","indicator":"IND17-10","year":2017,"value":3.5,"date":"2018-01-10"}"#,
-            "FILE:1: field value: ska vara ett decimaltal som sträng, till exempel \"3.5\", inte ett JSON-tal (ett tal kan tappa precision)",
+            "FILE:1: fältet value: ska vara ett decimaltal som sträng, till exempel \"3.5\", inte ett JSON-tal (ett tal kan tappa precision)",
         ),
         (
             r#"{"type":"target_set","indicator":"IND17-10","year":2017,"value":"3,5","decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "FILE:1: field value: '3,5' är inget tal (skriv till exempel \"3.5\" eller \"2500\")",
+            "FILE:1: fältet value: '3,5' är inget tal (skriv till exempel \"3.5\" eller \"2500\")",
         ),
         (
             r#"{"type":"target_set","indicator":"IND17-10","year":2017,"value":"0.0000000001","decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "FILE:1: field value: '0.0000000001' har fler än 9 decimaler",
+            "FILE:1: fältet value: '0.0000000001' har fler än 9 decimaler",
         ),
         (
             r#"{"type":"target_set","indicator":"IND17-10","year":1066,"value":"3.5","decision":{"body":"KS","date":"2016-11-22"}}"#,
-            "FILE:1: field year: 1066 is not a year between 1900 and 2200",
+            "FILE:1: fältet year: 1066 är inte ett år mellan 1900 och 2200",
         ),
         (
             r#"{"type":"target_set","indicator":"IND17-10","year":2017,"value":"3.5"}"#,
-            "FILE:1: field decision: is missing: a target_set event needs a decision {body, date, case, paragraph}",
+            "FILE:1: fältet decision: saknas: en händelse av typen target_set behöver ett beslut {body, date, case, paragraph}",
         ),
         (
             r#"{"type":"measured","indicator":"IND17-10","year":2017,"value":"3.5","date":"2016-12-31"}"#,
-            "FILE:1: field date: 2016-12-31 ligger före mätåret 2017: en mätning för 2017 görs tidigast 2017-01-01",
+            "FILE:1: fältet date: 2016-12-31 ligger före mätåret 2017: en mätning för 2017 görs tidigast 2017-01-01",
         ),
         (
             r#"{"type":"indicator_defined","indicator":"IND17-10","name":"n","unit":"%","direction":"lower"}"#,
-            "FILE:1: field indicator: 'IND17-10' är redan definierad",
+            "FILE:1: fältet indicator: 'IND17-10' är redan definierad",
         ),
         (
             r#"{"type":"indicator_defined","indicator":"NY","name":"n","unit":"%","direction":"down"}"#,
-            "FILE:1: field direction: 'down' is not one of higher, lower",
+            "FILE:1: fältet direction: 'down' är inte en av higher, lower",
         ),
         (
             r#"{"type":"indicator_defined","indicator":"NY","name":"n","unit":"%","direction":"lower","goal":"NM99"}"#,
-            "FILE:1: field goal: 'NM99' är inte ett definierat mål",
+            "FILE:1: fältet goal: 'NM99' är inte ett definierat mål",
         ),
         (
             r#"{"type":"indicator_defined","indicator":"NY","name":"n","unit":"%","direction":"lower","office":"XYZ"}"#,
-            "FILE:1: field office: 'XYZ' is not a defined office (define it with office_defined first)",
+            "FILE:1: fältet office: 'XYZ' är inte en definierad förvaltning (definiera den först med office_defined)",
         ),
     ];
     let before = log(&db.path);
@@ -101,7 +101,7 @@ fn each_event_type_is_accepted_and_bad_ones_are_refused_with_nothing_written() {
             Some(format!("rambok: {message}").as_str()),
             "{line}"
         );
-        assert!(stderr.contains("nothing was imported"), "{stderr}");
+        assert!(stderr.contains("inget importerades"), "{stderr}");
         assert_eq!(log(&db.path), before, "{line}: the ledger changed");
     }
     // A definition, a target and a measurement are each one event; the same again adds nothing.
