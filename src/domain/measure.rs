@@ -38,7 +38,11 @@ impl Measure {
         let digits = t.strip_prefix('-').unwrap_or(t);
         let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
         let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if int.is_empty() || !plain(int) || !plain(frac) || (digits.contains('.') && frac.is_empty()) {
+        if int.is_empty()
+            || !plain(int)
+            || !plain(frac)
+            || (digits.contains('.') && frac.is_empty())
+        {
             return Err(not());
         }
         if t.len() > 40 {
@@ -181,7 +185,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_plain_decimal() {
-        for bad in ["", "hög", "3,5", "1e3", "+1", "--1", "1.", ".5", "1 000", "NaN", "0x10"] {
+        for bad in [
+            "", "hög", "3,5", "1e3", "+1", "--1", "1.", ".5", "1 000", "NaN", "0x10",
+        ] {
             assert!(
                 matches!(Measure::parse(bad), Err(MeasureError::NotANumber(_))),
                 "{bad}"
@@ -208,7 +214,11 @@ mod tests {
             (Direction::Higher, "31", "30", true),
         ];
         for (dir, value, target, meets) in cases {
-            assert_eq!(dir.meets(m(value), m(target)), meets, "{value} {dir:?} {target}");
+            assert_eq!(
+                dir.meets(m(value), m(target)),
+                meets,
+                "{value} {dir:?} {target}"
+            );
         }
     }
 

@@ -9,8 +9,8 @@
 //! `docs/events.md` documents every type; keep the two in step.
 
 use super::codec::{
-    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Label, Money, Net, Number, OneOf, Period,
-    Person, Printed, PrintedUnit, Rate, StatusName, Swedish, Text, Year,
+    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Label, Money, Net, Number, OneOf,
+    Period, Person, Printed, PrintedUnit, Rate, StatusName, Swedish, Text, Year,
 };
 use super::fields::Fields;
 use super::{FieldError, R};

@@ -161,24 +161,42 @@ mod tests {
         let cases: Vec<(Vec<IndicatorRow>, Option<Status>)> = vec![
             (vec![], None),
             // Nothing measured yet: no assessment, however many targets.
-            (vec![row(Lower, Some("3.5"), None), row(Higher, Some("30"), None)], None),
+            (
+                vec![row(Lower, Some("3.5"), None), row(Higher, Some("30"), None)],
+                None,
+            ),
             // Measured, but no target: nothing to assess against.
             (vec![row(Lower, None, Some("3.4"))], None),
-            (vec![row(Lower, Some("3.5"), Some("3.5"))], Some(Status::Met)),
-            (vec![row(Lower, Some("3.5"), Some("3.6"))], Some(Status::NotMet)),
+            (
+                vec![row(Lower, Some("3.5"), Some("3.5"))],
+                Some(Status::Met),
+            ),
+            (
+                vec![row(Lower, Some("3.5"), Some("3.6"))],
+                Some(Status::NotMet),
+            ),
             (vec![row(Higher, Some("30"), Some("30"))], Some(Status::Met)),
             (
-                vec![row(Lower, Some("3.5"), Some("3.4")), row(Higher, Some("30"), Some("12"))],
+                vec![
+                    row(Lower, Some("3.5"), Some("3.4")),
+                    row(Higher, Some("30"), Some("12")),
+                ],
                 Some(Status::PartlyMet),
             ),
             // A target not yet measured is not met: the goal is partly met so far.
             (
-                vec![row(Lower, Some("3.5"), Some("3.4")), row(Higher, Some("30"), None)],
+                vec![
+                    row(Lower, Some("3.5"), Some("3.4")),
+                    row(Higher, Some("30"), None),
+                ],
                 Some(Status::PartlyMet),
             ),
             // An indicator without a target does not count either way.
             (
-                vec![row(Lower, Some("3.5"), Some("3.4")), row(Higher, None, Some("1"))],
+                vec![
+                    row(Lower, Some("3.5"), Some("3.4")),
+                    row(Higher, None, Some("1")),
+                ],
                 Some(Status::Met),
             ),
         ];

@@ -139,7 +139,11 @@ fn random_event(rng: &mut Rng, n: u64, correctable: &mut Vec<Event>) -> Event {
             json!({"type": "status_updated", "target": target, "status": pick(rng, &statuses), "date": day(rng), "comment": note})
         }
         12 | 13 => {
-            let indicator = format!("{}{}", pick(rng, &["IN", "IF"]), YEARS[rng.below(2) as usize]);
+            let indicator = format!(
+                "{}{}",
+                pick(rng, &["IN", "IF"]),
+                YEARS[rng.below(2) as usize]
+            );
             let value = format!("{}.{}", rng.below(10), rng.below(10));
             if rng.below(2) == 0 {
                 json!({"type": "target_set", "indicator": indicator, "year": year, "value": value, "decision": decision(rng), "note": note})

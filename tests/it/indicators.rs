@@ -30,7 +30,8 @@ fn json(db: &Path, args: &[&str]) -> Value {
 
 const DEFINE: &str = r#"{"type":"indicator_defined","indicator":"LOKAL","name":"Lokalyta per anställd","unit":"kvm","direction":"lower","goal":"NM17-01","office":"KLK"}"#;
 const TARGET: &str = r#"{"type":"target_set","indicator":"LOKAL","year":2017,"value":"22.5","decision":{"body":"KS","date":"2016-11-22"}}"#;
-const MEASURED: &str = r#"{"type":"measured","indicator":"LOKAL","year":2017,"value":"22.50","date":"2018-02-15"}"#;
+const MEASURED: &str =
+    r#"{"type":"measured","indicator":"LOKAL","year":2017,"value":"22.50","date":"2018-02-15"}"#;
 
 /// Given the Kalmar ledger, when each indicator event arrives, then it is recorded; when a bad
 /// one arrives, then it is refused with the message below and the ledger is unchanged.
@@ -123,7 +124,11 @@ fn each_event_type_is_accepted_and_bad_ones_are_refused_with_nothing_written() {
         .unwrap();
     assert_eq!(
         (&row["target"], &row["value"], &row["met"]),
-        (&Value::from("22.5"), &Value::from("22.5"), &Value::from(true))
+        (
+            &Value::from("22.5"),
+            &Value::from("22.5"),
+            &Value::from(true)
+        )
     );
 }
 
@@ -179,13 +184,28 @@ fn the_assessment_follows_the_measurements_as_of_each_date() {
         // Targets decided, nothing measured: no assessment.
         ("2017-12-31", null.clone(), null.clone(), null.clone()),
         // Sick leave 3,5 against at most 3,5 meets it; the other target is not measured yet.
-        ("2018-02-01", "delvis uppfyllt".into(), true.into(), null.clone()),
+        (
+            "2018-02-01",
+            "delvis uppfyllt".into(),
+            true.into(),
+            null.clone(),
+        ),
         // 75 against at least 80 does not.
-        ("2018-03-01", "delvis uppfyllt".into(), true.into(), false.into()),
+        (
+            "2018-03-01",
+            "delvis uppfyllt".into(),
+            true.into(),
+            false.into(),
+        ),
         // 80,0 is 80: equal meets it.
         ("2018-04-01", "uppfyllt".into(), true.into(), true.into()),
         // 3,7 above at most 3,5, and 79,9 below at least 80: neither.
-        ("2018-05-01", "ej uppfyllt".into(), false.into(), false.into()),
+        (
+            "2018-05-01",
+            "ej uppfyllt".into(),
+            false.into(),
+            false.into(),
+        ),
     ];
     for (as_of, assessment, sjuk, nojd) in cases {
         let (status, got, met) = goal_at(&db.path, as_of);
@@ -195,7 +215,14 @@ fn the_assessment_follows_the_measurements_as_of_each_date() {
     // Known before the measurements were recorded, nothing was measured.
     let v = json(
         &db.path,
-        &["report", "goals", "--year", "2017", "--known-at", "2000-01-01"],
+        &[
+            "report",
+            "goals",
+            "--year",
+            "2017",
+            "--known-at",
+            "2000-01-01",
+        ],
     );
     assert_eq!(v["focus_areas"], Value::Array(vec![]));
     // The table shows the assessment beside the status, and each indicator under its goal.
@@ -247,7 +274,9 @@ fn control_reports_a_hand_status_that_differs_from_the_assessment() {
         assert_eq!(found.len(), usize::from(differs), "{by_hand}: {v}");
         for message in found {
             assert!(
-                message.contains(&format!("status '{by_hand}' registrerad för hand, men indikatorerna ger 'ej uppfyllt'")),
+                message.contains(&format!(
+                    "status '{by_hand}' registrerad för hand, men indikatorerna ger 'ej uppfyllt'"
+                )),
                 "{message}"
             );
         }
@@ -306,7 +335,14 @@ fn report_indicators_in_all_three_formats_and_from_the_api() {
     assert_eq!(sick(&v)["value"], "3.4");
     let v = json(
         &db.path,
-        &["report", "indicators", "--year", "2015", "--as-of", "2016-11-21"],
+        &[
+            "report",
+            "indicators",
+            "--year",
+            "2015",
+            "--as-of",
+            "2016-11-21",
+        ],
     );
     assert_eq!(sick(&v)["value"], Value::Null, "missing is not zero");
     // 2017: targets as the annex prints them, nothing measured.
@@ -364,16 +400,34 @@ fn record_takes_swedish_figures_for_values() {
     let out = ok(
         &db.path,
         &[
-            "record", "measured", "--indicator", "IND17-10", "--year", "2016", "--value", "3,4",
-            "--date", "2016-11-22",
+            "record",
+            "measured",
+            "--indicator",
+            "IND17-10",
+            "--year",
+            "2016",
+            "--value",
+            "3,4",
+            "--date",
+            "2016-11-22",
         ],
     );
     assert!(out.contains(r#""value":"3.4""#), "{out}");
     let (code, _, err) = rambok(
         &db.path,
         &[
-            "record", "target_set", "--indicator", "IND17-10", "--year", "2018", "--value", "låg",
-            "--body", "KS", "--date", "2017-11-21",
+            "record",
+            "target_set",
+            "--indicator",
+            "IND17-10",
+            "--year",
+            "2018",
+            "--value",
+            "låg",
+            "--body",
+            "KS",
+            "--date",
+            "2017-11-21",
         ],
     );
     assert_eq!(code, 1);
