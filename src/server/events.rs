@@ -82,8 +82,12 @@ fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError
 }
 
 fn parse_batch(body: &[u8], query_seq: Option<u64>) -> Result<Batch, ApiError> {
-    let value: Value = crate::json::strict::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("inte giltig JSON: {e}")))?;
+    let value: Value = crate::json::strict::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "inte giltig JSON: {}",
+            crate::json::describe_json_error(&e)
+        ))
+    })?;
     let (items, body_seq) = match value {
         Value::Array(items) => (items, None),
         Value::Object(m) if m.contains_key("events") => envelope(m)?,
