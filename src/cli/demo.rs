@@ -12,7 +12,7 @@ use chrono::Utc;
 use std::io::Write;
 
 /// The Kalmar fixtures, compiled in so the demo runs from anywhere.
-pub const FIXTURES: [(&str, &str); 7] = [
+pub const FIXTURES: [(&str, &str); 8] = [
     (
         "01_organisation.jsonl",
         include_str!("../../fixtures/kalmar/01_organisation.jsonl"),
@@ -40,6 +40,10 @@ pub const FIXTURES: [(&str, &str); 7] = [
     (
         "07_reported_2014.jsonl",
         include_str!("../../fixtures/kalmar/07_reported_2014.jsonl"),
+    ),
+    (
+        "08_indicators_2017.jsonl",
+        include_str!("../../fixtures/kalmar/08_indicators_2017.jsonl"),
     ),
 ];
 

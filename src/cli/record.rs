@@ -39,6 +39,9 @@ const ABOUT: &[(&str, &str)] = &[
     ("approved", "Attesterar en post som någon annan registrerat; den som registrerar attesten är attestanten"),
     ("year_closed", "Stänger ett års räkenskaper, för en förvaltning eller för alla"),
     ("reported", "Ett belopp som ett publicerat dokument trycker det, för att `rambok control` ska stämma av det mot liggaren"),
+    ("indicator_defined", "Definierar en indikator (mått, nyckeltal) som ett mål följs upp med, och vilket håll som är bra"),
+    ("target_set", "Ett målvärde för en indikator och ett år: ett beslut av KF eller nämnden"),
+    ("measured", "Ett uppmätt värde för en indikator och ett år (mätning), i kraft från --date"),
 ];
 
 /// What each field means, with an example: (event type, or `*` for every type that has the field,
@@ -128,6 +131,19 @@ const FIELDS: &[(&str, &str, &str, &str)] = &[
     ("reported", "unit", "ENHET", "Enheten beloppet är tryckt i: kr (standard), tkr eller mnkr"),
     ("reported", "source", "KÄLLA", "Var det är tryckt, t.ex. \"KS 2014/0248, Driftredovisning 2014 (tkr), s. 10\""),
     ("reported", "date", "DATUM", "Dokumentets datum: liggarens belopp räknas per det datumet, t.ex. 2015-01-21"),
+    ("indicator_defined", "indicator", "KOD", "Indikatorns kod, som ingen annan indikator har, t.ex. SJUK-KLK"),
+    ("indicator_defined", "name", "NAMN", "Vad som mäts, t.ex. \"Sjukfrånvaro i procent av arbetad tid\""),
+    ("indicator_defined", "unit", "ENHET", "Vad värdena räknas i, som det står i källan, t.ex. % eller antal"),
+    ("indicator_defined", "direction", "RIKTNING", "higher (målvärdet är ett minsta värde) eller lower (ett högsta värde)"),
+    ("indicator_defined", "goal", "MÅL", "Målet som indikatorn följer upp, redan definierat, t.ex. NM17-15"),
+    ("indicator_defined", "office", "FÖRVALTNING", "Förvaltningen som mäts, t.ex. KLK; utelämnad gäller den hela kommunen"),
+    ("target_set", "indicator", "KOD", "En definierad indikator, t.ex. SJUK-KLK"),
+    ("target_set", "year", "ÅR", "Året målvärdet gäller, t.ex. 2018"),
+    ("target_set", "value", "TAL", "Målvärdet exakt, t.ex. \"3,5\" eller 3.5; uppfyllt när mätningen är lika med det eller bättre"),
+    ("measured", "indicator", "KOD", "En definierad indikator, t.ex. SJUK-KLK"),
+    ("measured", "year", "ÅR", "Året som mätningen avser, t.ex. 2017"),
+    ("measured", "value", "TAL", "Det uppmätta värdet exakt, t.ex. \"3,4\" eller 3.4"),
+    ("measured", "date", "DATUM", "När värdet rapporterades (i kraft från), inte före mätårets början, t.ex. 2018-02-15"),
 ];
 
 /// One example per type: each records a new event on the Kalmar fixtures when they are run in
@@ -155,6 +171,9 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("approved", &["--event", "c6a58d9e-b88e-598b-898f-811636300dfc", "--comment", "Attesterad mot protokollet"]),
     ("year_closed", &["--office", "KLK", "--year", "2017", "--date", "2018-02-15"]),
     ("reported", &["--report", "investments", "--office", "KLK", "--year", "2017", "--row", "Infrastruktur och skydd", "--column", "outcome", "--amount", "98 412,5", "--unit", "tkr", "--source", "Årsredovisning 2017, Investeringsredovisning (tkr)", "--date", "2018-02-15"]),
+    ("indicator_defined", &["--indicator", "LOKALYTA", "--name", "Lokalyta per anställd", "--unit", "kvm", "--direction", "lower", "--goal", "NM17-17", "--office", "KLK"]),
+    ("target_set", &["--indicator", "LOKALYTA", "--year", "2018", "--value", "22,5", "--body", "KS", "--date", "2017-11-21", "--case", "KS 2017/1130"]),
+    ("measured", &["--indicator", "LOKALYTA", "--year", "2017", "--value", "24,1", "--date", "2018-02-15"]),
 ];
 
 /// The help headings, in the order a form shows them.
@@ -305,7 +324,7 @@ fn form_command(form: &Form) -> Command {
             .help(help)
             .help_heading(o.heading)
             .action(ArgAction::Set)
-            .allow_hyphen_values(o.field.input == Input::Amount);
+            .allow_hyphen_values(matches!(o.field.input, Input::Amount | Input::Number));
         // The names these flags had before each type had its own form, for scripts.
         match o.id().as_str() {
             "decision.body" => arg = arg.alias("decided-by"),
@@ -430,6 +449,8 @@ pub fn to_json(a: &RecordArgs) -> Result<Value> {
                 Amount::parse_swedish(given, unit)
                     .map_err(|e| CliError::Input(format!("--{}: {e}", o.long())))?;
             }
+            Amount::plain_figure(given)
+        } else if o.field.input == Input::Number {
             Amount::plain_figure(given)
         } else {
             given.to_string()

@@ -304,6 +304,11 @@ fn report_query(r: &Report) -> (&'static str, Vec<(&'static str, String)>) {
             q.extend(office.as_ref().map(|o| ("office", s(o))));
             ("goals", q)
         }
+        Report::Indicators { office, year } => {
+            let mut q = vec![("year", s(year))];
+            q.extend(office.as_ref().map(|o| ("office", s(o))));
+            ("indicators", q)
+        }
     }
 }
 

@@ -68,7 +68,7 @@ const fn rule(name: &'static str, severity: Severity, description: &'static str)
 }
 
 /// Every rule, in the order findings are reported within a severity.
-pub const RULES: [Rule; 12] = [
+pub const RULES: [Rule; 13] = [
     rule("delegation.transfer", Severity::Error, "en ramväxling mellan nämnder beslutad av ett beslutsorgan som delegationsordningen inte tillåter"),
     rule("delegation.frame", Severity::Error, "en budgetram, ramförändring, ett besparingskrav eller en internbudget beslutad av ett beslutsorgan utan befogenhet"),
     rule("delegation.director_not_net_zero", Severity::Error, "en ensidig ramförändring av kommundirektören (bara ramväxlingar utan nettoeffekt är delegerade)"),
@@ -80,6 +80,7 @@ pub const RULES: [Rule; 12] = [
     rule("decision.reference", Severity::Warning, "ett politiskt beslut utan ärendebeteckning eller paragraf (aktiviteter är inga politiska beslut och undantas)"),
     rule("four_eyes", Severity::Warning, "en budgethändelse som aldrig attesterats"),
     rule("recorded.late", Severity::Warning, "en händelse registrerad långt efter sitt beslut"),
+    rule("goals.assessment", Severity::Warning, "ett måls status registrerad för hand skiljer sig från den bedömning som dess indikatorer ger"),
     rule("decision.day_off", Severity::Note, "ett beslut daterat en lördag, söndag eller svensk helgdag"),
 ];
 
@@ -145,13 +146,13 @@ pub struct Settings {
 }
 
 /// Findings of one rule, gathered by cause in the order causes are first met.
-struct Causes {
+pub(super) struct Causes {
     rule: &'static Rule,
     groups: Vec<(String, Finding)>,
 }
 
 impl Causes {
-    fn new(name: &str) -> Causes {
+    pub(super) fn new(name: &str) -> Causes {
         Causes {
             rule: rule_named(name).expect("a rule in RULES"),
             groups: Vec::new(),
@@ -159,7 +160,7 @@ impl Causes {
     }
 
     /// Adds one case (an event `seq`, or none) under `cause`, described as `example`.
-    fn add(&mut self, cause: String, seqs: &[u64], example: impl FnOnce() -> String) {
+    pub(super) fn add(&mut self, cause: String, seqs: &[u64], example: impl FnOnce() -> String) {
         let at = match self.groups.iter().position(|(c, _)| *c == cause) {
             Some(at) => at,
             None => {
@@ -185,7 +186,7 @@ impl Causes {
         }
     }
 
-    fn into_findings(self, out: &mut Vec<Finding>) {
+    pub(super) fn into_findings(self, out: &mut Vec<Finding>) {
         out.extend(self.groups.into_iter().map(|(_, f)| f));
     }
 }
@@ -299,6 +300,7 @@ pub fn control(records: &[Recorded], settings: &Settings) -> Report {
     reference_rule(&of_year, &mut out);
     late(&attested, settings.late_days, &mut out);
     day_off_rule(&of_year, &mut out);
+    super::goals::assessment_rule(records, settings.year, &mut out);
     // Stable: causes keep the order they were met in, rules the order of RULES.
     let rank = |f: &Finding| RULES.iter().position(|r| r.name == f.rule);
     out.sort_by_key(|f| (f.severity, rank(f)));

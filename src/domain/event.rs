@@ -5,6 +5,7 @@
 //! new record format version and an upcaster, because what was written must stay readable forever.
 
 use super::amount::Amount;
+use super::measure::{Direction, Measure};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -365,6 +366,30 @@ pub enum EventBody {
         source: String,
         date: Date,
     },
+    /// A measure a goal is followed up by (*indikator*): always in effect once recorded.
+    IndicatorDefined {
+        indicator: String,
+        name: String,
+        /// What the figures count, as printed: `%`, `antal`, `placering`.
+        unit: String,
+        direction: Direction,
+        goal: Option<String>,
+        office: Option<String>,
+    },
+    /// A target value for an indicator and year (*målvärde*): a decision, by KF or the committee.
+    TargetSet {
+        indicator: String,
+        year: i32,
+        value: Measure,
+        decision: Decision,
+    },
+    /// A measured value of an indicator for a year (*mätning*), in effect from `date`.
+    Measured {
+        indicator: String,
+        year: i32,
+        value: Measure,
+        date: Date,
+    },
 }
 
 /// Which published table a `reported` figure comes from.
@@ -444,6 +469,9 @@ impl EventBody {
             EventBody::Approved { .. } => "approved",
             EventBody::YearClosed { .. } => "year_closed",
             EventBody::Reported { .. } => "reported",
+            EventBody::IndicatorDefined { .. } => "indicator_defined",
+            EventBody::TargetSet { .. } => "target_set",
+            EventBody::Measured { .. } => "measured",
         }
     }
 
@@ -458,7 +486,8 @@ impl EventBody {
             | EventBody::InvestmentBudget { decision, .. }
             | EventBody::GoalDefined { decision, .. }
             | EventBody::ActivityDefined { decision, .. }
-            | EventBody::AssignmentDefined { decision, .. } => Some(decision),
+            | EventBody::AssignmentDefined { decision, .. }
+            | EventBody::TargetSet { decision, .. } => Some(decision),
             _ => None,
         }
     }
@@ -476,7 +505,8 @@ impl EventBody {
             | EventBody::Forecast { date, .. }
             | EventBody::InvestmentOutcome { date, .. }
             | EventBody::YearClosed { date, .. }
-            | EventBody::Reported { date, .. } => Some(*date),
+            | EventBody::Reported { date, .. }
+            | EventBody::Measured { date, .. } => Some(*date),
             EventBody::OfficeDefined { from, .. } | EventBody::AreaDefined { from, .. } => *from,
             _ => None,
         }
@@ -497,6 +527,10 @@ impl EventBody {
             | EventBody::InvestmentOutcome { office, .. }
             | EventBody::Reported { office, .. } => vec![office],
             EventBody::YearClosed {
+                office: Some(office),
+                ..
+            }
+            | EventBody::IndicatorDefined {
                 office: Some(office),
                 ..
             } => vec![office],
@@ -520,7 +554,9 @@ impl EventBody {
             | EventBody::GoalDefined { year, .. }
             | EventBody::AssignmentDefined { year, .. }
             | EventBody::YearClosed { year, .. }
-            | EventBody::Reported { year, .. } => Some(*year),
+            | EventBody::Reported { year, .. }
+            | EventBody::TargetSet { year, .. }
+            | EventBody::Measured { year, .. } => Some(*year),
             EventBody::ActivityDefined { start, .. } => Some(start.year()),
             _ => None,
         }

@@ -5,6 +5,7 @@ pub mod amount;
 pub mod calendar;
 pub mod codec;
 pub mod event;
+pub mod measure;
 pub mod text;
 pub mod time;
 pub mod validate;

@@ -21,6 +21,7 @@ pub struct Known {
     areas: HashSet<(String, String)>,
     targets: HashMap<String, TargetKind>,
     goals: HashMap<String, GoalLevel>,
+    indicators: HashSet<String>,
 }
 
 /// A 64-bit fingerprint of an event's content, to tell content apart under one event id. Only
@@ -74,6 +75,9 @@ impl Known {
                 self.targets
                     .insert(assignment.clone(), TargetKind::Assignment);
             }
+            EventBody::IndicatorDefined { indicator, .. } => {
+                self.indicators.insert(indicator.clone());
+            }
             _ => {}
         }
     }
@@ -112,6 +116,9 @@ impl View<'_> {
             .get(t)
             .or_else(|| self.base.targets.get(t))
             .copied()
+    }
+    fn has_indicator(&self, i: &str) -> bool {
+        self.base.indicators.contains(i) || self.staged.indicators.contains(i)
     }
     fn goal_level(&self, g: &str) -> Option<GoalLevel> {
         self.staged
@@ -263,6 +270,9 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
             None => Ok(()),
         },
         EventBody::Reported { office, .. } => check_office(view, "office", office),
+        EventBody::IndicatorDefined { .. } | EventBody::TargetSet { .. } | EventBody::Measured { .. } => {
+            check_indicator(view, body)
+        }
         EventBody::AssignmentDefined { assignment, goal, office, .. } => {
             if let Some(o) = office {
                 check_office(view, "office", o)?;
@@ -275,6 +285,41 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
                 _ => Ok(()),
             }
         }
+    }
+}
+
+/// An indicator is defined once, for a defined goal and office; a target or a measurement names a
+/// defined indicator, and a measurement is not dated before its year begins.
+fn check_indicator(view: &View, body: &EventBody) -> Result<(), FieldError> {
+    let undefined = |i: &str| {
+        format!("'{i}' är inte en definierad indikator (definiera den först med indicator_defined)")
+    };
+    match body {
+        EventBody::IndicatorDefined { indicator, goal, office, .. } => {
+            if view.has_indicator(indicator) {
+                return reject("indicator", format!("'{indicator}' är redan definierad"));
+            }
+            if let Some(o) = office {
+                check_office(view, "office", o)?;
+            }
+            match goal {
+                Some(g) if view.goal_level(g).is_none() => {
+                    reject("goal", format!("'{g}' är inte ett definierat mål"))
+                }
+                _ => Ok(()),
+            }
+        }
+        EventBody::TargetSet { indicator, .. } if !view.has_indicator(indicator) => {
+            reject("indicator", undefined(indicator))
+        }
+        EventBody::Measured { indicator, .. } if !view.has_indicator(indicator) => {
+            reject("indicator", undefined(indicator))
+        }
+        EventBody::Measured { year, date, .. } if date.year() < *year => reject(
+            "date",
+            format!("{date} ligger före mätåret {year}: en mätning för {year} görs tidigast {year}-01-01"),
+        ),
+        _ => Ok(()),
     }
 }
 

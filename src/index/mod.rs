@@ -22,6 +22,8 @@
 //! | `g` year date seq | the record | goals, activities (by their goal's year), assignments |
 //! | `s` target 0 date seq | the record | one target's statuses |
 //! | `t` date seq | the record | frame, budget and status events by date (diff) |
+//! | `i` date seq | the record | every indicator's definition (they are few) |
+//! | `v` year date seq | the record | targets and measurements of a year (indicators, goals) |
 //! | `c` seq | the record | corrections (read by every question; they are rare) |
 //! | `y` year, `Y` year, `d` date | empty | the years, frame years and dates the ledger holds |
 //! | `H` | version, seq, digest | the head of the index |
@@ -57,6 +59,8 @@ pub const GOALS: u8 = b'g';
 pub const STATUSES: u8 = b's';
 pub const TIMELINE: u8 = b't';
 pub const CORRECTIONS: u8 = b'c';
+pub const INDICATORS: u8 = b'i';
+pub const INDICATOR_VALUES: u8 = b'v';
 pub const YEARS: u8 = b'y';
 pub const FRAME_YEARS: u8 = b'Y';
 pub const DATES: u8 = b'd';
@@ -149,7 +153,17 @@ impl Digester {
 pub fn carries_record(key: &[u8]) -> bool {
     matches!(
         key.first(),
-        Some(&RECORDS | &AREAS | &OFFICES | &GOALS | &STATUSES | &TIMELINE | &CORRECTIONS)
+        Some(
+            &RECORDS
+                | &AREAS
+                | &OFFICES
+                | &GOALS
+                | &STATUSES
+                | &TIMELINE
+                | &CORRECTIONS
+                | &INDICATORS
+                | &INDICATOR_VALUES
+        )
     )
 }
 
@@ -231,6 +245,11 @@ pub mod prefix {
     }
     pub fn statuses(target: &str) -> Vec<u8> {
         with_code(&[STATUSES], target)
+    }
+    pub fn indicator_values(year: i32) -> Vec<u8> {
+        let mut k = vec![INDICATOR_VALUES];
+        k.extend_from_slice(&year_code(year));
+        k
     }
 }
 
@@ -331,6 +350,10 @@ impl Context {
                 put(prefix::goals(year));
             }
             EventBody::Approved { .. } => {}
+            EventBody::IndicatorDefined { .. } => put(vec![INDICATORS]),
+            EventBody::TargetSet { year, .. } | EventBody::Measured { year, .. } => {
+                put(prefix::indicator_values(*year))
+            }
             _ => {
                 let Some(year) = body.year() else {
                     return out;

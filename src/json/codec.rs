@@ -11,6 +11,7 @@ use crate::domain::amount::{Amount, Unit};
 use crate::domain::event::{
     AreaKind, Date, Decision, GoalLevel, ReportedColumn, ReportedTable, Status,
 };
+use crate::domain::measure::{Direction, Measure};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::marker::PhantomData;
@@ -171,6 +172,35 @@ impl Codec for Money {
     }
 }
 
+/// An indicator's value: an exact decimal from a decimal string, never a JSON number (which can
+/// lose precision), written back normalised (`"3.5"`).
+pub(crate) struct Number;
+
+impl Codec for Number {
+    type Value = Measure;
+    type Args = ();
+    const INPUT: Input = Input::Number;
+    fn read(f: &Fields, key: &'static str) -> R<Option<Measure>> {
+        match f.raw(key) {
+            None => Ok(None),
+            Some(Raw::Str(s)) => Measure::parse(s)
+                .map(Some)
+                .map_err(|e| f.error(key, e.to_string())),
+            Some(Raw::Number(n)) => Err(f.error(
+                key,
+                format!("ska vara ett decimaltal som sträng, till exempel \"{n}\", inte ett JSON-tal (ett tal kan tappa precision)"),
+            )),
+            Some(other) => Err(f.error(
+                key,
+                format!("ska vara ett decimaltal som sträng, inte {}", other.kind()),
+            )),
+        }
+    }
+    fn write(value: &Measure, (): ()) -> Option<Value> {
+        Some(json!(value.plain()))
+    }
+}
+
 /// A UUID: an event's id, or the event a correction or approval refers to.
 pub(crate) struct Id;
 
@@ -308,7 +338,11 @@ impl CodeName for ReportedColumn {
     const CODES: &'static [(ReportedColumn, &'static str)] = &ReportedColumn::ALL;
 }
 
-/// A reported figure's table or column: a code, matched in lower case.
+impl CodeName for Direction {
+    const CODES: &'static [(Direction, &'static str)] = &Direction::ALL;
+}
+
+/// A reported figure's table or column, an indicator's direction: a code, matched in lower case.
 pub(crate) struct OneOf<T>(PhantomData<T>);
 
 impl<T: CodeName> Codec for OneOf<T> {

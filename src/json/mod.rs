@@ -112,6 +112,9 @@ mod tests {
             r#"{"type":"year_closed","office":"KLK","year":2017,"date":"2018-02-15"}"#,
             r#"{"type":"reported","report":"outcome","office":"KLK","year":2014,"row":"KONCERN","column":"deviation","amount":"-1325.8","unit":"tkr","source":"KS 2014/0248","date":"2015-01-21"}"#,
             r#"{"type":"reported","report":"frame","office":"KLK","year":2017,"row":"total","column":"frame","amount":"477.6","unit":"mnkr","source":"s","date":"2016-11-22"}"#,
+            r#"{"type":"indicator_defined","indicator":"SJUK-KLK","name":"Sjukfrånvaro","unit":"%","direction":"lower","goal":"NM17-15","office":"KLK"}"#,
+            r#"{"type":"target_set","indicator":"SJUK-KLK","year":2017,"value":"3.5","decision":{"body":"KS","date":"2016-11-22","case":"KS 2016/1130"}}"#,
+            r#"{"type":"measured","indicator":"SJUK-KLK","year":2015,"value":"-0.25","date":"2016-11-22"}"#,
         ];
         let mut types = Vec::new();
         for line in lines {

@@ -9,14 +9,15 @@
 //! `docs/events.md` documents every type; keep the two in step.
 
 use super::codec::{
-    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Label, Money, Net, OneOf, Period,
-    Person, Printed, PrintedUnit, Rate, StatusName, Swedish, Text, Year,
+    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Label, Money, Net, Number, OneOf,
+    Period, Person, Printed, PrintedUnit, Rate, StatusName, Swedish, Text, Year,
 };
 use super::fields::Fields;
 use super::{FieldError, R};
 use crate::domain::event::{
     AreaKind, Decision, EventBody, GoalLevel, ReportedColumn, ReportedTable,
 };
+use crate::domain::measure::Direction;
 use serde_json::{Map, Value};
 
 /// The JSON key of a field: its own name, or the one given with `as`.
@@ -134,6 +135,9 @@ pub enum Input {
     Amount,
     /// The unit of the event's amounts.
     Unit,
+    /// An exact decimal that is no amount (an indicator's value); a form may take it as Swedish
+    /// users write it (`3,5`).
+    Number,
     /// The decision object, asked for as the fields of [`DECISION_FORM`].
     Decision,
 }
@@ -329,6 +333,26 @@ declare_json_form! {
         // the unit and the amount's decimals.
         precision_ore as "unit": PrintedUnit,
         source: Label,
+        date: Day,
+    }
+    IndicatorDefined "indicator_defined" {
+        indicator: Ident,
+        name: Label,
+        unit: Code,
+        direction: OneOf<Direction>,
+        goal: Option<Ident>,
+        office: Option<Ident>,
+    }
+    TargetSet "target_set" {
+        indicator: Ident,
+        year: Year,
+        value: Number,
+        decision: DecisionObject,
+    }
+    Measured "measured" {
+        indicator: Ident,
+        year: Year,
+        value: Number,
         date: Day,
     }
 }

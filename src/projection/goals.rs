@@ -1,6 +1,7 @@
 //! Goals, activities and assignments with their status at a date: the tree focus area → council
 //! goal → committee goal → activities, the assignments, and the count table per kind.
 
+use super::indicators::{assessment, indicators, IndicatorRow};
 use super::{in_effect, Clock};
 use crate::domain::event::{Date, EventBody, GoalLevel, Status, TargetKind};
 use crate::store::record::Recorded;
@@ -15,6 +16,11 @@ pub struct Item {
     pub responsible: Option<String>,
     pub start: Option<Date>,
     pub end: Option<Date>,
+    /// Goals: the indicators that follow the goal up, with the year's targets and measurements.
+    pub indicators: Vec<IndicatorRow>,
+    /// Goals: the assessment those indicators give (`projection::indicators::assessment`), beside
+    /// the status recorded by hand.
+    pub assessment: Option<Status>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +67,23 @@ fn item(code: &str, title: &str, statuses: &HashMap<String, Status>) -> Item {
         responsible: None,
         start: None,
         end: None,
+        indicators: Vec::new(),
+        assessment: None,
+    }
+}
+
+/// A goal's item: its status, its indicators and their assessment.
+fn goal_item(
+    code: &str,
+    title: &str,
+    statuses: &HashMap<String, Status>,
+    by_goal: &HashMap<String, Vec<IndicatorRow>>,
+) -> Item {
+    let indicators = by_goal.get(code).cloned().unwrap_or_default();
+    Item {
+        assessment: assessment(&indicators),
+        indicators,
+        ..item(code, title, statuses)
     }
 }
 
@@ -88,6 +111,12 @@ pub fn goals(records: &[Recorded], year: i32, office: Option<&str>, clock: &Cloc
             _ => None,
         })
         .collect();
+    let mut by_goal: HashMap<String, Vec<IndicatorRow>> = HashMap::new();
+    for row in indicators(records, year, None, clock).rows {
+        if let Some(g) = row.goal.clone() {
+            by_goal.entry(g).or_default().push(row);
+        }
+    }
     let mine = |o: &Option<String>| office.is_none() || o.is_none() || o.as_deref() == office;
     let mut defs: Vec<&Recorded> = effective.to_vec();
     defs.sort_by_key(|r| r.seq);
@@ -107,7 +136,7 @@ pub fn goals(records: &[Recorded], year: i32, office: Option<&str>, clock: &Cloc
                 focus(&mut areas, focus_area)
                     .council_goals
                     .push(CouncilGoal {
-                        goal: item(goal, title, &statuses),
+                        goal: goal_item(goal, title, &statuses, &by_goal),
                         committee_goals: vec![],
                     });
             }
@@ -123,7 +152,7 @@ pub fn goals(records: &[Recorded], year: i32, office: Option<&str>, clock: &Cloc
             } if *y == year && mine(o) => {
                 goal_focus.insert(goal.clone(), focus_area.clone());
                 let cg = CommitteeGoal {
-                    goal: item(goal, title, &statuses),
+                    goal: goal_item(goal, title, &statuses, &by_goal),
                     activities: vec![],
                 };
                 let fa = focus(&mut areas, focus_area);

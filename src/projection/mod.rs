@@ -12,6 +12,7 @@ pub mod frame_index;
 pub mod frames;
 pub mod goals;
 pub mod history;
+pub mod indicators;
 
 use crate::domain::event::{Date, EventBody};
 use crate::store::record::Recorded;

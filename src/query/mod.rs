@@ -21,6 +21,7 @@ use crate::projection::frame_index::FrameIndex;
 use crate::projection::frames::{self, Bridge, FrameRow};
 use crate::projection::goals::{self, GoalsReport};
 use crate::projection::history::{self, Diff, History};
+use crate::projection::indicators::{self, IndicatorsReport};
 use crate::projection::{budget, Clock};
 use crate::report as r;
 use crate::store::record::Recorded;
@@ -91,6 +92,13 @@ pub enum Report {
         #[arg(long)]
         office: Option<String>,
         /// Budgetåret.
+        #[arg(long)]
+        year: i32,
+    },
+    /// Indikatorer med årets målvärde, uppmätta värde och om målvärdet är uppfyllt.
+    Indicators {
+        #[arg(long)]
+        office: Option<String>,
         #[arg(long)]
         year: i32,
     },
@@ -344,7 +352,14 @@ pub fn goals<S: Store>(
     }
     // First the tree without statuses, then the statuses of the items it shows: an office's
     // report asks for its own items' statuses only.
-    let defs = reader.gather(&[prefix::goals(year)], clock.as_of)?;
+    let defs = reader.gather(
+        &[
+            prefix::goals(year),
+            vec![index::INDICATORS],
+            prefix::indicator_values(year),
+        ],
+        clock.as_of,
+    )?;
     let tree = goals::goals(&defs, year, office, clock);
     let prefixes: Vec<Vec<u8>> = item_codes(&tree)
         .into_iter()
@@ -356,6 +371,26 @@ pub fn goals<S: Store>(
     }
     let records = reader::in_log_order(records);
     Ok(goals::goals(&records, year, office, clock))
+}
+
+/// Every indicator (of `office` and of none, when given) with its target and measured value for
+/// `year`: the indicators' definitions and the year's targets and measurements, never the log.
+pub fn indicators<S: Store>(
+    ledger: &Ledger<S>,
+    year: i32,
+    office: Option<&str>,
+    clock: &Clock,
+) -> Result<IndicatorsReport> {
+    let reader = Reader::new(ledger)?;
+    known_year(&reader, year)?;
+    if let Some(o) = office {
+        known_office(&reader, o)?;
+    }
+    let records = reader.gather(
+        &[vec![index::INDICATORS], prefix::indicator_values(year)],
+        clock.as_of,
+    )?;
+    Ok(indicators::indicators(&records, year, office, clock))
 }
 
 /// The codes of every goal, activity and assignment a goals report shows.
@@ -470,6 +505,7 @@ pub enum Answer {
     Outcome(budget::OutcomeTable),
     Investments(budget::InvestmentTable),
     Goals(GoalsReport),
+    Indicators(IndicatorsReport),
 }
 
 /// Answers one report from the index, rendered.
@@ -492,6 +528,9 @@ pub fn answer<S: Store>(ledger: &Ledger<S>, report: &Report, clock: &Clock) -> R
         } => Answer::Investments(investments(ledger, office, *year, *compare, clock)?),
         Report::Goals { office, year } => {
             Answer::Goals(goals(ledger, *year, office.as_deref(), clock)?)
+        }
+        Report::Indicators { office, year } => {
+            Answer::Indicators(indicators(ledger, *year, office.as_deref(), clock)?)
         }
     };
     Ok(rendered(&a, clock))
@@ -521,6 +560,12 @@ pub fn answer_from_records(report: &Report, records: &[Recorded], clock: &Clock)
         Report::Goals { office, year } => {
             Answer::Goals(goals::goals(records, *year, office.as_deref(), clock))
         }
+        Report::Indicators { office, year } => Answer::Indicators(indicators::indicators(
+            records,
+            *year,
+            office.as_deref(),
+            clock,
+        )),
     };
     rendered(&a, clock)
 }
@@ -546,6 +591,11 @@ pub fn rendered(a: &Answer, clock: &Clock) -> Rendered {
             0,
         ),
         Answer::Goals(g) => (r::goals_tables(g, clock), r::goals_json(g, clock), 0),
+        Answer::Indicators(i) => (
+            vec![r::indicators::indicators_table(i, clock)],
+            r::indicators::indicators_json(i, clock),
+            0,
+        ),
     };
     Rendered {
         tables,

@@ -2,6 +2,7 @@
 //! kronor. Swedish formats and labels live here and nowhere else.
 
 pub mod audit;
+pub mod indicators;
 pub mod number;
 pub mod svg;
 pub mod table;
@@ -436,9 +437,13 @@ pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
             "Start",
             "Slut",
             "Status",
+            "Bedömning",
+            "Målvärde",
+            "Värde",
         ],
     );
     let plain = |indent: usize, prefix: &str, i: &Item| {
+        let is_goal = prefix.ends_with("mål: ");
         Row::new(vec![
             Cell::text(format!(
                 "{}{prefix}{} [{}]",
@@ -454,7 +459,42 @@ pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
             } else {
                 status_label(i.status)
             }),
+            Cell::text(if is_goal {
+                indicators::assessment_label(i.assessment)
+            } else {
+                String::new()
+            }),
         ])
+    };
+    // Under a goal, each indicator: the year's target and value, and whether it meets it.
+    let measures = |tree: &mut Table, indent: usize, i: &Item| {
+        for m in &i.indicators {
+            let with_unit = |v: Option<crate::domain::measure::Measure>, pre: &str| {
+                v.map_or(Cell::Missing, |v| {
+                    Cell::Figure(format!("{pre}{} {}", v.swedish(), m.unit))
+                })
+            };
+            let met = match m.met() {
+                Some(true) => Status::Met.name(),
+                Some(false) => Status::NotMet.name(),
+                None => "",
+            };
+            tree.push(Row::new(vec![
+                Cell::text(format!(
+                    "{}Indikator: {} [{}]",
+                    "  ".repeat(indent),
+                    m.name,
+                    m.indicator
+                )),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::text(met),
+                with_unit(m.target, &format!("{} ", m.direction.swedish())),
+                with_unit(m.value, ""),
+            ]));
+        }
     };
     for fa in &g.focus_areas {
         tree.push(Row::strong(vec![Cell::text(format!(
@@ -463,8 +503,10 @@ pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
         ))]));
         for cg in &fa.council_goals {
             tree.push(plain(1, "Fullmäktigemål: ", &cg.goal));
+            measures(&mut tree, 2, &cg.goal);
             for ng in &cg.committee_goals {
                 tree.push(plain(2, "Nämndsmål: ", &ng.goal));
+                measures(&mut tree, 3, &ng.goal);
                 for a in &ng.activities {
                     tree.push(plain(3, "", a));
                 }
@@ -472,6 +514,7 @@ pub fn goals_tables(g: &GoalsReport, clock: &Clock) -> Vec<Table> {
         }
         for ng in &fa.own_goals {
             tree.push(plain(1, "Nämndsmål: ", &ng.goal));
+            measures(&mut tree, 2, &ng.goal);
             for a in &ng.activities {
                 tree.push(plain(2, "", a));
             }
@@ -514,12 +557,23 @@ pub fn goals_json(g: &GoalsReport, clock: &Clock) -> Value {
             "responsible": i.responsible, "start": i.start.map(|d| d.to_string()), "end": i.end.map(|d| d.to_string()),
         })
     };
-    let committee = |c: &crate::projection::goals::CommitteeGoal| json!({"goal": item(&c.goal), "activities": c.activities.iter().map(item).collect::<Vec<_>>()});
+    // A goal also carries its indicators and their assessment, beside the status set by hand.
+    let goal = |i: &Item| {
+        let mut v = item(i);
+        v["assessment"] = json!(i.assessment.map(|s| s.name()));
+        v["indicators"] = i
+            .indicators
+            .iter()
+            .map(indicators::indicator_json)
+            .collect();
+        v
+    };
+    let committee = |c: &crate::projection::goals::CommitteeGoal| json!({"goal": goal(&c.goal), "activities": c.activities.iter().map(item).collect::<Vec<_>>()});
     json!({
         "year": g.year, "as_of": as_of, "known_at": known_at,
         "focus_areas": g.focus_areas.iter().map(|f| json!({
             "name": f.name,
-            "council_goals": f.council_goals.iter().map(|c| json!({"goal": item(&c.goal), "committee_goals": c.committee_goals.iter().map(committee).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "council_goals": f.council_goals.iter().map(|c| json!({"goal": goal(&c.goal), "committee_goals": c.committee_goals.iter().map(committee).collect::<Vec<_>>()})).collect::<Vec<_>>(),
             "own_goals": f.own_goals.iter().map(committee).collect::<Vec<_>>(),
             "assignments": f.assignments.iter().map(item).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

@@ -76,7 +76,8 @@ fn envelope(m: Map<String, Value>) -> Result<(Vec<Value>, Option<u64>), ApiError
     match m.get("events") {
         Some(Value::Array(items)) => Ok((items.clone(), seq)),
         _ => Err(
-            ApiError::bad_request("fältet events ska vara en lista med händelseobjekt").field("events"),
+            ApiError::bad_request("fältet events ska vara en lista med händelseobjekt")
+                .field("events"),
         ),
     }
 }

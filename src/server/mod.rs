@@ -178,6 +178,7 @@ pub fn app(state: AppState) -> Router {
         .route("/outcome", get(reports::outcome))
         .route("/investments", get(reports::investments))
         .route("/goals", get(reports::goals))
+        .route("/indicators", get(reports::indicators))
         .route("/history", get(reports::history))
         .route("/diff", get(reports::diff))
         .route("/control", get(reports::control))

@@ -350,6 +350,20 @@ pub async fn goals(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respons
     report(s, Report::Goals { office, year }, common, name).await
 }
 
+/// Indicators with the year's target, measured value and whether it is met: the same question
+/// as `rambok report indicators`.
+pub async fn indicators(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
+    let mut p = Params::from_query(q)?;
+    let (office, year) = (p.opt("office"), p.year("year")?);
+    let common = p.common(false)?;
+    p.finish()?;
+    let name = Naming {
+        sheet: "Indikatorer",
+        file: format!("indikatorer-{year}"),
+    };
+    report(s, Report::Indicators { office, year }, common, name).await
+}
+
 /// Every event that moved a frame (or one area's budget), with decisions and recorders.
 pub async fn history(State(s): State<AppState>, _: Reader, q: Q) -> Result<Response, ApiError> {
     let mut p = Params::from_query(q)?;

@@ -285,6 +285,64 @@ mod tests {
         assert!(matches!(decode(&raw), Err(DecodeError::Payload(_))));
     }
 
+    /// The payloads of the indicator events, pinned like format version 1 above: they were added
+    /// as new variants at the end of `EventBody`, so every earlier payload keeps its bytes.
+    #[test]
+    fn golden_bytes_of_the_indicator_events() {
+        use crate::domain::measure::{Direction, Measure};
+        let id = Uuid::from_u128(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff);
+        let event = |body| Event {
+            id,
+            note: None,
+            body,
+            provenance: Default::default(),
+        };
+        let decision = Decision {
+            body: "KS".into(),
+            date: Date::ymd(2016, 11, 22).unwrap(),
+            case: Some("KS 2016/1130".into()),
+            paragraph: None,
+        };
+        let value = |s| Measure::parse(s).unwrap();
+        let events = [
+            event(EventBody::IndicatorDefined {
+                indicator: "SJUK".into(),
+                name: "Sjukfrånvaro".into(),
+                unit: "%".into(),
+                direction: Direction::Lower,
+                goal: Some("NM17-15".into()),
+                office: Some("KLK".into()),
+            }),
+            event(EventBody::TargetSet {
+                indicator: "SJUK".into(),
+                year: 2017,
+                value: value("3.5"),
+                decision,
+            }),
+            event(EventBody::Measured {
+                indicator: "SJUK".into(),
+                year: 2015,
+                value: value("3.4"),
+                date: Date::ymd(2016, 11, 22).unwrap(),
+            }),
+        ];
+        let hex_of: Vec<String> = events
+            .iter()
+            .map(|e| hex(&crate::domain::codec::encode_event(e)))
+            .collect();
+        expect_test::expect![[r#"
+            [
+                "1000112233445566778899aabbccddeeff001304534a554b0d536a756b6672c3a56e7661726f01250101074e4d31372d313501034b4c4b",
+                "1000112233445566778899aabbccddeeff001404534a554bfbc20f4601024b53fc44781600010c4b5320323031362f3131333000",
+                "1000112233445566778899aabbccddeeff001504534a554bfbbe0f4401fc44781600",
+            ]
+        "#]].assert_debug_eq(&hex_of);
+        for e in &events {
+            let bytes = crate::domain::codec::encode_event(e);
+            assert_eq!(&crate::domain::codec::decode_event(1, &bytes).unwrap(), e);
+        }
+    }
+
     #[test]
     fn unknown_version_is_named() {
         let (mut bytes, _) = encode(&GENESIS_HASH, 1, Utc::now(), "x", &sample());

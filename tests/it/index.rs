@@ -1,5 +1,5 @@
 //! The persisted index against the reference fold: random ledgers (frames, transfers, budgets,
-//! outcomes, investments, goals and statuses, renamed offices, corrections, several appends at
+//! outcomes, investments, goals and statuses, indicators with targets and measurements, renamed offices, corrections, several appends at
 //! several moments), every report kind asked through the index at random as-of dates and
 //! known-at moments must equal the fold over the whole log. And the index's life: a store of the
 //! old layout is rebuilt once, an abandoned append leaves nothing, `verify` finds a forged entry.
@@ -73,6 +73,8 @@ fn definitions() -> Vec<Event> {
             out.push(event(json!({"type": "activity_defined", "activity": format!("AK{y}-{i}"), "goal": format!("NM{y}"), "title": "Aktivitet", "responsible": "Anna", "start": start, "end": format!("{y}-12-31"), "decision": d})));
         }
         out.push(event(json!({"type": "assignment_defined", "assignment": format!("UP{y}"), "office": "B", "title": "Uppdrag", "focus_area": "Ekonomi", "year": y, "decision": d})));
+        out.push(event(json!({"type": "indicator_defined", "indicator": format!("IN{y}"), "name": "Andel", "unit": "%", "direction": "higher", "goal": format!("NM{y}"), "office": "A"})));
+        out.push(event(json!({"type": "indicator_defined", "indicator": format!("IF{y}"), "name": "Sjukfrånvaro", "unit": "%", "direction": "lower", "goal": format!("FM{y}")})));
     }
     out
 }
@@ -84,7 +86,7 @@ fn random_event(rng: &mut Rng, n: u64, correctable: &mut Vec<Event>) -> Event {
     let area = pick(rng, &AREAS);
     let amount = (1 + rng.below(900)).to_string();
     let note = format!("h{n}");
-    let v = match rng.below(14) {
+    let v = match rng.below(16) {
         0 => {
             json!({"type": "frame_set", "office": office, "year": year, "amount": amount, "unit": "tkr", "decision": decision(rng), "note": note})
         }
@@ -135,6 +137,20 @@ fn random_event(rng: &mut Rng, n: u64, correctable: &mut Vec<Event>) -> Event {
                 ),
             };
             json!({"type": "status_updated", "target": target, "status": pick(rng, &statuses), "date": day(rng), "comment": note})
+        }
+        12 | 13 => {
+            let indicator = format!(
+                "{}{}",
+                pick(rng, &["IN", "IF"]),
+                YEARS[rng.below(2) as usize]
+            );
+            let value = format!("{}.{}", rng.below(10), rng.below(10));
+            if rng.below(2) == 0 {
+                json!({"type": "target_set", "indicator": indicator, "year": year, "value": value, "decision": decision(rng), "note": note})
+            } else {
+                let date = format!("{}-{:02}-15", year + rng.below(2) as i32, 1 + rng.below(12));
+                json!({"type": "measured", "indicator": indicator, "year": year, "value": value, "date": date, "note": note})
+            }
         }
         11 => {
             json!({"type": "office_defined", "office": office, "name": format!("kontor {office} {n}"), "from": day(rng)})
@@ -189,6 +205,11 @@ fn reports() -> Vec<Report> {
         out.push(Report::Goals { office: None, year });
         out.push(Report::Goals {
             office: Some("A".into()),
+            year,
+        });
+        out.push(Report::Indicators { office: None, year });
+        out.push(Report::Indicators {
+            office: Some("B".into()),
             year,
         });
         for o in OFFICES {

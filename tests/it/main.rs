@@ -9,6 +9,7 @@ mod control;
 mod corpus;
 mod exports;
 mod index;
+mod indicators;
 mod labels;
 mod language;
 mod ledger;

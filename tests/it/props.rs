@@ -959,6 +959,7 @@ fn fixture_lines() -> Vec<&'static str> {
         include_str!("../../fixtures/kalmar/04_investments_2016_2017.jsonl"),
         include_str!("../../fixtures/kalmar/05_outcome_2014.jsonl"),
         include_str!("../../fixtures/kalmar/06_goals_2017.jsonl"),
+        include_str!("../../fixtures/kalmar/08_indicators_2017.jsonl"),
     ]
     .iter()
     .flat_map(|f| f.lines())

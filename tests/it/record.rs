@@ -114,6 +114,18 @@ const EXAMPLE_AS_JSON: &[(&str, &str)] = &[
         "reported",
         r#"{"type":"reported","report":"investments","office":"KLK","year":2017,"row":"Infrastruktur och skydd","column":"outcome","amount":"98412.5","unit":"tkr","source":"Årsredovisning 2017, Investeringsredovisning (tkr)","date":"2018-02-15"}"#,
     ),
+    (
+        "indicator_defined",
+        r#"{"type":"indicator_defined","indicator":"LOKALYTA","name":"Lokalyta per anställd","unit":"kvm","direction":"lower","goal":"NM17-17","office":"KLK"}"#,
+    ),
+    (
+        "target_set",
+        r#"{"type":"target_set","indicator":"LOKALYTA","year":2018,"value":"22.5","decision":{"body":"KS","date":"2017-11-21","case":"KS 2017/1130"}}"#,
+    ),
+    (
+        "measured",
+        r#"{"type":"measured","indicator":"LOKALYTA","year":2017,"value":"24.1","date":"2018-02-15"}"#,
+    ),
 ];
 
 /// The events after the Kalmar fixtures, as `log --format json` prints them.
@@ -121,7 +133,7 @@ fn events_after_fixtures(db: &Path) -> Vec<serde_json::Value> {
     ok(db, &["log", "--format", "json"])
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|r| r["seq"].as_u64().unwrap() > 289)
+        .filter(|r| r["seq"].as_u64().unwrap() > 311)
         .map(|r| r["event"].clone())
         .collect()
 }
@@ -143,7 +155,7 @@ fn record_of_every_type_appends_one_event_equal_to_importing_its_json_line() {
             &recorded.path,
             &args.iter().map(String::as_str).collect::<Vec<_>>(),
         );
-        let seq = 289 + i + 1;
+        let seq = 311 + i + 1;
         assert!(
             out.starts_with(&format!("registrerad som sekvens {seq}: ")),
             "{type_name}: exactly one event appended: {out}"
@@ -204,7 +216,7 @@ fn record_approved_takes_the_event_and_record_correction_withdraws_it() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("registrerad som sekvens 290"), "{out}");
+    assert!(out.starts_with("registrerad som sekvens 312"), "{out}");
     assert!(out.contains(&format!(r#""event":"{id}""#)), "{out}");
     let (code, out, err) = rambok(
         &db.path,
@@ -218,7 +230,7 @@ fn record_approved_takes_the_event_and_record_correction_withdraws_it() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("registrerad som sekvens 291"), "{out}");
+    assert!(out.starts_with("registrerad som sekvens 313"), "{out}");
     let frames = ok(&db.path, &["report", "frames", "--year", "2017"]);
     assert!(frames.contains("476 569"), "477 569 − 1 000 tkr: {frames}");
 }
