@@ -1,8 +1,9 @@
 //! Internal control: verifying the hash chain and the head digest a revisor keeps elsewhere; the
 //! delegation table; the control rules (`goals.rs`: hand-recorded goal status against the
-//! indicators' assessment).
+//! indicators' assessment; `reconcile.rs`: published figures against the ledger's).
 
 pub mod delegation;
 pub mod goals;
+mod reconcile;
 pub mod rules;
 pub mod verify;
