@@ -101,7 +101,7 @@ pub fn load_delegation(file: Option<&Path>) -> Result<(Delegation, String)> {
                 CliError::Input(format!(
                     "{}: kan inte läsas: {}",
                     f.display(),
-                    super::io_text(&e)
+                    crate::lang::io_error(&e)
                 ))
             })?,
             f.display().to_string(),

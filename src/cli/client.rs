@@ -130,7 +130,7 @@ impl Client {
 fn ca_certs(file: &Path) -> Result<Vec<Certificate<'static>>, CliError> {
     let named = |what: String| CliError::Input(format!("--ca-cert {}: {what}", file.display()));
     let size = std::fs::metadata(file)
-        .map_err(|e| named(format!("kan inte läsas: {}", super::io_text(&e))))?
+        .map_err(|e| named(format!("kan inte läsas: {}", crate::lang::io_error(&e))))?
         .len();
     if size > CA_FILE_BYTES_MAX {
         return Err(named(format!(
@@ -138,7 +138,7 @@ fn ca_certs(file: &Path) -> Result<Vec<Certificate<'static>>, CliError> {
         )));
     }
     let pem = std::fs::read(file)
-        .map_err(|e| named(format!("kan inte läsas: {}", super::io_text(&e))))?;
+        .map_err(|e| named(format!("kan inte läsas: {}", crate::lang::io_error(&e))))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         // A key or anything else beside the certificates is not ours to use.

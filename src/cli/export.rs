@@ -67,7 +67,7 @@ pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
         CliError::Io(format!(
             "{}: kan inte skrivas: {}",
             a.out.display(),
-            super::io_text(&e)
+            crate::lang::io_error(&e)
         ))
     };
     match a.format {

@@ -8,7 +8,6 @@ use crate::domain::event::Event;
 use crate::json::parse_event_line;
 use crate::ledger::{Appender, LedgerError, BATCH_EVENTS_MAX};
 use crate::report::number::{count, counted};
-use crate::store::os_error;
 use crate::store::sled_store::SledStore;
 use chrono::Utc;
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -102,7 +101,7 @@ pub fn read_events(files: &[PathBuf], progress: bool, sink: &mut Sink<'_>) -> Re
             Box::new(std::fs::File::open(path).map_err(|e| {
                 CliError::Input(format!(
                     "{name}: kan inte öppnas: {}\ninget importerades",
-                    os_error(&e)
+                    crate::lang::io_error(&e)
                 ))
             })?)
         };
@@ -167,7 +166,7 @@ impl Reading {
         let cannot_read = |e: std::io::Error| {
             CliError::Input(format!(
                 "{name}: kan inte läsas: {}\ninget importerades",
-                os_error(&e)
+                crate::lang::io_error(&e)
             ))
         };
         let mut buf = Vec::new();

@@ -254,7 +254,11 @@ fn verify(db: &std::path::Path, against: Option<PathBuf>, out: &mut dyn Write) -
     let digest = against
         .map(|f| {
             let text = std::fs::read_to_string(&f).map_err(|e| {
-                CliError::Input(format!("{}: kan inte läsas: {}", f.display(), io_text(&e)))
+                CliError::Input(format!(
+                    "{}: kan inte läsas: {}",
+                    f.display(),
+                    crate::lang::io_error(&e)
+                ))
             })?;
             v::parse_digest(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))
         })
@@ -313,7 +317,7 @@ pub fn cannot_write(file: &std::path::Path, e: &std::io::Error) -> CliError {
     CliError::Io(format!(
         "{}: kan inte skrivas: {}",
         file.display(),
-        io_text(e)
+        crate::lang::io_error(e)
     ))
 }
 
@@ -326,12 +330,7 @@ fn digest(db: &std::path::Path, file: &std::path::Path, out: &mut dyn Write) -> 
 }
 
 pub fn io(e: std::io::Error) -> CliError {
-    CliError::Io(io_text(&e))
-}
-
-/// What an IO error means, in Swedish (see [`crate::lang::io_error`]).
-pub fn io_text(e: &std::io::Error) -> String {
-    crate::lang::io_error(e)
+    CliError::Io(crate::lang::io_error(&e))
 }
 
 /// The binary's entry: parse, run, print errors to stderr, exit with a code that says what kind.

@@ -53,7 +53,7 @@ fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
         CliError::Input(format!(
             "{}: kan inte läsas: {}",
             f.display(),
-            super::io_text(&e)
+            crate::lang::io_error(&e)
         ))
     })?;
     let d =
@@ -147,7 +147,7 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     served.map_err(|e| {
         CliError::Io(format!(
             "kan inte servera på {addr}: {} (välj en annan port med --port)",
-            super::io_text(&e)
+            crate::lang::io_error(&e)
         ))
     })
 }
@@ -414,7 +414,7 @@ fn remote_verify(c: &Client, against: Option<PathBuf>, out: &mut dyn Write) -> R
                 CliError::Input(format!(
                     "{}: kan inte läsas: {}",
                     f.display(),
-                    super::io_text(&e)
+                    crate::lang::io_error(&e)
                 ))
             })?;
             v::parse_digest(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))

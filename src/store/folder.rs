@@ -181,7 +181,7 @@ fn io(file: &Path, e: std::io::Error) -> StoreError {
     StoreError::Io(format!(
         "{}: kan inte läsas: {}",
         file.display(),
-        super::os_error(&e)
+        crate::lang::io_error(&e)
     ))
 }
 

@@ -53,31 +53,6 @@ pub enum StoreError {
     Damaged(Box<folder::Damage>),
 }
 
-/// An operating system error in Swedish: what happened, by its kind, and the system's error
-/// number when there is one (`åtkomst nekas (os-fel 13)`).
-pub fn os_error(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    let what = match e.kind() {
-        K::NotFound => "finns inte",
-        K::PermissionDenied => "åtkomst nekas",
-        K::AlreadyExists => "finns redan",
-        K::UnexpectedEof => "filen tar slut för tidigt",
-        K::InvalidData => "ogiltiga data",
-        K::StorageFull => "disken är full",
-        K::ReadOnlyFilesystem => "filsystemet är skrivskyddat",
-        K::IsADirectory => "är en mapp",
-        K::NotADirectory => "är inte en mapp",
-        K::Interrupted => "avbröts",
-        K::WouldBlock | K::TimedOut => "tog för lång tid",
-        K::OutOfMemory => "minnet räcker inte",
-        _ => "in- eller utmatningsfel",
-    };
-    match e.raw_os_error() {
-        Some(n) => format!("{what} (os-fel {n})"),
-        None => what.to_string(),
-    }
-}
-
 /// The storage engine.
 ///
 /// **Invariant:** `append` makes its blocks visible only together with the new head; a crash in

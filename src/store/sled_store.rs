@@ -72,7 +72,7 @@ impl Failure for sled::Error {
 
 impl Failure for std::io::Error {
     fn into_store_error(self) -> StoreError {
-        StoreError::Io(super::os_error(&self))
+        StoreError::Io(crate::lang::io_error(&self))
     }
 }
 

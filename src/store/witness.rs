@@ -98,7 +98,7 @@ pub fn read(path: &Path) -> Result<Found, StoreError> {
         Err(e) => Err(StoreError::Io(format!(
             "{}: kan inte läsas: {}",
             file.display(),
-            super::os_error(&e)
+            crate::lang::io_error(&e)
         ))),
         Ok(bytes) => Ok(decode(&bytes)),
     }
@@ -120,7 +120,7 @@ pub fn write(path: &Path, head: &Head, data_bytes: u64) -> Result<(), StoreError
             StoreError::Io(format!(
                 "{}: kan inte skrivas: {}",
                 file.display(),
-                super::os_error(&e)
+                crate::lang::io_error(&e)
             ))
         })
 }
