@@ -6,11 +6,11 @@
 //! its findings are grouped by cause, each group with its count and a few examples. Pure: records
 //! and settings in, a [`Report`] out.
 
+use super::approvals::Attest;
 use super::delegation::Delegation;
 use crate::domain::amount::{Amount, Unit};
 use crate::domain::calendar::day_off;
 use crate::domain::event::{Event, EventBody};
-use crate::domain::text::person_key;
 use crate::projection::budget::budget;
 use crate::projection::frames::frame;
 use crate::projection::{corrected_ids, Clock};
@@ -205,7 +205,7 @@ pub fn tkr(amount: Amount, decimals: u32) -> String {
 }
 
 /// One event in a few words, for an example: `seq 12: budgetram KLK 2017, 469 265,0 tkr (KF 2016-06-30)`.
-fn describe(r: &Recorded) -> String {
+pub(crate) fn describe(r: &Recorded) -> String {
     let body = &r.event.body;
     let what = match body {
         EventBody::FrameSet {
@@ -517,29 +517,20 @@ fn budget_equals_frame(
 }
 
 fn four_eyes(live: &[&Recorded], attested: &[&Recorded], out: &mut Vec<Finding>) {
-    let mut approvals: HashMap<uuid::Uuid, Vec<&Recorded>> = HashMap::new();
-    for r in live {
-        if let EventBody::Approved { event, .. } = &r.event.body {
-            approvals.entry(*event).or_default().push(r);
-        }
-    }
+    let attests = super::approvals::attests(live);
     let mut never = Causes::new("four_eyes");
     let mut own = Causes::new("four_eyes.own_recorder");
     for r in attested {
-        if r.event.body.decision().is_none() {
+        if !super::approvals::needs_attest(r) {
             continue;
         }
-        match approvals.get(&r.event.id) {
-            None => never.add(
+        match super::approvals::state(r, &attests) {
+            Attest::Never => never.add(
                 format!("registrerad av {}, aldrig attesterad", r.recorded_by),
                 &[r.seq],
                 || describe(r),
             ),
-            Some(by)
-                if by
-                    .iter()
-                    .all(|a| person_key(&a.recorded_by) == person_key(&r.recorded_by)) =>
-            {
+            Attest::OwnOnly(by) => {
                 let seqs: Vec<u64> = std::iter::once(r.seq)
                     .chain(by.iter().map(|a| a.seq))
                     .collect();
@@ -549,7 +540,7 @@ fn four_eyes(live: &[&Recorded], attested: &[&Recorded], out: &mut Vec<Finding>)
                     || describe(r),
                 )
             }
-            Some(_) => {}
+            Attest::ByOther => {}
         }
     }
     own.into_findings(out);

@@ -5,6 +5,7 @@
 //! id, same content: skipped), or rejected with the field and reason.
 
 use super::event::{Event, EventBody, GoalLevel, Status, TargetKind};
+use super::text::person_key;
 use crate::json::FieldError;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -12,9 +13,11 @@ use uuid::Uuid;
 /// What the write path must know to validate the next event. Built by folding the log.
 #[derive(Clone, Debug, Default)]
 pub struct Known {
-    /// Event id → a 64-bit fingerprint of its content, to tell a harmless re-import from a
-    /// conflicting one.
-    ids: HashMap<Uuid, u64>,
+    /// Event id → what is held of it ([`Held`]): a fingerprint of its content, to tell a harmless
+    /// re-import from a conflicting one, and who recorded it, so nobody approves their own entry.
+    ids: HashMap<Uuid, Held>,
+    /// The people who recorded events, each once (by [`person_key`]), in the order first met.
+    recorders: Recorders,
     corrections: HashSet<Uuid>,
     corrected: HashSet<Uuid>,
     offices: HashSet<String>,
@@ -24,9 +27,9 @@ pub struct Known {
     indicators: HashSet<String>,
 }
 
-/// A 64-bit fingerprint of an event's content, to tell content apart under one event id. Only
+/// A 48-bit fingerprint of an event's content, to tell content apart under one event id. Only
 /// compared within one process (the state is rebuilt from the log on start), so a fast keyed-zero
-/// SipHash of the stored content bytes serves.
+/// SipHash of the stored content bytes serves; 48 bits leave room for the recorder in [`Held`].
 fn fingerprint(event: &Event) -> u64 {
     use std::hash::Hasher;
     let mut h = std::hash::DefaultHasher::new();
@@ -34,7 +37,45 @@ fn fingerprint(event: &Event) -> u64 {
         &event.body,
         event.note.as_deref(),
     ));
-    h.finish()
+    h.finish() & FINGERPRINT_MASK
+}
+
+const FINGERPRINT_MASK: u64 = (1 << 48) - 1;
+/// The recorder number [`Held`] keeps in its top 16 bits; from this one on, recorders are kept in
+/// [`Recorders::beyond`] (more than 65 534 people recording into one ledger).
+const RECORDER_INLINE_MAX: u32 = 0xFFFF;
+
+/// One known event in 8 bytes, as the map of ids holds it at 10⁷ events: the content's fingerprint
+/// in the low 48 bits, the recorder's number in the top 16 (or [`RECORDER_INLINE_MAX`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Held(u64);
+
+impl Held {
+    fn new(fingerprint: u64, recorder: u32) -> Held {
+        Held(fingerprint | (u64::from(recorder.min(RECORDER_INLINE_MAX)) << 48))
+    }
+    fn fingerprint(self) -> u64 {
+        self.0 & FINGERPRINT_MASK
+    }
+    fn recorder(self) -> u32 {
+        (self.0 >> 48) as u32
+    }
+}
+
+/// Who recorded what: each person once, by the normalised name `control` compares them by.
+#[derive(Clone, Debug, Default)]
+struct Recorders {
+    numbers: HashMap<String, u32>,
+    /// The recorders of events whose recorder's number does not fit in [`Held`].
+    beyond: HashMap<Uuid, u32>,
+}
+
+impl Recorders {
+    fn number(&mut self, recorded_by: &str) -> u32 {
+        let key = person_key(recorded_by);
+        let next = self.numbers.len() as u32;
+        *self.numbers.entry(key).or_insert(next)
+    }
 }
 
 /// The outcome of checking one event.
@@ -50,9 +91,14 @@ impl Known {
         self.ids.len()
     }
 
-    /// Records an accepted event. Call only after `check` said `New`.
-    pub fn apply(&mut self, event: &Event) {
-        self.ids.insert(event.id, fingerprint(event));
+    /// Records an accepted event and who recorded it. Call only after `check` said `New`.
+    pub fn apply(&mut self, event: &Event, recorded_by: &str) {
+        let recorder = self.recorders.number(recorded_by);
+        if recorder >= RECORDER_INLINE_MAX {
+            self.recorders.beyond.insert(event.id, recorder);
+        }
+        self.ids
+            .insert(event.id, Held::new(fingerprint(event), recorder));
         match &event.body {
             EventBody::Correction { corrects, .. } => {
                 self.corrections.insert(event.id);
@@ -91,8 +137,25 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
-    fn id_content(&self, id: &Uuid) -> Option<&u64> {
-        self.staged.ids.get(id).or_else(|| self.base.ids.get(id))
+    fn id_content(&self, id: &Uuid) -> Option<u64> {
+        self.held(id).map(|(h, _)| h.fingerprint())
+    }
+    fn held(&self, id: &Uuid) -> Option<(Held, &Known)> {
+        match self.staged.ids.get(id) {
+            Some(h) => Some((*h, self.staged)),
+            None => self.base.ids.get(id).map(|h| (*h, self.base)),
+        }
+    }
+    /// Whether the person `recorder_key` (a [`person_key`]) recorded the event `id`.
+    fn recorded_by(&self, id: &Uuid, recorder_key: &str) -> bool {
+        let Some((held, known)) = self.held(id) else {
+            return false;
+        };
+        let number = match held.recorder() {
+            RECORDER_INLINE_MAX => known.recorders.beyond.get(id).copied(),
+            n => Some(n),
+        };
+        number.is_some_and(|n| known.recorders.numbers.get(recorder_key) == Some(&n))
     }
     fn is_correction(&self, id: &Uuid) -> bool {
         self.staged.corrections.contains(id) || self.base.corrections.contains(id)
@@ -136,17 +199,33 @@ fn reject<T>(field: &str, message: impl Into<String>) -> Result<T, FieldError> {
     })
 }
 
-/// Checks one event against the view. Pure: the same view and event give the same answer.
-pub fn check(view: &View, event: &Event) -> Result<Verdict, FieldError> {
+/// Checks one event, to be recorded by `recorded_by`, against the view. Pure: the same view,
+/// event and recorder give the same answer.
+pub fn check(view: &View, event: &Event, recorded_by: &str) -> Result<Verdict, FieldError> {
     if let Some(known_content) = view.id_content(&event.id) {
-        return if *known_content == fingerprint(event) {
+        return if known_content == fingerprint(event) {
             Ok(Verdict::AlreadyPresent)
         } else {
             reject("id", format!("{} finns redan i liggaren med annat innehåll; en händelse ändras aldrig (registrera en rättelse i stället)", event.id))
         };
     }
     check_body(view, &event.body)?;
+    if let EventBody::Approved { event: approved, .. } = &event.body {
+        check_four_eyes(view, approved, recorded_by)?;
+    }
     Ok(Verdict::New)
+}
+
+/// An entry is attested by someone other than the person who recorded it (compared as `control`
+/// compares them: by [`person_key`]).
+fn check_four_eyes(view: &View, approved: &Uuid, recorded_by: &str) -> Result<(), FieldError> {
+    if view.recorded_by(approved, &person_key(recorded_by)) {
+        return reject(
+            "event",
+            format!("{approved} registrerades av {recorded_by} själv: en post attesteras av någon annan än den som registrerade den (fyra ögon)"),
+        );
+    }
+    Ok(())
 }
 
 fn check_office(view: &View, field: &str, office: &str) -> Result<(), FieldError> {

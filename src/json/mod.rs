@@ -10,6 +10,7 @@ mod codec;
 mod describe;
 mod emit;
 mod fields;
+pub mod forms;
 mod parse;
 pub mod provenance;
 mod record;

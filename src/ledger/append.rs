@@ -95,12 +95,12 @@ impl<'l, S: Store> Appender<'l, S> {
             base: known,
             staged: &self.nothing_staged,
         };
-        match check(&view, event) {
+        match check(&view, event, &self.recorded_by) {
             Ok(Verdict::AlreadyPresent) => return Ok(()),
             Ok(Verdict::New) => {}
             Err(error) => return Err(LedgerError::Rejected { index, error }),
         }
-        known.apply(event);
+        known.apply(event, &self.recorded_by);
         self.applied = true;
         let seq = self.head.seq + 1;
         let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);

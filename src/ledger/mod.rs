@@ -19,9 +19,11 @@ use std::sync::Mutex;
 
 mod append;
 mod commit;
+mod dry_run;
 mod indexed;
 pub use append::Appender;
 pub use commit::CommitStats;
+pub use dry_run::DryRun;
 
 /// Most events one append may carry; a larger import is refused before anything is written.
 pub const BATCH_EVENTS_MAX: usize = 2_000_000;
@@ -244,6 +246,20 @@ impl<S: Store> Ledger<S> {
     ) -> Result<Appender<'_, S>, LedgerError> {
         let recorded_by = check_recorder(recorded_by)?;
         let recorded_by = recorded_by.as_str();
+        let w = self.writer_at(expected_seq)?;
+        // Keep recorded_at monotonic so "known at" always cuts the log at one point.
+        let at = match w.last_recorded_at {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        Ok(Appender::new(self, w, recorded_by, at))
+    }
+
+    /// The writer, its state loaded, once the log ends at `expected_seq` when one is given.
+    fn writer_at(
+        &self,
+        expected_seq: Option<u64>,
+    ) -> Result<std::sync::MutexGuard<'_, Writer>, LedgerError> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if self.take_stale() {
             w.known = None;
@@ -265,12 +281,7 @@ impl<S: Store> Ledger<S> {
                 });
             }
         }
-        // Keep recorded_at monotonic so "known at" always cuts the log at one point.
-        let at = match w.last_recorded_at {
-            Some(last) if last > now => last,
-            _ => now,
-        };
-        Ok(Appender::new(self, w, recorded_by, at))
+        Ok(w)
     }
 
     fn load_known(&self) -> Result<(Known, index::Context, Option<DateTime<Utc>>), LedgerError> {
@@ -278,7 +289,7 @@ impl<S: Store> Ledger<S> {
         let mut context = index::Context::default();
         let mut last = None;
         self.scan_raw(1, None, |r, raw| {
-            known.apply(&r.event);
+            known.apply(&r.event, &r.recorded_by);
             context.entries(r.seq, r.recorded_at, &r.event, raw);
             last = Some(r.recorded_at);
             Ok(())

@@ -9,6 +9,7 @@
 
 pub mod export;
 pub mod options;
+pub mod preview;
 mod reader;
 
 pub use options::{clock, render, Common, Format, Rendered, SignArg};
@@ -495,6 +496,16 @@ pub fn catalogue<S: Store>(ledger: &Ledger<S>) -> Result<Catalogue> {
         frame_years: index::years_of(&reader.markers(index::FRAME_YEARS)?),
         dates: index::dates_of(&reader.markers(index::DATES)?),
     })
+}
+
+/// The entries awaiting an attest, of `year` or of every year, in log order: read from the log,
+/// as `control` reads it (attests are not indexed).
+pub fn pending<S: Store>(ledger: &Ledger<S>, year: Option<i32>) -> Result<Vec<Recorded>> {
+    let records = ledger.records()?;
+    Ok(crate::control::approvals::pending(&records, year)
+        .into_iter()
+        .cloned()
+        .collect())
 }
 
 /// One report's answer, before it is rendered.
