@@ -112,6 +112,7 @@ impl From<LedgerError> for ApiError {
         match e {
             LedgerError::Rejected { index, error } => ApiError::unprocessable(message)
                 .with("field", error.field)
+                .with("message", error.message)
                 .with("index", index),
             LedgerError::Conflict { expected, actual } => {
                 ApiError::new(StatusCode::CONFLICT, message)

@@ -1,6 +1,7 @@
 //! `POST /api/events`: one event or a batch, through the CLI's write path ([`Ledger::append`]) with
 //! its validation and messages, recorded by the token's holder, optionally only after an expected
-//! sequence number (409 otherwise). `GET /api/events`: the log, page by page.
+//! sequence number (409 otherwise); with `?dry_run=true`, validated and previewed, nothing written.
+//! `GET /api/events`: the log, page by page.
 //!
 //! [`Ledger::append`]: crate::ledger::Ledger::append
 
@@ -10,6 +11,8 @@ use super::params::Params;
 use super::{blocking, AppState, EVENTS_PER_REQUEST_MAX, REQUEST_BODY_BYTES_MAX};
 use crate::domain::event::Event;
 use crate::json::{event_to_json, parse_event};
+use crate::query::preview;
+use crate::report::effects::effects_json;
 use crate::store::Store;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -146,16 +149,26 @@ pub async fn append(
     let run = async {
         let mut p = Params::from_query(q)?;
         let query_seq = p.opt_i64("expected_seq")?;
+        let dry_run = match p.opt("dry_run").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                return Err(ApiError::bad_request("dry_run ska vara true eller false").field("dry_run"))
+            }
+        };
         p.finish()?;
         let query_seq = query_seq
             .map(|n| {
                 u64::try_from(n)
-                    .map_err(|_| ApiError::bad_request("expected_seq must not be negative"))
+                    .map_err(|_| ApiError::bad_request("expected_seq får inte vara negativt"))
             })
             .transpose()?;
         let batch = parse_batch(&body.map_err(body_error)?, query_seq)?;
         let ids: Vec<String> = batch.events.iter().map(|e| e.id.to_string()).collect();
         let name = who.name.clone();
+        if dry_run {
+            return blocking(move || dry_run_reply(&s, &batch, &name, ids)).await;
+        }
         let done = blocking(move || {
             Ok(s.ledger()
                 .append(&batch.events, &name, batch.expected, Utc::now())?)
@@ -173,6 +186,26 @@ pub async fn append(
         Ok::<_, ApiError>((status, Json(reply)).into_response())
     };
     run.await.map_err(|e| e.by(&who))
+}
+
+/// What the batch would do, written nowhere: validated by a dry run of the write path, with the
+/// frames and internal budgets it moves before and after (`query::preview`).
+fn dry_run_reply(s: &AppState, batch: &Batch, name: &str, ids: Vec<String>) -> Result<Response, ApiError> {
+    let done = s.ledger().dry_run(&batch.events, name, batch.expected)?;
+    let places = preview::places(&batch.events, None);
+    let p = preview::preview(s.ledger(), &batch.events, name, Utc::now(), &places)?;
+    let mut reply = effects_json(&p);
+    for (k, v) in [
+        ("dry_run", json!(true)),
+        ("added", json!(done.added)),
+        ("skipped", json!(done.skipped)),
+        ("head_seq", json!(done.head_seq)),
+        ("recorded_by", json!(name)),
+        ("ids", json!(ids)),
+    ] {
+        reply[k] = v;
+    }
+    Ok((StatusCode::OK, Json(reply)).into_response())
 }
 
 /// The recorded events from `from_seq` on, at most `limit` of them, as `rambok log --format json`.

@@ -11,6 +11,7 @@ pub mod access;
 pub mod auth;
 pub mod error;
 mod events;
+mod forms;
 mod params;
 mod reports;
 pub mod tls;
@@ -182,7 +183,11 @@ pub fn app(state: AppState) -> Router {
         .route("/history", get(reports::history))
         .route("/diff", get(reports::diff))
         .route("/control", get(reports::control))
-        .route("/verify", get(reports::verify))
+        .route("/verify", get(reports::verify).post(forms::verify_digest))
+        .route("/digest", get(forms::digest))
+        .route("/forms", get(forms::forms))
+        .route("/preview", axum::routing::post(forms::preview))
+        .route("/pending", get(forms::pending))
         .route("/export.xlsx", get(reports::export))
         .route("/events", get(events::log).post(events::append))
         .route("/access", get(access::log));

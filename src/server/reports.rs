@@ -33,7 +33,7 @@ struct Naming {
     file: String,
 }
 
-fn attachment(mut response: Response, file: &str) -> Response {
+pub(super) fn attachment(mut response: Response, file: &str) -> Response {
     let safe: String = file
         .chars()
         .map(|c| {
@@ -481,6 +481,14 @@ pub async fn verify(State(s): State<AppState>, _: Reader, q: Q) -> Result<Json<V
             )
         }
     };
+    verified(s, digest).await
+}
+
+/// The answer of `verify`: the chain recomputed, and proved to extend `digest` when one is given.
+pub(super) async fn verified(
+    s: AppState,
+    digest: Option<crate::store::Head>,
+) -> Result<Json<Value>, ApiError> {
     blocking(move || {
         let ledger = s.ledger();
         let done = super::steady(ledger, || match &digest {
