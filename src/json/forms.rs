@@ -9,7 +9,7 @@
 
 use super::schema::{Form, FormField, Input, COMMON_FORM, DECISION_FORM, FORMS};
 use super::FieldError;
-use crate::domain::amount::{Amount, Unit};
+use crate::domain::amount::{Amount, AmountError, Unit};
 use serde_json::{json, Map, Value};
 
 /// What each event type records: the first line of its `--help`.
@@ -360,8 +360,15 @@ pub fn event_json<'a>(
         let text = match o.field.input {
             Input::Amount => {
                 if let Some(unit) = unit {
-                    Amount::parse_swedish(given, unit)
-                        .map_err(|e| FieldError::new(o.id(), e.to_string()))?;
+                    Amount::parse_swedish(given, unit).map_err(|e| {
+                        let message = match e {
+                            AmountError::NotANumber(_) => format!(
+                                "'{given}' är inte ett belopp (skriv till exempel 477 569, 1 325,8 eller −1 000)"
+                            ),
+                            other => other.to_string(),
+                        };
+                        FieldError::new(o.id(), message)
+                    })?;
                 }
                 Amount::plain_figure(given)
             }

@@ -1462,7 +1462,7 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
             "--unit: 'sek' är inte en enhet (använd kr, tkr eller mnkr)",
         ),
         (&["--year", "20 17"][..], "--year: '20 17' är inte ett år"),
-        (&["--amount", "abc"][..], "--amount: 'abc' är inte ett tal"),
+        (&["--amount", "abc"][..], "--amount: 'abc' är inte ett belopp"),
         (
             &["--amount", "0"][..],
             "--amount: en ramändring på noll ändrar ingenting",

@@ -8,6 +8,7 @@ mod cli;
 mod control;
 mod corpus;
 mod exports;
+mod forms;
 mod index;
 mod indicators;
 mod labels;
