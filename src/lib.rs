@@ -16,4 +16,5 @@ pub mod projection;
 pub mod query;
 pub mod report;
 pub mod server;
+pub mod sheet;
 pub mod store;

@@ -102,6 +102,25 @@ impl Client {
         self.finish(req.send(body.to_string()))
     }
 
+    /// `POST /api/PATH?QUERY` with a file as the body.
+    pub fn post_file(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<Reply, CliError> {
+        let mut req = self
+            .agent
+            .post(format!("{}/api/{path}", self.base))
+            .header("Authorization", self.auth()?)
+            .header("Content-Type", content_type);
+        for (k, v) in query {
+            req = req.query(*k, v);
+        }
+        self.finish(req.send(body))
+    }
+
     fn finish(
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,

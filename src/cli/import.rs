@@ -41,8 +41,35 @@ pub struct ImportArgs {
     /// Med --backfill: dokumenten som skrivits av, t.ex. "KS 2016/1130; KS 2014/0248".
     #[arg(long, requires = "backfill", value_name = "TEXT")]
     pub source: Option<String>,
+    /// Kontrollera allt som en import gör, men registrera inget. En arbetsbok skrivs ut som JSON
+    /// Lines, händelserna den skulle ge.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub recorder: Recorder,
+    #[command(flatten)]
+    pub sheet: super::sheet::SheetArgs,
+}
+
+impl ImportArgs {
+    /// The workbook to import, when the import is of one: a workbook is imported alone, and the
+    /// workbook's settings mean nothing for JSON Lines.
+    pub fn workbook(&self) -> Result<Option<PathBuf>> {
+        let books = self.files.iter().filter(|f| super::sheet::is_workbook(f)).count();
+        match (books, self.files.len()) {
+            (0, _) => match self.sheet.first_given() {
+                Some(name) => Err(CliError::Input(format!(
+                    "--{}: gäller bara en arbetsbok (.xlsx); JSON Lines-filer har sina fält på varje rad",
+                    name.replace('_', "-")
+                ))),
+                None => Ok(None),
+            },
+            (1, 1) => Ok(self.files.first().cloned()),
+            _ => Err(CliError::Input(
+                "en arbetsbok (.xlsx) importeras ensam, en i taget".into(),
+            )),
+        }
+    }
 }
 
 impl ImportArgs {
@@ -359,6 +386,9 @@ pub enum PushError {
 }
 
 pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
+    if let Some(book) = args.workbook()? {
+        return super::sheet::run(db, args, &book, out);
+    }
     let user = require_user(&args.recorder)?;
     let backfill = args.backfill_source()?;
     let ledger = open_existing(db)?;
@@ -375,6 +405,20 @@ pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
         return Err(CliError::Ledger(e));
     }
     let read = read?;
+    if args.dry_run {
+        // Dropped uncommitted: nothing is written.
+        let (added, skipped) = appender.counts();
+        drop(appender);
+        writeln!(
+            out,
+            "läste {}: {} skulle läggas till, {} (fanns redan); inget registrerades (--dry-run)",
+            counted(read as u64, "händelse", "händelser"),
+            counted(added as u64, "händelse", "händelser"),
+            counted(skipped as u64, "överhoppad", "överhoppade"),
+        )
+        .map_err(super::io)?;
+        return Ok(());
+    }
     let done = appender.commit()?;
     writeln!(
         out,

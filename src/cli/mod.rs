@@ -10,6 +10,7 @@ mod log;
 mod record;
 pub mod report;
 pub mod serve;
+mod sheet;
 mod token;
 pub mod usage;
 

@@ -436,7 +436,75 @@ fn remote_digest(c: &Client, file: &Path, out: &mut dyn Write) -> Result<()> {
     super::digest_written(out, reply["head"]["seq"].as_u64().unwrap_or(0), file)
 }
 
+/// A workbook sent to the server (`POST /api/import.xlsx`), its settings as parameters.
+fn remote_workbook(
+    c: &Client,
+    a: &super::import::ImportArgs,
+    path: &Path,
+    out: &mut dyn Write,
+) -> Result<()> {
+    a.sheet.settings()?;
+    if a.backfill {
+        return Err(CliError::Input(
+            "--backfill: en arbetsbok importeras med --server utan --backfill".into(),
+        ));
+    }
+    let bytes = super::sheet::read_workbook(path)?;
+    let mut q: Vec<(&str, String)> = crate::sheet::SETTING_NAMES
+        .iter()
+        .filter_map(|n| a.sheet.get(n).map(|v| (*n, v.to_string())))
+        .collect();
+    if a.dry_run {
+        q.push(("dry_run", "true".into()));
+    }
+    q.extend(a.recorder.expect_seq.map(|s| ("expected_seq", s.to_string())));
+    let name = path.display().to_string();
+    let reply = c
+        .post_file("import.xlsx", &q, crate::sheet::XLSX_TYPE, &bytes)
+        .map_err(|e| match e {
+            CliError::Input(m) => CliError::Input(
+                m.lines()
+                    .map(|l| if l == "inget importerades" { l.to_string() } else { format!("{name}: {l}") })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            other => other,
+        })?
+        .json()?;
+    let rows = reply["rows"].as_array().map_or(0, Vec::len) as u64;
+    let n = |key: &str| reply[key].as_u64().unwrap_or(0);
+    if a.dry_run {
+        for e in reply["events"].as_array().into_iter().flatten() {
+            writeln!(out, "{e}").map_err(super::io)?;
+        }
+        eprintln!(
+            "läste {}: {} skulle läggas till, {} (fanns redan); inget registrerades (--dry-run)",
+            counted(rows, "rad", "rader"),
+            counted(n("added"), "händelse", "händelser"),
+            counted(n("skipped"), "överhoppad", "överhoppade"),
+        );
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "läste {}: {}, {} (fanns redan); liggaren är nu vid sekvens {}",
+        counted(rows, "rad", "rader"),
+        counted(n("added"), "tillagd", "tillagda"),
+        counted(n("skipped"), "överhoppad", "överhoppade"),
+        reply["head_seq"]
+    )
+    .map_err(super::io)
+}
+
 fn remote_import(c: &Client, a: super::import::ImportArgs, out: &mut dyn Write) -> Result<()> {
+    if let Some(book) = a.workbook()? {
+        return remote_workbook(c, &a, &book, out);
+    }
+    if a.dry_run {
+        return Err(CliError::Input(
+            "--dry-run: med --server gäller det en arbetsbok (.xlsx); POST /api/events?dry_run=true prövar JSON".into(),
+        ));
+    }
     let mut events = Vec::new();
     let mut places = Vec::new();
     let backfill = a.backfill_source()?;

@@ -148,6 +148,11 @@ impl<'l, S: Store> Appender<'l, S> {
         Ok(())
     }
 
+    /// The events pushed so far that would be added, and those skipped as already held.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.added, self.seen - self.added)
+    }
+
     /// Queues every pushed event to be made visible at once (group commit), then waits until it
     /// is durable.
     pub fn commit(mut self) -> Result<Appended, LedgerError> {

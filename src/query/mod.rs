@@ -498,6 +498,19 @@ pub fn catalogue<S: Store>(ledger: &Ledger<S>) -> Result<Catalogue> {
     })
 }
 
+/// The areas of `office` (code, and name as last defined), for a sheet's rows to name.
+pub fn areas<S: Store>(ledger: &Ledger<S>, office: &str) -> Result<Vec<(String, String)>> {
+    let reader = Reader::new(ledger)?;
+    known_office(&reader, office)?;
+    let mut areas = std::collections::BTreeMap::new();
+    for r in reader.records(&prefix::areas(office), None)? {
+        if let EventBody::AreaDefined { area, name, .. } = r.event.body {
+            areas.insert(area, name);
+        }
+    }
+    Ok(areas.into_iter().collect())
+}
+
 /// The entries awaiting an attest, of `year` or of every year, in log order: read from the log,
 /// as `control` reads it (attests are not indexed).
 pub fn pending<S: Store>(ledger: &Ledger<S>, year: Option<i32>) -> Result<Vec<Recorded>> {

@@ -3,27 +3,18 @@
 //! kronor and as one Swedish line (`KLK 2017: budgetram 477 569 → 476 569 tkr`).
 
 use super::kr;
-use super::number::{money, Sign, Style};
+use super::number::exact;
 use crate::domain::amount::{Amount, Unit};
 use crate::query::preview::{Change, Effect, Preview};
 use serde_json::{json, Value};
 
 /// An amount in tkr with the decimals it needs (none for whole thousands, down to the öre).
 pub fn tkr_exact(a: Amount) -> String {
-    let ore = a.ore().unsigned_abs();
-    let decimals = (0..5u32)
-        .find(|d| ore % (100_000u128 / 10u128.pow(*d)) == 0)
-        .unwrap_or(5);
-    format!(
-        "{} tkr",
-        money(a, false, &Style::terminal(Unit::Tkr, decimals, Sign::Cost))
-    )
+    format!("{} tkr", exact(a, Unit::Tkr))
 }
 
 fn figure(a: Option<Amount>) -> String {
-    a.map_or("–".to_string(), |a| {
-        tkr_exact(a).trim_end_matches(" tkr").to_string()
-    })
+    a.map_or("–".to_string(), |a| exact(a, Unit::Tkr))
 }
 
 fn change_text(what: &str, c: Change) -> String {

@@ -82,6 +82,17 @@ pub fn money(amount: Amount, flips: bool, style: &Style) -> String {
     text
 }
 
+/// An amount in `unit` exactly, the Swedish way, with the decimals it needs and no more:
+/// `477 569`, `−1 325,8`, `0,00001` (tkr).
+pub fn exact(amount: Amount, unit: Unit) -> String {
+    let ore = amount.ore().unsigned_abs();
+    let unit_ore = unit.ore().unsigned_abs() as u128;
+    let decimals = (0..unit.decimals_max())
+        .find(|d| ore % (unit_ore / 10u128.pow(*d)) == 0)
+        .unwrap_or(unit.decimals_max());
+    money(amount, false, &Style::terminal(unit, decimals, Sign::Cost))
+}
+
 /// Formats an integer that counts `10^-decimals` units.
 fn grouped(scaled: i128, decimals: u32, style: &Style) -> String {
     let negative = scaled < 0;

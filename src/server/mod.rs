@@ -14,6 +14,7 @@ mod events;
 mod forms;
 mod params;
 mod reports;
+mod sheet;
 pub mod tls;
 mod web;
 
@@ -188,6 +189,7 @@ pub fn app(state: AppState) -> Router {
         .route("/forms", get(forms::forms))
         .route("/preview", axum::routing::post(forms::preview))
         .route("/pending", get(forms::pending))
+        .route("/import.xlsx", axum::routing::post(sheet::import))
         .route("/export.xlsx", get(reports::export))
         .route("/events", get(events::log).post(events::append))
         .route("/access", get(access::log));
