@@ -1,4 +1,4 @@
-//! `rambok import FILE...`: JSON Lines in, one atomic append out. Files are read as streams, so a
+//! `rambok import FILE...`: JSON Lines in, one atomic append out (a workbook goes to `sheet.rs`). Files are read as streams, so a
 //! FIFO (`<(zcat events.jsonl.gz)`) or standard input (`-`) works too; what one import reads is
 //! limited (line length, lines, bytes, events), so a device or a stream that never ends stops with
 //! a message instead of running forever. A directory is refused before anything is read.
@@ -30,7 +30,8 @@ const STDIN: &str = "-";
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
     /// JSON Lines-filer med en händelse per rad (se docs/events.md); `-` läser standard in. Alla
-    /// importeras i en enda omgång.
+    /// importeras i en enda omgång. Eller en arbetsbok (.xlsx), ensam, med flaggorna under
+    /// "Arbetsbok".
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Filerna är en avskrift av tidigare dokument (beslut fattade innan liggaren förde dem): varje

@@ -74,7 +74,7 @@ pub struct Recorder {
 pub enum Command {
     /// Skapa en tom liggare i --db.
     Init,
-    /// Importera händelser från JSON Lines-filer: alla eller ingen.
+    /// Importera händelser från JSON Lines-filer, eller ur en arbetsbok (.xlsx) med en rad per område: alla eller ingen.
     Import(import::ImportArgs),
     /// Registrera en händelse med flaggor, ett underkommando per händelsetyp: `rambok record TYP
     /// --help` visar dess fält som ett formulär, med ett exempel.

@@ -150,7 +150,10 @@ pub fn run(db: &Path, args: ImportArgs, path: &Path, out: &mut dyn Write) -> Res
     let bytes = read_workbook(path)?;
     let name = path.display().to_string();
     let ledger = open_existing(db)?;
-    let areas = crate::query::areas(&ledger, &settings.office)?;
+    let areas = crate::query::areas(&ledger, &settings.office).map_err(|e| match e {
+        LedgerError::Unknown(m) => CliError::Input(format!("--office: {m}\ninget importerades")),
+        other => CliError::Ledger(other),
+    })?;
     let (sheet_name, mut rows) =
         sheet::rows_of(&bytes, &settings, &areas).map_err(|e| sheet_errors(&name, &e))?;
     if let Some(source) = &backfill {

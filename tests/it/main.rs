@@ -20,4 +20,5 @@ mod record;
 mod reliability;
 mod seeds;
 mod server;
+mod sheet;
 mod tls;
