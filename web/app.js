@@ -78,6 +78,29 @@ async function api(path, params = {}) {
   return response;
 }
 
+/**
+ * Every request that changes something goes through here (the page's one place to add what such a
+ * request must carry). `body` is an object (sent as JSON), or a Blob or string sent as it is.
+ * Returns the response, whatever its status, so a caller can show a refusal beside its field;
+ * only a refused token signs out.
+ */
+async function send(method, url, body, contentType) {
+  const headers = { Authorization: 'Bearer ' + state.token };
+  let payload = body;
+  if (body !== undefined && !(body instanceof Blob) && typeof body !== 'string') {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  } else if (contentType) {
+    headers['Content-Type'] = contentType;
+  }
+  const response = await fetch(url, { method, headers, body: payload });
+  if (response.status === 401) {
+    signOut('Token godtogs inte: ' + (await errorText(response)));
+    throw new Error('token godtogs inte');
+  }
+  return response;
+}
+
 async function errorText(response) {
   try {
     const body = await response.json();
@@ -134,14 +157,18 @@ const STATUS_CLASS = {
   'Ej påbörjad': 'ej', 'Ej uppfyllt': 'ej', 'Ej bedömd': 'ej',
 };
 
-/** One report table; `onRow(index)` makes its rows clickable. */
-function renderTable(table, style, onRow) {
+/**
+ * One report table; `onRow(index)` makes its rows clickable, `action(row)` may give a row an
+ * element (a button) in a last column of its own.
+ */
+function renderTable(table, style, onRow, action) {
   const numeric = table.headers.map((_, i) =>
     table.rows.some((r) => r.cells[i] && ('kr' in r.cells[i] || 'figure' in r.cells[i] || 'missing' in r.cells[i])));
   const t = el('table', { class: 'tabell' });
   t.appendChild(el('caption', {}, table.title));
   const head = el('tr');
   table.headers.forEach((h, i) => head.appendChild(el('th', numeric[i] ? { class: 'tal' } : {}, h)));
+  if (action) head.appendChild(el('th', {}, ''));
   t.appendChild(el('thead')).appendChild(head);
   const body = t.appendChild(el('tbody'));
   table.rows.forEach((row, index) => {
@@ -153,6 +180,12 @@ function renderTable(table, style, onRow) {
         .filter(Boolean).join(' ');
       tr.appendChild(el('td', cls ? { class: cls } : {}, text));
     });
+    if (action) {
+      const td = el('td');
+      const made = action(row);
+      if (made) td.appendChild(made);
+      tr.appendChild(td);
+    }
     if (onRow && !row.strong) {
       tr.classList.add('klickbar');
       tr.tabIndex = 0;
@@ -271,7 +304,8 @@ async function drawHistory(s, generation) {
   const reply = await (await api('history', { ...params, format: 'tables' })).json();
   if (generation !== state.generation) return;
   const box = section.querySelector('.innehall');
-  box.replaceChildren(...reply.tables.map((t) => renderTable(t, style(reply.decimals))));
+  const correct = window.rambok.correctionButton && window.rambok.correctionButton(h, reply.data);
+  box.replaceChildren(...reply.tables.map((t) => renderTable(t, style(reply.decimals), null, correct)));
   section.querySelector('h2').textContent =
     `Historik: ${h.area ? 'internbudget ' + h.area : 'budgetram'} ${h.office} ${h.year}`;
   downloadLinks(section, 'history', params, `historik-${h.office}-${h.year}`);
@@ -335,10 +369,12 @@ async function redraw() {
   const s = selection();
   showDate();
   document.body.dataset.laddar = '1';
-  const revision = !$('flik-revision').hidden;
-  const work = revision
+  const tab = currentTab();
+  const work = tab === 'revision'
     ? [drawRevision(s, generation)]
-    : [...REPORTS.map((r) => drawReport(r, s, generation)), drawWaterfall(s, generation), drawHistory(s, generation)];
+    : tab === 'budget'
+      ? [...REPORTS.map((r) => drawReport(r, s, generation)), drawWaterfall(s, generation), drawHistory(s, generation)]
+      : [];
   const results = await Promise.allSettled(work);
   if (generation !== state.generation) return;
   const failed = results.find((r) => r.status === 'rejected');
@@ -389,15 +425,36 @@ async function start() {
   }
   fillPickers(state.info);
   $('app').hidden = false;
+  document.dispatchEvent(new CustomEvent('rambok:start', { detail: state.info }));
   await redraw();
 }
 
+function currentTab() {
+  const active = document.querySelector('.flikar button.aktiv');
+  return active ? active.dataset.flik : 'budget';
+}
+
 function switchTab(name) {
-  for (const b of document.querySelectorAll('.flikar button')) b.classList.toggle('aktiv', b.dataset.flik === name);
-  $('flik-budget').hidden = name !== 'budget';
-  $('flik-revision').hidden = name !== 'revision';
+  for (const b of document.querySelectorAll('.flikar button')) {
+    b.classList.toggle('aktiv', b.dataset.flik === name);
+    b.setAttribute('aria-selected', String(b.dataset.flik === name));
+    $('flik-' + b.dataset.flik).hidden = b.dataset.flik !== name;
+  }
   if (name === 'revision') verify();
+  document.dispatchEvent(new CustomEvent('rambok:flik', { detail: name }));
   redraw();
+}
+
+/** After a write: the catalogue again (a new decision date, year or office), then every table. */
+async function refresh() {
+  const atEnd = Number($('datum').value) === state.dates.length - 1;
+  const chosen = { year: $('ar').value, office: $('kontor').value };
+  state.info = await (await api('info')).json();
+  fillPickers(state.info);
+  if ([...$('ar').options].some((o) => o.value === chosen.year)) $('ar').value = chosen.year;
+  if ([...$('kontor').options].some((o) => o.value === chosen.office)) $('kontor').value = chosen.office;
+  if (!atEnd) $('datum').value = String(Math.min(Number($('datum').value), state.dates.length - 1));
+  await redraw();
 }
 
 function wire() {
@@ -427,7 +484,11 @@ function tokenFromAddress() {
   return decodeURIComponent(match[1]);
 }
 
-window.rambok = { money, toOre };
+// What forms.js (recording, attesting, the revisor's digest) uses of this page.
+window.rambok = Object.assign(window.rambok || {}, {
+  money, toOre, counted, api, send, errorText, el, $, selection, style, download, refresh, switchTab,
+  showStatus, renderTable, info: () => state.info,
+});
 
 document.addEventListener('DOMContentLoaded', () => {
   wire();

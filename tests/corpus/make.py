@@ -689,13 +689,14 @@ accepted("reported-table-in-capitals", reported("5", report="FRAME") + "\n", ONE
 refused("reported-unknown-table", line2(reported("5", report="chart")), "FILE:2: fältet report: 'chart' är inte en av frame, budget, outcome, investments")
 refused("reported-fraction-of-ore", line2(reported("1.123456789", unit="mnkr")), "FILE:2: fältet amount: '1.123456789' har delar av öre")
 refused("reported-unknown-office", line2(reported("5").replace('"KLK"', '"XYZ"')), "FILE:2: fältet office: 'XYZ' är inte en definierad förvaltning")
-accepted("approved-a-base-event", '{"type":"approved","event":"%s","comment":"granskad"}\n' % FRAME_ID, ONE_ADDED)
+# The base was recorded by t, who imports: an attest of one's own entry is refused (four eyes).
+refused("approved-a-base-event", '{"type":"approved","event":"%s","comment":"granskad"}\n' % FRAME_ID, "FILE:1: fältet event: %s registrerades av t själv: en post attesteras av någon annan" % FRAME_ID)
 refused("approved-an-unknown-event", line2('{"type":"approved","event":"%s"}' % ID), "FILE:2: fältet event: %s är inte en händelse i liggaren" % ID)
 refused("approved-event-as-number", line2('{"type":"approved","event":1}'), "FILE:2: fältet event: ska vara en sträng, inte ett tal")
-accepted(
+refused(
     "approved-a-line-above",
     with_id(GOOD) + "\n" + '{"type":"approved","event":"%s"}\n' % ID,
-    TWO_ADDED,
+    "FILE:2: fältet event: %s registrerades av t själv" % ID,
 )
 accepted("year-closed-for-every-office", '{"type":"year_closed","year":2017,"date":"2017-12-31"}\n', ONE_ADDED)
 refused(

@@ -163,24 +163,38 @@ fn four_eyes_needs_an_approval_by_someone_else() {
         frame.id
     );
     let base = format!("{OFFICES}\n{}", frame_set("KF", REF));
-    let found = |approver: Option<&str>| {
+    // `as_if` names the approver as a ledger written before validation refused one's own attest.
+    let found = |approver: Option<&str>, as_if: Option<&str>| {
         let mut batches = vec![("anna", at(2016, 7, 1), base.as_str())];
         if let Some(who) = approver {
             batches.push((who, at(2016, 7, 2), approve.as_str()));
         }
         let (_d, l) = ledger(&batches);
-        rules_found(&l.records().unwrap(), 2017)
+        let mut records = l.records().unwrap();
+        if let Some(who) = as_if {
+            records.last_mut().unwrap().recorded_by = who.to_string();
+        }
+        rules_found(&records, 2017)
             .into_iter()
             .filter(|r| r.starts_with("four_eyes"))
             .collect::<Vec<_>>()
     };
-    assert_eq!(found(None), ["four_eyes"], "never approved: a warning");
+    assert_eq!(found(None, None), ["four_eyes"], "never approved: a warning");
+    assert!(found(Some("bo"), None).is_empty(), "approved by someone else");
     assert_eq!(
-        found(Some("anna")),
+        found(Some("bo"), Some("anna")),
         ["four_eyes.own_recorder"],
-        "approved by its own recorder: an error"
+        "approved by its own recorder (an old ledger): an error"
     );
-    assert!(found(Some("bo")).is_empty(), "approved by someone else");
+    // Today the write path refuses it, naming the field.
+    let (_d, l) = ledger(&[("anna", at(2016, 7, 1), base.as_str())]);
+    match l.append(&[ev(&approve)], "Anna", None, at(2016, 7, 2)) {
+        Err(LedgerError::Rejected { error, .. }) => {
+            assert_eq!(error.field, "event");
+            assert!(error.message.contains("registrerades av Anna själv"), "{}", error.message);
+        }
+        other => panic!("an attest of one's own entry was not refused: {other:?}"),
+    }
 }
 
 /// The attack: an entry recorded by `karin.lind`, approved by `karin.lind` plus a zero-width space

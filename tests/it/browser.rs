@@ -21,7 +21,7 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const WAIT: Duration = Duration::from_secs(20);
 
 /// A WebDriver session in a chromedriver this test started; both end on drop.
-struct Browser {
+pub(crate) struct Browser {
     agent: ureq::Agent,
     base: String,
     session: String,
@@ -53,7 +53,7 @@ fn send(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> V
 }
 
 impl Browser {
-    fn start() -> Browser {
+    pub(crate) fn start() -> Browser {
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -103,7 +103,7 @@ impl Browser {
         }
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    pub(crate) fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}/session/{}/{path}", self.base, self.session);
         let v = send(&self.agent, method, &url, body.as_ref());
         if v["value"]["error"].is_string() {
@@ -112,11 +112,11 @@ impl Browser {
         v["value"].clone()
     }
 
-    fn open(&self, url: &str) {
+    pub(crate) fn open(&self, url: &str) {
         self.call("POST", "url", Some(json!({ "url": url })));
     }
 
-    fn js(&self, script: &str) -> Value {
+    pub(crate) fn js(&self, script: &str) -> Value {
         self.call(
             "POST",
             "execute/sync",
@@ -125,7 +125,7 @@ impl Browser {
     }
 
     /// Polls `script` until it returns `want`.
-    fn wait_for(&self, script: &str, want: &Value) {
+    pub(crate) fn wait_for(&self, script: &str, want: &Value) {
         let started = Instant::now();
         loop {
             let got = self.js(script);
@@ -140,7 +140,7 @@ impl Browser {
         }
     }
 
-    fn element(&self, css: &str) -> String {
+    pub(crate) fn element(&self, css: &str) -> String {
         let v = self.call(
             "POST",
             "element",
@@ -152,7 +152,7 @@ impl Browser {
             .to_string()
     }
 
-    fn keys(&self, element: &str, text: &str) {
+    pub(crate) fn keys(&self, element: &str, text: &str) {
         self.call(
             "POST",
             &format!("element/{element}/value"),
@@ -160,11 +160,11 @@ impl Browser {
         );
     }
 
-    fn click(&self, element: &str) {
+    pub(crate) fn click(&self, element: &str) {
         self.call("POST", &format!("element/{element}/click"), Some(json!({})));
     }
 
-    fn screenshot(&self, file: &Path) {
+    pub(crate) fn screenshot(&self, file: &Path) {
         let v = self.call("GET", "screenshot", None);
         let png = base64(v.as_str().unwrap());
         assert!(png.starts_with(b"\x89PNG"));
@@ -206,13 +206,13 @@ fn base64(text: &str) -> Vec<u8> {
     out
 }
 
-fn shots() -> PathBuf {
+pub(crate) fn shots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser")
 }
 
 /// Whether the browser test runs: a test that cannot run fails, unless `RAMBOK_SKIP_BROWSER` says
 /// to leave it out (README, "Tests").
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     if std::env::var_os("RAMBOK_SKIP_BROWSER").is_some() {
         eprintln!("browser test left out: RAMBOK_SKIP_BROWSER is set");
         return false;
@@ -224,7 +224,7 @@ fn browser_available() -> bool {
     true
 }
 
-const KLK_2017: &str = "const r = [...document.querySelectorAll('#ramar tbody tr')].find((r) => r.cells[0].textContent === 'KLK'); \
+pub(crate) const KLK_2017: &str = "const r = [...document.querySelectorAll('#ramar tbody tr')].find((r) => r.cells[0].textContent === 'KLK'); \
      return document.body.dataset.laddar === undefined && r ? r.cells[2].textContent : null;";
 const SHOWN_DATE: &str = "return document.getElementById('datum-text').dataset.datum;";
 

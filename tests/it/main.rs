@@ -4,6 +4,7 @@ mod access;
 mod audit;
 mod bad_input;
 mod browser;
+mod browser_forms;
 mod cli;
 mod control;
 mod corpus;

@@ -150,7 +150,9 @@ fn record_of_every_type_appends_one_event_equal_to_importing_its_json_line() {
             .unwrap_or_else(|| panic!("no JSON line for {type_name}"));
         lines.push_str(line);
         lines.push('\n');
-        let args = help_example(&recorded.path, type_name);
+        // Another person than the one who imported the fixtures: the example attests one of them.
+        let mut args = help_example(&recorded.path, type_name);
+        args.extend(["--user".to_string(), "karin.lind".to_string()]);
         let out = ok(
             &recorded.path,
             &args.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -163,7 +165,10 @@ fn record_of_every_type_appends_one_event_equal_to_importing_its_json_line() {
     }
     let file = imported.path.parent().unwrap().join("examples.jsonl");
     std::fs::write(&file, lines).unwrap();
-    ok(&imported.path, &["import", file.to_str().unwrap()]);
+    ok(
+        &imported.path,
+        &["import", "--user", "karin.lind", file.to_str().unwrap()],
+    );
     let (by_record, by_import) = (
         events_after_fixtures(&recorded.path),
         events_after_fixtures(&imported.path),
