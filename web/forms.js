@@ -287,7 +287,10 @@
     status.textContent = response.ok
       ? `Attesterad: sekvens ${entry.seq}, av ${reply.recorded_by}.`
       : `Attesten registrerades inte: ${reply.message || reply.error}`;
-    if (response.ok) await loadPending();
+    if (response.ok) {
+      await loadPending();
+      await R().refresh();
+    }
   }
 
   // ---- the workbook import -----------------------------------------------------------------

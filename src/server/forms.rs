@@ -73,14 +73,14 @@ fn read_filled(body: &[u8]) -> Result<Filled, ApiError> {
     })?;
     let Value::Object(m) = v else {
         return Err(ApiError::bad_request(
-            "innehållet ska vara {\"type\": TYP, \"values\": {FÄLT: TEXT}, \"place\": {…}}",
+            "innehållet ska vara `{\"type\": TYP, \"values\": {FÄLT: TEXT}, \"place\": {…}}`",
         ));
     };
     for key in m.keys() {
         if !matches!(key.as_str(), "type" | "values" | "place") {
             let key: String = key.chars().take(64).collect();
             return Err(ApiError::bad_request(format!(
-                "okänt fält '{key}' (ett formulär skickar type, values och place)"
+                "okänt fält '{key}' (ett formulär skickar `type`, `values` och `place`)"
             ))
             .field(&key));
         }
@@ -88,14 +88,14 @@ fn read_filled(body: &[u8]) -> Result<Filled, ApiError> {
     let kind = m
         .get("type")
         .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request("fältet type saknas: vilken händelsetyp?").field("type"))?
+        .ok_or_else(|| ApiError::bad_request("fältet `type` saknas: vilken händelsetyp?").field("type"))?
         .to_string();
     let values = match m.get("values") {
         None => Vec::new(),
         Some(Value::Object(values)) => text_values(values)?,
         Some(_) => {
             return Err(ApiError::bad_request(
-                "fältet values ska vara ett objekt med fältens text",
+                "fältet `values` ska vara ett objekt med fältens text",
             )
             .field("values"))
         }
@@ -129,7 +129,7 @@ fn text_values(values: &Map<String, Value>) -> Result<Vec<(String, String)>, Api
 fn read_place(v: &Value) -> Result<Place, ApiError> {
     let bad = || {
         ApiError::bad_request(
-            "fältet place ska vara {\"office\": KOD, \"year\": ÅR, \"area\": KOD eller null}",
+            "fältet `place` ska vara `{\"office\": KOD, \"year\": ÅR, \"area\": KOD eller null}`",
         )
         .field("place")
     };

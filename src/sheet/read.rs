@@ -19,6 +19,8 @@ const SHARED_STRINGS_MAX: u64 = 1_000_000;
 /// The most cells read from a sheet, in every column, before the table's end.
 const CELLS_MAX: u64 = 2_000_000;
 
+const UNREADABLE: &str = "bladet kan inte läsas: filen är skadad eller av ett slag rambok inte läser";
+
 /// A cell of a mapped column, as the workbook holds it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -39,17 +41,21 @@ pub struct Table {
     pub rows: Vec<(u32, Vec<Option<Value>>)>,
 }
 
-fn not_a_workbook(detail: impl std::fmt::Display) -> SheetError {
-    SheetError::file(format!(
-        "filen är ingen arbetsbok som rambok kan läsa (xlsx, Excel 2007 och senare): {detail}"
-    ))
+/// A file that is no workbook, or a damaged one. What the libraries say (in English) is left out:
+/// it helps nobody who reads Swedish.
+fn not_a_workbook<E>(_: E) -> SheetError {
+    SheetError::file(
+        "filen är ingen arbetsbok som rambok kan läsa (xlsx, Excel 2007 och senare), eller den är skadad",
+    )
 }
 
 /// Measures every part of the archive as it unpacks, and the shared strings' declared count.
 fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_a_workbook)?;
     if zip.len() > PARTS_MAX {
-        return Err(not_a_workbook(format!("fler än {PARTS_MAX} delar")));
+        return Err(SheetError::file(format!(
+            "arbetsboken har fler än {PARTS_MAX} delar: rambok läser inte den"
+        )));
     }
     let mut total = 0u64;
     for i in 0..zip.len() {
@@ -132,7 +138,10 @@ pub fn read(
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(not_a_workbook)?;
     let names = book.sheet_names();
     let name = match sheet {
-        None => names.first().cloned().ok_or_else(|| not_a_workbook("den har inga blad"))?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| SheetError::file("arbetsboken har inga blad"))?,
         Some(s) => names.iter().find(|n| *n == s).cloned().ok_or_else(|| {
             SheetError::file(format!(
                 "arbetsboken har inget blad '{s}' (den har {})",
@@ -148,14 +157,14 @@ pub fn read(
     };
     let mut cells = book
         .worksheet_cells_reader(&name)
-        .map_err(|e| at(None, format!("bladet kan inte läsas: {e}")))?;
+        .map_err(|_| at(None, UNREADABLE.into()))?;
     let first = first_row - 1;
     let last = first.saturating_add(ROWS_MAX);
     let mut rows: Vec<(u32, Vec<Option<Value>>)> = Vec::new();
     let mut read = 0u64;
     while let Some(cell) = cells
         .next_cell()
-        .map_err(|e| at(None, format!("bladet kan inte läsas: {e}")))?
+        .map_err(|_| at(None, UNREADABLE.into()))?
     {
         read += 1;
         if read > CELLS_MAX {

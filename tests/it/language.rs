@@ -302,6 +302,10 @@ fn wrong_command_lines_are_answered_in_swedish() {
     let file = dir.path().join("events.jsonl");
     std::fs::write(&file, "{\"type\": \"frame_set\"}\n").unwrap();
     let (f, folder) = (file.to_str().unwrap(), dir.path().to_str().unwrap());
+    // A workbook that is none.
+    let book = dir.path().join("bok.xlsx");
+    std::fs::write(&book, "inte en arbetsbok").unwrap();
+    let book = book.to_str().unwrap();
     let out = dir.path().join("ut.xlsx");
     let out = out.to_str().unwrap();
     for (args, code) in [
@@ -382,6 +386,18 @@ fn wrong_command_lines_are_answered_in_swedish() {
         (&["import", f], 1),
         (&["import", folder], 1),
         (&["import", "/finns/inte.jsonl"], 1),
+        (&["import", f, "--office", "KLK"], 1),
+        (&["import", book], 1),
+        (&["import", book, "--office", "KLK", "--year", "2017"], 1),
+        (
+            &["import", book, "--office", "KLK", "--year", "2017", "--map", "area=A,net=ZZZZ"],
+            1,
+        ),
+        (
+            &["import", book, "--office", "KLK", "--year", "2017", "--map", "area=A,net=B"],
+            1,
+        ),
+        (&["import", book, book], 1),
         (&["verify", "--against", "/finns/inte"], 1),
         (
             &["control", "--year", "2017", "--delegation", "/finns/inte"],
@@ -503,6 +519,25 @@ fn right_command_lines_are_answered_in_swedish() {
     .unwrap();
     let said = says_in_swedish(d, &["import", one.to_str().unwrap()], 0);
     assert!(said.contains("1 händelse"), "{said}");
+    let said = says_in_swedish(d, &["import", "--dry-run", one.to_str().unwrap()], 0);
+    assert!(said.contains("inget registrerades"), "{said}");
+    // A workbook's preview, and its import.
+    let book = dir.path().join("bok.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Område").unwrap();
+    ws.write_string(0, 1, "Netto").unwrap();
+    ws.write_string(1, 0, "ADM").unwrap();
+    ws.write_number(1, 1, 108_000.0).unwrap();
+    std::fs::write(&book, wb.save_to_buffer().unwrap()).unwrap();
+    let sheet = [
+        "import", book.to_str().unwrap(), "--office", "KLK", "--year", "2019", "--unit", "tkr",
+        "--map", "area=A,net=B", "--body", "KS", "--date", "2018-11-20",
+    ];
+    let said = says_in_swedish(d, &[&sheet[..], &["--dry-run"]].concat(), 0);
+    assert!(said.contains("läste 1 rad: 1 händelse skulle läggas till"), "{said}");
+    let said = says_in_swedish(d, &sheet, 0);
+    assert!(said.contains("läste 1 rad: 1 tillagd"), "{said}");
     let fresh = dir.path().join("ny");
     says_in_swedish(&fresh, &["init"], 0);
     let said = says_in_swedish(&fresh, &["verify"], 0);
@@ -560,6 +595,47 @@ fn the_api_errors_the_page_shows_are_swedish() {
         assert!(reply.status.is_client_error(), "{body}: {}", reply.status);
         let message = reply.json()["error"].as_str().unwrap().to_string();
         assert_swedish(body, &message);
+    }
+    // Recording, attesting and the workbook import from the page.
+    for (uri, token, body) in [
+        ("/api/preview", &k.controller, "inte json"),
+        ("/api/preview", &k.controller, "{\"values\": {}}"),
+        ("/api/preview", &k.controller, "{\"type\": \"nope\", \"values\": {}}"),
+        ("/api/preview", &k.controller, "{\"type\": \"frame_changed\", \"values\": {\"amount\": \"tolv\"}}"),
+        ("/api/preview", &k.controller, "{\"type\": \"frame_changed\", \"values\": {\"area\": \"ADM\"}}"),
+        ("/api/preview", &k.controller, "{\"type\": \"frame_changed\", \"values\": {}, \"place\": 1}"),
+        ("/api/preview", &k.controller, "{\"type\": \"frame_changed\", \"färg\": 1}"),
+        ("/api/preview", &k.revisor, "{}"),
+        ("/api/events?dry_run=kanske", &k.controller, "[]"),
+        ("/api/verify", &k.revisor, "hej"),
+        ("/api/verify", &k.revisor, "{\"format\": \"rambok-digest-1\"}"),
+        ("/api/verify", &k.controller, "{}"),
+        ("/api/import.xlsx?office=KLK&year=2017", &k.controller, "x"),
+        ("/api/import.xlsx?office=KLK&year=2017&map=area%3DA%2Cnet%3DB", &k.controller, "x"),
+        ("/api/import.xlsx?office=KLK&year=2017&map=area%3DA%2Cnet%3DB&period=2017-06", &k.controller, "x"),
+    ] {
+        let reply = call(&k.state, "POST", uri, Some(token), Body::from(body));
+        assert!(reply.status.is_client_error(), "{uri} {body}: {}", reply.status);
+        let v = reply.json();
+        assert_swedish(&format!("{uri} {body}"), v["error"].as_str().unwrap());
+    }
+    for uri in ["/api/pending?year=abc", "/api/digest"] {
+        let reply = call(&k.state, "GET", uri, Some(&k.controller), Body::empty());
+        assert!(reply.status.is_client_error(), "{uri}: {}", reply.status);
+        assert_swedish(uri, reply.json()["error"].as_str().unwrap());
+    }
+    // The forms' words: every label, help and description the page shows.
+    let forms = rambok::json::forms::forms_json();
+    for form in forms["forms"].as_array().unwrap() {
+        assert_swedish("about", form["about"].as_str().unwrap());
+        for field in form["fields"].as_array().unwrap() {
+            for key in ["label", "help", "group"] {
+                assert_swedish(key, field[key].as_str().unwrap());
+            }
+            if let Some(sign) = field.get("sign") {
+                assert_swedish("sign", &sign.to_string());
+            }
+        }
     }
     let access = call(
         &k.state,
