@@ -65,16 +65,24 @@ impl Held {
 /// Who recorded what: each person once, by the normalised name `control` compares them by.
 #[derive(Clone, Debug, Default)]
 struct Recorders {
+    /// Normalised name → number.
     numbers: HashMap<String, u32>,
+    /// The names as recorded → number: a name met before is not normalised again (the log holds
+    /// few names, each many times).
+    spelled: HashMap<String, u32>,
     /// The recorders of events whose recorder's number does not fit in [`Held`].
     beyond: HashMap<Uuid, u32>,
 }
 
 impl Recorders {
     fn number(&mut self, recorded_by: &str) -> u32 {
-        let key = person_key(recorded_by);
+        if let Some(n) = self.spelled.get(recorded_by) {
+            return *n;
+        }
         let next = self.numbers.len() as u32;
-        *self.numbers.entry(key).or_insert(next)
+        let n = *self.numbers.entry(person_key(recorded_by)).or_insert(next);
+        self.spelled.insert(recorded_by.to_string(), n);
+        n
     }
 }
 

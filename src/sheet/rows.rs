@@ -10,6 +10,7 @@ use crate::domain::amount::{Amount, Unit};
 use crate::domain::event::Event;
 use crate::json::{forms, parse_event};
 use crate::report::number::exact;
+use std::collections::HashMap;
 
 /// The office's areas: (code, name as defined).
 pub type Areas = [(String, String)];
@@ -75,15 +76,36 @@ fn plain(a: Amount, unit: Unit) -> String {
     Amount::plain_figure(&exact(a, unit))
 }
 
-/// Finds the area a cell names, by code or by name (case and spacing aside).
-fn area_code<'a>(text: &str, areas: &'a Areas) -> Option<&'a str> {
-    let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    let wanted = fold(text);
-    areas
-        .iter()
-        .find(|(code, _)| code == text.trim())
-        .or_else(|| areas.iter().find(|(_, name)| fold(name) == wanted))
-        .map(|(code, _)| code.as_str())
+/// A name with case and spacing aside.
+fn fold(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The office's areas by code and by folded name, made once per sheet.
+struct Lookup<'a> {
+    codes: HashMap<&'a str, &'a str>,
+    names: HashMap<String, &'a str>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(areas: &'a Areas) -> Lookup<'a> {
+        let mut names = HashMap::new();
+        for (code, name) in areas {
+            names.entry(fold(name)).or_insert(code.as_str());
+        }
+        Lookup {
+            codes: areas.iter().map(|(c, _)| (c.as_str(), c.as_str())).collect(),
+            names,
+        }
+    }
+
+    /// The area a cell names, by code or by name.
+    fn find(&self, text: &str) -> Option<&'a str> {
+        self.codes
+            .get(text.trim())
+            .or_else(|| self.names.get(&fold(text)))
+            .copied()
+    }
 }
 
 struct Place<'a> {
@@ -117,6 +139,7 @@ pub fn events(table: &Table, s: &Settings, areas: &Areas) -> Result<Vec<Row>, Ve
     let mut sums = Sums::default();
     let mut expected = s.first_row;
     let mut ended = false;
+    let lookup = Lookup::new(areas);
     for (number, values) in &table.rows {
         if *number != expected {
             ended = true;
@@ -135,7 +158,7 @@ pub fn events(table: &Table, s: &Settings, areas: &Areas) -> Result<Vec<Row>, Ve
             ended = true;
             break;
         }
-        match row_event(&place, s, &c, &area_text, areas, &mut sums) {
+        match row_event(&place, s, &c, &area_text, (&lookup, areas), &mut sums) {
             Ok(event) => out.push(Row { number: *number, event }),
             Err(e) => errors.push(e),
         }
@@ -172,11 +195,11 @@ fn row_event(
     s: &Settings,
     c: &Cells,
     area_text: &str,
-    areas: &Areas,
+    (lookup, areas): (&Lookup, &Areas),
     sums: &mut Sums,
 ) -> Result<Event, SheetError> {
     let col = &s.columns;
-    let code = area_code(area_text, areas).ok_or_else(|| {
+    let code = lookup.find(area_text).ok_or_else(|| {
         let known: Vec<String> = areas.iter().take(20).map(|(c, n)| format!("{c} ({n})")).collect();
         place.at(
             Some(col.area),
