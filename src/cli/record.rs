@@ -449,18 +449,26 @@ pub fn to_json(a: &RecordArgs) -> Result<Value> {
                 Amount::parse_swedish(given, unit)
                     .map_err(|e| CliError::Input(format!("--{}: {e}", o.long())))?;
             }
-            Amount::plain_figure(given)
+            Value::String(Amount::plain_figure(given))
         } else if o.field.input == Input::Number {
-            Amount::plain_figure(given)
+            Value::String(Amount::plain_figure(given))
+        } else if o.field.input == Input::Json {
+            serde_json::from_str::<Value>(given).map_err(|e| {
+                CliError::Input(format!(
+                    "--{}: inte giltig JSON: {}",
+                    o.long(),
+                    crate::json::describe_json_error(&e)
+                ))
+            })?
         } else {
-            given.to_string()
+            Value::String(given.to_string())
         };
         let target = if o.parent.is_some() {
             &mut decision
         } else {
             &mut m
         };
-        target.insert(o.field.key.into(), Value::String(value));
+        target.insert(o.field.key.into(), value);
     }
     // Only a decision given in part or whole is sent, so a missing one is named as such.
     if !decision.is_empty() {

@@ -69,7 +69,7 @@ const fn rule(name: &'static str, severity: Severity, description: &'static str)
 }
 
 /// Every rule, in the order findings are reported within a severity.
-pub const RULES: [Rule; 13] = [
+pub const RULES: [Rule; 21] = [
     rule("delegation.transfer", Severity::Error, "en ramväxling mellan nämnder beslutad av ett beslutsorgan som delegationsordningen inte tillåter"),
     rule("delegation.frame", Severity::Error, "en budgetram, ramförändring, ett besparingskrav eller en internbudget beslutad av ett beslutsorgan utan befogenhet"),
     rule("delegation.director_not_net_zero", Severity::Error, "en ensidig ramförändring av kommundirektören (bara ramväxlingar utan nettoeffekt är delegerade)"),
@@ -78,11 +78,19 @@ pub const RULES: [Rule; 13] = [
     rule("four_eyes.own_recorder", Severity::Error, "en budgethändelse attesterad bara av den som registrerade den"),
     rule("year.closed", Severity::Error, "en ändring av ett år efter att året stängts"),
     rule("reported.reconciles", Severity::Error, "en tryckt siffra skiljer sig från den liggaren räknar fram"),
+    rule("reported.parts", Severity::Error, "delarna som ett dokument delar upp en siffra i summerar inte till den siffra liggaren räknar fram"),
+    rule("reported.sums", Severity::Error, "en tabells tryckta rader summerar inte till dess tryckta summa, mer än avrundning förklarar"),
+    rule("reported.count", Severity::Error, "ett tryckt antal (aktiviteter, uppdrag, mål) skiljer sig från liggarens, eller antalen per status från det tryckta totalet"),
+    rule("reported.target", Severity::Error, "ett tryckt målvärde skiljer sig från det beslutade"),
     rule("decision.reference", Severity::Warning, "ett politiskt beslut utan ärendebeteckning eller paragraf (aktiviteter är inga politiska beslut och undantas)"),
     rule("four_eyes", Severity::Warning, "en budgethändelse som aldrig attesterats"),
     rule("recorded.late", Severity::Warning, "en händelse registrerad långt efter sitt beslut"),
+    rule("reported.share", Severity::Warning, "en tryckt andel stämmer inte med sitt tryckta antal och total"),
     rule("goals.assessment", Severity::Warning, "ett måls status registrerad för hand skiljer sig från den bedömning som dess indikatorer ger"),
     rule("decision.day_off", Severity::Note, "ett beslut daterat en lördag, söndag eller svensk helgdag"),
+    rule("reported.rounding", Severity::Note, "en tryckt summa avviker från sina tryckta rader, men inte mer än avrundning förklarar"),
+    rule("savings.base", Severity::Note, "ett besparingskrav i procent som inte är den procentsatsen av förvaltningens ram: grunden framgår inte"),
+    rule("reported.unverifiable", Severity::Note, "ett tryckt antal vars poster inte finns i liggaren: det kan inte kontrolleras"),
 ];
 
 /// The rule of this name.
@@ -298,6 +306,9 @@ pub fn control(records: &[Recorded], settings: &Settings) -> Report {
     four_eyes(&live, &attested, &mut out);
     closed(&live, &of_year, settings.year, &mut out);
     super::reconcile::reconcile(records, &of_year, &mut out);
+    super::claims::counts(records, &of_year, &mut out);
+    super::claims::targets(records, &of_year, &mut out);
+    super::claims::savings_base(records, &of_year, &mut out);
     reference_rule(&of_year, &mut out);
     late(&attested, settings.late_days, &mut out);
     day_off_rule(&of_year, &mut out);
