@@ -42,14 +42,11 @@ const CHECK_ATTEMPTS: usize = 20;
 /// Refusal log lines kept in memory (the full log goes to stderr).
 const REFUSALS_KEPT: usize = 1000;
 
-/// The Kalmar delegation table, used by `control` when the server is given no other.
-pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegation.json");
-
 struct Shared {
     ledger: Ledger,
     tokens: TokenStore,
-    delegation: Delegation,
-    delegation_name: String,
+    /// An order given at start (`serve --delegation FILE`), tried instead of the ledger's own.
+    delegation: Option<(Delegation, String)>,
     /// What the exported files call the ledger (its folder's name).
     name: String,
     refusals: Mutex<VecDeque<String>>,
@@ -60,8 +57,8 @@ struct Shared {
 pub struct AppState(Arc<Shared>);
 
 impl AppState {
-    /// Serves `ledger`, with `delegation` (its table and a name for it) for the controls, or
-    /// Kalmar's; files it writes call the ledger `rambok`.
+    /// Serves `ledger`, with `delegation` (an order and a name for it) for the controls instead
+    /// of the ledger's own orders; files it writes call the ledger `rambok`.
     pub fn new(
         ledger: Ledger,
         delegation: Option<(Delegation, String)>,
@@ -76,20 +73,10 @@ impl AppState {
         name: &str,
     ) -> Result<AppState, LedgerError> {
         let tokens = TokenStore::open(ledger.store())?;
-        let (delegation, delegation_name) = match delegation {
-            Some(d) => d,
-            None => (
-                Delegation::parse(KALMAR_DELEGATION).map_err(|e| {
-                    LedgerError::BadRecorder(format!("inbyggd delegationsordning: {e}"))
-                })?,
-                "fixtures/kalmar/delegation.json (inbyggd)".to_string(),
-            ),
-        };
         Ok(AppState(Arc::new(Shared {
             ledger,
             tokens,
             delegation,
-            delegation_name,
             name: name.to_string(),
             refusals: Mutex::new(VecDeque::new()),
         })))
@@ -103,8 +90,9 @@ impl AppState {
         &self.0.tokens
     }
 
-    pub fn delegation(&self) -> (&Delegation, &str) {
-        (&self.0.delegation, &self.0.delegation_name)
+    /// The order given at start, if any; `None`: the ledger's own.
+    pub fn delegation(&self) -> Option<&(Delegation, String)> {
+        self.0.delegation.as_ref()
     }
 
     /// The ledger's name in exported files.
