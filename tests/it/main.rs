@@ -20,3 +20,8 @@ mod reliability;
 mod seeds;
 mod server;
 mod tls;
+
+/// How many events the Kalmar fixtures hold: the sequence number a ledger of them ends at.
+pub fn kalmar_events() -> u64 {
+    rambok::cli::demo::fixture_events().unwrap().len() as u64
+}
