@@ -91,10 +91,8 @@ fn items_at(
                 office: o,
                 year: y,
                 ..
-            } if items == Counted::Assignments && *y == year => {
-                if of_office(o.as_deref(), office) {
-                    found.push(assignment.clone());
-                }
+            } if items == Counted::Assignments && *y == year && of_office(o.as_deref(), office) => {
+                found.push(assignment.clone());
             }
             EventBody::StatusUpdated { target, status, .. } => {
                 statuses.insert(target.clone(), *status);
@@ -120,12 +118,15 @@ fn share(count: u32, total: u32, printed: Measure) -> Option<Decimal> {
     ))
 }
 
+/// The counts of one printed table: its source, office, what it counts and its date.
+type CountKey<'a> = (&'a str, &'a str, Counted, Date);
+
 pub(super) fn counts(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<Finding>) {
     let mut wrong = Causes::new("reported.count");
     let mut shares = Causes::new("reported.share");
     let mut unverifiable = Causes::new("reported.unverifiable");
     // The printed totals, for the counts by status and the shares beside them.
-    let mut totals: HashMap<(&str, &str, Counted, Date), (u32, u64)> = HashMap::new();
+    let mut totals: HashMap<CountKey, (u32, u64)> = HashMap::new();
     for r in of_year {
         if let EventBody::ReportedCount {
             office,
@@ -140,7 +141,7 @@ pub(super) fn counts(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<
             totals.insert((source, office, *items, *date), (*count, r.seq));
         }
     }
-    let mut by_status: HashMap<(&str, &str, Counted, Date), (u32, Vec<u64>)> = HashMap::new();
+    let mut by_status: HashMap<CountKey, (u32, Vec<u64>)> = HashMap::new();
     for r in of_year {
         let EventBody::ReportedCount {
             office,
@@ -313,7 +314,7 @@ pub(super) fn savings_base(records: &[Recorded], of_year: &[&Recorded], out: &mu
         let of = |base: Amount| {
             let ore = Decimal::from_i128_with_scale(base.ore(), 0) * rate / Decimal::ONE_HUNDRED;
             let ore = ore.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-            Amount::from_i128(i128::try_from(ore.mantissa()).unwrap_or(0))
+            Amount::from_i128(ore.mantissa())
         };
         if bases.is_empty()
             || bases
