@@ -13,10 +13,12 @@ pub mod serve;
 mod token;
 pub mod usage;
 
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::LedgerError;
 use crate::report::number::counted;
 use crate::store::folder::{self, Folder};
-use crate::store::StoreError;
+use crate::store::pg::PgStore;
+use crate::store::target::Target;
+use crate::store::{Engine, StoreError};
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,6 +28,9 @@ use usage::GLOBAL;
 
 /// The default store, used when neither --db nor RAMBOK_DB names one.
 pub const DEFAULT_DB: &str = "rambok.db";
+
+/// A ledger as the commands open it: on sled or on PostgreSQL, whichever `--db` names.
+pub type Ledger = crate::ledger::Ledger<Engine>;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,7 +45,8 @@ Börja med `rambok demo` för att se exemplet från Kalmar, sedan `rambok init`,
 `rambok report frames --year 2017`."
 )]
 pub struct Cli {
-    /// Liggarens mapp (skapas av `init`).
+    /// Liggarens mapp (skapas av `init`), eller en liggare i PostgreSQL:
+    /// postgres://ANVÄNDARE@VÄRD:PORT/DATABAS?ledger=NAMN (en Unix-socket som ?host=/MAPP&port=N).
     #[arg(long, global = true, env = "RAMBOK_DB", default_value = DEFAULT_DB, help_heading = GLOBAL)]
     pub db: PathBuf,
     /// Skicka kommandot till en körande `rambok serve` på den här adressen (http:// eller https://)
@@ -151,7 +157,9 @@ impl CliError {
                 | LedgerError::BatchTooLarge(_)
                 | LedgerError::Unknown(_),
             ) => 1,
-            CliError::Ledger(LedgerError::Conflict { .. }) => 3,
+            CliError::Ledger(
+                LedgerError::Conflict { .. } | LedgerError::Store(StoreError::Conflict { .. }),
+            ) => 3,
             CliError::Findings(_) => 7,
             CliError::Ledger(LedgerError::Store(StoreError::InUse { .. })) => 4,
             CliError::Ledger(
@@ -165,17 +173,62 @@ impl CliError {
 
 pub type Result<T> = std::result::Result<T, CliError>;
 
+/// What `--db` names; a URL rambok cannot open is bad input.
+pub fn target(db: &std::path::Path) -> Result<Target> {
+    Target::parse(db).map_err(CliError::Input)
+}
+
 /// Opens an existing ledger. A folder with none of a store's files is an error that says how to
 /// create one; a folder with some of them, or damaged ones, is damage (exit 6), never a new store.
+/// A PostgreSQL ledger must have been made by `init`.
 pub fn open_existing(db: &std::path::Path) -> Result<Ledger> {
-    match folder::inspect(db).map_err(LedgerError::from)? {
-        Folder::Absent => Err(CliError::Input(format!(
-            "det finns ingen liggare i {} (skapa en med `rambok init --db {}`, eller peka --db / RAMBOK_DB på din)",
-            db.display(),
-            db.display()
-        ))),
-        Folder::Present(_) => Ok(Ledger::open(db)?),
+    let target = target(db)?;
+    if let Target::Folder(path) = &target {
+        if folder::inspect(path).map_err(LedgerError::from)? == Folder::Absent {
+            return Err(CliError::Input(format!(
+                "det finns ingen liggare i {} (skapa en med `rambok init --db {}`, eller peka --db / RAMBOK_DB på din)",
+                db.display(),
+                db.display()
+            )));
+        }
     }
+    Ok(Ledger::open_target(&target)?)
+}
+
+/// `rambok init`: a new empty ledger in a folder, or in a PostgreSQL database (its tables made
+/// when the database has none).
+fn init(db: &std::path::Path, out: &mut dyn Write) -> Result<()> {
+    let (ledger, shown) = match target(db)? {
+        Target::Folder(path) => {
+            // A damaged folder is reported as it is found (exit 6), never replaced by a new store.
+            if folder::inspect(&path).map_err(LedgerError::from)? != Folder::Absent {
+                writeln!(
+                    out,
+                    "det finns redan en liggare i {}; inget ändrades",
+                    db.display()
+                )
+                .map_err(io)?;
+                return Ok(());
+            }
+            (Ledger::open_target(&Target::Folder(path))?, db.display().to_string())
+        }
+        Target::Postgres(url) => {
+            let (store, created) = PgStore::create(&url).map_err(LedgerError::from)?;
+            let shown = store.shown().to_string();
+            if !created {
+                writeln!(out, "det finns redan en liggare i {shown}; inget ändrades")
+                    .map_err(io)?;
+                return Ok(());
+            }
+            (Ledger::with_store(Engine::Postgres(store))?, shown)
+        }
+    };
+    writeln!(
+        out,
+        "skapade en tom liggare i {shown} (sekvens {})",
+        ledger.head().seq
+    )
+    .map_err(io)
 }
 
 pub fn require_user(r: &Recorder) -> Result<String> {
@@ -196,27 +249,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
     }
     match cli.command {
-        Command::Init => {
-            // A damaged folder is reported as it is found (exit 6), never replaced by a new store.
-            if folder::inspect(&cli.db).map_err(LedgerError::from)? != Folder::Absent {
-                writeln!(
-                    out,
-                    "det finns redan en liggare i {}; inget ändrades",
-                    cli.db.display()
-                )
-                .map_err(io)?;
-                return Ok(());
-            }
-            let ledger = Ledger::open(&cli.db)?;
-            writeln!(
-                out,
-                "skapade en tom liggare i {} (sekvens {})",
-                cli.db.display(),
-                ledger.head().seq
-            )
-            .map_err(io)?;
-            Ok(())
-        }
+        Command::Init => init(&cli.db, out),
         Command::Import(args) => import::run(&cli.db, args, out),
         Command::Record(args) => record::run(&cli.db, args, out),
         Command::Log(args) => log::run(&cli.db, args, out),
