@@ -69,9 +69,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
 }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
-if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/pgbench" ]; then
-  apt_install postgresql postgresql-contrib
-fi
+bash scripts/install-postgres.sh >&2
 pgbin=$(pg_bin)
 have_hl=$((1 - no_hl))
 for tool in hledger ledger; do

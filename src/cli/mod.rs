@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod client;
+mod copy;
 pub mod demo;
 mod export;
 mod import;
@@ -119,6 +120,9 @@ pub enum Command {
     /// Servera liggaren över HTTP: JSON-API:t under /api/ och webbsidan på /. Med --demo:
     /// Kalmardata i en tillfällig liggare.
     Serve(serve::ServeArgs),
+    /// Kopiera en liggare till en ny, också mellan mapp (sled) och PostgreSQL: samma poster och
+    /// hashkedja, kontrollerad i båda.
+    Copy(copy::CopyArgs),
     /// API-token för `rambok serve`: lägg till (visas en gång), lista, ta bort.
     Token(token::TokenArgs),
     /// Skriv en påhittad kommun med N händelser som JSON Lines (för mätningar och lasttester).
@@ -182,17 +186,30 @@ pub fn target(db: &std::path::Path) -> Result<Target> {
 /// create one; a folder with some of them, or damaged ones, is damage (exit 6), never a new store.
 /// A PostgreSQL ledger must have been made by `init`.
 pub fn open_existing(db: &std::path::Path) -> Result<Ledger> {
-    let target = target(db)?;
-    if let Target::Folder(path) = &target {
-        if folder::inspect(path).map_err(LedgerError::from)? == Folder::Absent {
-            return Err(CliError::Input(format!(
-                "det finns ingen liggare i {} (skapa en med `rambok init --db {}`, eller peka --db / RAMBOK_DB på din)",
-                db.display(),
-                db.display()
-            )));
+    match target(db)? {
+        Target::Folder(path) => {
+            if folder::inspect(&path).map_err(LedgerError::from)? == Folder::Absent {
+                return Err(CliError::Input(format!(
+                    "det finns ingen liggare i {} (skapa en med `rambok init --db {}`, eller peka --db / RAMBOK_DB på din)",
+                    db.display(),
+                    db.display()
+                )));
+            }
+            Ok(Ledger::open_target(&Target::Folder(path))?)
+        }
+        Target::Postgres(url) => {
+            let store = PgStore::connect(&url).map_err(LedgerError::from)?;
+            if !store.exists().map_err(LedgerError::from)? {
+                return Err(CliError::Input(format!(
+                    "det finns ingen liggare '{}' i {} (skapa den med `rambok init --db '{}'`)",
+                    store.ledger(),
+                    store.shown(),
+                    store.shown()
+                )));
+            }
+            Ok(Ledger::with_store(Engine::Postgres(store))?)
         }
     }
-    Ok(Ledger::open_target(&target)?)
 }
 
 /// `rambok init`: a new empty ledger in a folder, or in a PostgreSQL database (its tables made
@@ -270,6 +287,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Digest { out: file } => digest(&cli.db, &file, out),
         Command::Serve(a) => serve::run(&cli.db, a, out),
         Command::Token(a) => token::run(&cli.db, a, out),
+        Command::Copy(a) => copy::run(a, out),
         Command::Gen { events, seed } => {
             let mut result = Ok(());
             crate::gen::municipality(events, seed, |v| {

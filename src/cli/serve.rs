@@ -256,7 +256,7 @@ RAMBOK_TOKEN){ca_hint}; token hanteras medan servern är stoppad",
 pub fn is_remote(command: &Command) -> bool {
     !matches!(
         command,
-        Command::Demo | Command::Gen { .. } | Command::Serve(_)
+        Command::Demo | Command::Gen { .. } | Command::Serve(_) | Command::Copy(_)
     )
 }
 

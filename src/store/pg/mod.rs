@@ -127,7 +127,8 @@ const UPSERT_DERIVED: &str = "INSERT INTO rambok_derived (ledger, key, value)
   ON CONFLICT (ledger, key) DO UPDATE SET value = EXCLUDED.value";
 
 impl PgStore {
-    fn new(url: &PgUrl) -> Result<PgStore, StoreError> {
+    /// Connects to the database `url` names, without looking for the ledger in it.
+    pub fn connect(url: &PgUrl) -> Result<PgStore, StoreError> {
         let shown = url.shown();
         let config = Config::from_str(&url.conninfo).map_err(|_| {
             StoreError::Io(format!(
@@ -147,7 +148,7 @@ impl PgStore {
     /// Opens the ledger `url` names; one the database does not hold is [`StoreError::Io`] naming
     /// it (see [`PgStore::exists`]).
     pub fn open(url: &PgUrl) -> Result<PgStore, StoreError> {
-        let store = PgStore::new(url)?;
+        let store = PgStore::connect(url)?;
         if !store.exists()? {
             return Err(StoreError::Io(format!(
                 "det finns ingen liggare '{}' i {} (skapa den med `rambok init --db '{}'`)",
@@ -160,7 +161,7 @@ impl PgStore {
     /// Creates the tables if the database has none, and the ledger if it is new; returns the
     /// store and whether it created the ledger.
     pub fn create(url: &PgUrl) -> Result<(PgStore, bool), StoreError> {
-        let store = PgStore::new(url)?;
+        let store = PgStore::connect(url)?;
         let created = store.with_writer("när liggaren skapades", |c, _| {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
