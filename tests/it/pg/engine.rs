@@ -115,3 +115,31 @@ fn bad_urls_and_missing_ledgers_are_refused_and_nothing_is_made() {
     assert_eq!(code, 5, "{err}");
     assert!(!err.contains("hemligt") && err.contains("kan inte ansluta"), "{err}");
 }
+
+/// What the PostgreSQL engine says, right and wrong, is Swedish (docs/language.md).
+#[test]
+fn postgresql_messages_are_swedish() {
+    let pg = Cluster::start();
+    let db = pg.url("sprak");
+    let dir = tempfile::tempdir().unwrap();
+    let says = |db: &Path, args: &[&str], code: i32| {
+        let (got, out, err) = rambok(db, args);
+        assert_eq!(got, code, "{args:?}: {out}{err}");
+        crate::language::assert_swedish(&format!("{args:?}"), &format!("{out}\n{err}"));
+    };
+    says(&db, &["init"], 0);
+    says(&db, &["init"], 0);
+    says(&db, &["record", "office_defined", "--office", "KLK", "--name", "kommunledningskontoret"], 0);
+    says(&db, &["record", "office_defined", "--office", "BUF", "--name", "barn", "--expect-seq", "0"], 3);
+    says(&db, &["verify"], 0);
+    says(&db, &["token", "list"], 1);
+    let tokens = dir.path().join("token");
+    says(&db, &["token", "--tokens", tokens.to_str().unwrap(), "list"], 0);
+    says(&pg.url("saknas"), &["verify"], 1);
+    let copy = dir.path().join("kopia");
+    says(Path::new("."), &["copy", "--from", db.to_str().unwrap(), "--to", copy.to_str().unwrap()], 0);
+    pg.psql("UPDATE rambok_blocks SET bytes = overlay(bytes placing '\\x58'::bytea from length(bytes) - 3 for 1) WHERE ledger = 'sprak'");
+    says(&db, &["verify"], 6);
+    pg.stop_hard();
+    says(&db, &["verify"], 5);
+}
