@@ -58,7 +58,10 @@ fn args() -> Args {
             }
         }
     }
-    assert!(!a.db.is_empty() && !a.sled.as_os_str().is_empty(), "--db and --sled are needed");
+    assert!(
+        !a.db.is_empty() && !a.sled.as_os_str().is_empty(),
+        "--db and --sled are needed"
+    );
     a
 }
 
@@ -93,18 +96,27 @@ fn appends(ledger: &Ledger<Engine>, writers: usize, secs: f64, tag: usize) -> (f
                         let e = change(tag * 1000 + w, i);
                         i += 1;
                         let t = Instant::now();
-                        ledger.append(&[e], "bench", None, Utc::now()).expect("append");
+                        ledger
+                            .append(&[e], "bench", None, Utc::now())
+                            .expect("append");
                         lat.push(t.elapsed());
                     }
                     lat
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("writer")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("writer"))
+            .collect()
     });
     let secs = start.elapsed().as_secs_f64();
     lat.sort_unstable();
-    (lat.len() as f64 / secs, quantile_us(&lat, 0.5), quantile_us(&lat, 0.99))
+    (
+        lat.len() as f64 / secs,
+        quantile_us(&lat, 0.5),
+        quantile_us(&lat, 0.99),
+    )
 }
 
 /// Every report, `n` times each on random offices, years and dates: (name, p50, p99) in µs.
@@ -113,8 +125,20 @@ fn reports(ledger: &Ledger<Engine>, n: usize) -> Vec<(&'static str, f64, f64)> {
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let first = rambok::gen::FIRST_YEAR;
     let mut out = Vec::new();
-    let clock = |d: Date| Clock { as_of: Some(d), known_at: None };
-    for name in ["frames", "bridge", "budget", "outcome", "investments", "goals", "history", "diff"] {
+    let clock = |d: Date| Clock {
+        as_of: Some(d),
+        known_at: None,
+    };
+    for name in [
+        "frames",
+        "bridge",
+        "budget",
+        "outcome",
+        "investments",
+        "goals",
+        "history",
+        "diff",
+    ] {
         let mut lat = Vec::with_capacity(n);
         for _ in 0..n {
             let y = first + rng.below(rambok::gen::YEARS as u64) as i32;
@@ -122,14 +146,30 @@ fn reports(ledger: &Ledger<Engine>, n: usize) -> Vec<(&'static str, f64, f64)> {
             let d = Date(Date::ymd(y, 1, 1).expect("date").0 + chrono::Days::new(rng.below(365)));
             let t = Instant::now();
             match name {
-                "frames" => drop(black_box(query::frames(ledger, y, &clock(d)).expect("frames"))),
-                "bridge" => drop(black_box(query::bridge(ledger, &o, y - 1, y, &clock(d)).expect("bridge"))),
-                "budget" => drop(black_box(query::budget(ledger, &o, y, Some(y - 1), &clock(d)).expect("budget"))),
-                "outcome" => drop(black_box(query::outcome(ledger, &o, y, &clock(d)).expect("outcome"))),
-                "investments" => drop(black_box(query::investments(ledger, &o, y, Some(y - 1), &clock(d)).expect("inv"))),
-                "goals" => drop(black_box(query::goals(ledger, y, Some(&o), &clock(d)).expect("goals"))),
-                "history" => drop(black_box(query::history(ledger, &o, y, None, &clock(d)).expect("history"))),
-                _ => drop(black_box(query::diff(ledger, Date(d.0 - chrono::Days::new(30)), d, None).expect("diff"))),
+                "frames" => drop(black_box(
+                    query::frames(ledger, y, &clock(d)).expect("frames"),
+                )),
+                "bridge" => drop(black_box(
+                    query::bridge(ledger, &o, y - 1, y, &clock(d)).expect("bridge"),
+                )),
+                "budget" => drop(black_box(
+                    query::budget(ledger, &o, y, Some(y - 1), &clock(d)).expect("budget"),
+                )),
+                "outcome" => drop(black_box(
+                    query::outcome(ledger, &o, y, &clock(d)).expect("outcome"),
+                )),
+                "investments" => drop(black_box(
+                    query::investments(ledger, &o, y, Some(y - 1), &clock(d)).expect("inv"),
+                )),
+                "goals" => drop(black_box(
+                    query::goals(ledger, y, Some(&o), &clock(d)).expect("goals"),
+                )),
+                "history" => drop(black_box(
+                    query::history(ledger, &o, y, None, &clock(d)).expect("history"),
+                )),
+                _ => drop(black_box(
+                    query::diff(ledger, Date(d.0 - chrono::Days::new(30)), d, None).expect("diff"),
+                )),
             }
             lat.push(t.elapsed());
         }
@@ -146,7 +186,10 @@ fn run(prefix: &str, ledger: Ledger<Engine>, events: &[Event], a: &Args) {
         appender.push(e).expect("push");
     }
     appender.commit().expect("commit");
-    println!("{prefix}_import_ev_per_s={:.0}", events.len() as f64 / t.elapsed().as_secs_f64());
+    println!(
+        "{prefix}_import_ev_per_s={:.0}",
+        events.len() as f64 / t.elapsed().as_secs_f64()
+    );
     for (writers, tag) in [(1, 1), (32, 2)] {
         let before = ledger.commit_stats();
         let (per_s, p50, p99) = appends(&ledger, writers, a.append_secs, tag);
@@ -169,7 +212,9 @@ fn run(prefix: &str, ledger: Ledger<Engine>, events: &[Event], a: &Args) {
 fn main() {
     let a = args();
     let mut events = Vec::with_capacity(a.events);
-    rambok::gen::municipality(a.events, 1, |v| events.push(parse_event(&v).expect("parses")));
+    rambok::gen::municipality(a.events, 1, |v| {
+        events.push(parse_event(&v).expect("parses"))
+    });
     let sled: Ledger<Engine> = Ledger::open(&a.sled).expect("open sled").into();
     run("sled", sled, &events, &a);
     let Target::Postgres(url) = Target::parse(std::path::Path::new(&a.db)).expect("--db") else {

@@ -227,7 +227,10 @@ fn init(db: &std::path::Path, out: &mut dyn Write) -> Result<()> {
                 .map_err(io)?;
                 return Ok(());
             }
-            (Ledger::open_target(&Target::Folder(path))?, db.display().to_string())
+            (
+                Ledger::open_target(&Target::Folder(path))?,
+                db.display().to_string(),
+            )
         }
         Target::Postgres(url) => {
             let (store, created) = PgStore::create(&url).map_err(LedgerError::from)?;

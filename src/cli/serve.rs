@@ -5,15 +5,14 @@
 use super::client::{corrupt, Client};
 use super::report::{Common, Format, Report, SignArg};
 use super::{open_existing, CliError, Command, Result};
-use crate::control::delegation::Delegation;
 use crate::json::event_to_json;
 use crate::ledger::LedgerError;
-use crate::server::Ledger;
-use crate::store::sled_store::SledStore;
 use crate::report::number::counted;
 use crate::server::auth::{Role, TokenStore};
 use crate::server::tls::Tls;
+use crate::server::Ledger;
 use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
+use crate::store::sled_store::SledStore;
 use crate::store::StoreError;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -44,7 +43,8 @@ pub struct ServeArgs {
     /// Servera Kalmardata ur en ny tillfällig liggare, med demotoken (skrivs ut).
     #[arg(long)]
     pub demo: bool,
-    /// Delegationsordningen för kontrollerna (JSON, se docs/control.md); Kalmars när ingen anges.
+    /// En delegationsordning (JSON, se docs/control.md) för kontrollerna i stället för
+    /// liggarens egna (delegation_set).
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
     /// Mappen med API-token och åtkomstlogg för en liggare i PostgreSQL (skapas om den saknas;
@@ -70,20 +70,6 @@ pub fn token_store(ledger: &Ledger, folder: &Option<PathBuf>) -> Result<(TokenSt
             "en liggare i PostgreSQL har sina API-token och sin åtkomstlogg i en egen mapp: ange --tokens MAPP (eller RAMBOK_TOKENS)".into(),
         )),
     }
-}
-
-fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
-    let Some(f) = file else { return Ok(None) };
-    let text = std::fs::read_to_string(f).map_err(|e| {
-        CliError::Input(format!(
-            "{}: kan inte läsas: {}",
-            f.display(),
-            crate::lang::io_error(&e)
-        ))
-    })?;
-    let d =
-        Delegation::parse(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))?;
-    Ok(Some((d, f.display().to_string())))
 }
 
 /// The certificate and key for HTTPS, both or neither.
@@ -129,7 +115,7 @@ fn demo_store(dir: &Path) -> Result<(Ledger, TokenStore, usize, DemoTokens)> {
 }
 
 pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
-    let delegation = delegation(&a.delegation)?;
+    let delegation = super::audit::load_delegation(a.delegation.as_deref())?;
     let tls = tls(&a.tls_cert, &a.tls_key)?;
     let temp = if a.demo {
         Some(tempfile::tempdir().map_err(super::io)?)
@@ -140,7 +126,15 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
         Some(dir) => {
             let (ledger, tokens, added, made) = demo_store(dir.path())?;
             let folder = dir.path().join("ledger");
-            (ledger, tokens, folder, Intro::Demo { added, tokens: made })
+            (
+                ledger,
+                tokens,
+                folder,
+                Intro::Demo {
+                    added,
+                    tokens: made,
+                },
+            )
         }
         None => {
             let ledger = open_existing(db)?;
@@ -184,13 +178,7 @@ enum Intro {
 }
 
 impl Intro {
-    fn print(
-        &self,
-        out: &mut dyn Write,
-        url: &str,
-        shown: &str,
-        head: u64,
-    ) -> std::io::Result<()> {
+    fn print(&self, out: &mut dyn Write, url: &str, shown: &str, head: u64) -> std::io::Result<()> {
         match self {
             Intro::Demo { added, tokens } => {
                 writeln!(out, "rambok serve --demo: {added} händelser ur Kalmar kommuns dokument i en tillfällig liggare ({shown})")?;

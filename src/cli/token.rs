@@ -203,7 +203,10 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
         }
         TokenAction::Remove { name, actor: who } => {
             let by = actor(who)?;
-            if tokens(db, &a.tokens)?.remove(&name, &by, now).map_err(fail)? {
+            if tokens(db, &a.tokens)?
+                .remove(&name, &by, now)
+                .map_err(fail)?
+            {
                 writeln!(out, "tog bort tokenen '{}'", name.trim()).map_err(super::io)
             } else {
                 Err(CliError::Input(format!(
@@ -213,7 +216,9 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
             }
         }
         TokenAction::Log { format } => {
-            let log = tokens(db, &a.tokens)?.access_log().map_err(|e| fail(e.into()))?;
+            let log = tokens(db, &a.tokens)?
+                .access_log()
+                .map_err(|e| fail(e.into()))?;
             let text = match format {
                 AccessFormat::Json => serde_json::to_string_pretty(&entries_json(&log))
                     .map_err(|e| CliError::Io(e.to_string()))?,

@@ -33,7 +33,10 @@ struct Done {
 #[derive(Clone, Debug)]
 enum Failed {
     /// Another process appended first (a shared store): retry after reading the ledger again.
-    Conflict { expected: u64, actual: u64 },
+    Conflict {
+        expected: u64,
+        actual: u64,
+    },
     Other(String),
 }
 

@@ -252,12 +252,14 @@ impl<S: Store> Ledger<S> {
     ) -> Result<Appended, LedgerError> {
         let mut retries = 0;
         loop {
-            let tried = self.begin(recorded_by, expected_seq, now).and_then(|mut appender| {
-                for event in events {
-                    appender.push(event)?;
-                }
-                appender.commit()
-            });
+            let tried = self
+                .begin(recorded_by, expected_seq, now)
+                .and_then(|mut appender| {
+                    for event in events {
+                        appender.push(event)?;
+                    }
+                    appender.commit()
+                });
             match tried {
                 // Another process sharing the store appended first: validate again against
                 // what it wrote, and chain onto it.
@@ -356,8 +358,7 @@ impl<S: Store> Ledger<S> {
             let head = self.store.head()?;
             let index_head = self.index_head()?;
             tries += 1;
-            if index_head.seq == head.seq || !self.store.shared() || tries >= CONFLICT_RETRIES_MAX
-            {
+            if index_head.seq == head.seq || !self.store.shared() || tries >= CONFLICT_RETRIES_MAX {
                 break (head, index_head);
             }
         };

@@ -45,14 +45,11 @@ const REFUSALS_KEPT: usize = 1000;
 /// A served ledger, on either engine.
 pub type Ledger = crate::ledger::Ledger<Engine>;
 
-/// The Kalmar delegation table, used by `control` when the server is given no other.
-pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegation.json");
-
 struct Shared {
     ledger: Ledger,
     tokens: TokenStore,
-    delegation: Delegation,
-    delegation_name: String,
+    /// An order given at start (`serve --delegation FILE`), tried instead of the ledger's own.
+    delegation: Option<(Delegation, String)>,
     /// What the exported files call the ledger (its folder's name).
     name: String,
     refusals: Mutex<VecDeque<String>>,
@@ -63,8 +60,8 @@ struct Shared {
 pub struct AppState(Arc<Shared>);
 
 impl AppState {
-    /// Serves `ledger`, with `delegation` (its table and a name for it) for the controls, or
-    /// Kalmar's; files it writes call the ledger `rambok`.
+    /// Serves `ledger`, with `delegation` (an order and a name for it) for the controls instead
+    /// of the ledger's own orders; files it writes call the ledger `rambok`.
     pub fn new(
         ledger: impl Into<Ledger>,
         delegation: Option<(Delegation, String)>,
@@ -81,15 +78,14 @@ impl AppState {
         name: &str,
     ) -> Result<AppState, LedgerError> {
         let ledger = ledger.into();
-        let tokens = match ledger.store().sled() {
-            Some(sled) => TokenStore::open(sled)?,
-            None => {
-                return Err(LedgerError::Store(crate::store::StoreError::Io(
+        let tokens =
+            match ledger.store().sled() {
+                Some(sled) => TokenStore::open(sled)?,
+                None => return Err(LedgerError::Store(crate::store::StoreError::Io(
                     "en liggare i PostgreSQL har sina API-token i en egen mapp: ange --tokens MAPP"
                         .into(),
-                )))
-            }
-        };
+                ))),
+            };
         AppState::with_tokens(ledger, tokens, delegation, name)
     }
 
@@ -100,20 +96,10 @@ impl AppState {
         delegation: Option<(Delegation, String)>,
         name: &str,
     ) -> Result<AppState, LedgerError> {
-        let (delegation, delegation_name) = match delegation {
-            Some(d) => d,
-            None => (
-                Delegation::parse(KALMAR_DELEGATION).map_err(|e| {
-                    LedgerError::BadRecorder(format!("inbyggd delegationsordning: {e}"))
-                })?,
-                "fixtures/kalmar/delegation.json (inbyggd)".to_string(),
-            ),
-        };
         Ok(AppState(Arc::new(Shared {
             ledger: ledger.into(),
             tokens,
             delegation,
-            delegation_name,
             name: name.to_string(),
             refusals: Mutex::new(VecDeque::new()),
         })))
@@ -127,8 +113,9 @@ impl AppState {
         &self.0.tokens
     }
 
-    pub fn delegation(&self) -> (&Delegation, &str) {
-        (&self.0.delegation, &self.0.delegation_name)
+    /// The order given at start, if any; `None`: the ledger's own.
+    pub fn delegation(&self) -> Option<&(Delegation, String)> {
+        self.0.delegation.as_ref()
     }
 
     /// The ledger's name in exported files.

@@ -166,7 +166,10 @@ mod tests {
         else {
             panic!("a folder")
         };
-        assert_eq!(u.conninfo, "postgres://rambok@/kommun?host=/tmp/pg&port=5433");
+        assert_eq!(
+            u.conninfo,
+            "postgres://rambok@/kommun?host=/tmp/pg&port=5433"
+        );
         assert_eq!(u.ledger, "kalmar");
         let Target::Postgres(u) = parse("postgresql://h/db").unwrap() else {
             panic!("a folder")

@@ -510,13 +510,25 @@ fn right_command_lines_are_answered_in_swedish() {
     let copy = dir.path().join("kopia");
     let said = says_in_swedish(
         d,
-        &["copy", "--from", d.to_str().unwrap(), "--to", copy.to_str().unwrap()],
+        &[
+            "copy",
+            "--from",
+            d.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ],
         0,
     );
     assert!(said.contains("hashkedjan stämmer i båda"), "{said}");
     says_in_swedish(
         d,
-        &["copy", "--from", d.to_str().unwrap(), "--to", copy.to_str().unwrap()],
+        &[
+            "copy",
+            "--from",
+            d.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ],
         1,
     );
     says_in_swedish(Path::new("mysql://värd/db"), &["verify"], 1);

@@ -302,10 +302,7 @@ impl Store for PgStore {
             )?;
             if moved == 0 {
                 let actual: i64 = tx
-                    .query_one(
-                        "SELECT seq FROM rambok_heads WHERE ledger = $1",
-                        &[ledger],
-                    )?
+                    .query_one("SELECT seq FROM rambok_heads WHERE ledger = $1", &[ledger])?
                     .get(0);
                 return Ok(Appended::Conflict {
                     actual: actual.max(0) as u64,

@@ -9,10 +9,21 @@ use std::path::Path;
 /// Commands whose output depends only on the records (not on where they are kept).
 const COMMANDS: &[&[&str]] = &[
     &["report", "frames", "--year", "2017"],
-    &["report", "frames", "--year", "2016", "--as-of", "2016-06-30"],
+    &[
+        "report",
+        "frames",
+        "--year",
+        "2016",
+        "--as-of",
+        "2016-06-30",
+    ],
     &["report", "frames", "--year", "2017", "--format", "json"],
-    &["report", "bridge", "--office", "KLK", "--from", "2016", "--to", "2017"],
-    &["report", "budget", "--office", "KLK", "--year", "2017", "--format", "csv"],
+    &[
+        "report", "bridge", "--office", "KLK", "--from", "2016", "--to", "2017",
+    ],
+    &[
+        "report", "budget", "--office", "KLK", "--year", "2017", "--format", "csv",
+    ],
     &["report", "outcome", "--office", "KLK", "--year", "2014"],
     &["report", "investments", "--office", "SBK", "--year", "2017"],
     &["report", "goals", "--year", "2017"],
@@ -33,14 +44,35 @@ fn a_ledger_copied_to_postgresql_and_back_answers_every_command_alike() {
     let pg = Cluster::start();
     let sled = kalmar();
     let there = pg.url("kalmar");
-    let out = ok(Path::new("."), &["copy", "--from", sled.path.to_str().unwrap(), "--to", there.to_str().unwrap()]);
+    let out = ok(
+        Path::new("."),
+        &[
+            "copy",
+            "--from",
+            sled.path.to_str().unwrap(),
+            "--to",
+            there.to_str().unwrap(),
+        ],
+    );
     assert!(out.contains("kopierade 311 poster"), "{out}");
     let back = sled._dir.path().join("back");
-    ok(Path::new("."), &["copy", "--from", there.to_str().unwrap(), "--to", back.to_str().unwrap()]);
+    ok(
+        Path::new("."),
+        &[
+            "copy",
+            "--from",
+            there.to_str().unwrap(),
+            "--to",
+            back.to_str().unwrap(),
+        ],
+    );
     let expected = answers(&sled.path);
     // Every command answers (control finds its one error of 2014 and exits 7).
     for (args, (code, out, err)) in COMMANDS.iter().zip(&expected) {
-        assert!(*code == 0 || (*code == 7 && args[0] == "control"), "{args:?}: {err}");
+        assert!(
+            *code == 0 || (*code == 7 && args[0] == "control"),
+            "{args:?}: {err}"
+        );
         assert!(!out.is_empty(), "{args:?}");
     }
     for (db, name) in [(&there, "postgres"), (&back, "sled again")] {
@@ -53,7 +85,10 @@ fn a_ledger_copied_to_postgresql_and_back_answers_every_command_alike() {
     let digest = sled._dir.path().join("digest");
     ok(&sled.path, &["digest", "--out", digest.to_str().unwrap()]);
     let against = ok(&there, &["verify", "--against", digest.to_str().unwrap()]);
-    assert!(against.contains("bygger vidare på kontrollsumman vid sekvens 311"), "{against}");
+    assert!(
+        against.contains("bygger vidare på kontrollsumman vid sekvens 311"),
+        "{against}"
+    );
 }
 
 #[test]
@@ -62,17 +97,26 @@ fn imports_and_reports_on_postgresql_match_sled() {
     let sled = kalmar();
     let db = pg.url("direkt");
     let made = ok(&db, &["init"]);
-    assert!(made.contains("skapade en tom liggare i postgres://"), "{made}");
+    assert!(
+        made.contains("skapade en tom liggare i postgres://"),
+        "{made}"
+    );
     assert!(ok(&db, &["init"]).contains("det finns redan en liggare"));
-    let files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/kalmar"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .map(|p| p.display().to_string())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut args = vec!["import", "--backfill", "--source", crate::cli::KALMAR_SOURCE];
+    let files: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/kalmar"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .map(|p| p.display().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+    let mut args = vec![
+        "import",
+        "--backfill",
+        "--source",
+        crate::cli::KALMAR_SOURCE,
+    ];
     args.extend(files.iter().map(String::as_str));
     assert!(ok(&db, &args).contains("311 tillagda"));
     // Importing again adds nothing (every event known), on PostgreSQL as on sled.
@@ -82,7 +126,19 @@ fn imports_and_reports_on_postgresql_match_sled() {
         assert_eq!(rambok(&sled.path, args), rambok(&db, args), "{args:?}");
     }
     // A record through `record`, with --expect-seq: the conflict is typed (exit 3).
-    let (code, _, err) = rambok(&db, &["record", "office_defined", "--office", "NYF", "--name", "nya förvaltningen", "--expect-seq", "5"]);
+    let (code, _, err) = rambok(
+        &db,
+        &[
+            "record",
+            "office_defined",
+            "--office",
+            "NYF",
+            "--name",
+            "nya förvaltningen",
+            "--expect-seq",
+            "5",
+        ],
+    );
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("konflikt"), "{err}");
 }
@@ -93,7 +149,10 @@ fn bad_urls_and_missing_ledgers_are_refused_and_nothing_is_made() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = rambok(Path::new("mysql://värd/db"), &["init"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("'mysql://värd/db' är en adress som rambok inte kan öppna"), "{err}");
+    assert!(
+        err.contains("'mysql://värd/db' är en adress som rambok inte kan öppna"),
+        "{err}"
+    );
     let (code, _, err) = rambok(&pg.url("saknas"), &["verify"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("det finns ingen liggare 'saknas'"), "{err}");
@@ -106,14 +165,42 @@ fn bad_urls_and_missing_ledgers_are_refused_and_nothing_is_made() {
     // copy refuses a target with records, and a password never shows in a message.
     let one = pg.url("ett");
     ok(&one, &["init"]);
-    ok(&one, &["record", "office_defined", "--office", "NYF", "--name", "nya förvaltningen"]);
-    let (code, _, err) = rambok(Path::new("."), &["copy", "--from", one.to_str().unwrap(), "--to", one.to_str().unwrap()]);
+    ok(
+        &one,
+        &[
+            "record",
+            "office_defined",
+            "--office",
+            "NYF",
+            "--name",
+            "nya förvaltningen",
+        ],
+    );
+    let (code, _, err) = rambok(
+        Path::new("."),
+        &[
+            "copy",
+            "--from",
+            one.to_str().unwrap(),
+            "--to",
+            one.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("det finns redan en liggare med poster"), "{err}");
-    let secret = format!("postgres://postgres:hemligt@/postgres?host={}&port=1&ledger=x", dir.path().display());
+    assert!(
+        err.contains("det finns redan en liggare med poster"),
+        "{err}"
+    );
+    let secret = format!(
+        "postgres://postgres:hemligt@/postgres?host={}&port=1&ledger=x",
+        dir.path().display()
+    );
     let (code, _, err) = rambok(Path::new(&secret), &["verify"]);
     assert_eq!(code, 5, "{err}");
-    assert!(!err.contains("hemligt") && err.contains("kan inte ansluta"), "{err}");
+    assert!(
+        !err.contains("hemligt") && err.contains("kan inte ansluta"),
+        "{err}"
+    );
 }
 
 /// What the PostgreSQL engine says, right and wrong, is Swedish (docs/language.md).
@@ -129,15 +216,53 @@ fn postgresql_messages_are_swedish() {
     };
     says(&db, &["init"], 0);
     says(&db, &["init"], 0);
-    says(&db, &["record", "office_defined", "--office", "KLK", "--name", "kommunledningskontoret"], 0);
-    says(&db, &["record", "office_defined", "--office", "BUF", "--name", "barn", "--expect-seq", "0"], 3);
+    says(
+        &db,
+        &[
+            "record",
+            "office_defined",
+            "--office",
+            "KLK",
+            "--name",
+            "kommunledningskontoret",
+        ],
+        0,
+    );
+    says(
+        &db,
+        &[
+            "record",
+            "office_defined",
+            "--office",
+            "BUF",
+            "--name",
+            "barn",
+            "--expect-seq",
+            "0",
+        ],
+        3,
+    );
     says(&db, &["verify"], 0);
     says(&db, &["token", "list"], 1);
     let tokens = dir.path().join("token");
-    says(&db, &["token", "--tokens", tokens.to_str().unwrap(), "list"], 0);
+    says(
+        &db,
+        &["token", "--tokens", tokens.to_str().unwrap(), "list"],
+        0,
+    );
     says(&pg.url("saknas"), &["verify"], 1);
     let copy = dir.path().join("kopia");
-    says(Path::new("."), &["copy", "--from", db.to_str().unwrap(), "--to", copy.to_str().unwrap()], 0);
+    says(
+        Path::new("."),
+        &[
+            "copy",
+            "--from",
+            db.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ],
+        0,
+    );
     pg.psql("UPDATE rambok_blocks SET bytes = overlay(bytes placing '\\x58'::bytea from length(bytes) - 3 for 1) WHERE ledger = 'sprak'");
     says(&db, &["verify"], 6);
     pg.stop_hard();

@@ -85,7 +85,10 @@ impl Cluster {
     /// A cluster with extra `-c name=value` settings.
     pub(crate) fn start_with(settings: &[&str]) -> Cluster {
         let bin = pg_bindir();
-        let dir = tempfile::Builder::new().prefix("rambok-pg").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("rambok-pg")
+            .tempdir()
+            .unwrap();
         if is_root() {
             run(
                 {

@@ -10,7 +10,8 @@ use rambok::store::Store;
 use std::sync::Arc;
 
 fn office(code: &str) -> Event {
-    let line = format!(r#"{{"type":"office_defined","office":"{code}","name":"förvaltning {code}"}}"#);
+    let line =
+        format!(r#"{{"type":"office_defined","office":"{code}","name":"förvaltning {code}"}}"#);
     rambok::json::parse_event_line(&line).unwrap()
 }
 
@@ -45,7 +46,8 @@ fn two_writers_on_one_ledger_lose_nothing_and_keep_the_sequence_gapless() {
         assert_eq!(l.store().head().unwrap().seq, total);
         let records = l.records().unwrap();
         assert_eq!(records.len() as u64, total);
-        let names: std::collections::BTreeSet<_> = records.iter().map(|r| format!("{:?}", r.event)).collect();
+        let names: std::collections::BTreeSet<_> =
+            records.iter().map(|r| format!("{:?}", r.event)).collect();
         assert_eq!(names.len() as u64, total, "every event once");
         rambok::control::verify::verify(l.as_ref()).unwrap();
     }
@@ -55,7 +57,8 @@ fn two_writers_on_one_ledger_lose_nothing_and_keep_the_sequence_gapless() {
     assert!(stats.iter().all(|s| s.groups > 0), "{stats:?}");
     // A writer that read the ledger before the other appended learns of it from the database:
     // with --expect-seq it is a conflict, typed, and nothing is written.
-    a.append(&[office("FORE")], "a", Some(total), Utc::now()).unwrap();
+    a.append(&[office("FORE")], "a", Some(total), Utc::now())
+        .unwrap();
     match b.append(&[office("EFTER")], "b", Some(total), Utc::now()) {
         Err(LedgerError::Conflict { expected, actual }) => {
             assert_eq!((expected, actual), (total, total + 1));
@@ -65,7 +68,13 @@ fn two_writers_on_one_ledger_lose_nothing_and_keep_the_sequence_gapless() {
     // Without it, b catches up and appends after a's record.
     let done = b.append(&[office("EFTER")], "b", None, Utc::now()).unwrap();
     assert_eq!(done.head_seq, total + 2);
-    assert_eq!(pg.psql("SELECT count(*) FROM rambok_blocks WHERE ledger = 'delad'").parse::<u64>().unwrap() > 0, true);
+    assert_eq!(
+        pg.psql("SELECT count(*) FROM rambok_blocks WHERE ledger = 'delad'")
+            .parse::<u64>()
+            .unwrap()
+            > 0,
+        true
+    );
 }
 
 #[test]
@@ -74,9 +83,39 @@ fn ledgers_in_one_database_never_see_each_other() {
     let (kalmar, vaxjo) = (pg.url("kalmar"), pg.url("vaxjo"));
     ok(&kalmar, &["init"]);
     ok(&vaxjo, &["init"]);
-    ok(&kalmar, &["record", "office_defined", "--office", "KLK", "--name", "kommunledningskontoret"]);
-    ok(&kalmar, &["record", "office_defined", "--office", "BUF", "--name", "barn- och ungdomsförvaltningen"]);
-    ok(&vaxjo, &["record", "office_defined", "--office", "KLK", "--name", "kommunledningskontoret i Växjö"]);
+    ok(
+        &kalmar,
+        &[
+            "record",
+            "office_defined",
+            "--office",
+            "KLK",
+            "--name",
+            "kommunledningskontoret",
+        ],
+    );
+    ok(
+        &kalmar,
+        &[
+            "record",
+            "office_defined",
+            "--office",
+            "BUF",
+            "--name",
+            "barn- och ungdomsförvaltningen",
+        ],
+    );
+    ok(
+        &vaxjo,
+        &[
+            "record",
+            "office_defined",
+            "--office",
+            "KLK",
+            "--name",
+            "kommunledningskontoret i Växjö",
+        ],
+    );
     let (k, v) = (open(&kalmar), open(&vaxjo));
     assert_eq!(k.store().head().unwrap().seq, 2);
     assert_eq!(v.store().head().unwrap().seq, 1);
@@ -87,7 +126,12 @@ fn ledgers_in_one_database_never_see_each_other() {
     let k_entries = k.store().scan_derived(b"").count();
     assert!(k_entries > v_entries, "{k_entries} vs {v_entries}");
     // An office known in Kalmar only is unknown in Växjö.
-    let (code, _, err) = rambok(&vaxjo, &["report", "bridge", "--office", "BUF", "--from", "2016", "--to", "2017"]);
+    let (code, _, err) = rambok(
+        &vaxjo,
+        &[
+            "report", "bridge", "--office", "BUF", "--from", "2016", "--to", "2017",
+        ],
+    );
     assert_ne!(code, 0, "{err}");
     // Each ledger verifies, and its log is its own.
     assert!(ok(&kalmar, &["verify"]).contains("ok: 2 poster"));
@@ -100,7 +144,21 @@ fn ledgers_in_one_database_never_see_each_other() {
         let (code, _, err) = rambok(db, &["token", "list"]);
         assert_eq!(code, 1, "{err}");
         assert!(err.contains("--tokens"), "{err}");
-        ok(db, &["token", "--tokens", t.to_str().unwrap(), "add", "--role", "auditor", "--name", "revisor", "--by", "test"]);
+        ok(
+            db,
+            &[
+                "token",
+                "--tokens",
+                t.to_str().unwrap(),
+                "add",
+                "--role",
+                "auditor",
+                "--name",
+                "revisor",
+                "--by",
+                "test",
+            ],
+        );
     }
     let listed = ok(&vaxjo, &["token", "--tokens", vt.to_str().unwrap(), "list"]);
     assert!(listed.contains("revisor"), "{listed}");
@@ -112,7 +170,17 @@ fn a_changed_row_is_found_by_verify() {
     let url = pg.url("skadad");
     ok(&url, &["init"]);
     for code in ["AAA", "BBB", "CCC"] {
-        ok(&url, &["record", "office_defined", "--office", code, "--name", "en förvaltning"]);
+        ok(
+            &url,
+            &[
+                "record",
+                "office_defined",
+                "--office",
+                code,
+                "--name",
+                "en förvaltning",
+            ],
+        );
     }
     assert!(ok(&url, &["verify"]).contains("ok: 3 poster"));
     // One byte of the second block's record changed, as someone with the database's password could.
@@ -124,7 +192,10 @@ fn a_changed_row_is_found_by_verify() {
     pg.psql("DELETE FROM rambok_blocks WHERE ledger = 'skadad' AND first_seq = 2");
     let (code, _, err) = rambok(&url, &["verify"]);
     assert_eq!(code, 6, "{err}");
-    assert!(err.contains("saknad post") || err.contains("saknas"), "{err}");
+    assert!(
+        err.contains("saknad post") || err.contains("saknas"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -142,7 +213,10 @@ fn a_database_stopped_hard_under_load_keeps_every_acknowledged_event() {
                 let mut i = 0;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     let code = format!("K{w}N{i}");
-                    if ledger.append(&[office(&code)], "last", None, Utc::now()).is_ok() {
+                    if ledger
+                        .append(&[office(&code)], "last", None, Utc::now())
+                        .is_ok()
+                    {
                         acked.lock().unwrap().push(code);
                     }
                     i += 1;
@@ -171,7 +245,10 @@ fn a_database_stopped_hard_under_load_keeps_every_acknowledged_event() {
         .map(|r| format!("{:?}", r.event))
         .collect();
     for code in &acked {
-        assert!(stored.iter().any(|s| s.contains(&format!("\"{code}\""))), "{code} was acknowledged but is gone");
+        assert!(
+            stored.iter().any(|s| s.contains(&format!("\"{code}\""))),
+            "{code} was acknowledged but is gone"
+        );
     }
 }
 
@@ -189,13 +266,30 @@ fn two_servers_on_one_database_take_32_writers_with_nothing_lost() {
     for name in ["a", "b"] {
         let folder = dir.path().join(name);
         let folder = folder.to_str().unwrap();
-        let token = ok(&url, &["token", "--tokens", folder, "add", "--role", "controller", "--name", name, "--by", "test"]);
+        let token = ok(
+            &url,
+            &[
+                "token",
+                "--tokens",
+                folder,
+                "add",
+                "--role",
+                "controller",
+                "--name",
+                name,
+                "--by",
+                "test",
+            ],
+        );
         let (child, address) = start_serve(&url, &["--tokens", folder]);
         servers.push((child, address, token.trim().to_string()));
     }
     let clients = 32;
     let per_client = 6;
-    let targets: Vec<(String, String)> = servers.iter().map(|(_, a, t)| (a.clone(), t.clone())).collect();
+    let targets: Vec<(String, String)> = servers
+        .iter()
+        .map(|(_, a, t)| (a.clone(), t.clone()))
+        .collect();
     let threads: Vec<_> = (0..clients)
         .map(|c| {
             let (address, token) = targets[c % 2].clone();
@@ -219,7 +313,10 @@ fn two_servers_on_one_database_take_32_writers_with_nothing_lost() {
             })
         })
         .collect();
-    let acked: Vec<String> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let acked: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
     assert_eq!(acked.len(), clients * per_client);
     let total = acked.len() as u64;
     let ledger = open(&url);
@@ -227,7 +324,10 @@ fn two_servers_on_one_database_take_32_writers_with_nothing_lost() {
     let records = ledger.records().unwrap();
     assert_eq!(records.len() as u64, total, "nothing lost, nothing doubled");
     assert_eq!(records.last().unwrap().seq, total);
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     for (_, address, token) in &servers {
         let text = agent
             .get(&format!("{address}/api/verify"))
