@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn folders_stay_folders() {
-        for s in ["rambok.db", "/tmp/x", "./postgres", "postgres:", "a://"] {
+        for s in ["rambok.db", "/tmp/x", "./postgres", "postgres:", "a:/b"] {
             assert_eq!(parse(s).unwrap(), Target::Folder(PathBuf::from(s)), "{s}");
         }
     }
@@ -181,6 +181,7 @@ mod tests {
     fn other_urls_and_bad_names_are_refused() {
         assert!(parse("mysql://h/db").unwrap_err().contains("mysql://h/db"));
         assert!(parse("http://h/").is_err());
+        assert!(parse("a://").is_err());
         assert!(parse("postgres://h/db?ledger=Kalmar").is_err());
         assert!(parse("postgres://h/db?ledger=").is_err());
         assert!(parse("postgres://h/db?ledger=a&ledger=b").is_err());
