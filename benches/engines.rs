@@ -222,6 +222,6 @@ fn main() {
     };
     let (store, created) = PgStore::create(&url).expect("create the PostgreSQL ledger");
     assert!(created, "the PostgreSQL ledger must be new");
-    let pg = Ledger::with_store(Engine::Postgres(store)).expect("open PostgreSQL");
+    let pg = Ledger::with_store(Engine::Postgres(Box::new(store))).expect("open PostgreSQL");
     run("pg", pg, &events, &a);
 }

@@ -42,9 +42,9 @@ fn open_target(to: &Path) -> Result<Engine> {
             }
             Engine::open(&Target::Folder(path)).map_err(LedgerError::from)?
         }
-        Target::Postgres(url) => {
-            Engine::Postgres(PgStore::create(&url).map_err(LedgerError::from)?.0)
-        }
+        Target::Postgres(url) => Engine::Postgres(Box::new(
+            PgStore::create(&url).map_err(LedgerError::from)?.0,
+        )),
     };
     if engine.head().map_err(LedgerError::from)?.seq != 0 {
         return Err(refused(&engine.shown()));

@@ -207,7 +207,7 @@ pub fn open_existing(db: &std::path::Path) -> Result<Ledger> {
                     store.shown()
                 )));
             }
-            Ok(Ledger::with_store(Engine::Postgres(store))?)
+            Ok(Ledger::with_store(Engine::Postgres(Box::new(store)))?)
         }
     }
 }
@@ -240,7 +240,10 @@ fn init(db: &std::path::Path, out: &mut dyn Write) -> Result<()> {
                     .map_err(io)?;
                 return Ok(());
             }
-            (Ledger::with_store(Engine::Postgres(store))?, shown)
+            (
+                Ledger::with_store(Engine::Postgres(Box::new(store)))?,
+                shown,
+            )
         }
     };
     writeln!(

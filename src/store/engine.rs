@@ -8,7 +8,8 @@ use super::{Block, Derived, DerivedIter, Head, Store, StoreError};
 
 pub enum Engine {
     Sled(SledStore),
-    Postgres(PgStore),
+    /// Boxed: it holds its connections, far larger than sled's handle.
+    Postgres(Box<PgStore>),
 }
 
 impl Engine {
@@ -17,7 +18,7 @@ impl Engine {
     pub fn open(target: &Target) -> Result<Engine, StoreError> {
         match target {
             Target::Folder(path) => SledStore::open(path).map(Engine::Sled),
-            Target::Postgres(url) => PgStore::open(url).map(Engine::Postgres),
+            Target::Postgres(url) => PgStore::open(url).map(|p| Engine::Postgres(Box::new(p))),
         }
     }
 
@@ -33,7 +34,7 @@ impl Engine {
     pub fn postgres(&self) -> Option<&PgStore> {
         match self {
             Engine::Sled(_) => None,
-            Engine::Postgres(p) => Some(p),
+            Engine::Postgres(p) => Some(p.as_ref()),
         }
     }
 
@@ -54,7 +55,7 @@ impl From<SledStore> for Engine {
 
 impl From<PgStore> for Engine {
     fn from(p: PgStore) -> Engine {
-        Engine::Postgres(p)
+        Engine::Postgres(Box::new(p))
     }
 }
 
