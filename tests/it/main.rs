@@ -13,6 +13,7 @@ mod indicators;
 mod labels;
 mod language;
 mod ledger;
+mod pg;
 mod props;
 mod readme;
 mod record;
