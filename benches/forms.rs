@@ -24,9 +24,11 @@ fn events() -> usize {
 }
 
 fn change() -> rambok::domain::event::Event {
-    parse_event(&json!({"type": "frame_changed", "office": "F07", "year": 2015, "amount": "-1000",
+    parse_event(
+        &json!({"type": "frame_changed", "office": "F07", "year": 2015, "amount": "-1000",
         "unit": "tkr", "category": "ramjustering", "reason": "Förhandsgranskning",
-        "decision": {"body": "KF", "date": "2015-06-01"}}))
+        "decision": {"body": "KF", "date": "2015-06-01"}}),
+    )
     .unwrap()
 }
 
@@ -66,7 +68,9 @@ fn bench(c: &mut Criterion) {
     }];
     group.bench_function("preview_effects_one_entry", |b| {
         b.iter(|| {
-            black_box(preview::preview(&ledger, entries, "karin.lind", Utc::now(), &places).unwrap())
+            black_box(
+                preview::preview(&ledger, entries, "karin.lind", Utc::now(), &places).unwrap(),
+            )
         })
     });
     group.sample_size(10);
@@ -101,7 +105,9 @@ fn bench(c: &mut Criterion) {
                 .header("Authorization", format!("Bearer {token}"))
                 .body(Body::from(body.clone()))
                 .unwrap();
-            let res = rt.block_on(server::app(state.clone()).oneshot(req)).unwrap();
+            let res = rt
+                .block_on(server::app(state.clone()).oneshot(req))
+                .unwrap();
             assert_eq!(res.status(), 200);
         })
     });
@@ -112,9 +118,16 @@ fn bench(c: &mut Criterion) {
     let areas: Vec<(String, String)> = (1..=rows)
         .map(|r| (format!("A{r}"), format!("verksamhet {r}")))
         .collect();
-    let texts = [("office", "F01"), ("year", "2016"), ("unit", "tkr"), ("map", "area=A,revenue=B,cost=C"),
-        ("body", "KS"), ("date", "2015-11-25")];
-    let settings = Settings::from_texts(|k| texts.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)).unwrap();
+    let texts = [
+        ("office", "F01"),
+        ("year", "2016"),
+        ("unit", "tkr"),
+        ("map", "area=A,revenue=B,cost=C"),
+        ("body", "KS"),
+        ("date", "2015-11-25"),
+    ];
+    let settings =
+        Settings::from_texts(|k| texts.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)).unwrap();
     let mut group = c.benchmark_group("sheet");
     group.sample_size(10);
     group.bench_function(format!("read_{rows}_rows_into_events"), |b| {

@@ -33,7 +33,7 @@ pub struct ExportArgs {
     /// Arbetsboken (xlsx) eller mappen (csv) att skriva.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
-    /// Delegationsordningen för kontrollbladet; Kalmars när ingen anges.
+    /// En delegationsordning (JSON) för kontrollbladet i stället för liggarens egna.
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
     /// Enheten för alla belopp: kr, tkr eller mnkr.
@@ -49,6 +49,10 @@ pub struct ExportArgs {
 
 /// What the files call the ledger: its folder's name.
 pub fn ledger_name(db: &Path) -> String {
+    if let Ok(crate::store::target::Target::Postgres(url)) = crate::store::target::Target::parse(db)
+    {
+        return url.ledger;
+    }
     let named = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
     named(db)
         .or_else(|| db.canonicalize().ok().as_deref().and_then(named))
@@ -56,10 +60,10 @@ pub fn ledger_name(db: &Path) -> String {
 }
 
 pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
-    let (delegation, _) = super::audit::load_delegation(a.delegation.as_deref())?;
+    let delegation = super::audit::load_delegation(a.delegation.as_deref())?;
     let ledger = open_existing(db)?;
     let records = ledger.records()?;
-    let mut sheets = sheets(&records, a.year, &delegation);
+    let mut sheets = sheets(&records, a.year, delegation.as_ref());
     set_decimals(&mut sheets, a.decimals);
     let stamp = stamp(&records, &ledger_name(db));
     let sign = a.sign.into();

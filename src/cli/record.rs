@@ -45,6 +45,10 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("indicator_defined", &["--indicator", "LOKALYTA", "--name", "Lokalyta per anställd", "--unit", "kvm", "--direction", "lower", "--goal", "NM17-17", "--office", "KLK"]),
     ("target_set", &["--indicator", "LOKALYTA", "--year", "2018", "--value", "22,5", "--body", "KS", "--date", "2017-11-21", "--case", "KS 2017/1130"]),
     ("measured", &["--indicator", "LOKALYTA", "--year", "2017", "--value", "24,1", "--date", "2018-02-15"]),
+    ("reported_parts", &["--report", "investments", "--office", "KLK", "--year", "2017", "--row", "Infrastruktur och skydd", "--column", "outcome", "--parts", r#"[{"label": "brandstationen", "amount": "60000"}, {"label": "exploatering", "amount": "38412.5"}]"#, "--unit", "tkr", "--source", "Årsredovisning 2017, Investeringar (text)", "--date", "2018-02-15"]),
+    ("reported_count", &["--office", "KLK", "--year", "2017", "--items", "activities", "--status", "påbörjad", "--count", "1", "--share-percent", "2", "--source", "Årsredovisning 2017, Aktiviteter", "--date", "2018-02-15"]),
+    ("reported_target", &["--indicator", "LOKALYTA", "--year", "2018", "--value", "22,5", "--source", "Verksamhetsplan 2018, bilaga", "--date", "2017-11-21"]),
+    ("delegation_set", &["--name", "Kommunstyrelsens delegationsordning 2018", "--rules", r#"{"transfer": ["KF", "KS", "kommundirektör"], "budget_line": ["KF", "$committee"]}"#, "--net-zero-only", r#"["kommundirektör"]"#, "--body", "KS", "--date", "2017-12-12", "--case", "KS 2017/1201", "--paragraph", "§ 240"]),
 ];
 
 /// The heading of the recorder's options, after the form's.
@@ -66,6 +70,9 @@ fn example_line(type_name: &str) -> Option<String> {
             .all(|c| c.is_alphanumeric() || "-_.,/:%+§−".contains(c));
         if plain && !a.is_empty() {
             a.to_string()
+        } else if a.contains(['"', '$']) {
+            // JSON: in single quotes, where a shell takes every character as it is.
+            format!("'{a}'")
         } else {
             format!("\"{a}\"")
         }
@@ -293,7 +300,10 @@ mod tests {
         for (t, args) in EXAMPLES {
             assert!(args.len() % 2 == 0, "{t}");
             for a in *args {
-                assert!(!a.contains(['"', '$', '`', '\\']), "{t}: {a}");
+                // Double quotes and `$` only in JSON, which goes in single quotes.
+                let json = a.starts_with(['[', '{']);
+                assert!(!a.contains(['`', '\\', '\'']), "{t}: {a}");
+                assert!(json || !a.contains(['"', '$']), "{t}: {a}");
             }
         }
         expect_test::expect![[r#"

@@ -5,13 +5,14 @@
 use super::client::{corrupt, Client};
 use super::report::{Common, Format, Report, SignArg};
 use super::{open_existing, CliError, Command, Result};
-use crate::control::delegation::Delegation;
 use crate::json::event_to_json;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::LedgerError;
 use crate::report::number::counted;
 use crate::server::auth::{Role, TokenStore};
 use crate::server::tls::Tls;
+use crate::server::Ledger;
 use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
+use crate::store::sled_store::SledStore;
 use crate::store::StoreError;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -42,23 +43,33 @@ pub struct ServeArgs {
     /// Servera Kalmardata ur en ny tillfällig liggare, med demotoken (skrivs ut).
     #[arg(long)]
     pub demo: bool,
-    /// Delegationsordningen för kontrollerna (JSON, se docs/control.md); Kalmars när ingen anges.
+    /// En delegationsordning (JSON, se docs/control.md) för kontrollerna i stället för
+    /// liggarens egna (delegation_set).
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
+    /// Mappen med API-token och åtkomstlogg för en liggare i PostgreSQL (skapas om den saknas;
+    /// en per server); en liggare i en mapp har dem i sin egen mapp.
+    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR")]
+    pub tokens: Option<PathBuf>,
 }
 
-fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
-    let Some(f) = file else { return Ok(None) };
-    let text = std::fs::read_to_string(f).map_err(|e| {
-        CliError::Input(format!(
-            "{}: kan inte läsas: {}",
-            f.display(),
-            crate::lang::io_error(&e)
-        ))
-    })?;
-    let d =
-        Delegation::parse(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))?;
-    Ok(Some((d, f.display().to_string())))
+/// The API tokens for `ledger`, and the folder they are in (where `serve.json` goes): the
+/// ledger's own folder on sled, else `--tokens DIR` (the only choice for PostgreSQL).
+pub fn token_store(ledger: &Ledger, folder: &Option<PathBuf>) -> Result<(TokenStore, PathBuf)> {
+    let held = |e: StoreError| CliError::Ledger(LedgerError::Store(e));
+    match (folder, ledger.store().sled()) {
+        (Some(dir), _) => {
+            let store = SledStore::open(dir).map_err(held)?;
+            Ok((TokenStore::open(&store).map_err(held)?, dir.clone()))
+        }
+        (None, Some(sled)) => Ok((
+            TokenStore::open(sled).map_err(held)?,
+            sled.path().to_path_buf(),
+        )),
+        (None, None) => Err(CliError::Input(
+            "en liggare i PostgreSQL har sina API-token och sin åtkomstlogg i en egen mapp: ange --tokens MAPP (eller RAMBOK_TOKENS)".into(),
+        )),
+    }
 }
 
 /// The certificate and key for HTTPS, both or neither.
@@ -88,10 +99,10 @@ fn token_err(e: crate::server::auth::TokenError) -> CliError {
 type DemoTokens = Vec<(Role, String, String)>;
 
 /// A fresh store with the Kalmar fixtures and one token per role; returns the tokens.
-fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens)> {
-    let ledger = Ledger::open(&dir.join("ledger"))?;
+fn demo_store(dir: &Path) -> Result<(Ledger, TokenStore, usize, DemoTokens)> {
+    let ledger: Ledger = crate::ledger::Ledger::open(&dir.join("ledger"))?.into();
     let done = ledger.append(&super::demo::fixture_events()?, "demo", None, Utc::now())?;
-    let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
+    let (tokens, _) = token_store(&ledger, &None)?;
     let mut made = Vec::new();
     for role in [Role::Revisor, Role::Controller, Role::Auditor] {
         let name = format!("demo-{}", role.name());
@@ -100,37 +111,46 @@ fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens)> {
             .map_err(token_err)?;
         made.push((role, name, token));
     }
-    Ok((ledger, done.added, made))
+    Ok((ledger, tokens, done.added, made))
 }
 
 pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
-    let delegation = delegation(&a.delegation)?;
+    let delegation = super::audit::load_delegation(a.delegation.as_deref())?;
     let tls = tls(&a.tls_cert, &a.tls_key)?;
     let temp = if a.demo {
         Some(tempfile::tempdir().map_err(super::io)?)
     } else {
         None
     };
-    let (ledger, folder, intro) = match &temp {
+    let (ledger, tokens, folder, intro) = match &temp {
         Some(dir) => {
-            let (ledger, added, tokens) = demo_store(dir.path())?;
+            let (ledger, tokens, added, made) = demo_store(dir.path())?;
             let folder = dir.path().join("ledger");
-            (ledger, folder, Intro::Demo { added, tokens })
+            (
+                ledger,
+                tokens,
+                folder,
+                Intro::Demo {
+                    added,
+                    tokens: made,
+                },
+            )
         }
         None => {
             let ledger = open_existing(db)?;
-            let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
+            let (tokens, folder) = token_store(&ledger, &a.tokens)?;
             let count = tokens.list().map_err(LedgerError::from)?.len();
-            (ledger, db.to_path_buf(), Intro::Store { count })
+            (ledger, tokens, folder, Intro::Store { count })
         }
     };
     let head = ledger.head().seq;
+    let shown = ledger.store().shown();
     let name = if a.demo {
         "kalmar-demo".to_string()
     } else {
         super::export::ledger_name(db)
     };
-    let state = AppState::named(ledger, delegation, &name)?;
+    let state = AppState::with_tokens(ledger, tokens, delegation, &name)?;
     let addr = SocketAddr::new(a.bind, a.port);
     let serve_file = folder.join(SERVE_FILE);
     let scheme = server::scheme(tls.as_ref());
@@ -140,7 +160,7 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
             &serve_file,
             json!({"url": url, "pid": std::process::id()}).to_string(),
         );
-        intro.print(out, &url, &folder, head)?;
+        intro.print(out, &url, &shown, head)?;
         out.flush()
     });
     let _ = std::fs::remove_file(&serve_file);
@@ -158,16 +178,10 @@ enum Intro {
 }
 
 impl Intro {
-    fn print(
-        &self,
-        out: &mut dyn Write,
-        url: &str,
-        folder: &Path,
-        head: u64,
-    ) -> std::io::Result<()> {
+    fn print(&self, out: &mut dyn Write, url: &str, shown: &str, head: u64) -> std::io::Result<()> {
         match self {
             Intro::Demo { added, tokens } => {
-                writeln!(out, "rambok serve --demo: {added} händelser ur Kalmar kommuns dokument i en tillfällig liggare ({})", folder.display())?;
+                writeln!(out, "rambok serve --demo: {added} händelser ur Kalmar kommuns dokument i en tillfällig liggare ({shown})")?;
                 let page_token = &tokens[0].2;
                 writeln!(
                     out,
@@ -182,8 +196,7 @@ impl Intro {
             Intro::Store { count } => {
                 writeln!(
                     out,
-                    "rambok serve: liggaren i {} (sekvens {head}) serveras på {url}/",
-                    folder.display()
+                    "rambok serve: liggaren i {shown} (sekvens {head}) serveras på {url}/"
                 )?;
                 writeln!(out, "öppna {url}/ i en webbläsare och logga in med en token; API:t finns under {url}/api/ (docs/api.md)")?;
                 if *count == 0 {
@@ -231,7 +244,7 @@ RAMBOK_TOKEN){ca_hint}; token hanteras medan servern är stoppad",
 pub fn is_remote(command: &Command) -> bool {
     !matches!(
         command,
-        Command::Demo | Command::Gen { .. } | Command::Serve(_)
+        Command::Demo | Command::Gen { .. } | Command::Serve(_) | Command::Copy(_)
     )
 }
 
@@ -457,14 +470,24 @@ fn remote_workbook(
     if a.dry_run {
         q.push(("dry_run", "true".into()));
     }
-    q.extend(a.recorder.expect_seq.map(|s| ("expected_seq", s.to_string())));
+    q.extend(
+        a.recorder
+            .expect_seq
+            .map(|s| ("expected_seq", s.to_string())),
+    );
     let name = path.display().to_string();
     let reply = c
         .post_file("import.xlsx", &q, crate::sheet::XLSX_TYPE, &bytes)
         .map_err(|e| match e {
             CliError::Input(m) => CliError::Input(
                 m.lines()
-                    .map(|l| if l == "inget importerades" { l.to_string() } else { format!("{name}: {l}") })
+                    .map(|l| {
+                        if l == "inget importerades" {
+                            l.to_string()
+                        } else {
+                            format!("{name}: {l}")
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
             ),

@@ -88,7 +88,10 @@ impl SheetArgs {
 
     /// The first setting given, by name: they mean nothing for JSON Lines.
     pub fn first_given(&self) -> Option<&'static str> {
-        sheet::SETTING_NAMES.iter().copied().find(|n| self.get(n).is_some())
+        sheet::SETTING_NAMES
+            .iter()
+            .copied()
+            .find(|n| self.get(n).is_some())
     }
 
     pub fn settings(&self) -> Result<Settings> {
@@ -111,12 +114,20 @@ pub fn is_workbook(path: &Path) -> bool {
 pub fn read_workbook(path: &Path) -> Result<Vec<u8>> {
     let name = path.display();
     let file = std::fs::File::open(path).map_err(|e| {
-        CliError::Input(format!("{name}: kan inte öppnas: {}\ninget importerades", crate::lang::io_error(&e)))
+        CliError::Input(format!(
+            "{name}: kan inte öppnas: {}\ninget importerades",
+            crate::lang::io_error(&e)
+        ))
     })?;
     let mut bytes = Vec::new();
     file.take(XLSX_BYTES_MAX as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| CliError::Input(format!("{name}: kan inte läsas: {}\ninget importerades", crate::lang::io_error(&e))))?;
+        .map_err(|e| {
+            CliError::Input(format!(
+                "{name}: kan inte läsas: {}\ninget importerades",
+                crate::lang::io_error(&e)
+            ))
+        })?;
     if bytes.len() > XLSX_BYTES_MAX {
         return Err(CliError::Input(format!(
             "{name}: arbetsboken är större än {} MiB\ninget importerades",
@@ -136,7 +147,9 @@ pub fn sheet_errors(name: &str, errors: &[SheetError]) -> CliError {
 fn at_row(name: &str, sheet: &str, rows: &[Row], e: LedgerError) -> CliError {
     match e {
         LedgerError::Rejected { index, error } => {
-            let row = rows.get(index).map_or(String::new(), |r| format!(", rad {}", r.number));
+            let row = rows
+                .get(index)
+                .map_or(String::new(), |r| format!(", rad {}", r.number));
             CliError::Input(format!("{name}: {sheet}{row}: {error}\ninget importerades"))
         }
         other => CliError::Ledger(other),

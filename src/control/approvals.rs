@@ -6,10 +6,10 @@
 //! transcribed from earlier documents (`import --backfill`). People are compared by their
 //! normalised name ([`person_key`]), as validation does when it refuses an attest of one's own entry.
 
+use crate::domain::event::EventBody;
 use crate::domain::text::person_key;
 use crate::projection::{corrected_ids, Clock};
 use crate::store::record::Recorded;
-use crate::domain::event::EventBody;
 use std::collections::HashMap;
 
 /// Where an entry stands.

@@ -36,6 +36,10 @@ pub const ABOUT: &[(&str, &str)] = &[
     ("indicator_defined", "Definierar en indikator (mått, nyckeltal) som ett mål följs upp med, och vilket håll som är bra"),
     ("target_set", "Ett målvärde för en indikator och ett år: ett beslut av KF eller nämnden"),
     ("measured", "Ett uppmätt värde för en indikator och ett år (mätning), i kraft från --date"),
+    ("reported_parts", "Delarna som ett publicerat dokument delar upp ett belopp i, för att `rambok control` ska stämma av deras summa mot liggaren"),
+    ("reported_count", "Ett antal som ett publicerat dokument trycker (aktiviteter, uppdrag, mål), med andelen bredvid, för att `rambok control` ska stämma av det"),
+    ("reported_target", "Ett målvärde som ett publicerat dokument trycker, för att `rambok control` ska stämma av det mot det beslutade"),
+    ("delegation_set", "En delegationsordning: vilka beslutsorgan som får besluta vilka händelsetyper, i kraft från beslutsdatum till nästa"),
 ];
 
 /// What each field means, with an example: (event type, or `*` for every type that has the field,
@@ -118,9 +122,9 @@ pub const FIELDS: &[(&str, &str, &str, &str)] = &[
     ("year_closed", "office", "FÖRVALTNING", "Förvaltningen vars år stängs, t.ex. KLK; utelämnad: alla förvaltningar"),
     ("year_closed", "year", "ÅR", "Året som stängs, t.ex. 2017"),
     ("year_closed", "date", "DATUM", "Datumet för stängningen, t.ex. 2018-02-15"),
-    ("reported", "report", "RAPPORT", "Rapporten som trycktes: frame, budget, outcome eller investments"),
-    ("reported", "row", "RAD", "En områdeskod, en utfallsgrupp, ett investeringsprojekt som det är tryckt, eller total, t.ex. KONCERN"),
-    ("reported", "column", "KOLUMN", "frame; revenue, cost eller net (budget); budget, outcome eller deviation (outcome, investments)"),
+    ("reported", "report", "RAPPORT", "Rapporten som trycktes: frame, budget, outcome, investments eller bridge (ramförändringar mellan två år)"),
+    ("reported", "row", "RAD", "En områdeskod, en utfallsgrupp, ett investeringsprojekt som det är tryckt, eller total; för bridge start, changes, transfers, total, frame eller en förvaltningskod; t.ex. KONCERN"),
+    ("reported", "column", "KOLUMN", "frame; revenue, cost, net eller difference (budget); budget, outcome, deviation eller difference (outcome, investments); difference är året minus året före"),
     ("reported", "amount", "BELOPP", "Beloppet som det är tryckt, med liggarens tecken, t.ex. \"17 424,8\": dess decimaler är den tryckta precisionen"),
     ("reported", "unit", "ENHET", "Enheten beloppet är tryckt i: kr (standard), tkr eller mnkr"),
     ("reported", "source", "KÄLLA", "Var det är tryckt, t.ex. \"KS 2014/0248, Driftredovisning 2014 (tkr), s. 10\""),
@@ -138,8 +142,27 @@ pub const FIELDS: &[(&str, &str, &str, &str)] = &[
     ("measured", "year", "ÅR", "Året som mätningen avser, t.ex. 2017"),
     ("measured", "value", "TAL", "Det uppmätta värdet exakt, t.ex. \"3,4\" eller 3.4"),
     ("measured", "date", "DATUM", "När värdet rapporterades (i kraft från), inte före mätårets början, t.ex. 2018-02-15"),
+    ("reported_parts", "report", "RAPPORT", "Rapporten beloppet hör till: frame, budget, outcome, investments eller bridge"),
+    ("reported_parts", "row", "RAD", "Raden som delas upp, som för reported, t.ex. transfers"),
+    ("reported_parts", "column", "KOLUMN", "Kolumnen som delas upp, som för reported, t.ex. frame"),
+    ("reported_parts", "parts", "JSON", "Delarna som JSON, i liggarens tecken: [{\"label\": \"HR\", \"amount\": \"7747\"}, …], minst två"),
+    ("reported_parts", "unit", "ENHET", "Enheten delarna är tryckta i: kr (standard), tkr eller mnkr"),
+    ("reported_parts", "source", "KÄLLA", "Var uppdelningen är tryckt, t.ex. \"KS 2016/1130, s. 15\""),
+    ("reported_parts", "date", "DATUM", "Dokumentets datum: liggarens belopp räknas per det datumet, t.ex. 2016-11-22"),
+    ("reported_count", "items", "SLAG", "Vad som räknas: activities, assignments, committee_goals eller council_goals_broken_down"),
+    ("reported_count", "status", "STATUS", "Statusen som räknas (ej påbörjad, påbörjad, genomförd); utelämnad räknas alla"),
+    ("reported_count", "count", "ANTAL", "Antalet som det är tryckt, t.ex. 42"),
+    ("reported_count", "share_percent", "PROCENT", "Andelen av alla som tryckts bredvid, i procent, t.ex. 14"),
+    ("reported_count", "source", "KÄLLA", "Var antalet är tryckt, t.ex. \"KS 2016/1130, Verksamhetsmål, s. 5\""),
+    ("reported_count", "date", "DATUM", "Dokumentets datum: liggaren räknas per det datumet, t.ex. 2016-11-22"),
+    ("reported_target", "indicator", "KOD", "En definierad indikator, t.ex. SJUK-KLK"),
+    ("reported_target", "value", "TAL", "Målvärdet som det är tryckt, t.ex. \"3,5\""),
+    ("reported_target", "source", "KÄLLA", "Var målvärdet är tryckt"),
+    ("reported_target", "date", "DATUM", "Dokumentets datum: beslutat målvärde per det datumet, t.ex. 2016-11-22"),
+    ("delegation_set", "name", "NAMN", "Ordningens namn, t.ex. \"Kommunstyrelsens delegationsordning 2018\""),
+    ("delegation_set", "rules", "JSON", "Reglerna som JSON: händelsetyp och de organ som får besluta, t.ex. {\"transfer\": [\"KF\", \"KS\"], \"budget_line\": [\"$committee\"]}; $committee är förvaltningens nämnd"),
+    ("delegation_set", "net_zero_only", "JSON", "Organ vars delegation bara gäller ramväxlingar utan nettoeffekt, som JSON, t.ex. [\"kommundirektör\"]"),
 ];
-
 
 /// Each field's label on the page: (event type, or `*`, or `decision`; field; label).
 pub const LABELS: &[(&str, &str, &str)] = &[
@@ -201,6 +224,14 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("indicator_defined", "unit", "Enhet för värdena"),
     ("reported", "unit", "Enhet som beloppet är tryckt i"),
     ("correction", "reason", "Skäl till rättelsen"),
+    ("*", "parts", "Delar (JSON)"),
+    ("*", "items", "Vad som räknas"),
+    ("*", "count", "Antal"),
+    ("*", "share_percent", "Andel i procent"),
+    ("*", "rules", "Regler (JSON)"),
+    ("*", "net_zero_only", "Bara utan nettoeffekt (JSON)"),
+    ("delegation_set", "name", "Ordningens namn"),
+    ("reported_target", "value", "Målvärde"),
     ("outcome", "date", "Rapporterat"),
     ("investment_outcome", "date", "Rapporterat"),
     ("measured", "date", "Rapporterat"),
@@ -209,10 +240,25 @@ pub const LABELS: &[(&str, &str, &str)] = &[
 /// What the sign of an amount does, in words, for the page to say beside the figure as it is typed:
 /// (event type, field, positive, negative). A negative figure a type refuses says so.
 pub const SIGNS: &[(&str, &str, &str, &str)] = &[
-    ("frame_set", "amount", "ramen som nettokostnad", "en nettointäkt"),
+    (
+        "frame_set",
+        "amount",
+        "ramen som nettokostnad",
+        "en nettointäkt",
+    ),
     ("frame_changed", "amount", "ger mer pengar", "minskar ramen"),
-    ("savings_required", "amount", "minskar ramen", "ett besparingskrav ska vara positivt"),
-    ("transfer", "amount", "flyttas från den första förvaltningen till den andra", "ska vara positivt: byt plats på förvaltningarna i stället"),
+    (
+        "savings_required",
+        "amount",
+        "minskar ramen",
+        "ett besparingskrav ska vara positivt",
+    ),
+    (
+        "transfer",
+        "amount",
+        "flyttas från den första förvaltningen till den andra",
+        "ska vara positivt: byt plats på förvaltningarna i stället",
+    ),
     ("budget_line", "net", "nettokostnad", "nettointäkt"),
     ("outcome", "amount", "nettokostnad", "nettointäkt"),
     ("forecast", "amount", "nettokostnad", "nettointäkt"),
@@ -345,9 +391,8 @@ pub fn event_json<'a>(
     type_name: &str,
     value: impl Fn(&str) -> Option<&'a str>,
 ) -> Result<Value, FieldError> {
-    let form = form(type_name).ok_or_else(|| {
-        FieldError::new("type", format!("'{type_name}' är ingen händelsetyp"))
-    })?;
+    let form = form(type_name)
+        .ok_or_else(|| FieldError::new("type", format!("'{type_name}' är ingen händelsetyp")))?;
     // A unit that is not one is left to the parser, which names it before any amount.
     let unit = value("unit").map_or(Some(Unit::Kr), |u| Unit::parse(&u.trim().to_lowercase()));
     let mut m = Map::new();
@@ -373,19 +418,35 @@ pub fn event_json<'a>(
                 Amount::plain_figure(given)
             }
             Input::Number => Amount::plain_figure(given),
+            Input::Json => {
+                let value = serde_json::from_str::<Value>(given).map_err(|e| {
+                    FieldError::new(
+                        o.id(),
+                        format!("inte giltig JSON: {}", super::describe_json_error(&e)),
+                    )
+                })?;
+                insert(&mut m, &mut decision, &o, value);
+                continue;
+            }
             _ => given.to_string(),
         };
-        let target = if o.parent.is_some() {
-            &mut decision
-        } else {
-            &mut m
-        };
-        target.insert(o.field.key.into(), Value::String(text));
+        insert(&mut m, &mut decision, &o, Value::String(text));
     }
     if !decision.is_empty() {
         m.insert("decision".into(), Value::Object(decision));
     }
     Ok(Value::Object(m))
+}
+
+/// Puts a field's value in the event's object or in its decision's.
+fn insert(
+    m: &mut Map<String, Value>,
+    decision: &mut Map<String, Value>,
+    o: &FormOption,
+    value: Value,
+) {
+    let target = if o.parent.is_some() { decision } else { m };
+    target.insert(o.field.key.into(), value);
 }
 
 fn input_name(input: Input) -> &'static str {
@@ -394,6 +455,7 @@ fn input_name(input: Input) -> &'static str {
         Input::Amount => "amount",
         Input::Unit => "unit",
         Input::Number => "number",
+        Input::Json => "json",
     }
 }
 
@@ -466,9 +528,22 @@ mod tests {
                 let owner = o.parent.unwrap_or(form.name);
                 let (value, help) = field_help(owner, o.field.key)
                     .unwrap_or_else(|| panic!("{}: no help for {}", form.name, o.id()));
-                assert!(!help.trim().is_empty() && !value.is_empty(), "{} {}", form.name, o.id());
-                assert!(field_label(owner, o.field.key).is_some(), "{}: no label for {}", form.name, o.id());
-                let entry = if FIELDS.iter().any(|(t, k, _, _)| *t == owner && *k == o.field.key) {
+                assert!(
+                    !help.trim().is_empty() && !value.is_empty(),
+                    "{} {}",
+                    form.name,
+                    o.id()
+                );
+                assert!(
+                    field_label(owner, o.field.key).is_some(),
+                    "{}: no label for {}",
+                    form.name,
+                    o.id()
+                );
+                let entry = if FIELDS
+                    .iter()
+                    .any(|(t, k, _, _)| *t == owner && *k == o.field.key)
+                {
                     owner
                 } else {
                     "*"
@@ -477,11 +552,19 @@ mod tests {
             }
         }
         for (t, k, _, _) in FIELDS {
-            assert!(used.contains(&(*t, *k)), "help for ({t}, {k}) is used by no form");
+            assert!(
+                used.contains(&(*t, *k)),
+                "help for ({t}, {k}) is used by no form"
+            );
         }
         for (t, k, _, _) in SIGNS {
             let form = form(t).unwrap_or_else(|| panic!("{t}"));
-            assert!(form_options(form).iter().any(|o| o.field.key == *k && o.field.input == Input::Amount), "{t} {k}");
+            assert!(
+                form_options(form)
+                    .iter()
+                    .any(|o| o.field.key == *k && o.field.input == Input::Amount),
+                "{t} {k}"
+            );
         }
     }
 
@@ -492,10 +575,19 @@ mod tests {
             let text = json.to_string();
             for o in form_options(form) {
                 let flag = format!("--{}", o.long());
-                assert!(!text.contains(&flag), "{}: {flag} left in the page's help", form.name);
+                assert!(
+                    !text.contains(&flag),
+                    "{}: {flag} left in the page's help",
+                    form.name
+                );
             }
         }
-        let transfer = &forms["forms"].as_array().unwrap().iter().find(|f| f["type"] == "transfer").unwrap();
+        let transfer = &forms["forms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["type"] == "transfer")
+            .unwrap();
         assert_eq!(
             transfer["about"],
             "Flyttar budgetram mellan två förvaltningar (ramväxling): läggs till ”Till förvaltning”:s ram och dras från ”Från förvaltning”:s"
@@ -504,13 +596,21 @@ mod tests {
 
     #[test]
     fn a_swedish_figure_becomes_the_plain_decimal_and_a_bad_one_names_its_field() {
-        let values = [("office", "KLK"), ("amount", "\u{2212}1 000"), ("unit", "tkr"), ("decision.body", "KF")];
+        let values = [
+            ("office", "KLK"),
+            ("amount", "\u{2212}1 000"),
+            ("unit", "tkr"),
+            ("decision.body", "KF"),
+        ];
         let get = |k: &str| values.iter().find(|(p, _)| *p == k).map(|(_, v)| *v);
         let v = event_json("frame_changed", get).unwrap();
         assert_eq!(v["amount"], "-1000");
         assert_eq!(v["decision"]["body"], "KF");
         let bad = [("amount", "12,5,0")];
-        let e = event_json("frame_changed", |k| bad.iter().find(|(p, _)| *p == k).map(|(_, v)| *v)).unwrap_err();
+        let e = event_json("frame_changed", |k| {
+            bad.iter().find(|(p, _)| *p == k).map(|(_, v)| *v)
+        })
+        .unwrap_err();
         assert_eq!(e.field, "amount");
         assert!(e.message.contains("'12,5,0'"), "{}", e.message);
     }

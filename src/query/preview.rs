@@ -145,7 +145,8 @@ pub fn preview<S: Store>(
                 let total = (!table.rows.is_empty()).then_some(table.total.net);
                 (line, total)
             };
-            let ((area_before, total_before), (area_after, total_after)) = (of(&before), of(&after));
+            let ((area_before, total_before), (area_after, total_after)) =
+                (of(&before), of(&after));
             BudgetChange {
                 area: Change {
                     before: area_before,

@@ -32,7 +32,12 @@ fn change_json(c: Change) -> Value {
 /// `ADM netto 108 507 → 109 000 tkr, internbudgeten 477 569 → 478 062 tkr`.
 pub fn effect_line(e: &Effect) -> String {
     let p = &e.place;
-    let mut line = format!("{} {}: {}", p.office, p.year, change_text("budgetram", e.frame));
+    let mut line = format!(
+        "{} {}: {}",
+        p.office,
+        p.year,
+        change_text("budgetram", e.frame)
+    );
     if let (Some(area), Some(b)) = (&p.area, e.budget) {
         line.push_str(&format!(
             "; {}, {}",
@@ -77,7 +82,10 @@ mod tests {
             budget: None,
         };
         assert_eq!(effect_line(&e), "KLK 2017: budgetram 477 569 → 476 569 tkr");
-        assert_eq!(tkr_exact(Amount::from_ore(-132_580_000)), "\u{2212}1 325,8 tkr");
+        assert_eq!(
+            tkr_exact(Amount::from_ore(-132_580_000)),
+            "\u{2212}1 325,8 tkr"
+        );
         assert_eq!(tkr_exact(Amount::from_ore(1)), "0,00001 tkr");
     }
 }

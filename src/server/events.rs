@@ -153,7 +153,9 @@ pub async fn append(
             None | Some("false") => false,
             Some("true") => true,
             Some(_) => {
-                return Err(ApiError::bad_request("dry_run ska vara true eller false").field("dry_run"))
+                return Err(
+                    ApiError::bad_request("dry_run ska vara true eller false").field("dry_run")
+                )
             }
         };
         p.finish()?;
@@ -190,7 +192,12 @@ pub async fn append(
 
 /// What the batch would do, written nowhere: validated by a dry run of the write path, with the
 /// frames and internal budgets it moves before and after (`query::preview`).
-fn dry_run_reply(s: &AppState, batch: &Batch, name: &str, ids: Vec<String>) -> Result<Response, ApiError> {
+fn dry_run_reply(
+    s: &AppState,
+    batch: &Batch,
+    name: &str,
+    ids: Vec<String>,
+) -> Result<Response, ApiError> {
     let done = s.ledger().dry_run(&batch.events, name, batch.expected)?;
     let places = preview::places(&batch.events, None);
     let p = preview::preview(s.ledger(), &batch.events, name, Utc::now(), &places)?;

@@ -41,8 +41,9 @@ pub async fn forms(_: Reader) -> Json<Value> {
 }
 
 fn small_body(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Bytes, ApiError> {
-    let body = body
-        .map_err(|e| ApiError::bad_request(format!("anropets innehåll kan inte läsas ({})", e.status())))?;
+    let body = body.map_err(|e| {
+        ApiError::bad_request(format!("anropets innehåll kan inte läsas ({})", e.status()))
+    })?;
     if body.len() > max {
         return Err(ApiError::too_large(format!(
             "anropets innehåll är större än {max} byte"
@@ -69,7 +70,10 @@ struct Filled {
 
 fn read_filled(body: &[u8]) -> Result<Filled, ApiError> {
     let v: Value = crate::json::strict::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!("inte giltig JSON: {}", crate::json::describe_json_error(&e)))
+        ApiError::bad_request(format!(
+            "inte giltig JSON: {}",
+            crate::json::describe_json_error(&e)
+        ))
     })?;
     let Value::Object(m) = v else {
         return Err(ApiError::bad_request(
@@ -88,7 +92,9 @@ fn read_filled(body: &[u8]) -> Result<Filled, ApiError> {
     let kind = m
         .get("type")
         .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request("fältet `type` saknas: vilken händelsetyp?").field("type"))?
+        .ok_or_else(|| {
+            ApiError::bad_request("fältet `type` saknas: vilken händelsetyp?").field("type")
+        })?
         .to_string();
     let values = match m.get("values") {
         None => Vec::new(),
@@ -101,7 +107,11 @@ fn read_filled(body: &[u8]) -> Result<Filled, ApiError> {
         }
     };
     let place = m.get("place").map(read_place).transpose()?;
-    Ok(Filled { kind, values, place })
+    Ok(Filled {
+        kind,
+        values,
+        place,
+    })
 }
 
 /// The values as typed; an empty one is a field left empty, as if not given.
@@ -161,7 +171,8 @@ fn event_of(f: &Filled) -> Result<Event, ApiError> {
             .map(|(_, v)| v.as_str())
     };
     if let Some((path, _)) = f.values.iter().find(|(p, _)| {
-        forms::form(&f.kind).is_some_and(|form| !forms::form_options(form).iter().any(|o| o.id() == *p))
+        forms::form(&f.kind)
+            .is_some_and(|form| !forms::form_options(form).iter().any(|o| o.id() == *p))
     }) {
         let path: String = path.chars().take(64).collect();
         return Err(field_error(&FieldError {
@@ -187,10 +198,13 @@ pub async fn preview(
         let name = who.name.clone();
         blocking(move || {
             let events = std::slice::from_ref(&event);
-            let done = s.ledger().dry_run(events, &name, None).map_err(|e| match e {
-                crate::ledger::LedgerError::Rejected { error, .. } => field_error(&error),
-                other => other.into(),
-            })?;
+            let done = s
+                .ledger()
+                .dry_run(events, &name, None)
+                .map_err(|e| match e {
+                    crate::ledger::LedgerError::Rejected { error, .. } => field_error(&error),
+                    other => other.into(),
+                })?;
             let places = preview::places(events, filled.place);
             let p = preview::preview(s.ledger(), events, &name, Utc::now(), &places)?;
             let mut reply = effects_json(&p);

@@ -19,9 +19,9 @@ pub mod tls;
 mod web;
 
 use crate::control::delegation::Delegation;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::LedgerError;
 use crate::store::record::Recorded;
-use crate::store::Store;
+use crate::store::{Engine, Store};
 use auth::TokenStore;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method};
@@ -44,14 +44,14 @@ const CHECK_ATTEMPTS: usize = 20;
 /// Refusal log lines kept in memory (the full log goes to stderr).
 const REFUSALS_KEPT: usize = 1000;
 
-/// The Kalmar delegation table, used by `control` when the server is given no other.
-pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegation.json");
+/// A served ledger, on either engine.
+pub type Ledger = crate::ledger::Ledger<Engine>;
 
 struct Shared {
     ledger: Ledger,
     tokens: TokenStore,
-    delegation: Delegation,
-    delegation_name: String,
+    /// An order given at start (`serve --delegation FILE`), tried instead of the ledger's own.
+    delegation: Option<(Delegation, String)>,
     /// What the exported files call the ledger (its folder's name).
     name: String,
     refusals: Mutex<VecDeque<String>>,
@@ -62,36 +62,46 @@ struct Shared {
 pub struct AppState(Arc<Shared>);
 
 impl AppState {
-    /// Serves `ledger`, with `delegation` (its table and a name for it) for the controls, or
-    /// Kalmar's; files it writes call the ledger `rambok`.
+    /// Serves `ledger`, with `delegation` (an order and a name for it) for the controls instead
+    /// of the ledger's own orders; files it writes call the ledger `rambok`.
     pub fn new(
-        ledger: Ledger,
+        ledger: impl Into<Ledger>,
         delegation: Option<(Delegation, String)>,
     ) -> Result<AppState, LedgerError> {
         AppState::named(ledger, delegation, "rambok")
     }
 
     /// Like [`AppState::new`], with the name the exported files give the ledger (its folder's).
+    /// The API tokens are the ones kept beside a ledger on sled; a ledger in PostgreSQL keeps
+    /// them in a folder of their own ([`AppState::with_tokens`]).
     pub fn named(
-        ledger: Ledger,
+        ledger: impl Into<Ledger>,
         delegation: Option<(Delegation, String)>,
         name: &str,
     ) -> Result<AppState, LedgerError> {
-        let tokens = TokenStore::open(ledger.store())?;
-        let (delegation, delegation_name) = match delegation {
-            Some(d) => d,
-            None => (
-                Delegation::parse(KALMAR_DELEGATION).map_err(|e| {
-                    LedgerError::BadRecorder(format!("inbyggd delegationsordning: {e}"))
-                })?,
-                "fixtures/kalmar/delegation.json (inbyggd)".to_string(),
-            ),
-        };
+        let ledger = ledger.into();
+        let tokens =
+            match ledger.store().sled() {
+                Some(sled) => TokenStore::open(sled)?,
+                None => return Err(LedgerError::Store(crate::store::StoreError::Io(
+                    "en liggare i PostgreSQL har sina API-token i en egen mapp: ange --tokens MAPP"
+                        .into(),
+                ))),
+            };
+        AppState::with_tokens(ledger, tokens, delegation, name)
+    }
+
+    /// Serves `ledger` with the API tokens of `tokens`.
+    pub fn with_tokens(
+        ledger: impl Into<Ledger>,
+        tokens: TokenStore,
+        delegation: Option<(Delegation, String)>,
+        name: &str,
+    ) -> Result<AppState, LedgerError> {
         Ok(AppState(Arc::new(Shared {
-            ledger,
+            ledger: ledger.into(),
             tokens,
             delegation,
-            delegation_name,
             name: name.to_string(),
             refusals: Mutex::new(VecDeque::new()),
         })))
@@ -105,8 +115,9 @@ impl AppState {
         &self.0.tokens
     }
 
-    pub fn delegation(&self) -> (&Delegation, &str) {
-        (&self.0.delegation, &self.0.delegation_name)
+    /// The order given at start, if any; `None`: the ledger's own.
+    pub fn delegation(&self) -> Option<&(Delegation, String)> {
+        self.0.delegation.as_ref()
     }
 
     /// The ledger's name in exported files.

@@ -66,20 +66,26 @@ pub async fn import(
             None | Some("false") => false,
             Some("true") => true,
             Some(_) => {
-                return Err(ApiError::bad_request("dry_run ska vara true eller false").field("dry_run"))
+                return Err(
+                    ApiError::bad_request("dry_run ska vara true eller false").field("dry_run")
+                )
             }
         };
         let expected = p
             .opt_i64("expected_seq")?
             .map(|n| {
                 u64::try_from(n).map_err(|_| {
-                    ApiError::bad_request("expected_seq får inte vara negativt").field("expected_seq")
+                    ApiError::bad_request("expected_seq får inte vara negativt")
+                        .field("expected_seq")
                 })
             })
             .transpose()?;
         p.finish()?;
         let settings = Settings::from_texts(|name| {
-            texts.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+            texts
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
         })
         .map_err(|e| ApiError::bad_request(format!("{}: {}", e.name, e.message)).field(e.name))?;
         let bytes = body.map_err(|e| {

@@ -169,12 +169,11 @@ impl Columns {
     pub fn parse(text: &str) -> Result<Columns, String> {
         let (mut area, mut revenue, mut cost, mut net) = (None, None, None, None);
         for part in text.split(',').filter(|p| !p.trim().is_empty()) {
-            let (key, letters) = part.split_once('=').ok_or_else(|| {
-                format!("'{}' ska vara FÄLT=KOLUMN, t.ex. area=A", part.trim())
-            })?;
-            let column = Column::parse(letters).ok_or_else(|| {
-                format!("'{}' är ingen kolumn (A till XFD)", letters.trim())
-            })?;
+            let (key, letters) = part
+                .split_once('=')
+                .ok_or_else(|| format!("'{}' ska vara FÄLT=KOLUMN, t.ex. area=A", part.trim()))?;
+            let column = Column::parse(letters)
+                .ok_or_else(|| format!("'{}' är ingen kolumn (A till XFD)", letters.trim()))?;
             let slot = match key.trim() {
                 "area" => &mut area,
                 "revenue" => &mut revenue,
@@ -245,8 +244,20 @@ pub struct Settings {
 
 /// The settings' names, as the CLI's flags (without dashes) and the API's parameters.
 pub const SETTING_NAMES: &[&str] = &[
-    "type", "office", "year", "unit", "sign", "map", "sheet", "first_row", "body", "date", "case",
-    "paragraph", "period", "note",
+    "type",
+    "office",
+    "year",
+    "unit",
+    "sign",
+    "map",
+    "sheet",
+    "first_row",
+    "body",
+    "date",
+    "case",
+    "paragraph",
+    "period",
+    "note",
 ];
 
 impl Settings {
@@ -277,8 +288,9 @@ impl Settings {
             .ok_or_else(|| setting("year", format!("'{year}' är inget år (1900–2200)")))?;
         let unit = match get("unit").map(|u| u.trim().to_lowercase()) {
             None => Unit::Kr,
-            Some(u) => Unit::parse(&u)
-                .ok_or_else(|| setting("unit", format!("'{u}' är ingen enhet (kr, tkr eller mnkr)")))?,
+            Some(u) => Unit::parse(&u).ok_or_else(|| {
+                setting("unit", format!("'{u}' är ingen enhet (kr, tkr eller mnkr)"))
+            })?,
         };
         let printed = match get("sign").map(str::trim) {
             None | Some("cost") => Printed::Cost,
@@ -290,17 +302,25 @@ impl Settings {
                 ))
             }
         };
-        let columns = Columns::parse(required("map", "kolumnerna, t.ex. area=A,revenue=B,cost=C")?)
-            .map_err(|m| setting("map", m))?;
+        let columns = Columns::parse(required(
+            "map",
+            "kolumnerna, t.ex. area=A,revenue=B,cost=C",
+        )?)
+        .map_err(|m| setting("map", m))?;
         let first_row = match get("first_row").map(str::trim) {
             None => 2,
             Some(r) => r
                 .parse::<u32>()
                 .ok()
                 .filter(|r| (1..=1_048_576).contains(r))
-                .ok_or_else(|| setting("first_row", format!("'{r}' är inget radnummer (från 1)")))?,
+                .ok_or_else(|| {
+                    setting("first_row", format!("'{r}' är inget radnummer (från 1)"))
+                })?,
         };
-        let sheet = get("sheet").map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let sheet = get("sheet")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         let shared = shared(kind, &get)?;
         Ok(Settings {
             kind,
@@ -391,10 +411,18 @@ mod tests {
 
     #[test]
     fn settings_are_named_when_wrong() {
-        let texts = [("office", "KLK"), ("year", "2017"), ("map", "area=A,net=B"), ("period", "2017-06")];
+        let texts = [
+            ("office", "KLK"),
+            ("year", "2017"),
+            ("map", "area=A,net=B"),
+            ("period", "2017-06"),
+        ];
         let get = |k: &str| texts.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
         let e = Settings::from_texts(get).unwrap_err();
-        assert_eq!((e.name, e.message.as_str()), ("period", "gäller inte ett blad med budget_line"));
+        assert_eq!(
+            (e.name, e.message.as_str()),
+            ("period", "gäller inte ett blad med budget_line")
+        );
         let e = Settings::from_texts(|k| get(k).filter(|_| k != "office")).unwrap_err();
         assert_eq!(e.name, "office");
     }

@@ -19,7 +19,8 @@ const SHARED_STRINGS_MAX: u64 = 1_000_000;
 /// The most cells read from a sheet, in every column, before the table's end.
 const CELLS_MAX: u64 = 2_000_000;
 
-const UNREADABLE: &str = "bladet kan inte läsas: filen är skadad eller av ett slag rambok inte läser";
+const UNREADABLE: &str =
+    "bladet kan inte läsas: filen är skadad eller av ett slag rambok inte läser";
 
 /// A cell of a mapped column, as the workbook holds it.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,8 +71,11 @@ fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
                 + std::io::copy(&mut (&mut part).take(PART_BYTES_MAX), &mut std::io::sink())
                     .map_err(not_a_workbook)?
         } else {
-            std::io::copy(&mut (&mut part).take(PART_BYTES_MAX + 1), &mut std::io::sink())
-                .map_err(not_a_workbook)?
+            std::io::copy(
+                &mut (&mut part).take(PART_BYTES_MAX + 1),
+                &mut std::io::sink(),
+            )
+            .map_err(not_a_workbook)?
         };
         total += unpacked;
         if unpacked > PART_BYTES_MAX || total > PARTS_BYTES_MAX {
@@ -145,7 +149,11 @@ pub fn read(
         Some(s) => names.iter().find(|n| *n == s).cloned().ok_or_else(|| {
             SheetError::file(format!(
                 "arbetsboken har inget blad '{s}' (den har {})",
-                names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+                names
+                    .iter()
+                    .map(|n| format!("'{n}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?,
     };
@@ -162,10 +170,7 @@ pub fn read(
     let last = first.saturating_add(ROWS_MAX);
     let mut rows: Vec<(u32, Vec<Option<Value>>)> = Vec::new();
     let mut read = 0u64;
-    while let Some(cell) = cells
-        .next_cell()
-        .map_err(|_| at(None, UNREADABLE.into()))?
-    {
+    while let Some(cell) = cells.next_cell().map_err(|_| at(None, UNREADABLE.into()))? {
         read += 1;
         if read > CELLS_MAX {
             return Err(at(None, format!("bladet har fler än {CELLS_MAX} celler")));
@@ -197,7 +202,8 @@ mod tests {
 
     #[test]
     fn the_shared_strings_declared_are_read_from_the_table_start() {
-        let head = br#"<?xml version="1.0"?><sst xmlns="x" count="12" uniqueCount="9000000000"><si>"#;
+        let head =
+            br#"<?xml version="1.0"?><sst xmlns="x" count="12" uniqueCount="9000000000"><si>"#;
         assert_eq!(declared_strings(head), Some(9_000_000_000));
         assert_eq!(declared_strings(b"<sst count=\"3\">"), Some(3));
         assert_eq!(declared_strings(b"<workbook>"), None);

@@ -25,7 +25,10 @@ pub struct Row {
 /// Where each mapped field is in a row's cells ([`Table`] keeps them in this order).
 pub fn columns_read(s: &Settings) -> Vec<Column> {
     let c = &s.columns;
-    [Some(c.area), c.revenue, c.cost, c.net].into_iter().flatten().collect()
+    [Some(c.area), c.revenue, c.cost, c.net]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// A row's cells by field.
@@ -44,12 +47,19 @@ fn cells<'a>(s: &Settings, values: &'a [Option<Value>]) -> Cells<'a> {
     let revenue = next(c.revenue.is_some());
     let cost = next(c.cost.is_some());
     let net = next(c.net.is_some());
-    Cells { area, revenue, cost, net }
+    Cells {
+        area,
+        revenue,
+        cost,
+        net,
+    }
 }
 
 fn is_sum(text: &str) -> bool {
     let t = text.trim().to_lowercase();
-    ["summa", "totalt", "total"].iter().any(|w| t.starts_with(w))
+    ["summa", "totalt", "total"]
+        .iter()
+        .any(|w| t.starts_with(w))
 }
 
 fn text_of(v: &Value) -> String {
@@ -65,7 +75,10 @@ fn figure(v: &Value, unit: Unit) -> Result<Amount, String> {
     match v {
         Value::Number(n) => Amount::parse(n, unit).map_err(|e| e.to_string()),
         Value::Text(t) => Amount::parse_swedish(t, unit).map_err(|_| {
-            format!("'{}' är inte ett belopp (skriv till exempel 477 569, 1 325,8 eller −1 000)", t.trim())
+            format!(
+                "'{}' är inte ett belopp (skriv till exempel 477 569, 1 325,8 eller −1 000)",
+                t.trim()
+            )
         }),
         Value::Other(what) => Err(format!("cellen har {what}, inget belopp")),
     }
@@ -78,7 +91,10 @@ fn plain(a: Amount, unit: Unit) -> String {
 
 /// A name with case and spacing aside.
 fn fold(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// The office's areas by code and by folded name, made once per sheet.
@@ -94,7 +110,10 @@ impl<'a> Lookup<'a> {
             names.entry(fold(name)).or_insert(code.as_str());
         }
         Lookup {
-            codes: areas.iter().map(|(c, _)| (c.as_str(), c.as_str())).collect(),
+            codes: areas
+                .iter()
+                .map(|(c, _)| (c.as_str(), c.as_str()))
+                .collect(),
             names,
         }
     }
@@ -146,7 +165,10 @@ pub fn events(table: &Table, s: &Settings, areas: &Areas) -> Result<Vec<Row>, Ve
             break;
         }
         expected += 1;
-        let place = Place { sheet: &table.sheet, row: *number };
+        let place = Place {
+            sheet: &table.sheet,
+            row: *number,
+        };
         let c = cells(s, values);
         let Some(area) = c.area else {
             ended = true;
@@ -159,7 +181,10 @@ pub fn events(table: &Table, s: &Settings, areas: &Areas) -> Result<Vec<Row>, Ve
             break;
         }
         match row_event(&place, s, &c, &area_text, (&lookup, areas), &mut sums) {
-            Ok(event) => out.push(Row { number: *number, event }),
+            Ok(event) => out.push(Row {
+                number: *number,
+                event,
+            }),
             Err(e) => errors.push(e),
         }
         if errors.len() >= ERRORS_SHOWN_MAX {
@@ -179,7 +204,8 @@ pub fn events(table: &Table, s: &Settings, areas: &Areas) -> Result<Vec<Row>, Ve
             sheet: Some(table.sheet.clone()),
             row: Some(s.first_row),
             column: Some(s.columns.area),
-            message: "ingen rad att läsa här: tabellen ska börja på raden som --first-row anger".into(),
+            message: "ingen rad att läsa här: tabellen ska börja på raden som --first-row anger"
+                .into(),
         });
     }
     if errors.is_empty() {
@@ -200,18 +226,27 @@ fn row_event(
 ) -> Result<Event, SheetError> {
     let col = &s.columns;
     let code = lookup.find(area_text).ok_or_else(|| {
-        let known: Vec<String> = areas.iter().take(20).map(|(c, n)| format!("{c} ({n})")).collect();
+        let known: Vec<String> = areas
+            .iter()
+            .take(20)
+            .map(|(c, n)| format!("{c} ({n})"))
+            .collect();
         place.at(
             Some(col.area),
             format!(
                 "'{area_text}' är inget verksamhetsområde i {}: ange dess kod eller namn ({})",
                 s.office,
-                if known.is_empty() { "förvaltningen har inga".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "förvaltningen har inga".to_string()
+                } else {
+                    known.join(", ")
+                }
             ),
         )
     })?;
     let read = |v: Option<&Value>, column: Option<Column>| -> Result<Option<Amount>, SheetError> {
-        v.map(|v| figure(v, s.unit).map_err(|m| place.at(column, m))).transpose()
+        v.map(|v| figure(v, s.unit).map_err(|m| place.at(column, m)))
+            .transpose()
     };
     let revenue = read(c.revenue, col.revenue)?;
     let cost = read(c.cost, col.cost)?;
@@ -244,7 +279,12 @@ fn row_event(
         }
     }
     values.extend(s.shared.iter().cloned());
-    let get = |path: &str| values.iter().find(|(p, _)| p == path).map(|(_, v)| v.as_str());
+    let get = |path: &str| {
+        values
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, v)| v.as_str())
+    };
     let column_of = |field: &str| match field {
         "area" => Some(col.area),
         "revenue" => col.revenue,

@@ -15,7 +15,10 @@ impl Browser {
     /// Sends keys to the element that has the focus.
     fn keys_to_focused(&self, text: &str) {
         let v = self.call("GET", "element/active", None);
-        let id = v["element-6066-11e4-a52e-4f735466cecf"].as_str().unwrap().to_string();
+        let id = v["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .unwrap()
+            .to_string();
         self.keys(&id, text);
     }
 
@@ -32,14 +35,21 @@ const LABELLED: &str = "return [...document.querySelectorAll(arguments[0] + ' in
     document.querySelector(`label[for=\"${i.id}\"]`) && (i.getAttribute('aria-describedby') || '').split(' ').every((d) => document.getElementById(d)));";
 
 fn labelled(b: &Browser, scope: &str) -> Value {
-    b.call("POST", "execute/sync", Some(json!({"script": LABELLED, "args": [scope]})))
+    b.call(
+        "POST",
+        "execute/sync",
+        Some(json!({"script": LABELLED, "args": [scope]})),
+    )
 }
 
 fn open_recording(b: &Browser) {
     b.wait_for(KLK_2017, &json!("477 569"));
     let tab = b.element(".flikar button[data-flik='registrera']");
     b.click(&tab);
-    b.wait_for("return Boolean(document.getElementById('f-amount'))", &json!(true));
+    b.wait_for(
+        "return Boolean(document.getElementById('f-amount'))",
+        &json!(true),
+    );
 }
 
 #[test]
@@ -53,13 +63,26 @@ fn a_controller_records_a_frame_change_and_sees_the_frame_and_the_waterfall_move
     b.open(&format!("{}/#token={}", running.url(), k.controller));
     b.wait_for(KLK_2017, &json!("477 569"));
     let chart_before = b.js("const i = document.getElementById('vattenfall'); return i.complete && i.naturalWidth > 0 ? i.src : null");
-    assert!(chart_before.is_string(), "the waterfall is drawn: {chart_before}");
+    assert!(
+        chart_before.is_string(),
+        "the waterfall is drawn: {chart_before}"
+    );
     open_recording(&b);
-    assert_eq!(labelled(&b, "#form-falt"), json!(true), "every field has its label");
+    assert_eq!(
+        labelled(&b, "#form-falt"),
+        json!(true),
+        "every field has its label"
+    );
     // Office and year come from the pickers; the rest is typed.
-    assert_eq!(b.js("return document.getElementById('f-office').value"), json!("KLK"));
+    assert_eq!(
+        b.js("return document.getElementById('f-office').value"),
+        json!("KLK")
+    );
     b.fill("amount", "\u{2212}1 000");
-    b.wait_for("return document.getElementById('f-amount-tecken').textContent", &json!("minskar ramen"));
+    b.wait_for(
+        "return document.getElementById('f-amount-tecken').textContent",
+        &json!("minskar ramen"),
+    );
     b.fill("category", "ramjustering");
     b.fill("reason", "Flyttkostnader arkivcentrum, etapp 2");
     b.fill("decision.body", "KF");
@@ -71,17 +94,30 @@ fn a_controller_records_a_frame_change_and_sees_the_frame_and_the_waterfall_move
         "const e = document.getElementById('form-effekt'); return e ? e.textContent : null",
         &json!("KLK 2017: budgetram 477 569 → 476 569 tkr"),
     );
-    assert_eq!(k.state.ledger().head().seq, head, "nothing is written until confirmed");
+    assert_eq!(
+        k.state.ledger().head().seq,
+        head,
+        "nothing is written until confirmed"
+    );
     b.screenshot(&shots().join("form-preview.png"));
     // The focus is on "Spara": Enter saves.
-    assert_eq!(b.js("return document.activeElement.id"), json!("form-spara"));
+    assert_eq!(
+        b.js("return document.activeElement.id"),
+        json!("form-spara")
+    );
     b.keys_to_focused(ENTER);
-    b.wait_for("return Boolean(document.getElementById('form-sparad'))", &json!(true));
+    b.wait_for(
+        "return Boolean(document.getElementById('form-sparad'))",
+        &json!(true),
+    );
     assert_eq!(k.state.ledger().head().seq, head + 1);
     assert_eq!(b.js("return document.activeElement.id"), json!("form-visa"));
     b.keys_to_focused(ENTER);
     b.wait_for(KLK_2017, &json!("476 569"));
-    b.wait_for("return document.getElementById('datum-text').dataset.datum", &json!("2016-12-12"));
+    b.wait_for(
+        "return document.getElementById('datum-text').dataset.datum",
+        &json!("2016-12-12"),
+    );
     // The chart is drawn anew, and what it draws is the new frame.
     b.wait_for(
         &format!("const i = document.getElementById('vattenfall'); return i.complete && i.naturalWidth > 0 && i.src !== {chart_before}"),
@@ -123,15 +159,26 @@ fn a_bad_amount_is_named_in_swedish_beside_its_field_and_nothing_is_written() {
         b.js("const i = document.getElementById('f-amount'); return [i.getAttribute('aria-invalid'), document.activeElement === i, i.getAttribute('aria-describedby').includes('f-amount-fel')]"),
         json!(["true", true, true])
     );
-    assert_eq!(b.js("return document.getElementById('form-spara')"), Value::Null, "nothing to save");
+    assert_eq!(
+        b.js("return document.getElementById('form-spara')"),
+        Value::Null,
+        "nothing to save"
+    );
     b.screenshot(&shots().join("form-error.png"));
     // Corrected, the error goes and the preview comes.
     b.js("document.getElementById('f-amount').value = ''; return null;");
     b.fill("amount", "1 325,8");
-    b.wait_for("return document.getElementById('f-amount-tecken').textContent", &json!("ger mer pengar"));
+    b.wait_for(
+        "return document.getElementById('f-amount-tecken').textContent",
+        &json!("ger mer pengar"),
+    );
     b.click(&submit);
     b.wait_for("return document.getElementById('f-amount-fel').hidden && Boolean(document.getElementById('form-spara'))", &json!(true));
-    assert_eq!(k.state.ledger().head().seq, head, "a preview writes nothing");
+    assert_eq!(
+        k.state.ledger().head().seq,
+        head,
+        "a preview writes nothing"
+    );
     drop(b);
     running.stop().unwrap();
 }
@@ -145,23 +192,36 @@ fn an_approver_attests_anothers_entry_and_never_their_own() {
     let bo = k
         .state
         .tokens()
-        .add("bo.attestant", Role::Controller, None, "test.admin", chrono::Utc::now())
+        .add(
+            "bo.attestant",
+            Role::Controller,
+            None,
+            "test.admin",
+            chrono::Utc::now(),
+        )
         .unwrap();
     let change = |reason: &str| {
         json!({"type": "frame_changed", "office": "KLK", "year": 2017, "amount": "-1000", "unit": "tkr",
             "category": "ramjustering", "reason": reason, "decision": {"body": "KF", "date": "2016-12-12"}})
     };
     let record = |token: &str, reason: &str| {
-        let r = super::server::call(&k.state, "POST", "/api/events", Some(token),
-            axum::body::Body::from(json!([change(reason)]).to_string()));
+        let r = super::server::call(
+            &k.state,
+            "POST",
+            "/api/events",
+            Some(token),
+            axum::body::Body::from(json!([change(reason)]).to_string()),
+        );
         assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.text());
     };
     record(&k.controller, "Karins ändring");
     let running = server::spawn(k.state.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
-    let row_of = |reason: &str| format!(
+    let row_of = |reason: &str| {
+        format!(
         "const r = [...document.querySelectorAll('#attest-tabell tbody tr')].find((r) => r.textContent.includes('{reason}')); \
          return r ? (r.querySelector('button.attestera') ? 'knapp' : r.cells[4].textContent) : 'ingen rad';"
-    );
+    )
+    };
 
     // Bo attests Karin's entry.
     let b = Browser::start();
@@ -184,14 +244,26 @@ fn an_approver_attests_anothers_entry_and_never_their_own() {
     b.wait_for(KLK_2017, &json!("475 569"));
     let tab = b.element(".flikar button[data-flik='attest']");
     b.click(&tab);
-    b.wait_for(&row_of("Karins andra ändring"), &json!("din egen: någon annan attesterar"));
+    b.wait_for(
+        &row_of("Karins andra ändring"),
+        &json!("din egen: någon annan attesterar"),
+    );
     let id = b.js("return document.querySelector('#attest-tabell tbody tr:last-child').dataset.id");
     b.js(&format!(
         "rambok.send('POST', '/api/events', {{events: [{{type: 'approved', event: {id}}}]}}).then((r) => r.json()).then((v) => {{ window.refusal = v; }}); return null;"
     ));
-    b.wait_for("return window.refusal ? window.refusal.field : null", &json!("event"));
+    b.wait_for(
+        "return window.refusal ? window.refusal.field : null",
+        &json!("event"),
+    );
     let message = b.js("return window.refusal.message");
-    assert!(message.as_str().unwrap().contains("registrerades av karin.controller själv"), "{message}");
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .contains("registrerades av karin.controller själv"),
+        "{message}"
+    );
     drop(b);
     running.stop().unwrap();
 }
@@ -212,7 +284,10 @@ fn a_revisor_checks_a_kept_digest_in_the_page() {
     b.wait_for(KLK_2017, &json!("477 569"));
     let tab = b.element(".flikar button[data-flik='revision']");
     b.click(&tab);
-    assert_eq!(b.js("return document.querySelector(\".flikar button[data-flik='registrera']\").hidden"), json!(true));
+    assert_eq!(
+        b.js("return document.querySelector(\".flikar button[data-flik='registrera']\").hidden"),
+        json!(true)
+    );
     let input = b.element("#kontrollsumma-fil");
     b.keys(&input, file.to_str().unwrap());
     let check = b.element("#kontrollsumma-form button[type=submit]");

@@ -11,7 +11,13 @@ use rambok::store::Store;
 use serde_json::{json, Value};
 
 fn post(k: &Kalmar, token: &str, uri: &str, body: &Value) -> Reply {
-    call(&k.state, "POST", uri, Some(token), Body::from(body.to_string()))
+    call(
+        &k.state,
+        "POST",
+        uri,
+        Some(token),
+        Body::from(body.to_string()),
+    )
 }
 
 fn head(k: &Kalmar) -> u64 {
@@ -19,7 +25,14 @@ fn head(k: &Kalmar) -> u64 {
 }
 
 fn klk_2017(k: &Kalmar) -> String {
-    let v = call(&k.state, "GET", "/api/frames?year=2017", Some(&k.revisor), Body::empty()).json();
+    let v = call(
+        &k.state,
+        "GET",
+        "/api/frames?year=2017",
+        Some(&k.revisor),
+        Body::empty(),
+    )
+    .json();
     v["frames"]
         .as_array()
         .unwrap()
@@ -42,7 +55,13 @@ fn archive_move(amount: &str) -> Value {
 #[test]
 fn the_forms_are_the_clis_with_labels_help_and_the_sign_in_words() {
     let k = kalmar();
-    let r = call(&k.state, "GET", "/api/forms", Some(&k.revisor), Body::empty());
+    let r = call(
+        &k.state,
+        "GET",
+        "/api/forms",
+        Some(&k.revisor),
+        Body::empty(),
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let v = r.json();
     let types: Vec<&str> = v["forms"]
@@ -70,7 +89,10 @@ fn the_forms_are_the_clis_with_labels_help_and_the_sign_in_words() {
     let amount = field("amount");
     assert_eq!(amount["input"], "amount");
     assert_eq!(amount["required"], true);
-    assert_eq!(amount["sign"], json!({"positive": "ger mer pengar", "negative": "minskar ramen"}));
+    assert_eq!(
+        amount["sign"],
+        json!({"positive": "ger mer pengar", "negative": "minskar ramen"})
+    );
     assert!(amount["help"].as_str().unwrap().contains("\"−1 000\""));
     assert_eq!(field("decision.body")["label"], "Beslutsorgan");
     assert_eq!(field("decision.case")["required"], false);
@@ -81,12 +103,26 @@ fn the_forms_are_the_clis_with_labels_help_and_the_sign_in_words() {
 fn a_preview_says_what_the_frame_becomes_and_writes_nothing_until_confirmed() {
     let k = kalmar();
     let before = head(&k);
-    let r = post(&k, &k.controller, "/api/preview", &archive_move("\u{2212}1 000"));
+    let r = post(
+        &k,
+        &k.controller,
+        "/api/preview",
+        &archive_move("\u{2212}1 000"),
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let p = r.json();
-    assert_eq!(p["effects"][0]["text"], "KLK 2017: budgetram 477 569 → 476 569 tkr");
-    assert_eq!(p["effects"][0]["frame"], json!({"before": "477569000", "after": "476569000"}));
-    assert_eq!(p["event"]["amount"], "-1000000", "the event in kronor, as the log writes it");
+    assert_eq!(
+        p["effects"][0]["text"],
+        "KLK 2017: budgetram 477 569 → 476 569 tkr"
+    );
+    assert_eq!(
+        p["effects"][0]["frame"],
+        json!({"before": "477569000", "after": "476569000"})
+    );
+    assert_eq!(
+        p["event"]["amount"], "-1000000",
+        "the event in kronor, as the log writes it"
+    );
     assert_eq!(p["added"], 1);
     assert_eq!(p["head_seq"], before);
     assert_eq!(head(&k), before, "a preview writes nothing");
@@ -108,28 +144,55 @@ fn a_bad_amount_is_named_beside_its_field_in_swedish_and_nothing_is_written() {
     let k = kalmar();
     let before = head(&k);
     for (amount, field, words) in [
-        ("12,5,0", "amount", "'12,5,0' är inte ett belopp (skriv till exempel 477 569"),
+        (
+            "12,5,0",
+            "amount",
+            "'12,5,0' är inte ett belopp (skriv till exempel 477 569",
+        ),
         ("1 000,000001", "amount", "öre"),
         ("0", "amount", "en ramändring på noll ändrar ingenting"),
     ] {
         let r = post(&k, &k.controller, "/api/preview", &archive_move(amount));
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{amount}: {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{amount}: {}",
+            r.text()
+        );
         let e = r.json();
         assert_eq!(e["field"], field, "{e}");
         let message = e["message"].as_str().unwrap();
         assert!(message.contains(words), "{amount}: {message}");
-        assert!(e["error"].as_str().unwrap().starts_with(&format!("fältet {field}: ")), "{e}");
+        assert!(
+            e["error"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("fältet {field}: ")),
+            "{e}"
+        );
     }
     // The ledger's own rules, through the dry run: an office it does not know.
     let mut unknown = archive_move("1 000");
     unknown["values"]["office"] = json!("KLX");
     let e = post(&k, &k.controller, "/api/preview", &unknown).json();
     assert_eq!(e["field"], "office", "{e}");
-    assert!(e["message"].as_str().unwrap().contains("'KLX' är inte en definierad förvaltning"), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("'KLX' är inte en definierad förvaltning"),
+        "{e}"
+    );
     // A missing decision date, a field the type does not have.
     let mut undated = archive_move("1 000");
-    undated["values"].as_object_mut().unwrap().remove("decision.date");
-    assert_eq!(post(&k, &k.controller, "/api/preview", &undated).json()["field"], "decision.date");
+    undated["values"]
+        .as_object_mut()
+        .unwrap()
+        .remove("decision.date");
+    assert_eq!(
+        post(&k, &k.controller, "/api/preview", &undated).json()["field"],
+        "decision.date"
+    );
     let mut stray = archive_move("1 000");
     stray["values"]["area"] = json!("ADM");
     let e = post(&k, &k.controller, "/api/preview", &stray).json();
@@ -154,7 +217,14 @@ fn a_budget_line_and_a_correction_preview_their_effect() {
     );
 
     // A correction made from a history row names the row's office-year as its place.
-    let history = call(&k.state, "GET", "/api/history?office=KLK&year=2017", Some(&k.revisor), Body::empty()).json();
+    let history = call(
+        &k.state,
+        "GET",
+        "/api/history?office=KLK&year=2017",
+        Some(&k.revisor),
+        Body::empty(),
+    )
+    .json();
     let archive = history["lines"]
         .as_array()
         .unwrap()
@@ -166,7 +236,10 @@ fn a_budget_line_and_a_correction_preview_their_effect() {
         "values": {"corrects": archive["id"], "reason": "Registrerad på fel år"},
         "place": {"office": "KLK", "year": 2017, "area": null}});
     let p = post(&k, &k.controller, "/api/preview", &correction).json();
-    assert_eq!(p["effects"][0]["text"], "KLK 2017: budgetram 477 569 → 476 569 tkr", "{p}");
+    assert_eq!(
+        p["effects"][0]["text"], "KLK 2017: budgetram 477 569 → 476 569 tkr",
+        "{p}"
+    );
     let mut reasonless = correction.clone();
     reasonless["values"]["reason"] = json!(" ");
     let e = post(&k, &k.controller, "/api/preview", &reasonless).json();
@@ -180,21 +253,43 @@ fn a_dry_run_of_a_batch_validates_and_previews_without_writing() {
     let change = json!({"type": "frame_changed", "office": "KLK", "year": 2017, "amount": "-1000",
         "unit": "tkr", "category": "ramjustering", "reason": "Arkiv",
         "decision": {"body": "KF", "date": "2016-12-12"}});
-    let r = post(&k, &k.controller, "/api/events?dry_run=true", &json!([change]));
+    let r = post(
+        &k,
+        &k.controller,
+        "/api/events?dry_run=true",
+        &json!([change]),
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let v = r.json();
-    assert_eq!((v["dry_run"].clone(), v["added"].clone()), (json!(true), json!(1)));
-    assert_eq!(v["effects"][0]["text"], "KLK 2017: budgetram 477 569 → 476 569 tkr");
+    assert_eq!(
+        (v["dry_run"].clone(), v["added"].clone()),
+        (json!(true), json!(1))
+    );
+    assert_eq!(
+        v["effects"][0]["text"],
+        "KLK 2017: budgetram 477 569 → 476 569 tkr"
+    );
     assert_eq!(head(&k), before);
     // The dry run leaves the writer as it was: the next append needs no rebuild, and succeeds.
     let r = post(&k, &k.controller, "/api/events", &json!([change]));
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let r = post(&k, &k.controller, "/api/events?dry_run=maybe", &json!([change]));
+    let r = post(
+        &k,
+        &k.controller,
+        "/api/events?dry_run=maybe",
+        &json!([change]),
+    );
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
 fn pending(k: &Kalmar, token: &str) -> Value {
-    let r = call(&k.state, "GET", "/api/pending?year=2017", Some(token), Body::empty());
+    let r = call(
+        &k.state,
+        "GET",
+        "/api/pending?year=2017",
+        Some(token),
+        Body::empty(),
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.json()
 }
@@ -205,20 +300,49 @@ fn an_approver_attests_anothers_entry_and_never_their_own() {
     let bo = k
         .state
         .tokens()
-        .add("bo.attestant", Role::Controller, None, "test.admin", chrono::Utc::now())
+        .add(
+            "bo.attestant",
+            Role::Controller,
+            None,
+            "test.admin",
+            chrono::Utc::now(),
+        )
         .unwrap();
-    let p = post(&k, &k.controller, "/api/preview", &archive_move("\u{2212}1 000")).json();
+    let p = post(
+        &k,
+        &k.controller,
+        "/api/preview",
+        &archive_move("\u{2212}1 000"),
+    )
+    .json();
     let r = post(&k, &k.controller, "/api/events", &json!([p["event"]]));
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = p["event"]["id"].as_str().unwrap().to_string();
 
     let mine = pending(&k, &k.controller);
-    let entry = mine["entries"].as_array().unwrap().iter().find(|e| e["id"] == id.as_str()).unwrap().clone();
+    let entry = mine["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(entry["own"], true);
     assert_eq!(entry["recorded_by"], "karin.controller");
-    assert!(entry["text"].as_str().unwrap().contains("Flyttkostnader arkivcentrum"), "{entry}");
+    assert!(
+        entry["text"]
+            .as_str()
+            .unwrap()
+            .contains("Flyttkostnader arkivcentrum"),
+        "{entry}"
+    );
     let theirs = pending(&k, &bo);
-    let entry = theirs["entries"].as_array().unwrap().iter().find(|e| e["id"] == id.as_str()).unwrap();
+    let entry = theirs["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id.as_str())
+        .unwrap();
     assert_eq!(entry["own"], false);
     let waiting = theirs["count"].as_u64().unwrap();
 
@@ -229,34 +353,68 @@ fn an_approver_attests_anothers_entry_and_never_their_own() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     let e = r.json();
     assert_eq!(e["field"], "event");
-    assert!(e["message"].as_str().unwrap().contains("registrerades av karin.controller själv"), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("registrerades av karin.controller själv"),
+        "{e}"
+    );
     assert_eq!(head(&k), before);
     // Also as a form's preview.
     let form = json!({"type": "approved", "values": {"event": id}});
-    assert_eq!(post(&k, &k.controller, "/api/preview", &form).status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        post(&k, &k.controller, "/api/preview", &form).status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 
     // Bo's: accepted, and the entry no longer waits.
     let r = post(&k, &bo, "/api/events", &json!([attest]));
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let after = pending(&k, &bo);
     assert_eq!(after["count"].as_u64().unwrap(), waiting - 1);
-    assert!(!after["entries"].as_array().unwrap().iter().any(|e| e["id"] == id.as_str()));
+    assert!(!after["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["id"] == id.as_str()));
 }
 
 #[test]
 fn a_revisor_downloads_a_digest_and_checks_it_later() {
     let k = kalmar();
-    let r = call(&k.state, "GET", "/api/digest", Some(&k.revisor), Body::empty());
+    let r = call(
+        &k.state,
+        "GET",
+        "/api/digest",
+        Some(&k.revisor),
+        Body::empty(),
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let disposition = r.headers["content-disposition"].to_str().unwrap().to_string();
-    assert!(disposition.contains(&format!("rambok-kontrollsumma-{}.json", head(&k))), "{disposition}");
+    let disposition = r.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains(&format!("rambok-kontrollsumma-{}.json", head(&k))),
+        "{disposition}"
+    );
     let kept = r.body.clone();
     let change = json!({"type": "frame_changed", "office": "KLK", "year": 2017, "amount": "-1000",
         "unit": "tkr", "category": "ramjustering", "reason": "Arkiv",
         "decision": {"body": "KF", "date": "2016-12-12"}});
-    assert_eq!(post(&k, &k.controller, "/api/events", &json!([change])).status, StatusCode::CREATED);
+    assert_eq!(
+        post(&k, &k.controller, "/api/events", &json!([change])).status,
+        StatusCode::CREATED
+    );
 
-    let r = call(&k.state, "POST", "/api/verify", Some(&k.revisor), Body::from(kept.clone()));
+    let r = call(
+        &k.state,
+        "POST",
+        "/api/verify",
+        Some(&k.revisor),
+        Body::from(kept.clone()),
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let v = r.json();
     assert_eq!(v["ok"], true, "{v}");
@@ -266,13 +424,41 @@ fn a_revisor_downloads_a_digest_and_checks_it_later() {
     let hash = forged["hash"].as_str().unwrap().to_string();
     let other = if hash.starts_with('0') { "1" } else { "0" };
     forged["hash"] = json!(format!("{other}{}", &hash[1..]));
-    let v = call(&k.state, "POST", "/api/verify", Some(&k.revisor), Body::from(forged.to_string())).json();
+    let v = call(
+        &k.state,
+        "POST",
+        "/api/verify",
+        Some(&k.revisor),
+        Body::from(forged.to_string()),
+    )
+    .json();
     assert_eq!(v["ok"], false, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("skiljer sig från kontrollsumman"), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("skiljer sig från kontrollsumman"),
+        "{v}"
+    );
     // Not a digest at all; and not for those who record.
-    let r = call(&k.state, "POST", "/api/verify", Some(&k.revisor), Body::from("hej"));
+    let r = call(
+        &k.state,
+        "POST",
+        "/api/verify",
+        Some(&k.revisor),
+        Body::from("hej"),
+    );
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.json()["error"].as_str().unwrap().starts_with("inte en kontrollsumma från rambok"));
-    let r = call(&k.state, "GET", "/api/digest", Some(&k.controller), Body::empty());
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("inte en kontrollsumma från rambok"));
+    let r = call(
+        &k.state,
+        "GET",
+        "/api/digest",
+        Some(&k.controller),
+        Body::empty(),
+    );
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

@@ -232,7 +232,7 @@ fn english(text: &str) -> Vec<String> {
     found
 }
 
-fn assert_swedish(what: &str, text: &str) {
+pub(crate) fn assert_swedish(what: &str, text: &str) {
     let found = english(text);
     assert!(found.is_empty(), "{what}: English {found:?} in:\n{text}");
 }
@@ -390,11 +390,29 @@ fn wrong_command_lines_are_answered_in_swedish() {
         (&["import", book], 1),
         (&["import", book, "--office", "KLK", "--year", "2017"], 1),
         (
-            &["import", book, "--office", "KLK", "--year", "2017", "--map", "area=A,net=ZZZZ"],
+            &[
+                "import",
+                book,
+                "--office",
+                "KLK",
+                "--year",
+                "2017",
+                "--map",
+                "area=A,net=ZZZZ",
+            ],
             1,
         ),
         (
-            &["import", book, "--office", "KLK", "--year", "2017", "--map", "area=A,net=B"],
+            &[
+                "import",
+                book,
+                "--office",
+                "KLK",
+                "--year",
+                "2017",
+                "--map",
+                "area=A,net=B",
+            ],
             1,
         ),
         (&["import", book, book], 1),
@@ -508,7 +526,7 @@ fn right_command_lines_are_answered_in_swedish() {
     ] {
         says_in_swedish(d, args, 0);
     }
-    says_in_swedish(d, &["control", "--year", "2017"], 0);
+    says_in_swedish(d, &["control", "--year", "2017"], 7);
     says_in_swedish(d, &["control", "--year", "2014"], 7);
     says_in_swedish(d, &["history", "--office", "KLK", "--year", "2017"], 0);
     let one = dir.path().join("en.jsonl");
@@ -531,17 +549,57 @@ fn right_command_lines_are_answered_in_swedish() {
     ws.write_number(1, 1, 108_000.0).unwrap();
     std::fs::write(&book, wb.save_to_buffer().unwrap()).unwrap();
     let sheet = [
-        "import", book.to_str().unwrap(), "--office", "KLK", "--year", "2019", "--unit", "tkr",
-        "--map", "area=A,net=B", "--body", "KS", "--date", "2018-11-20",
+        "import",
+        book.to_str().unwrap(),
+        "--office",
+        "KLK",
+        "--year",
+        "2019",
+        "--unit",
+        "tkr",
+        "--map",
+        "area=A,net=B",
+        "--body",
+        "KS",
+        "--date",
+        "2018-11-20",
     ];
     let said = says_in_swedish(d, &[&sheet[..], &["--dry-run"]].concat(), 0);
-    assert!(said.contains("läste 1 rad: 1 händelse skulle läggas till"), "{said}");
+    assert!(
+        said.contains("läste 1 rad: 1 händelse skulle läggas till"),
+        "{said}"
+    );
     let said = says_in_swedish(d, &sheet, 0);
     assert!(said.contains("läste 1 rad: 1 tillagd"), "{said}");
     let fresh = dir.path().join("ny");
     says_in_swedish(&fresh, &["init"], 0);
     let said = says_in_swedish(&fresh, &["verify"], 0);
     assert!(said.contains("0 poster"), "{said}");
+    let copy = dir.path().join("kopia");
+    let said = says_in_swedish(
+        d,
+        &[
+            "copy",
+            "--from",
+            d.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(said.contains("hashkedjan stämmer i båda"), "{said}");
+    says_in_swedish(
+        d,
+        &[
+            "copy",
+            "--from",
+            d.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ],
+        1,
+    );
+    says_in_swedish(Path::new("mysql://värd/db"), &["verify"], 1);
 }
 
 #[test]
@@ -600,22 +658,58 @@ fn the_api_errors_the_page_shows_are_swedish() {
     for (uri, token, body) in [
         ("/api/preview", &k.controller, "inte json"),
         ("/api/preview", &k.controller, "{\"values\": {}}"),
-        ("/api/preview", &k.controller, "{\"type\": \"nope\", \"values\": {}}"),
-        ("/api/preview", &k.controller, "{\"type\": \"frame_changed\", \"values\": {\"amount\": \"tolv\"}}"),
-        ("/api/preview", &k.controller, "{\"type\": \"frame_changed\", \"values\": {\"area\": \"ADM\"}}"),
-        ("/api/preview", &k.controller, "{\"type\": \"frame_changed\", \"values\": {}, \"place\": 1}"),
-        ("/api/preview", &k.controller, "{\"type\": \"frame_changed\", \"färg\": 1}"),
+        (
+            "/api/preview",
+            &k.controller,
+            "{\"type\": \"nope\", \"values\": {}}",
+        ),
+        (
+            "/api/preview",
+            &k.controller,
+            "{\"type\": \"frame_changed\", \"values\": {\"amount\": \"tolv\"}}",
+        ),
+        (
+            "/api/preview",
+            &k.controller,
+            "{\"type\": \"frame_changed\", \"values\": {\"area\": \"ADM\"}}",
+        ),
+        (
+            "/api/preview",
+            &k.controller,
+            "{\"type\": \"frame_changed\", \"values\": {}, \"place\": 1}",
+        ),
+        (
+            "/api/preview",
+            &k.controller,
+            "{\"type\": \"frame_changed\", \"färg\": 1}",
+        ),
         ("/api/preview", &k.revisor, "{}"),
         ("/api/events?dry_run=kanske", &k.controller, "[]"),
         ("/api/verify", &k.revisor, "hej"),
-        ("/api/verify", &k.revisor, "{\"format\": \"rambok-digest-1\"}"),
+        (
+            "/api/verify",
+            &k.revisor,
+            "{\"format\": \"rambok-digest-1\"}",
+        ),
         ("/api/verify", &k.controller, "{}"),
         ("/api/import.xlsx?office=KLK&year=2017", &k.controller, "x"),
-        ("/api/import.xlsx?office=KLK&year=2017&map=area%3DA%2Cnet%3DB", &k.controller, "x"),
-        ("/api/import.xlsx?office=KLK&year=2017&map=area%3DA%2Cnet%3DB&period=2017-06", &k.controller, "x"),
+        (
+            "/api/import.xlsx?office=KLK&year=2017&map=area%3DA%2Cnet%3DB",
+            &k.controller,
+            "x",
+        ),
+        (
+            "/api/import.xlsx?office=KLK&year=2017&map=area%3DA%2Cnet%3DB&period=2017-06",
+            &k.controller,
+            "x",
+        ),
     ] {
         let reply = call(&k.state, "POST", uri, Some(token), Body::from(body));
-        assert!(reply.status.is_client_error(), "{uri} {body}: {}", reply.status);
+        assert!(
+            reply.status.is_client_error(),
+            "{uri} {body}: {}",
+            reply.status
+        );
         let v = reply.json();
         assert_swedish(&format!("{uri} {body}"), v["error"].as_str().unwrap());
     }

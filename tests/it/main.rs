@@ -15,6 +15,7 @@ mod indicators;
 mod labels;
 mod language;
 mod ledger;
+mod pg;
 mod props;
 mod readme;
 mod record;
@@ -23,3 +24,8 @@ mod seeds;
 mod server;
 mod sheet;
 mod tls;
+
+/// How many events the Kalmar fixtures hold: the sequence number a ledger of them ends at.
+pub fn kalmar_events() -> u64 {
+    rambok::cli::demo::fixture_events().unwrap().len() as u64
+}

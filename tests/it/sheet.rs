@@ -26,14 +26,85 @@ use C::{N, T};
 fn driftsbudget() -> Vec<Vec<C>> {
     vec![
         vec![T("Driftsbudget tkr"), T("2017"), T(""), T(""), T("2016")],
-        vec![T(""), T("Budget"), T("Budget"), T("Budget"), T("Budget"), T("Budget"), T("Budget")],
-        vec![T("Verksamhet"), T("Intäkter"), T("Kostnader"), T("Netto"), T("Intäkter"), T("Kostnader"), T("Netto"), T("Skillnad")],
-        vec![T("Administration och stöd"), N(65595.0), T("\u{2212}174 102"), N(-108507.0), N(53409.0), N(-149974.0), N(-96565.0), N(11942.0)],
-        vec![T("Infrastruktur och skydd"), N(105425.0), N(-119737.0), N(-14312.0), N(98377.0), N(-113630.0), N(-15253.0), N(-941.0)],
-        vec![T("Näringsliv och arbetsmarknad"), N(63253.0), N(-136270.0), N(-73017.0), N(60044.0), N(-132818.0), N(-72774.0), N(243.0)],
-        vec![T("politisk  verksamhet"), N(450.0), N(-13890.0), N(-13440.0), N(462.0), N(-13436.0), N(-12974.0), N(466.0)],
-        vec![T("GYMN"), N(0.0), N(-268293.0), N(-268293.0), N(0.0), N(-271699.0), N(-271699.0), N(-3406.0)],
-        vec![T("Summa"), N(234723.0), N(-712292.0), N(-477569.0), N(212292.0), N(-681557.0), N(-469265.0), N(8304.0)],
+        vec![
+            T(""),
+            T("Budget"),
+            T("Budget"),
+            T("Budget"),
+            T("Budget"),
+            T("Budget"),
+            T("Budget"),
+        ],
+        vec![
+            T("Verksamhet"),
+            T("Intäkter"),
+            T("Kostnader"),
+            T("Netto"),
+            T("Intäkter"),
+            T("Kostnader"),
+            T("Netto"),
+            T("Skillnad"),
+        ],
+        vec![
+            T("Administration och stöd"),
+            N(65595.0),
+            T("\u{2212}174 102"),
+            N(-108507.0),
+            N(53409.0),
+            N(-149974.0),
+            N(-96565.0),
+            N(11942.0),
+        ],
+        vec![
+            T("Infrastruktur och skydd"),
+            N(105425.0),
+            N(-119737.0),
+            N(-14312.0),
+            N(98377.0),
+            N(-113630.0),
+            N(-15253.0),
+            N(-941.0),
+        ],
+        vec![
+            T("Näringsliv och arbetsmarknad"),
+            N(63253.0),
+            N(-136270.0),
+            N(-73017.0),
+            N(60044.0),
+            N(-132818.0),
+            N(-72774.0),
+            N(243.0),
+        ],
+        vec![
+            T("politisk  verksamhet"),
+            N(450.0),
+            N(-13890.0),
+            N(-13440.0),
+            N(462.0),
+            N(-13436.0),
+            N(-12974.0),
+            N(466.0),
+        ],
+        vec![
+            T("GYMN"),
+            N(0.0),
+            N(-268293.0),
+            N(-268293.0),
+            N(0.0),
+            N(-271699.0),
+            N(-271699.0),
+            N(-3406.0),
+        ],
+        vec![
+            T("Summa"),
+            N(234723.0),
+            N(-712292.0),
+            N(-477569.0),
+            N(212292.0),
+            N(-681557.0),
+            N(-469265.0),
+            N(8304.0),
+        ],
     ]
 }
 
@@ -66,26 +137,46 @@ fn kalmar_without_2017_budget() -> Db {
         .collect();
     files.sort();
     let kept = dir.path().join("03-2016.jsonl");
-    let lines: Vec<String> = std::fs::read_to_string(fixtures.join("03_internal_budget_2016_2017.jsonl"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.contains("\"year\": 2017"))
-        .map(str::to_string)
-        .collect();
+    let lines: Vec<String> =
+        std::fs::read_to_string(fixtures.join("03_internal_budget_2016_2017.jsonl"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("\"year\": 2017"))
+            .map(str::to_string)
+            .collect();
     assert_eq!(lines.len(), 5);
     std::fs::write(&kept, lines.join("\n")).unwrap();
     let mut args: Vec<String> = vec!["import".into()];
     for f in files {
-        args.push(if f.ends_with("03_internal_budget_2016_2017.jsonl") { kept.display().to_string() } else { f.display().to_string() });
+        args.push(if f.ends_with("03_internal_budget_2016_2017.jsonl") {
+            kept.display().to_string()
+        } else {
+            f.display().to_string()
+        });
     }
     ok(&path, &args.iter().map(String::as_str).collect::<Vec<_>>());
     Db { _dir: dir, path }
 }
 
 const SETTINGS: &[&str] = &[
-    "--office", "KLK", "--year", "2017", "--unit", "tkr", "--sign", "result",
-    "--map", "area=A,revenue=B,cost=C,net=D", "--first-row", "4",
-    "--body", "KS", "--date", "2016-11-22", "--case", "KS 2016/1130",
+    "--office",
+    "KLK",
+    "--year",
+    "2017",
+    "--unit",
+    "tkr",
+    "--sign",
+    "result",
+    "--map",
+    "area=A,revenue=B,cost=C,net=D",
+    "--first-row",
+    "4",
+    "--body",
+    "KS",
+    "--date",
+    "2016-11-22",
+    "--case",
+    "KS 2016/1130",
 ];
 
 /// Imports `file` with [`SETTINGS`], each flag in `extra` given instead of the same one there.
@@ -102,7 +193,12 @@ fn import(db: &Db, file: &Path, extra: &[&str]) -> (i32, String, String) {
 }
 
 fn budget_2017(db: &Path) -> Value {
-    let out = ok(db, &["report", "budget", "--office", "KLK", "--year", "2017", "--format", "json"]);
+    let out = ok(
+        db,
+        &[
+            "report", "budget", "--office", "KLK", "--year", "2017", "--format", "json",
+        ],
+    );
     let v: Value = serde_json::from_str(&out).unwrap();
     serde_json::json!({"rows": v["rows"], "total": v["total"]})
 }
@@ -121,13 +217,22 @@ fn the_kalmar_2017_internal_budget_from_excel_gives_the_fixtures_figures() {
     // The preview: the events as JSON Lines, validated, nothing written.
     let (code, preview, stderr) = import(&db, &file, &["--dry-run"]);
     assert_eq!(code, 0, "{stderr}");
-    let events: Vec<Value> = preview.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<Value> = preview
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(events.len(), 5, "{preview}");
     assert_eq!(events[0]["area"], "ADM");
     assert_eq!(events[0]["cost"], "174102000");
-    assert_eq!(events[3]["area"], "POL", "found by its name, case and spacing aside");
+    assert_eq!(
+        events[3]["area"], "POL",
+        "found by its name, case and spacing aside"
+    );
     assert_eq!(events[4]["decision"]["case"], "KS 2016/1130");
-    assert!(stderr.contains("läste 5 rader: 5 händelser skulle läggas till"), "{stderr}");
+    assert!(
+        stderr.contains("läste 5 rader: 5 händelser skulle läggas till"),
+        "{stderr}"
+    );
     assert!(stderr.contains("inget registrerades"), "{stderr}");
     assert_eq!(log_len(&db.path), before, "a preview writes nothing");
 
@@ -149,7 +254,10 @@ fn refused(rows: &[Vec<C>], extra: &[&str], expected: &str) {
     let before = log_len(&db.path);
     let (code, out, stderr) = import(&db, &file, extra);
     assert_eq!(code, 1, "{out}{stderr}");
-    assert!(stderr.contains(expected), "wanted {expected:?} in:\n{stderr}");
+    assert!(
+        stderr.contains(expected),
+        "wanted {expected:?} in:\n{stderr}"
+    );
     assert!(stderr.contains("inget importerades"), "{stderr}");
     assert_eq!(log_len(&db.path), before);
 }
@@ -161,18 +269,46 @@ fn every_problem_names_sheet_row_and_column_and_nothing_is_imported() {
     refused(&wrong_sum, &[], "budget.xlsx: Driftsbudget, rad 9, kolumn B: summan 234 724 stämmer inte med raderna ovanför, som ger 234 723 tkr");
     let mut bad_figure = driftsbudget();
     bad_figure[4][2] = T("abc");
-    refused(&bad_figure, &[], "Driftsbudget, rad 5, kolumn C: 'abc' är inte ett belopp");
+    refused(
+        &bad_figure,
+        &[],
+        "Driftsbudget, rad 5, kolumn C: 'abc' är inte ett belopp",
+    );
     let mut unknown = driftsbudget();
     unknown[5][0] = T("Näringsliv");
-    refused(&unknown, &[], "Driftsbudget, rad 6, kolumn A: 'Näringsliv' är inget verksamhetsområde i KLK");
+    refused(
+        &unknown,
+        &[],
+        "Driftsbudget, rad 6, kolumn A: 'Näringsliv' är inget verksamhetsområde i KLK",
+    );
     let mut net_off = driftsbudget();
     net_off[6][3] = N(-13441.0);
-    refused(&net_off, &[], "Driftsbudget, rad 7, kolumn D: fältet net: är ");
-    refused(&driftsbudget(), &["--first-row", "20"], "Driftsbudget, rad 20, kolumn A: ingen rad att läsa här");
-    refused(&driftsbudget(), &["--sheet", "Blad1"], "arbetsboken har inget blad 'Blad1' (den har 'Driftsbudget')");
-    refused(&driftsbudget(), &["--date", "2016-13-01"], "Driftsbudget, rad 4: fältet decision.date");
+    refused(
+        &net_off,
+        &[],
+        "Driftsbudget, rad 7, kolumn D: fältet net: är ",
+    );
+    refused(
+        &driftsbudget(),
+        &["--first-row", "20"],
+        "Driftsbudget, rad 20, kolumn A: ingen rad att läsa här",
+    );
+    refused(
+        &driftsbudget(),
+        &["--sheet", "Blad1"],
+        "arbetsboken har inget blad 'Blad1' (den har 'Driftsbudget')",
+    );
+    refused(
+        &driftsbudget(),
+        &["--date", "2016-13-01"],
+        "Driftsbudget, rad 4: fältet decision.date",
+    );
     // The ledger's own rules, at the row: an office the ledger does not know.
-    refused(&driftsbudget(), &["--office", "KLX"], "--office: ingen förvaltning 'KLX' i liggaren. Menade du KLK?");
+    refused(
+        &driftsbudget(),
+        &["--office", "KLX"],
+        "--office: ingen förvaltning 'KLX' i liggaren. Menade du KLK?",
+    );
 }
 
 #[test]
@@ -182,17 +318,81 @@ fn settings_are_named_by_their_flags() {
     std::fs::write(&file, workbook("Driftsbudget", &driftsbudget())).unwrap();
     let f = file.to_str().unwrap();
     for (args, expected) in [
-        (vec!["import", f, "--office", "KLK", "--year", "2017"], "--map: saknas: ange kolumnerna"),
-        (vec!["import", f, "--office", "KLK", "--year", "2017", "--map", "area=A,netto=D"], "--map: 'netto' är inget fält en rad har"),
-        (vec!["import", f, "--office", "KLK", "--year", "17x", "--map", "area=A,net=D"], "--year: '17x' är inget år"),
-        (vec!["import", f, "--office", "KLK", "--year", "2017", "--map", "area=A,net=D", "--sign", "minus"], "--sign: 'minus' är inget tecken"),
-        (vec!["import", f, "--office", "KLK", "--year", "2017", "--map", "area=A,net=D", "--period", "2017-06"], "--period: gäller inte ett blad med budget_line"),
-        (vec!["import", "a.jsonl", "--office", "KLK"], "--office: gäller bara en arbetsbok (.xlsx)"),
-        (vec!["import", f, f, "--office", "KLK"], "en arbetsbok (.xlsx) importeras ensam"),
+        (
+            vec!["import", f, "--office", "KLK", "--year", "2017"],
+            "--map: saknas: ange kolumnerna",
+        ),
+        (
+            vec![
+                "import",
+                f,
+                "--office",
+                "KLK",
+                "--year",
+                "2017",
+                "--map",
+                "area=A,netto=D",
+            ],
+            "--map: 'netto' är inget fält en rad har",
+        ),
+        (
+            vec![
+                "import",
+                f,
+                "--office",
+                "KLK",
+                "--year",
+                "17x",
+                "--map",
+                "area=A,net=D",
+            ],
+            "--year: '17x' är inget år",
+        ),
+        (
+            vec![
+                "import",
+                f,
+                "--office",
+                "KLK",
+                "--year",
+                "2017",
+                "--map",
+                "area=A,net=D",
+                "--sign",
+                "minus",
+            ],
+            "--sign: 'minus' är inget tecken",
+        ),
+        (
+            vec![
+                "import",
+                f,
+                "--office",
+                "KLK",
+                "--year",
+                "2017",
+                "--map",
+                "area=A,net=D",
+                "--period",
+                "2017-06",
+            ],
+            "--period: gäller inte ett blad med budget_line",
+        ),
+        (
+            vec!["import", "a.jsonl", "--office", "KLK"],
+            "--office: gäller bara en arbetsbok (.xlsx)",
+        ),
+        (
+            vec!["import", f, f, "--office", "KLK"],
+            "en arbetsbok (.xlsx) importeras ensam",
+        ),
     ] {
         let (code, _, stderr) = rambok(&db.path, &args);
         assert_eq!(code, 1, "{args:?}: {stderr}");
-        assert!(stderr.contains(expected), "{args:?}: wanted {expected:?} in {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: wanted {expected:?} in {stderr}"
+        );
     }
 }
 
@@ -206,21 +406,65 @@ fn an_outcome_sheet_gives_outcomes_for_the_month() {
         vec![T("INFRA"), N(7100.25)],
     ];
     std::fs::write(&file, workbook("Utfall juni", &rows)).unwrap();
-    let out = ok(&db.path, &[
-        "import", file.to_str().unwrap(), "--type", "outcome", "--office", "KLK", "--year", "2017",
-        "--unit", "tkr", "--map", "area=A,net=B", "--period", "2017-06", "--date", "2017-07-20",
-        "--dry-run",
-    ]);
-    let events: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = ok(
+        &db.path,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--type",
+            "outcome",
+            "--office",
+            "KLK",
+            "--year",
+            "2017",
+            "--unit",
+            "tkr",
+            "--map",
+            "area=A,net=B",
+            "--period",
+            "2017-06",
+            "--date",
+            "2017-07-20",
+            "--dry-run",
+        ],
+    );
+    let events: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(events.len(), 2);
-    assert_eq!((events[0]["type"].as_str(), events[0]["amount"].as_str()), (Some("outcome"), Some("52310400")));
-    assert_eq!((events[1]["period"].as_str(), events[1]["amount"].as_str()), (Some("2017-06"), Some("7100250")));
-    let (code, _, stderr) = rambok(&db.path, &[
-        "import", file.to_str().unwrap(), "--type", "outcome", "--office", "KLK", "--year", "2017",
-        "--map", "area=A,net=B", "--body", "KS", "--date", "2017-07-20",
-    ]);
+    assert_eq!(
+        (events[0]["type"].as_str(), events[0]["amount"].as_str()),
+        (Some("outcome"), Some("52310400"))
+    );
+    assert_eq!(
+        (events[1]["period"].as_str(), events[1]["amount"].as_str()),
+        (Some("2017-06"), Some("7100250"))
+    );
+    let (code, _, stderr) = rambok(
+        &db.path,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--type",
+            "outcome",
+            "--office",
+            "KLK",
+            "--year",
+            "2017",
+            "--map",
+            "area=A,net=B",
+            "--body",
+            "KS",
+            "--date",
+            "2017-07-20",
+        ],
+    );
     assert_eq!(code, 1);
-    assert!(stderr.contains("--body: gäller inte ett blad med outcome"), "{stderr}");
+    assert!(
+        stderr.contains("--body: gäller inte ett blad med outcome"),
+        "{stderr}"
+    );
 }
 
 /// A workbook with one part replaced (or added), as a hostile sender would make it.
@@ -258,27 +502,56 @@ fn hostile_workbooks_are_refused_before_they_are_parsed() {
     let strings = br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="99999999999" uniqueCount="99999999999"><si><t>x</t></si></sst>"#;
     let r = post(with_part(&book, "xl/sharedStrings.xml", strings));
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
-    assert!(r.json()["error"].as_str().unwrap().contains("anger fler än 1000000 texter"), "{}", r.text());
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("anger fler än 1000000 texter"),
+        "{}",
+        r.text()
+    );
     let zeros = vec![b' '; 65 << 20];
     let bomb = with_part(&book, "xl/worksheets/sheet2.xml", &zeros);
     assert!(bomb.len() < 1 << 20, "the bomb is small: {}", bomb.len());
     let r = post(bomb);
-    assert!(r.json()["error"].as_str().unwrap().contains("packas upp till mer än"), "{}", r.text());
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("packas upp till mer än"),
+        "{}",
+        r.text()
+    );
     let r = post(b"PK\x03\x04 not really".to_vec());
-    assert!(r.json()["error"].as_str().unwrap().starts_with("filen är ingen arbetsbok"), "{}", r.text());
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("filen är ingen arbetsbok"),
+        "{}",
+        r.text()
+    );
 }
 
 #[test]
 fn the_page_imports_the_same_sheet_through_the_api() {
     let k = kalmar_server();
     let book = workbook("Driftsbudget", &driftsbudget());
-    let uri = |dry: bool| format!(
+    let uri = |dry: bool| {
+        format!(
         "/api/import.xlsx?office=KLK&year=2017&unit=tkr&sign=result&map=area%3DA%2Crevenue%3DB%2Ccost%3DC%2Cnet%3DD&first_row=4&body=KS&date=2016-12-01&case=KS%202016%2F1130{}",
         if dry { "&dry_run=true" } else { "" }
-    );
+    )
+    };
     let head = || k.state.ledger().head().seq;
     let before = head();
-    let r = call(&k.state, "POST", &uri(true), Some(&k.controller), Body::from(book.clone()));
+    let r = call(
+        &k.state,
+        "POST",
+        &uri(true),
+        Some(&k.controller),
+        Body::from(book.clone()),
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let v = r.json();
     assert_eq!(v["rows"], serde_json::json!([4, 5, 6, 7, 8]));
@@ -289,17 +562,41 @@ fn the_page_imports_the_same_sheet_through_the_api() {
         "KLK 2017: budgetram 477 569 → 477 569 tkr; ADM netto 108 507 → 108 507 tkr, internbudgeten 477 569 → 477 569 tkr"
     );
     assert_eq!(head(), before);
-    let r = call(&k.state, "POST", &uri(false), Some(&k.controller), Body::from(book.clone()));
+    let r = call(
+        &k.state,
+        "POST",
+        &uri(false),
+        Some(&k.controller),
+        Body::from(book.clone()),
+    );
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(head(), before + 5);
     // A problem comes back with its place.
     let mut rows = driftsbudget();
     rows[4][2] = T("abc");
-    let r = call(&k.state, "POST", &uri(true), Some(&k.controller), Body::from(workbook("Driftsbudget", &rows)));
+    let r = call(
+        &k.state,
+        "POST",
+        &uri(true),
+        Some(&k.controller),
+        Body::from(workbook("Driftsbudget", &rows)),
+    );
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let e = r.json();
-    assert_eq!((e["errors"][0]["row"].clone(), e["errors"][0]["column"].clone()), (serde_json::json!(5), serde_json::json!("C")));
+    assert_eq!(
+        (
+            e["errors"][0]["row"].clone(),
+            e["errors"][0]["column"].clone()
+        ),
+        (serde_json::json!(5), serde_json::json!("C"))
+    );
     // Those who examine do not import.
-    let r = call(&k.state, "POST", &uri(true), Some(&k.revisor), Body::from(book));
+    let r = call(
+        &k.state,
+        "POST",
+        &uri(true),
+        Some(&k.revisor),
+        Body::from(book),
+    );
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
