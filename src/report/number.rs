@@ -88,7 +88,7 @@ pub fn exact(amount: Amount, unit: Unit) -> String {
     let ore = amount.ore().unsigned_abs();
     let unit_ore = unit.ore().unsigned_abs() as u128;
     let decimals = (0..unit.decimals_max())
-        .find(|d| ore % (unit_ore / 10u128.pow(*d)) == 0)
+        .find(|d| ore.is_multiple_of(unit_ore / 10u128.pow(*d)))
         .unwrap_or(unit.decimals_max());
     money(amount, false, &Style::terminal(unit, decimals, Sign::Cost))
 }

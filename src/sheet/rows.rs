@@ -156,15 +156,13 @@ pub fn events(table: &Table, s: &Settings, areas: &Areas) -> Result<Vec<Row>, Ve
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut sums = Sums::default();
-    let mut expected = s.first_row;
     let mut ended = false;
     let lookup = Lookup::new(areas);
-    for (number, values) in &table.rows {
+    for (expected, (number, values)) in (s.first_row..).zip(&table.rows) {
         if *number != expected {
             ended = true;
             break;
         }
-        expected += 1;
         let place = Place {
             sheet: &table.sheet,
             row: *number,

@@ -182,7 +182,7 @@ const SETTINGS: &[&str] = &[
 /// Imports `file` with [`SETTINGS`], each flag in `extra` given instead of the same one there.
 fn import(db: &Db, file: &Path, extra: &[&str]) -> (i32, String, String) {
     let mut args = vec!["import", file.to_str().unwrap()];
-    let given = |flag: &str| extra.iter().any(|e| *e == flag);
+    let given = |flag: &str| extra.contains(&flag);
     for pair in SETTINGS.chunks(2) {
         if !given(pair[0]) {
             args.extend_from_slice(pair);
