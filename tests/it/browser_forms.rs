@@ -1,6 +1,6 @@
 //! Recording and attesting in a real browser (the harness of `browser.rs`): a controller records a
 //! frame change with the keyboard, previews it, saves it and sees the frame and the waterfall
-//! move; a bad amount is named in Swedish beside its field and nothing is written; an approver
+//! move; a history line is corrected with a reason; a bad amount is named in Swedish beside its field and nothing is written; an approver
 //! attests another's entry and is offered no attest of their own, and the page's own attempt is
 //! refused; the revisor checks a kept digest. Screenshots go to `target/browser/`.
 
@@ -134,6 +134,52 @@ fn a_controller_records_a_frame_change_and_sees_the_frame_and_the_waterfall_move
 }
 
 #[test]
+fn a_history_line_is_corrected_with_a_reason() {
+    if !browser_available() {
+        return;
+    }
+    let k = kalmar();
+    let running = server::spawn(k.state.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let b = Browser::start();
+    b.open(&format!("{}/#token={}", running.url(), k.controller));
+    b.wait_for(KLK_2017, &json!("477 569"));
+    b.js("[...document.querySelectorAll('#ramar tbody tr')].find((r) => r.cells[0].textContent === 'KLK').click(); return null;");
+    let button = "[...document.querySelectorAll('#historik tbody tr')].find((r) => r.textContent.includes('Flyttkostnader arkivcentrum'))";
+    b.wait_for(
+        &format!("const r = {button}; return Boolean(r && r.querySelector('button'))"),
+        &json!(true),
+    );
+    b.js(&format!(
+        "{button}.querySelector('button').click(); return null;"
+    ));
+    b.wait_for("const f = document.getElementById('f-reason'); return Boolean(f) && document.activeElement === f", &json!(true));
+    assert_eq!(
+        b.js("return document.getElementById('form-typ').value"),
+        json!("correction")
+    );
+    let context = b.js("return document.getElementById('form-sammanhang').textContent");
+    assert!(
+        context.as_str().unwrap().starts_with("Rättar sekvens"),
+        "{context}"
+    );
+    b.keys_to_focused("Beslutet gällde 2018");
+    b.keys_to_focused(ENTER);
+    b.wait_for(
+        "const e = document.getElementById('form-effekt'); return e ? e.textContent : null",
+        &json!("KLK 2017: budgetram 477 569 → 476 569 tkr"),
+    );
+    b.keys_to_focused(ENTER);
+    b.wait_for(
+        "return Boolean(document.getElementById('form-sparad'))",
+        &json!(true),
+    );
+    b.keys_to_focused(ENTER);
+    b.wait_for(KLK_2017, &json!("476 569"));
+    drop(b);
+    running.stop().unwrap();
+}
+
+#[test]
 fn a_bad_amount_is_named_in_swedish_beside_its_field_and_nothing_is_written() {
     if !browser_available() {
         return;
@@ -215,6 +261,7 @@ fn an_approver_attests_anothers_entry_and_never_their_own() {
         assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.text());
     };
     record(&k.controller, "Karins ändring");
+    let karins = k.state.ledger().head().seq;
     let running = server::spawn(k.state.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
     let row_of = |reason: &str| {
         format!(
@@ -232,7 +279,10 @@ fn an_approver_attests_anothers_entry_and_never_their_own() {
     b.wait_for(&row_of("Karins ändring"), &json!("knapp"));
     b.js(&format!("{} r.querySelector('button.attestera').click(); return null;",
         "const r = [...document.querySelectorAll('#attest-tabell tbody tr')].find((r) => r.textContent.includes('Karins ändring'));"));
-    b.wait_for("return document.getElementById('attest-status').textContent.startsWith('Attesterad: sekvens 312, av bo.attestant')", &json!(true));
+    b.wait_for(
+        &format!("return document.getElementById('attest-status').textContent.startsWith('Attesterad: sekvens {karins}, av bo.attestant')"),
+        &json!(true),
+    );
     b.wait_for(&row_of("Karins ändring"), &json!("ingen rad"));
     b.screenshot(&shots().join("attest.png"));
     drop(b);
@@ -274,7 +324,8 @@ fn a_revisor_checks_a_kept_digest_in_the_page() {
         return;
     }
     let k = kalmar();
-    let kept = rambok::control::verify::digest_text(&k.state.ledger().head());
+    let head = k.state.ledger().head();
+    let kept = rambok::control::verify::digest_text(&head);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("kontrollsumma.json");
     std::fs::write(&file, kept).unwrap();
@@ -293,7 +344,7 @@ fn a_revisor_checks_a_kept_digest_in_the_page() {
     let check = b.element("#kontrollsumma-form button[type=submit]");
     b.click(&check);
     b.wait_for(
-        "return document.getElementById('kontrollsumma-resultat').textContent.startsWith('Liggaren bygger vidare på kontrollsumman vid sekvens 311')",
+        &format!("return document.getElementById('kontrollsumma-resultat').textContent.startsWith('Liggaren bygger vidare på kontrollsumman vid sekvens {}')", head.seq),
         &json!(true),
     );
     assert_eq!(labelled(&b, "#kontrollsumma"), json!(true));
