@@ -10,8 +10,11 @@ use crate::json::event_to_json;
 use crate::ledger::{Ledger, LedgerError};
 use crate::report::number::counted;
 use crate::server::auth::{Role, TokenStore};
+use crate::server::users::UserStore;
 use crate::server::tls::Tls;
-use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
+use crate::server::session::SessionLimits;
+use crate::server::throttle::ThrottleLimits;
+use crate::server::{self, AppState, Limits, EVENTS_PER_REQUEST_MAX};
 use crate::store::StoreError;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -45,6 +48,45 @@ pub struct ServeArgs {
     /// Delegationsordningen för kontrollerna (JSON, se docs/control.md); Kalmars när ingen anges.
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
+    /// Högst så många öppna anslutningar åt gången (sänks till vad gränsen för öppna filer
+    /// tillåter); fler väntar tills någon stängs.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub connections_max: u32,
+    /// Högst så många öppna anslutningar från en och samma adress (bakom en proxy: proxyns).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub connections_per_address: u32,
+    /// Sekunder en anslutning har på sig att skicka ett anrops huvud, efter att den öppnats och
+    /// efter varje svar; en tyst anslutning stängs sedan.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Sekunder ett anrop får ta, från huvudet till svaret (503 efter).
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub request_timeout: u64,
+    /// Minuter en inloggning på sidan får vara oanvänd innan den går ut.
+    #[arg(long, value_name = "MIN", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub session_idle: u64,
+    /// Timmar en inloggning på sidan varar som längst, använd eller inte.
+    #[arg(long, value_name = "HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_max: u64,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            connections_max: self.connections_max as usize,
+            per_address_max: self.connections_per_address as usize,
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout),
+        }
+    }
+
+    fn sessions(&self) -> SessionLimits {
+        SessionLimits {
+            idle: chrono::Duration::minutes(self.session_idle as i64),
+            absolute: chrono::Duration::hours(self.session_max as i64),
+            ..SessionLimits::default()
+        }
+    }
 }
 
 fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
@@ -120,7 +162,9 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
         None => {
             let ledger = open_existing(db)?;
             let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
-            let count = tokens.list().map_err(LedgerError::from)?.len();
+            let users = UserStore::open(ledger.store()).map_err(LedgerError::from)?;
+            let count = tokens.list().map_err(LedgerError::from)?.len()
+                + users.list().map_err(LedgerError::from)?.len();
             (ledger, db.to_path_buf(), Intro::Store { count })
         }
     };
@@ -131,10 +175,12 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
         super::export::ledger_name(db)
     };
     let state = AppState::named(ledger, delegation, &name)?;
+    state.set_account_limits(a.sessions(), ThrottleLimits::default());
+    let limits = a.limits();
     let addr = SocketAddr::new(a.bind, a.port);
     let serve_file = folder.join(SERVE_FILE);
     let scheme = server::scheme(tls.as_ref());
-    let served = server::run(state, addr, tls, |bound| {
+    let served = server::run(state, addr, tls, limits, |bound| {
         let url = format!("{scheme}://{bound}");
         let _ = std::fs::write(
             &serve_file,
@@ -185,9 +231,9 @@ impl Intro {
                     "rambok serve: liggaren i {} (sekvens {head}) serveras på {url}/",
                     folder.display()
                 )?;
-                writeln!(out, "öppna {url}/ i en webbläsare och logga in med en token; API:t finns under {url}/api/ (docs/api.md)")?;
+                writeln!(out, "öppna {url}/ i en webbläsare och logga in med namn och lösenord (eller en token); API:t finns under {url}/api/ (docs/api.md)")?;
                 if *count == 0 {
-                    writeln!(out, "det finns inga API-token ännu: stoppa servern (Ctrl-C) och skapa en med `rambok token add --role controller --name NAMN`")?;
+                    writeln!(out, "det finns inga konton eller API-token ännu: stoppa servern (Ctrl-C) och skapa ett konto med `rambok user add NAMN --role admin`")?;
                 }
                 writeln!(out, "avsluta med Ctrl-C")
             }
@@ -219,7 +265,7 @@ pub fn explain(e: &CliError, db: &Path) -> String {
             format!(
                 "liggaren i {} serveras av `rambok serve` på {url} (pid {pid}): öppna {url}/ i en webbläsare, \
 eller kör kommandot genom servern med --server {url} --token TOKEN (eller sätt RAMBOK_SERVER och \
-RAMBOK_TOKEN){ca_hint}; token hanteras medan servern är stoppad",
+RAMBOK_TOKEN){ca_hint}; konton och token hanteras av en admin på sidan eller genom API:t (/api/users, /api/tokens) medan servern kör, och med `rambok user` och `rambok token` medan den är stoppad",
                 db.display()
             )
         }
@@ -367,6 +413,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Init => "init",
         Command::Log(_) => "log",
         Command::Token(_) => "token",
+        Command::User(_) => "user",
         _ => "det här kommandot",
     }
 }
