@@ -621,7 +621,7 @@ mod tests {
         };
         let bytes = encode(&refused);
         assert_eq!(bytes[0], 2);
-        expect_test::expect!["02020000000000000040ef1c4c074c05000a0000000000000009003139322e302e322e370b006f6bc3a46e74206e616d6e1111111111111111111111111111111111111111111111111111111111111111"].assert_eq(&hex(&bytes));
+        expect_test::expect!["02020000000000000040ef1c4c074c05000a00000000000009003139322e302e322e370b006f6bc3a46e74206e616d6e1111111111111111111111111111111111111111111111111111111111111111"].assert_eq(&hex(&bytes));
         assert_eq!(decode(&bytes), Ok(refused));
         let admin = Entry {
             role: Some(Role::Admin),
