@@ -1,6 +1,7 @@
 //! The one integration-test binary: features tested end to end, one module per concern.
 
 mod access;
+mod accounts;
 mod audit;
 mod bad_input;
 mod browser;
