@@ -413,6 +413,11 @@ function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   state.token = null;
   state.csrf = null;
+  // The next to sign in starts on the budget tab (the accounts tab may not be theirs).
+  for (const t of document.querySelectorAll('.flikar button')) t.classList.toggle('aktiv', t.dataset.flik === 'budget');
+  $('flik-budget').hidden = false;
+  $('flik-revision').hidden = true;
+  $('flik-konton').hidden = true;
   $('app').hidden = true;
   $('inloggning').hidden = false;
   $('inloggning-fel').textContent = message;

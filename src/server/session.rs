@@ -55,7 +55,7 @@ struct Session {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Found {
     Valid { who: Identity, csrf: String },
-    /// It was there, and has run past its idle or absolute expiry (now removed).
+    /// It is there, and has run past its idle or absolute expiry (swept at the next sign-in).
     Expired,
     Unknown,
 }
@@ -115,9 +115,9 @@ impl Sessions {
         };
         let limits = self.limits();
         let mut held = super::lock(&self.held);
-        if held.len() >= limits.sessions_max {
-            held.retain(|_, s| !self.over(s, now));
-        }
+        // Expired sessions stay until a sign-in sweeps them, so that every request still using
+        // one hears that it expired (not that it is unknown).
+        held.retain(|_, s| !self.over(s, now));
         if held.len() >= limits.sessions_max {
             return Err(StartError::Full(held.len()));
         }
@@ -144,13 +144,11 @@ impl Sessions {
 
     /// The session behind a cookie's id; using it counts as activity.
     pub fn find(&self, id: &str, now: DateTime<Utc>) -> Found {
-        let k = key(id);
         let mut held = super::lock(&self.held);
-        let Some(s) = held.get_mut(&k) else {
+        let Some(s) = held.get_mut(&key(id)) else {
             return Found::Unknown;
         };
         if self.over(s, now) {
-            held.remove(&k);
             return Found::Expired;
         }
         s.seen = now;
@@ -238,13 +236,17 @@ mod tests {
         // Used at 29 minutes: idle from then.
         assert!(matches!(s.find(&a.id, at(58)), Found::Valid { .. }));
         assert_eq!(s.find(&a.id, at(58 + 30)), Found::Expired);
-        assert_eq!(s.find(&a.id, at(58 + 30)), Found::Unknown);
+        assert_eq!(s.find(&a.id, at(58 + 30)), Found::Expired, "for every request");
         // Kept busy, it still ends 12 hours after sign-in.
         let b = s.start(&who("bo"), t0()).unwrap();
         for m in (20..720).step_by(20) {
             assert!(matches!(s.find(&b.id, at(m)), Found::Valid { .. }), "{m}");
         }
         assert_eq!(s.find(&b.id, at(720)), Found::Expired);
+        // A sign-in sweeps the expired.
+        s.start(&who("cilla"), at(720)).unwrap();
+        assert_eq!(s.find(&a.id, at(720)), Found::Unknown);
+        assert_eq!(s.count(), 1);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod bad_input;
 mod browser;
+mod browser_accounts;
 mod cli;
 mod control;
 mod corpus;
