@@ -1,4 +1,4 @@
-//! `rambok user add|list|disable|enable|passwd|role`: accounts for people, who sign in on the page
+//! `rambok user add|list|disable|enable|passwd|grant`: accounts for people, who sign in on the page
 //! with a name and a password. The password is read from the terminal without echo (asked twice),
 //! or with `--password-stdin` from standard input for scripts; never from a flag, where it would
 //! stay in the shell's history and the process list. Every change goes to the access log with who
@@ -69,7 +69,7 @@ pub enum UserAction {
         actor: Actor,
     },
     /// Ge ett konto en annan roll.
-    Role {
+    Grant {
         /// Kontots namn.
         name: String,
         /// Den nya rollen.
@@ -195,7 +195,7 @@ pub fn run(db: &Path, a: UserArgs, out: &mut dyn Write) -> Result<()> {
                 .map_err(fail)?;
             writeln!(out, "satte ett nytt lösenord för kontot '{}'", u.name).map_err(super::io)
         }
-        UserAction::Role {
+        UserAction::Grant {
             name,
             role,
             actor: who,

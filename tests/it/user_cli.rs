@@ -92,7 +92,7 @@ fn user_add_with_password_stdin_then_list_disable_and_the_log() {
     );
     let on = rambok(&db, &["user", "enable", "anna.andersson"], None);
     assert!(on.status.success(), "{}", text(&on.stderr));
-    let role = rambok(&db, &["user", "role", "anna.andersson", "--role", "auditor"], None);
+    let role = rambok(&db, &["user", "grant", "anna.andersson", "--role", "auditor"], None);
     assert_eq!(text(&role.stdout), "kontot 'anna.andersson' har nu rollen auditor\n");
     let missing = rambok(&db, &["user", "disable", "ingen"], None);
     assert_eq!(missing.status.code(), Some(1));
