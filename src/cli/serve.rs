@@ -129,8 +129,12 @@ fn token_err(e: crate::server::auth::TokenError) -> CliError {
 /// The demo's tokens: role, name, token.
 type DemoTokens = Vec<(Role, String, String)>;
 
-/// A fresh store with the Kalmar fixtures and one token per role; returns the tokens.
-fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens)> {
+/// The demo's admin account: its name, and a password made for this run.
+const DEMO_ADMIN: &str = "demo-admin";
+
+/// A fresh store with the Kalmar fixtures, one token per role and an admin account; returns the
+/// tokens and the admin's password.
+fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens, String)> {
     let ledger = Ledger::open(&dir.join("ledger"))?;
     let done = ledger.append(&super::demo::fixture_events()?, "demo", None, Utc::now())?;
     let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
@@ -142,7 +146,12 @@ fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens)> {
             .map_err(token_err)?;
         made.push((role, name, token));
     }
-    Ok((ledger, done.added, made))
+    let password = crate::server::auth::random_hex::<12>().map_err(LedgerError::from)?;
+    UserStore::open(ledger.store())
+        .map_err(LedgerError::from)?
+        .add(DEMO_ADMIN, Role::Admin, &password, "rambok serve --demo", Utc::now())
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    Ok((ledger, done.added, made, password))
 }
 
 pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
@@ -155,9 +164,14 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     };
     let (ledger, folder, intro) = match &temp {
         Some(dir) => {
-            let (ledger, added, tokens) = demo_store(dir.path())?;
+            let (ledger, added, tokens, password) = demo_store(dir.path())?;
             let folder = dir.path().join("ledger");
-            (ledger, folder, Intro::Demo { added, tokens })
+            let intro = Intro::Demo {
+                added,
+                tokens,
+                password,
+            };
+            (ledger, folder, intro)
         }
         None => {
             let ledger = open_existing(db)?;
@@ -199,7 +213,11 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 enum Intro {
-    Demo { added: usize, tokens: DemoTokens },
+    Demo {
+        added: usize,
+        tokens: DemoTokens,
+        password: String,
+    },
     Store { count: usize },
 }
 
@@ -212,7 +230,11 @@ impl Intro {
         head: u64,
     ) -> std::io::Result<()> {
         match self {
-            Intro::Demo { added, tokens } => {
+            Intro::Demo {
+                added,
+                tokens,
+                password,
+            } => {
                 writeln!(out, "rambok serve --demo: {added} händelser ur Kalmar kommuns dokument i en tillfällig liggare ({})", folder.display())?;
                 let page_token = &tokens[0].2;
                 writeln!(
@@ -223,6 +245,7 @@ impl Intro {
                 for (role, name, token) in tokens {
                     writeln!(out, "    {:<10}  {name:<17}  {token}", role.name())?;
                 }
+                writeln!(out, "\nLogga in på sidan som admin (fliken Konton): namn {DEMO_ADMIN}, lösenord {password}")?;
                 writeln!(out, "\nAPI: {url}/api/ (docs/api.md). Avsluta med Ctrl-C; den tillfälliga liggaren tas då bort.")
             }
             Intro::Store { count } => {

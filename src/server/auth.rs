@@ -125,6 +125,11 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
     Ok(bytes)
 }
 
+/// `N` random bytes as hex.
+pub(crate) fn random_hex<const N: usize>() -> Result<String, StoreError> {
+    Ok(hex(&random_bytes::<N>()?))
+}
+
 /// Equal without an early exit, so the time taken says nothing about where two values differ.
 pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
