@@ -10,8 +10,6 @@ use crate::store::record::Recorded;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The Kalmar delegation table, used when no other is given.
-pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegation.json");
 
 #[derive(clap::Args, Debug)]
 pub struct HistoryArgs {
@@ -45,7 +43,8 @@ pub struct ControlArgs {
     /// Budgetåret.
     #[arg(long)]
     pub year: i32,
-    /// Delegationsordningen (JSON, se docs/control.md); Kalmars när ingen anges.
+    /// En delegationsordning (JSON, se docs/control.md) att pröva besluten mot i stället för
+    /// liggarens egna (delegation_set).
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
     /// Antal dagar mellan beslut och registrering efter vilka en händelse räknas som sent
@@ -93,32 +92,26 @@ pub fn run_diff(db: &Path, a: DiffArgs, out: &mut dyn Write) -> Result<()> {
     print(&query::diff_rendered(&d), &a.common, out)
 }
 
-/// The delegation table from `file`, or Kalmar's built-in one; with the name to cite it by.
-pub fn load_delegation(file: Option<&Path>) -> Result<(Delegation, String)> {
-    let (text, name) = match file {
-        Some(f) => (
-            std::fs::read_to_string(f).map_err(|e| {
-                CliError::Input(format!(
-                    "{}: kan inte läsas: {}",
-                    f.display(),
-                    crate::lang::io_error(&e)
-                ))
-            })?,
-            f.display().to_string(),
-        ),
-        None => (
-            KALMAR_DELEGATION.to_string(),
-            "fixtures/kalmar/delegation.json (inbyggd)".to_string(),
-        ),
-    };
+/// The delegation order in `file`, with the name to cite it by; `None` without a file (the
+/// ledger's own orders are tried).
+pub fn load_delegation(file: Option<&Path>) -> Result<Option<(Delegation, String)>> {
+    let Some(f) = file else { return Ok(None) };
+    let text = std::fs::read_to_string(f).map_err(|e| {
+        CliError::Input(format!(
+            "{}: kan inte läsas: {}",
+            f.display(),
+            crate::lang::io_error(&e)
+        ))
+    })?;
+    let name = f.display().to_string();
     let delegation =
         Delegation::parse(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
-    Ok((delegation, name))
+    Ok(Some((delegation, name)))
 }
 
 /// Runs the controls; returns the report so `main` can set the exit code.
 pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Report> {
-    let (delegation, name) = load_delegation(a.delegation.as_deref())?;
+    let delegation = load_delegation(a.delegation.as_deref())?;
     let records = all(db)?;
     let report = control(
         &records,
@@ -128,6 +121,6 @@ pub fn run_control(db: &Path, a: ControlArgs, out: &mut dyn Write) -> Result<Rep
             delegation,
         },
     );
-    print(&query::control_rendered(&report, &name), &a.common, out)?;
+    print(&query::control_rendered(&report), &a.common, out)?;
     Ok(report)
 }

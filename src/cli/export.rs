@@ -33,7 +33,7 @@ pub struct ExportArgs {
     /// Arbetsboken (xlsx) eller mappen (csv) att skriva.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
-    /// Delegationsordningen för kontrollbladet; Kalmars när ingen anges.
+    /// En delegationsordning (JSON) för kontrollbladet i stället för liggarens egna.
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
     /// Enheten för alla belopp: kr, tkr eller mnkr.
@@ -56,10 +56,10 @@ pub fn ledger_name(db: &Path) -> String {
 }
 
 pub fn run(db: &Path, a: ExportArgs, out: &mut dyn Write) -> Result<()> {
-    let (delegation, _) = super::audit::load_delegation(a.delegation.as_deref())?;
+    let delegation = super::audit::load_delegation(a.delegation.as_deref())?;
     let ledger = open_existing(db)?;
     let records = ledger.records()?;
-    let mut sheets = sheets(&records, a.year, &delegation);
+    let mut sheets = sheets(&records, a.year, delegation.as_ref());
     set_decimals(&mut sheets, a.decimals);
     let stamp = stamp(&records, &ledger_name(db));
     let sign = a.sign.into();

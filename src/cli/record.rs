@@ -42,6 +42,10 @@ const ABOUT: &[(&str, &str)] = &[
     ("indicator_defined", "Definierar en indikator (mått, nyckeltal) som ett mål följs upp med, och vilket håll som är bra"),
     ("target_set", "Ett målvärde för en indikator och ett år: ett beslut av KF eller nämnden"),
     ("measured", "Ett uppmätt värde för en indikator och ett år (mätning), i kraft från --date"),
+    ("reported_parts", "Delarna som ett publicerat dokument delar upp ett belopp i, för att `rambok control` ska stämma av deras summa mot liggaren"),
+    ("reported_count", "Ett antal som ett publicerat dokument trycker (aktiviteter, uppdrag, mål), med andelen bredvid, för att `rambok control` ska stämma av det"),
+    ("reported_target", "Ett målvärde som ett publicerat dokument trycker, för att `rambok control` ska stämma av det mot det beslutade"),
+    ("delegation_set", "En delegationsordning: vilka beslutsorgan som får besluta vilka händelsetyper, i kraft från beslutsdatum till nästa"),
 ];
 
 /// What each field means, with an example: (event type, or `*` for every type that has the field,
@@ -124,9 +128,9 @@ const FIELDS: &[(&str, &str, &str, &str)] = &[
     ("year_closed", "office", "FÖRVALTNING", "Förvaltningen vars år stängs, t.ex. KLK; utelämnad: alla förvaltningar"),
     ("year_closed", "year", "ÅR", "Året som stängs, t.ex. 2017"),
     ("year_closed", "date", "DATUM", "Datumet för stängningen, t.ex. 2018-02-15"),
-    ("reported", "report", "RAPPORT", "Rapporten som trycktes: frame, budget, outcome eller investments"),
-    ("reported", "row", "RAD", "En områdeskod, en utfallsgrupp, ett investeringsprojekt som det är tryckt, eller total, t.ex. KONCERN"),
-    ("reported", "column", "KOLUMN", "frame; revenue, cost eller net (budget); budget, outcome eller deviation (outcome, investments)"),
+    ("reported", "report", "RAPPORT", "Rapporten som trycktes: frame, budget, outcome, investments eller bridge (ramförändringar mellan två år)"),
+    ("reported", "row", "RAD", "En områdeskod, en utfallsgrupp, ett investeringsprojekt som det är tryckt, eller total; för bridge start, changes, transfers, total, frame eller en förvaltningskod; t.ex. KONCERN"),
+    ("reported", "column", "KOLUMN", "frame; revenue, cost, net eller difference (budget); budget, outcome, deviation eller difference (outcome, investments); difference är året minus året före"),
     ("reported", "amount", "BELOPP", "Beloppet som det är tryckt, med liggarens tecken, t.ex. \"17 424,8\": dess decimaler är den tryckta precisionen"),
     ("reported", "unit", "ENHET", "Enheten beloppet är tryckt i: kr (standard), tkr eller mnkr"),
     ("reported", "source", "KÄLLA", "Var det är tryckt, t.ex. \"KS 2014/0248, Driftredovisning 2014 (tkr), s. 10\""),
@@ -144,6 +148,26 @@ const FIELDS: &[(&str, &str, &str, &str)] = &[
     ("measured", "year", "ÅR", "Året som mätningen avser, t.ex. 2017"),
     ("measured", "value", "TAL", "Det uppmätta värdet exakt, t.ex. \"3,4\" eller 3.4"),
     ("measured", "date", "DATUM", "När värdet rapporterades (i kraft från), inte före mätårets början, t.ex. 2018-02-15"),
+    ("reported_parts", "report", "RAPPORT", "Rapporten beloppet hör till: frame, budget, outcome, investments eller bridge"),
+    ("reported_parts", "row", "RAD", "Raden som delas upp, som för reported, t.ex. transfers"),
+    ("reported_parts", "column", "KOLUMN", "Kolumnen som delas upp, som för reported, t.ex. frame"),
+    ("reported_parts", "parts", "JSON", "Delarna som JSON, i liggarens tecken: [{\"label\": \"HR\", \"amount\": \"7747\"}, …], minst två"),
+    ("reported_parts", "unit", "ENHET", "Enheten delarna är tryckta i: kr (standard), tkr eller mnkr"),
+    ("reported_parts", "source", "KÄLLA", "Var uppdelningen är tryckt, t.ex. \"KS 2016/1130, s. 15\""),
+    ("reported_parts", "date", "DATUM", "Dokumentets datum: liggarens belopp räknas per det datumet, t.ex. 2016-11-22"),
+    ("reported_count", "items", "SLAG", "Vad som räknas: activities, assignments, committee_goals eller council_goals_broken_down"),
+    ("reported_count", "status", "STATUS", "Statusen som räknas (ej påbörjad, påbörjad, genomförd); utelämnad räknas alla"),
+    ("reported_count", "count", "ANTAL", "Antalet som det är tryckt, t.ex. 42"),
+    ("reported_count", "share_percent", "PROCENT", "Andelen av alla som tryckts bredvid, i procent, t.ex. 14"),
+    ("reported_count", "source", "KÄLLA", "Var antalet är tryckt, t.ex. \"KS 2016/1130, Verksamhetsmål, s. 5\""),
+    ("reported_count", "date", "DATUM", "Dokumentets datum: liggaren räknas per det datumet, t.ex. 2016-11-22"),
+    ("reported_target", "indicator", "KOD", "En definierad indikator, t.ex. SJUK-KLK"),
+    ("reported_target", "value", "TAL", "Målvärdet som det är tryckt, t.ex. \"3,5\""),
+    ("reported_target", "source", "KÄLLA", "Var målvärdet är tryckt"),
+    ("reported_target", "date", "DATUM", "Dokumentets datum: beslutat målvärde per det datumet, t.ex. 2016-11-22"),
+    ("delegation_set", "name", "NAMN", "Ordningens namn, t.ex. \"Kommunstyrelsens delegationsordning 2018\""),
+    ("delegation_set", "rules", "JSON", "Reglerna som JSON: händelsetyp och de organ som får besluta, t.ex. {\"transfer\": [\"KF\", \"KS\"], \"budget_line\": [\"$committee\"]}; $committee är förvaltningens nämnd"),
+    ("delegation_set", "net_zero_only", "JSON", "Organ vars delegation bara gäller ramväxlingar utan nettoeffekt, som JSON, t.ex. [\"kommundirektör\"]"),
 ];
 
 /// One example per type: each records a new event on the Kalmar fixtures when they are run in
@@ -174,6 +198,10 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("indicator_defined", &["--indicator", "LOKALYTA", "--name", "Lokalyta per anställd", "--unit", "kvm", "--direction", "lower", "--goal", "NM17-17", "--office", "KLK"]),
     ("target_set", &["--indicator", "LOKALYTA", "--year", "2018", "--value", "22,5", "--body", "KS", "--date", "2017-11-21", "--case", "KS 2017/1130"]),
     ("measured", &["--indicator", "LOKALYTA", "--year", "2017", "--value", "24,1", "--date", "2018-02-15"]),
+    ("reported_parts", &["--report", "investments", "--office", "KLK", "--year", "2017", "--row", "Infrastruktur och skydd", "--column", "outcome", "--parts", r#"[{"label": "brandstationen", "amount": "60000"}, {"label": "exploatering", "amount": "38412.5"}]"#, "--unit", "tkr", "--source", "Årsredovisning 2017, Investeringar (text)", "--date", "2018-02-15"]),
+    ("reported_count", &["--office", "KLK", "--year", "2017", "--items", "activities", "--status", "påbörjad", "--count", "1", "--share-percent", "2", "--source", "Årsredovisning 2017, Aktiviteter", "--date", "2018-02-15"]),
+    ("reported_target", &["--indicator", "LOKALYTA", "--year", "2018", "--value", "22,5", "--source", "Verksamhetsplan 2018, bilaga", "--date", "2017-11-21"]),
+    ("delegation_set", &["--name", "Kommunstyrelsens delegationsordning 2018", "--rules", r#"{"transfer": ["KF", "KS", "kommundirektör"], "budget_line": ["KF", "$committee"]}"#, "--net-zero-only", r#"["kommundirektör"]"#, "--body", "KS", "--date", "2017-12-12", "--case", "KS 2017/1201", "--paragraph", "§ 240"]),
 ];
 
 /// The help headings, in the order a form shows them.
@@ -278,6 +306,9 @@ fn example_line(type_name: &str) -> Option<String> {
             .all(|c| c.is_alphanumeric() || "-_.,/:%+§−".contains(c));
         if plain && !a.is_empty() {
             a.to_string()
+        } else if a.contains(['"', '$']) {
+            // JSON: in single quotes, where a shell takes every character as it is.
+            format!("'{a}'")
         } else {
             format!("\"{a}\"")
         }
@@ -449,18 +480,26 @@ pub fn to_json(a: &RecordArgs) -> Result<Value> {
                 Amount::parse_swedish(given, unit)
                     .map_err(|e| CliError::Input(format!("--{}: {e}", o.long())))?;
             }
-            Amount::plain_figure(given)
+            Value::String(Amount::plain_figure(given))
         } else if o.field.input == Input::Number {
-            Amount::plain_figure(given)
+            Value::String(Amount::plain_figure(given))
+        } else if o.field.input == Input::Json {
+            serde_json::from_str::<Value>(given).map_err(|e| {
+                CliError::Input(format!(
+                    "--{}: inte giltig JSON: {}",
+                    o.long(),
+                    crate::json::describe_json_error(&e)
+                ))
+            })?
         } else {
-            given.to_string()
+            Value::String(given.to_string())
         };
         let target = if o.parent.is_some() {
             &mut decision
         } else {
             &mut m
         };
-        target.insert(o.field.key.into(), Value::String(value));
+        target.insert(o.field.key.into(), value);
     }
     // Only a decision given in part or whole is sent, so a missing one is named as such.
     if !decision.is_empty() {
@@ -581,7 +620,10 @@ mod tests {
         for (t, args) in EXAMPLES {
             assert!(args.len() % 2 == 0, "{t}");
             for a in *args {
-                assert!(!a.contains(['"', '$', '`', '\\']), "{t}: {a}");
+                // Double quotes and `$` only in JSON, which goes in single quotes.
+                let json = a.starts_with(['[', '{']);
+                assert!(!a.contains(['`', '\\', '\'']), "{t}: {a}");
+                assert!(json || !a.contains(['"', '$']), "{t}: {a}");
             }
         }
         expect_test::expect![[r#"

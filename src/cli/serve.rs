@@ -5,7 +5,6 @@
 use super::client::{corrupt, Client};
 use super::report::{Common, Format, Report, SignArg};
 use super::{open_existing, CliError, Command, Result};
-use crate::control::delegation::Delegation;
 use crate::json::event_to_json;
 use crate::ledger::{Ledger, LedgerError};
 use crate::report::number::counted;
@@ -45,7 +44,8 @@ pub struct ServeArgs {
     /// Servera Kalmardata ur en ny tillfällig liggare, med demotoken (skrivs ut).
     #[arg(long)]
     pub demo: bool,
-    /// Delegationsordningen för kontrollerna (JSON, se docs/control.md); Kalmars när ingen anges.
+    /// En delegationsordning (JSON, se docs/control.md) för kontrollerna i stället för
+    /// liggarens egna (delegation_set).
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
     /// Högst så många öppna anslutningar åt gången (sänks till vad gränsen för öppna filer
@@ -87,20 +87,6 @@ impl ServeArgs {
             ..SessionLimits::default()
         }
     }
-}
-
-fn delegation(file: &Option<PathBuf>) -> Result<Option<(Delegation, String)>> {
-    let Some(f) = file else { return Ok(None) };
-    let text = std::fs::read_to_string(f).map_err(|e| {
-        CliError::Input(format!(
-            "{}: kan inte läsas: {}",
-            f.display(),
-            crate::lang::io_error(&e)
-        ))
-    })?;
-    let d =
-        Delegation::parse(&text).map_err(|e| CliError::Input(format!("{}: {e}", f.display())))?;
-    Ok(Some((d, f.display().to_string())))
 }
 
 /// The certificate and key for HTTPS, both or neither.
@@ -155,7 +141,7 @@ fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens, String)> {
 }
 
 pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
-    let delegation = delegation(&a.delegation)?;
+    let delegation = super::audit::load_delegation(a.delegation.as_deref())?;
     let tls = tls(&a.tls_cert, &a.tls_key)?;
     let temp = if a.demo {
         Some(tempfile::tempdir().map_err(super::io)?)

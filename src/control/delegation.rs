@@ -1,6 +1,8 @@
-//! The delegation table: which bodies may decide which kind of budget event. Kept as a documented
-//! JSON file (the Kalmar one is `fixtures/kalmar/delegation.json`), so a municipality's own rules
-//! are data, not code.
+//! A delegation order: which bodies may decide which kind of budget event. A ledger holds its own
+//! as `delegation_set` decisions, each in force from its date until the next (`Delegation::
+//! from_event`); `control --delegation FILE` tries a year against an order kept as a JSON file
+//! instead (the Kalmar one is `fixtures/kalmar/delegation.json`), so a municipality's rules are
+//! data, not code.
 //!
 //! ```json
 //! {
@@ -56,6 +58,31 @@ impl Delegation {
                 .iter()
                 .any(|b| b == body || (b == COMMITTEE && committee == Some(body))),
         }
+    }
+
+    /// The order a `delegation_set` event decides.
+    pub fn from_event(body: &crate::domain::event::EventBody) -> Option<Delegation> {
+        match body {
+            crate::domain::event::EventBody::DelegationSet {
+                name,
+                rules,
+                net_zero_only,
+                ..
+            } => Some(Delegation {
+                name: name.clone(),
+                rules: rules
+                    .iter()
+                    .map(|r| (r.kind.clone(), r.bodies.clone()))
+                    .collect(),
+                net_zero_only: net_zero_only.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether the order has a rule for this event type.
+    pub fn rules_on(&self, kind: &str) -> bool {
+        self.rules.contains_key(kind)
     }
 
     pub fn allowed(&self, kind: &str) -> Vec<String> {

@@ -1,7 +1,9 @@
 //! Internal control: verifying the hash chain and the head digest a revisor keeps elsewhere; the
-//! delegation table; the control rules (`goals.rs`: hand-recorded goal status against the
-//! indicators' assessment; `reconcile.rs`: published figures against the ledger's).
+//! delegation orders; the control rules (`goals.rs`: hand-recorded goal status against the
+//! indicators' assessment; `reconcile.rs`: published figures, breakdowns and table sums against
+//! the ledger's and each other; `claims.rs`: published counts, shares and targets).
 
+mod claims;
 pub mod delegation;
 pub mod goals;
 mod reconcile;

@@ -69,7 +69,7 @@ const fn rule(name: &'static str, severity: Severity, description: &'static str)
 }
 
 /// Every rule, in the order findings are reported within a severity.
-pub const RULES: [Rule; 13] = [
+pub const RULES: [Rule; 22] = [
     rule("delegation.transfer", Severity::Error, "en ramväxling mellan nämnder beslutad av ett beslutsorgan som delegationsordningen inte tillåter"),
     rule("delegation.frame", Severity::Error, "en budgetram, ramförändring, ett besparingskrav eller en internbudget beslutad av ett beslutsorgan utan befogenhet"),
     rule("delegation.director_not_net_zero", Severity::Error, "en ensidig ramförändring av kommundirektören (bara ramväxlingar utan nettoeffekt är delegerade)"),
@@ -78,11 +78,20 @@ pub const RULES: [Rule; 13] = [
     rule("four_eyes.own_recorder", Severity::Error, "en budgethändelse attesterad bara av den som registrerade den"),
     rule("year.closed", Severity::Error, "en ändring av ett år efter att året stängts"),
     rule("reported.reconciles", Severity::Error, "en tryckt siffra skiljer sig från den liggaren räknar fram"),
+    rule("reported.parts", Severity::Error, "delarna som ett dokument delar upp en siffra i summerar inte till den siffra liggaren räknar fram"),
+    rule("reported.sums", Severity::Error, "en tabells tryckta rader summerar inte till dess tryckta summa, mer än avrundning förklarar"),
+    rule("reported.count", Severity::Error, "ett tryckt antal (aktiviteter, uppdrag, mål) skiljer sig från liggarens, eller antalen per status från det tryckta totalet"),
+    rule("reported.target", Severity::Error, "ett tryckt målvärde skiljer sig från det beslutade"),
+    rule("delegation.none", Severity::Warning, "ett budgetbeslut utan delegationsordning i kraft på beslutsdagen: det har inte prövats mot någon"),
     rule("decision.reference", Severity::Warning, "ett politiskt beslut utan ärendebeteckning eller paragraf (aktiviteter är inga politiska beslut och undantas)"),
     rule("four_eyes", Severity::Warning, "en budgethändelse som aldrig attesterats"),
     rule("recorded.late", Severity::Warning, "en händelse registrerad långt efter sitt beslut"),
+    rule("reported.share", Severity::Warning, "en tryckt andel stämmer inte med sitt tryckta antal och total"),
     rule("goals.assessment", Severity::Warning, "ett måls status registrerad för hand skiljer sig från den bedömning som dess indikatorer ger"),
     rule("decision.day_off", Severity::Note, "ett beslut daterat en lördag, söndag eller svensk helgdag"),
+    rule("reported.rounding", Severity::Note, "en tryckt summa avviker från sina tryckta rader, men inte mer än avrundning förklarar"),
+    rule("savings.base", Severity::Note, "ett besparingskrav i procent som inte är den procentsatsen av förvaltningens ram: grunden framgår inte"),
+    rule("reported.unverifiable", Severity::Note, "ett tryckt antal vars poster inte finns i liggaren: det kan inte kontrolleras"),
 ];
 
 /// The rule of this name.
@@ -124,6 +133,8 @@ pub struct Report {
     /// Errors first, then warnings, then notes; within a severity in the order of [`RULES`].
     pub findings: Vec<Finding>,
     pub backfilled: Backfilled,
+    /// The delegation orders decisions were tried against.
+    pub delegation: Basis,
 }
 
 impl Report {
@@ -143,7 +154,44 @@ pub struct Settings {
     pub year: i32,
     /// Days between decision and recording beyond which recording is late.
     pub late_days: i64,
-    pub delegation: Delegation,
+    /// A delegation order given for this run (`--delegation FILE`), with the name to cite it
+    /// by: tried instead of the ledger's own orders. `None`: the ledger's own, by date.
+    pub delegation: Option<(Delegation, String)>,
+}
+
+/// A delegation order the ledger holds: a `delegation_set` decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Order {
+    pub seq: u64,
+    pub name: String,
+    pub body: String,
+    pub date: crate::domain::event::Date,
+}
+
+/// Which delegation orders a report tried decisions against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// One order given for the run, by name (a file).
+    Given(String),
+    /// The ledger's own orders, by decision date (none: nothing was tried).
+    Ledger(Vec<Order>),
+}
+
+impl Basis {
+    /// In one line, for the report and the page.
+    pub fn describe(&self) -> String {
+        match self {
+            Basis::Given(name) => format!("{name} (angiven för körningen)"),
+            Basis::Ledger(orders) if orders.is_empty() => {
+                "ingen: liggaren har ingen delegationsordning (delegation_set)".to_string()
+            }
+            Basis::Ledger(orders) => orders
+                .iter()
+                .map(|o| format!("{} ({} {}, seq {})", o.name, o.body, o.date, o.seq))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
 }
 
 /// Findings of one rule, gathered by cause in the order causes are first met.
@@ -292,12 +340,20 @@ pub fn control(records: &[Recorded], settings: &Settings) -> Report {
         .filter(|r| !is_backfilled(&r.event))
         .collect();
     let mut out = Vec::new();
-    delegation_rules(&live, &of_year, &settings.delegation, &mut out);
+    let orders = ledger_orders(&live);
+    let basis = match &settings.delegation {
+        Some((_, name)) => Basis::Given(name.clone()),
+        None => Basis::Ledger(orders.iter().map(|(o, _)| o.clone()).collect()),
+    };
+    delegation_rules(&live, &of_year, settings.delegation.as_ref().map(|(d, _)| d), &orders, &mut out);
     net_zero_rule(&of_year, settings.year, &mut out);
     budget_equals_frame(records, &of_year, settings.year, &mut out);
     four_eyes(&live, &attested, &mut out);
     closed(&live, &of_year, settings.year, &mut out);
     super::reconcile::reconcile(records, &of_year, &mut out);
+    super::claims::counts(records, &of_year, &mut out);
+    super::claims::targets(records, &of_year, &mut out);
+    super::claims::savings_base(records, &of_year, &mut out);
     reference_rule(&of_year, &mut out);
     late(&attested, settings.late_days, &mut out);
     day_off_rule(&of_year, &mut out);
@@ -309,8 +365,42 @@ pub fn control(records: &[Recorded], settings: &Settings) -> Report {
         year: settings.year,
         findings: out,
         backfilled: backfilled(&of_year),
+        delegation: basis,
     }
 }
+
+/// The ledger's delegation orders in effect, by decision date (then sequence).
+fn ledger_orders(live: &[&Recorded]) -> Vec<(Order, Delegation)> {
+    let mut orders: Vec<(Order, Delegation)> = live
+        .iter()
+        .filter_map(|r| {
+            let table = Delegation::from_event(&r.event.body)?;
+            let d = r.event.body.decision()?;
+            Some((
+                Order {
+                    seq: r.seq,
+                    name: table.name.clone(),
+                    body: d.body.clone(),
+                    date: d.date,
+                },
+                table,
+            ))
+        })
+        .collect();
+    orders.sort_by_key(|(o, _)| (o.date, o.seq));
+    orders
+}
+
+/// The budget decisions every delegation rule is about: without an order in force, these are
+/// the decisions left untried.
+const BUDGET_DECISIONS: [&str; 6] = [
+    "frame_set",
+    "frame_changed",
+    "savings_required",
+    "transfer",
+    "budget_line",
+    "investment_budget",
+];
 
 fn backfilled(of_year: &[&Recorded]) -> Backfilled {
     let mut b = Backfilled::default();
@@ -341,14 +431,41 @@ fn committees(live: &[&Recorded]) -> HashMap<String, String> {
 fn delegation_rules(
     live: &[&Recorded],
     of_year: &[&Recorded],
-    table: &Delegation,
+    given: Option<&Delegation>,
+    orders: &[(Order, Delegation)],
     out: &mut Vec<Finding>,
 ) {
     let committees = committees(live);
     let mut causes: BTreeMap<&str, Causes> = BTreeMap::new();
+    let mut untried = Causes::new("delegation.none");
     for r in of_year {
         let body = &r.event.body;
         let Some(d) = body.decision() else { continue };
+        if matches!(body, EventBody::DelegationSet { .. }) {
+            continue;
+        }
+        // The order in force on the decision's date: the latest decided on or before it.
+        let in_force = given.or_else(|| {
+            orders
+                .iter()
+                .rev()
+                .find(|(o, _)| o.date <= d.date)
+                .map(|(_, t)| t)
+        });
+        let Some(table) = in_force else {
+            let kind = body.type_name();
+            if BUDGET_DECISIONS.contains(&kind) || orders.iter().any(|(_, t)| t.rules_on(kind)) {
+                let cause = match orders.first() {
+                    None => "liggaren har ingen delegationsordning (delegation_set): besluten har inte prövats mot någon".to_string(),
+                    Some((first, _)) => format!(
+                        "ingen delegationsordning i kraft före {} (den första i liggaren): besluten har inte prövats",
+                        first.date
+                    ),
+                };
+                untried.add(cause, &[r.seq], || describe(r));
+            }
+            continue;
+        };
         let office = body
             .offices()
             .first()
@@ -375,9 +492,10 @@ fn delegation_rules(
         let allowed = table.allowed(body.type_name()).join(", ");
         causes.entry(name).or_insert_with(|| Causes::new(name)).add(
             format!(
-                "{} beslutad av {}; delegationsordningen tillåter bara {allowed}",
+                "{} beslutad av {}; delegationsordningen '{}' tillåter bara {allowed}",
                 body.type_name(),
-                d.body
+                d.body,
+                table.name
             ),
             &[r.seq],
             || describe(r),
@@ -386,6 +504,7 @@ fn delegation_rules(
     for c in causes.into_values() {
         c.into_findings(out);
     }
+    untried.into_findings(out);
 }
 
 /// Political decisions need a case number and a paragraph; an activity is the office's own

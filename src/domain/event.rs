@@ -390,6 +390,95 @@ pub enum EventBody {
         value: Measure,
         date: Date,
     },
+    /// A figure a document breaks down into parts (*fördelar sig på*, *består av*): the parts as
+    /// printed, whose sum is reconciled with the figure the ledger computes.
+    ReportedParts {
+        report: ReportedTable,
+        office: String,
+        year: i32,
+        row: String,
+        column: ReportedColumn,
+        parts: Vec<Part>,
+        /// The precision the parts are printed at, as for `Reported`.
+        precision_ore: i64,
+        source: String,
+        date: Date,
+    },
+    /// A count a document prints (activities, assignments, council goals broken down), in all or
+    /// of one status, with the share it prints beside it.
+    ReportedCount {
+        office: String,
+        year: i32,
+        items: Counted,
+        /// `None` for the count of every item.
+        status: Option<Status>,
+        count: u32,
+        /// The share of all items printed beside the count, in per cent.
+        share_percent: Option<Measure>,
+        source: String,
+        date: Date,
+    },
+    /// A target a document prints for an indicator, reconciled with the target decided.
+    ReportedTarget {
+        indicator: String,
+        year: i32,
+        value: Measure,
+        source: String,
+        date: Date,
+    },
+    /// A delegation order (*delegationsordning*): which bodies may decide which event types, in
+    /// force from its decision's date until the next one. `control` tries each decision against
+    /// the order in force on the decision's date.
+    DelegationSet {
+        name: String,
+        /// Event type and the bodies that may decide it; `$committee` is the office's committee.
+        rules: Vec<DelegationRule>,
+        /// Bodies whose delegation covers only moves between committees that net to zero.
+        net_zero_only: Vec<String>,
+        decision: Decision,
+    },
+}
+
+/// One part of a published breakdown: its label and amount, as printed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Part {
+    pub label: String,
+    pub amount: Amount,
+}
+
+/// One rule of a delegation order: an event type and the bodies that may decide it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DelegationRule {
+    pub kind: String,
+    pub bodies: Vec<String>,
+}
+
+/// What a published count counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Counted {
+    /// The office's activities of the year.
+    Activities,
+    /// The office's assignments (*uppdrag*) of the year.
+    Assignments,
+    /// The office's goals (*nämndsmål*) of the year.
+    CommitteeGoals,
+    /// The council goals that at least one of the office's goals breaks down.
+    CouncilGoalsBrokenDown,
+}
+
+impl Counted {
+    pub const ALL: [(Counted, &'static str); 4] = [
+        (Counted::Activities, "activities"),
+        (Counted::Assignments, "assignments"),
+        (Counted::CommitteeGoals, "committee_goals"),
+        (Counted::CouncilGoalsBrokenDown, "council_goals_broken_down"),
+    ];
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(t, _)| *t == self)
+            .map_or("?", |(_, n)| n)
+    }
 }
 
 /// Which published table a `reported` figure comes from.
@@ -399,6 +488,10 @@ pub enum ReportedTable {
     Budget,
     Outcome,
     Investments,
+    /// The bridge from one year's frame to the next: rows `start`, `changes`, `transfers`,
+    /// `total` (the change between the years), `frame`, or an office code (the net of the
+    /// transfers with that office).
+    Bridge,
 }
 
 /// Which column of the table.
@@ -411,14 +504,17 @@ pub enum ReportedColumn {
     Budget,
     Outcome,
     Deviation,
+    /// *Skillnad*: the year's figure less the year before's (net, or budget for investments).
+    Difference,
 }
 
 impl ReportedTable {
-    pub const ALL: [(ReportedTable, &'static str); 4] = [
+    pub const ALL: [(ReportedTable, &'static str); 5] = [
         (ReportedTable::Frame, "frame"),
         (ReportedTable::Budget, "budget"),
         (ReportedTable::Outcome, "outcome"),
         (ReportedTable::Investments, "investments"),
+        (ReportedTable::Bridge, "bridge"),
     ];
     pub fn name(self) -> &'static str {
         Self::ALL
@@ -429,7 +525,7 @@ impl ReportedTable {
 }
 
 impl ReportedColumn {
-    pub const ALL: [(ReportedColumn, &'static str); 7] = [
+    pub const ALL: [(ReportedColumn, &'static str); 8] = [
         (ReportedColumn::Frame, "frame"),
         (ReportedColumn::Revenue, "revenue"),
         (ReportedColumn::Cost, "cost"),
@@ -437,6 +533,7 @@ impl ReportedColumn {
         (ReportedColumn::Budget, "budget"),
         (ReportedColumn::Outcome, "outcome"),
         (ReportedColumn::Deviation, "deviation"),
+        (ReportedColumn::Difference, "difference"),
     ];
     pub fn name(self) -> &'static str {
         Self::ALL
@@ -472,6 +569,10 @@ impl EventBody {
             EventBody::IndicatorDefined { .. } => "indicator_defined",
             EventBody::TargetSet { .. } => "target_set",
             EventBody::Measured { .. } => "measured",
+            EventBody::ReportedParts { .. } => "reported_parts",
+            EventBody::ReportedCount { .. } => "reported_count",
+            EventBody::ReportedTarget { .. } => "reported_target",
+            EventBody::DelegationSet { .. } => "delegation_set",
         }
     }
 
@@ -487,7 +588,8 @@ impl EventBody {
             | EventBody::GoalDefined { decision, .. }
             | EventBody::ActivityDefined { decision, .. }
             | EventBody::AssignmentDefined { decision, .. }
-            | EventBody::TargetSet { decision, .. } => Some(decision),
+            | EventBody::TargetSet { decision, .. }
+            | EventBody::DelegationSet { decision, .. } => Some(decision),
             _ => None,
         }
     }
@@ -506,6 +608,9 @@ impl EventBody {
             | EventBody::InvestmentOutcome { date, .. }
             | EventBody::YearClosed { date, .. }
             | EventBody::Reported { date, .. }
+            | EventBody::ReportedParts { date, .. }
+            | EventBody::ReportedCount { date, .. }
+            | EventBody::ReportedTarget { date, .. }
             | EventBody::Measured { date, .. } => Some(*date),
             EventBody::OfficeDefined { from, .. } | EventBody::AreaDefined { from, .. } => *from,
             _ => None,
@@ -525,7 +630,9 @@ impl EventBody {
             | EventBody::Forecast { office, .. }
             | EventBody::InvestmentBudget { office, .. }
             | EventBody::InvestmentOutcome { office, .. }
-            | EventBody::Reported { office, .. } => vec![office],
+            | EventBody::Reported { office, .. }
+            | EventBody::ReportedParts { office, .. }
+            | EventBody::ReportedCount { office, .. } => vec![office],
             EventBody::YearClosed {
                 office: Some(office),
                 ..
@@ -555,6 +662,9 @@ impl EventBody {
             | EventBody::AssignmentDefined { year, .. }
             | EventBody::YearClosed { year, .. }
             | EventBody::Reported { year, .. }
+            | EventBody::ReportedParts { year, .. }
+            | EventBody::ReportedCount { year, .. }
+            | EventBody::ReportedTarget { year, .. }
             | EventBody::TargetSet { year, .. }
             | EventBody::Measured { year, .. } => Some(*year),
             EventBody::ActivityDefined { start, .. } => Some(start.year()),

@@ -269,9 +269,30 @@ fn check_body(view: &View, body: &EventBody) -> Result<(), FieldError> {
             Some(o) => check_office(view, "office", o),
             None => Ok(()),
         },
-        EventBody::Reported { office, .. } => check_office(view, "office", office),
-        EventBody::IndicatorDefined { .. } | EventBody::TargetSet { .. } | EventBody::Measured { .. } => {
-            check_indicator(view, body)
+        EventBody::Reported { office, .. } | EventBody::ReportedParts { office, .. } => {
+            check_office(view, "office", office)
+        }
+        EventBody::ReportedCount { office, status, share_percent, .. } => {
+            check_office(view, "office", office)?;
+            if status.is_some_and(|s| !s.is_for_work()) {
+                return reject("status", "en räknad status är ej påbörjad, påbörjad eller genomförd (mål räknas utan status)");
+            }
+            match share_percent {
+                Some(p) if p.decimal().is_sign_negative() || p.decimal() > rust_decimal::Decimal::ONE_HUNDRED => {
+                    reject("share_percent", format!("{} är ingen andel i procent (0–100)", p.plain()))
+                }
+                _ => Ok(()),
+            }
+        }
+        EventBody::IndicatorDefined { .. }
+        | EventBody::TargetSet { .. }
+        | EventBody::Measured { .. }
+        | EventBody::ReportedTarget { .. } => check_indicator(view, body),
+        EventBody::DelegationSet { rules, .. } => {
+            if rules.is_empty() {
+                return reject("rules", "är tom: en delegationsordning har minst en regel");
+            }
+            Ok(())
         }
         EventBody::AssignmentDefined { assignment, goal, office, .. } => {
             if let Some(o) = office {
@@ -312,7 +333,9 @@ fn check_indicator(view: &View, body: &EventBody) -> Result<(), FieldError> {
         EventBody::TargetSet { indicator, .. } if !view.has_indicator(indicator) => {
             reject("indicator", undefined(indicator))
         }
-        EventBody::Measured { indicator, .. } if !view.has_indicator(indicator) => {
+        EventBody::Measured { indicator, .. } | EventBody::ReportedTarget { indicator, .. }
+            if !view.has_indicator(indicator) =>
+        {
             reject("indicator", undefined(indicator))
         }
         EventBody::Measured { year, date, .. } if date.year() < *year => reject(

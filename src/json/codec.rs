@@ -9,7 +9,8 @@ use super::schema::Input;
 use super::{schema, R};
 use crate::domain::amount::{Amount, Unit};
 use crate::domain::event::{
-    AreaKind, Date, Decision, GoalLevel, ReportedColumn, ReportedTable, Status,
+    AreaKind, Counted, Date, Decision, DelegationRule, GoalLevel, Part, ReportedColumn,
+    ReportedTable, Status,
 };
 use crate::domain::measure::{Direction, Measure};
 use rust_decimal::Decimal;
@@ -338,6 +339,10 @@ impl CodeName for ReportedColumn {
     const CODES: &'static [(ReportedColumn, &'static str)] = &ReportedColumn::ALL;
 }
 
+impl CodeName for Counted {
+    const CODES: &'static [(Counted, &'static str)] = &Counted::ALL;
+}
+
 impl CodeName for Direction {
     const CODES: &'static [(Direction, &'static str)] = &Direction::ALL;
 }
@@ -533,4 +538,212 @@ fn printed_unit(precision_ore: i64) -> (Unit, usize) {
         }
     }
     (Unit::Kr, 2)
+}
+
+/// The most parts a breakdown, rules a delegation order, or bodies a rule may list.
+pub(crate) const LIST_MAX: usize = 100;
+
+/// The list in `key`, `None` when absent; `shape` shows what one looks like, for the error.
+fn list<'r, 'de>(f: &Fields<'r, 'de>, key: &'static str, shape: &str) -> R<Option<&'r [Raw<'de>]>> {
+    match f.raw(key) {
+        None => Ok(None),
+        Some(Raw::Array(items)) if items.len() > LIST_MAX => Err(f.error(
+            key,
+            format!("har {} poster; högst {LIST_MAX}", items.len()),
+        )),
+        Some(Raw::Array(items)) => Ok(Some(items)),
+        Some(other) => Err(f.error(
+            key,
+            format!("ska vara en lista som {shape}, inte {}", other.kind()),
+        )),
+    }
+}
+
+/// A breakdown's parts as printed: `[{"label": "HR-specialister", "amount": "7747"}, …]`, each
+/// amount in the event's `unit`; at least two.
+pub(crate) struct Parts;
+
+impl Codec for Parts {
+    type Value = Vec<Part>;
+    /// The precision in öre (see [`PartsUnit`]).
+    type Args = (i64,);
+    const AMOUNT: bool = true;
+    const INPUT: Input = Input::Json;
+    fn read(f: &Fields, key: &'static str) -> R<Option<Vec<Part>>> {
+        let Some(items) = list(f, key, "[{\"label\": \"…\", \"amount\": \"7747\"}]")? else {
+            return Ok(None);
+        };
+        if items.len() < 2 {
+            return Err(f.error(key, "har färre än två delar: en uppdelning har minst två"));
+        }
+        let mut parts = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let Raw::Object(record) = item else {
+                return Err(f.error(
+                    &format!("{key}[{i}]"),
+                    format!("ska vara ett objekt {{label, amount}}, inte {}", item.kind()),
+                ));
+            };
+            let e = f.element(key, i, record);
+            let label = read_field::<Label>(&e, "label")?;
+            let amount = read_field::<Money>(&e, "amount")?;
+            e.finish(&["label", "amount"])?;
+            parts.push(Part { label, amount });
+        }
+        Ok(Some(parts))
+    }
+    fn write(value: &Vec<Part>, args: (i64,)) -> Option<Value> {
+        Some(Value::Array(
+            value
+                .iter()
+                .map(|p| json!({"label": p.label, "amount": Printed::write(&p.amount, args)}))
+                .collect(),
+        ))
+    }
+}
+
+/// A breakdown's printed precision: its `unit` and the most decimals any part is printed with.
+pub(crate) struct PartsUnit;
+
+impl Codec for PartsUnit {
+    type Value = i64;
+    type Args = ();
+    const AMOUNT: bool = true;
+    const REQUIRED: bool = false;
+    const INPUT: Input = Input::Unit;
+    fn read(f: &Fields, _unit: &'static str) -> R<Option<i64>> {
+        let decimals = match f.raw("parts") {
+            Some(Raw::Array(items)) => items
+                .iter()
+                .filter_map(|item| match item {
+                    Raw::Object(r) => match r.get("amount") {
+                        Some(Raw::Str(s)) => s.split_once('.').map(|(_, d)| d.len() as u32),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0),
+            _ => 0,
+        };
+        Ok(Some((f.unit().ore() / 10i64.pow(decimals.min(8))).max(1)))
+    }
+    fn write(precision_ore: &i64, (): ()) -> Option<Value> {
+        PrintedUnit::write(precision_ore, ())
+    }
+}
+
+/// A count: a whole number from 0 to 1 000 000, as a number or a string.
+pub(crate) struct Count;
+
+/// The largest count a document may print.
+const COUNT_MAX: u32 = 1_000_000;
+
+impl Codec for Count {
+    type Value = u32;
+    type Args = ();
+    fn read(f: &Fields, key: &'static str) -> R<Option<u32>> {
+        let bad = |given: String| {
+            Err(f.error(
+                key,
+                format!("{given} är inget heltal från 0 till {COUNT_MAX}"),
+            ))
+        };
+        match f.raw(key) {
+            None => Ok(None),
+            Some(Raw::Number(n)) => match n.as_u64().and_then(|c| u32::try_from(c).ok()) {
+                Some(c) if c <= COUNT_MAX => Ok(Some(c)),
+                _ => bad(n.to_string()),
+            },
+            Some(Raw::Str(s)) => match s.trim().parse::<u32>() {
+                Ok(c) if c <= COUNT_MAX => Ok(Some(c)),
+                _ => bad(format!("'{s}'")),
+            },
+            Some(other) => Err(f.error(key, format!("ska vara ett heltal, inte {}", other.kind()))),
+        }
+    }
+    fn write(value: &u32, (): ()) -> Option<Value> {
+        Some(json!(value))
+    }
+}
+
+/// A delegation order's rules: `{"transfer": ["KF", "KS"], "budget_line": ["$committee"]}`,
+/// each key an event type, each list the bodies that may decide it.
+pub(crate) struct Rules;
+
+impl Codec for Rules {
+    type Value = Vec<DelegationRule>;
+    type Args = ();
+    const INPUT: Input = Input::Json;
+    fn read(f: &Fields, key: &'static str) -> R<Option<Vec<DelegationRule>>> {
+        let record = match f.raw(key) {
+            None => return Ok(None),
+            Some(Raw::Object(record)) => record,
+            Some(other) => {
+                return Err(f.error(
+                    key,
+                    format!(
+                        "ska vara ett objekt som {{\"transfer\": [\"KF\", \"KS\"]}}, inte {}",
+                        other.kind()
+                    ),
+                ))
+            }
+        };
+        let mut rules = Vec::new();
+        for kind in record.keys() {
+            let at = format!("{key}.{kind}");
+            if !schema::TYPE_NAMES.contains(&kind) {
+                return Err(f.error(&at, format!("'{kind}' är ingen händelsetyp")));
+            }
+            if rules.len() >= LIST_MAX {
+                return Err(f.error(key, format!("har fler än {LIST_MAX} regler")));
+            }
+            let bodies = match record.get(kind) {
+                Some(Raw::Array(items)) if !items.is_empty() => {
+                    f.code_list(&at, items, LIST_MAX)?
+                }
+                Some(Raw::Array(_)) => {
+                    return Err(f.error(&at, "är tom: ange de beslutsorgan som får besluta"))
+                }
+                Some(other) => {
+                    return Err(f.error(
+                        &at,
+                        format!("ska vara en lista av beslutsorgan, inte {}", other.kind()),
+                    ))
+                }
+                None => return Err(f.error(&at, "saknas")),
+            };
+            rules.push(DelegationRule {
+                kind: kind.to_string(),
+                bodies,
+            });
+        }
+        Ok(Some(rules))
+    }
+    fn write(value: &Vec<DelegationRule>, (): ()) -> Option<Value> {
+        let mut map = serde_json::Map::new();
+        for r in value {
+            map.insert(r.kind.clone(), json!(r.bodies));
+        }
+        Some(Value::Object(map))
+    }
+}
+
+/// A list of codes (decision bodies), empty when left out, and left out when empty.
+pub(crate) struct Codes;
+
+impl Codec for Codes {
+    type Value = Vec<String>;
+    type Args = ();
+    const REQUIRED: bool = false;
+    const INPUT: Input = Input::Json;
+    fn read(f: &Fields, key: &'static str) -> R<Option<Vec<String>>> {
+        match list(f, key, "[\"kommundirektör\"]")? {
+            None => Ok(Some(vec![])),
+            Some(items) => f.code_list(key, items, LIST_MAX).map(Some),
+        }
+    }
+    fn write(value: &Vec<String>, (): ()) -> Option<Value> {
+        (!value.is_empty()).then(|| json!(value))
+    }
 }

@@ -14,8 +14,9 @@ const COMMON_KEYS: [&str; 3] = ["type", "id", "note"];
 /// The fields of one JSON object: an event, or the decision inside it.
 pub(crate) struct Fields<'r, 'de> {
     record: &'r Record<'de>,
-    /// `decision` for the fields of a decision, empty for an event's own.
-    prefix: &'static str,
+    /// `decision` for the fields of a decision, `parts[2]` for an element of a list, empty for
+    /// an event's own.
+    prefix: std::borrow::Cow<'static, str>,
     /// The event's type, once known, for messages.
     type_name: &'static str,
     /// The unit the event's amounts are written in, `None` if its type has no amounts.
@@ -27,7 +28,7 @@ impl<'r, 'de> Fields<'r, 'de> {
     pub(crate) fn event(record: &'r Record<'de>) -> Fields<'r, 'de> {
         Fields {
             record,
-            prefix: "",
+            prefix: "".into(),
             type_name: "",
             unit: None,
         }
@@ -38,9 +39,26 @@ impl<'r, 'de> Fields<'r, 'de> {
         debug_assert!(self.prefix.is_empty(), "objects nest one level deep");
         Fields {
             record,
-            prefix: key,
+            prefix: key.into(),
             type_name: self.type_name,
             unit: None,
+        }
+    }
+
+    /// The fields of the object at `index` of the list in the event's field `key`; its amounts
+    /// are in the event's unit.
+    pub(crate) fn element(
+        &self,
+        key: &'static str,
+        index: usize,
+        record: &'r Record<'de>,
+    ) -> Fields<'r, 'de> {
+        debug_assert!(self.prefix.is_empty(), "objects nest one level deep");
+        Fields {
+            record,
+            prefix: format!("{key}[{index}]").into(),
+            type_name: self.type_name,
+            unit: self.unit,
         }
     }
 
@@ -86,24 +104,37 @@ impl<'r, 'de> Fields<'r, 'de> {
     fn opt_text_limited(&self, name: &str, max: usize) -> R<Option<String>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(Raw::Str(s)) => {
-                let s = s.trim();
-                if s.is_empty() {
-                    return self.err(name, "är tomt");
-                }
-                if s.chars().count() > max {
-                    return self.err(
-                        name,
-                        format!("är längre än {}", counted(max as u64, "tecken", "tecken")),
-                    );
-                }
-                if let Err(e) = crate::domain::text::check_free_text(s) {
-                    return self.err(name, e.0);
-                }
-                Ok(Some(s.to_string()))
-            }
+            Some(Raw::Str(s)) => text_checked(s, max)
+                .map(Some)
+                .map_err(|m| self.error(name, m)),
             Some(other) => self.err(name, format!("ska vara en sträng, inte {}", other.kind())),
         }
+    }
+
+    /// The codes of the list in `name` (a delegation rule's bodies): each as `opt_code` reads
+    /// one, an error naming `name[i]`; at most `max` of them, none twice.
+    pub(crate) fn code_list(&self, name: &str, items: &[Raw], max: usize) -> R<Vec<String>> {
+        if items.len() > max {
+            return self.err(name, format!("har {} poster; högst {max}", items.len()));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{name}[{i}]");
+            let Raw::Str(s) = item else {
+                return self.err(&at, format!("ska vara en sträng, inte {}", item.kind()));
+            };
+            let code = text_checked(s, CODE_CHARS_MAX)
+                .and_then(|c| match crate::domain::text::check_label(&c) {
+                    Ok(()) => Ok(c),
+                    Err(e) => Err(e.0),
+                })
+                .map_err(|m| self.error(&at, m))?;
+            if out.contains(&code) {
+                return self.err(&at, format!("'{code}' står två gånger"));
+            }
+            out.push(code);
+        }
+        Ok(out)
     }
 
     pub(crate) fn opt_text(&self, name: &str) -> R<Option<String>> {
@@ -247,6 +278,22 @@ impl<'r, 'de> Fields<'r, 'de> {
             None => Ok(()),
         }
     }
+}
+
+/// Text as a field holds it: trimmed, not empty, at most `max` characters, nothing hidden.
+fn text_checked(s: &str, max: usize) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("är tomt".into());
+    }
+    if s.chars().count() > max {
+        return Err(format!(
+            "är längre än {}",
+            counted(max as u64, "tecken", "tecken")
+        ));
+    }
+    crate::domain::text::check_free_text(s).map_err(|e| e.0)?;
+    Ok(s.to_string())
 }
 
 /// Parses `YYYY-MM-DD`, naming impossible dates as such.

@@ -115,6 +115,11 @@ mod tests {
             r#"{"type":"indicator_defined","indicator":"SJUK-KLK","name":"Sjukfrånvaro","unit":"%","direction":"lower","goal":"NM17-15","office":"KLK"}"#,
             r#"{"type":"target_set","indicator":"SJUK-KLK","year":2017,"value":"3.5","decision":{"body":"KS","date":"2016-11-22","case":"KS 2016/1130"}}"#,
             r#"{"type":"measured","indicator":"SJUK-KLK","year":2015,"value":"-0.25","date":"2016-11-22"}"#,
+            r#"{"type":"reported_parts","report":"bridge","office":"KLK","year":2017,"row":"transfers","column":"frame","parts":[{"label":"HR","amount":"7747"},{"label":"lön","amount":"2265.5"}],"unit":"tkr","source":"s. 15","date":"2016-11-22"}"#,
+            r#"{"type":"reported_count","office":"KLK","year":2014,"items":"activities","status":"påbörjad","count":8,"share_percent":"14","source":"s. 12","date":"2015-01-21"}"#,
+            r#"{"type":"reported_target","indicator":"SJUK-KLK","year":2017,"value":"3.5","source":"bilaga","date":"2016-11-22"}"#,
+            r#"{"type":"delegation_set","name":"Delegationsordning","rules":{"transfer":["KF","KS"],"budget_line":["KF","$committee"]},"net_zero_only":["kommundirektör"],"decision":{"body":"KF","date":"2015-06-30","case":"KS 2015/1","paragraph":"§ 1"}}"#,
+            r#"{"type":"delegation_set","name":"Utan nettoregel","rules":{"frame_set":["KF"]},"decision":{"body":"KF","date":"2016-06-30"}}"#,
         ];
         let mut types = Vec::new();
         for line in lines {

@@ -2,8 +2,9 @@
 //! page}`, `assumed: [field, …]` and `backfill`. Read after the type's own fields, because an
 //! assumed field must be one the event has; written back after `note`.
 //!
-//! `reported` has a `source` of its own (the text naming where the figure is printed), which
-//! serves as its provenance; the `source` object is not read for it.
+//! `reported` and the other claims (`reported_parts`, `reported_count`, `reported_target`) have a
+//! `source` of their own (the text naming where the figure is printed), which serves as their
+//! provenance; the `source` object is not read for them.
 
 use super::fields::Fields;
 use super::record::Raw;
@@ -20,7 +21,10 @@ pub(crate) const KEYS: [&str; 3] = ["source", "assumed", "backfill"];
 /// Reads the provenance of an event whose body is already read.
 pub(crate) fn read(f: &Fields, body: &EventBody) -> R<Provenance> {
     let source = match body {
-        EventBody::Reported { .. } => None,
+        EventBody::Reported { .. }
+        | EventBody::ReportedParts { .. }
+        | EventBody::ReportedCount { .. }
+        | EventBody::ReportedTarget { .. } => None,
         _ => read_source(f)?,
     };
     let assumed = read_assumed(f)?;

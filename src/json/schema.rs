@@ -10,12 +10,13 @@
 
 use super::codec::{
     read_field, Code, Codec, Day, DecisionObject, Id, Ident, Label, Money, Net, Number, OneOf,
-    Period, Person, Printed, PrintedUnit, Rate, StatusName, Swedish, Text, Year,
+    Codes, Count, Parts, PartsUnit, Period, Person, Printed, PrintedUnit, Rate, Rules,
+    StatusName, Swedish, Text, Year,
 };
 use super::fields::Fields;
 use super::{FieldError, R};
 use crate::domain::event::{
-    AreaKind, Decision, EventBody, GoalLevel, ReportedColumn, ReportedTable,
+    AreaKind, Counted, Decision, EventBody, GoalLevel, ReportedColumn, ReportedTable,
 };
 use crate::domain::measure::Direction;
 use serde_json::{Map, Value};
@@ -140,6 +141,8 @@ pub enum Input {
     Number,
     /// The decision object, asked for as the fields of [`DECISION_FORM`].
     Decision,
+    /// A list or object, given as JSON (a breakdown's parts, a delegation order's rules).
+    Json,
 }
 
 /// One field of a form.
@@ -354,5 +357,39 @@ declare_json_form! {
         year: Year,
         value: Number,
         date: Day,
+    }
+    ReportedParts "reported_parts" {
+        report: OneOf<ReportedTable>,
+        office: Ident,
+        year: Year,
+        row: Label,
+        column: OneOf<ReportedColumn>,
+        parts: Parts [precision_ore],
+        precision_ore as "unit": PartsUnit,
+        source: Label,
+        date: Day,
+    }
+    ReportedCount "reported_count" {
+        office: Ident,
+        year: Year,
+        items: OneOf<Counted>,
+        status: Option<StatusName>,
+        count: Count,
+        share_percent: Option<Number>,
+        source: Label,
+        date: Day,
+    }
+    ReportedTarget "reported_target" {
+        indicator: Ident,
+        year: Year,
+        value: Number,
+        source: Label,
+        date: Day,
+    }
+    DelegationSet "delegation_set" {
+        name: Label,
+        rules: Rules,
+        net_zero_only: Codes,
+        decision: DecisionObject,
     }
 }

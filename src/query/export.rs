@@ -184,11 +184,15 @@ fn trail_sheet(records: &[Recorded]) -> Sheet {
 }
 
 /// *Kontroll*: the control findings for the year.
-fn control_sheet(records: &[Recorded], year: i32, delegation: &Delegation) -> Sheet {
+fn control_sheet(
+    records: &[Recorded],
+    year: i32,
+    delegation: Option<&(Delegation, String)>,
+) -> Sheet {
     let settings = Settings {
         year,
         late_days: 30,
-        delegation: delegation.clone(),
+        delegation: delegation.cloned(),
     };
     sheet(
         "Kontroll",
@@ -198,7 +202,12 @@ fn control_sheet(records: &[Recorded], year: i32, delegation: &Delegation) -> Sh
 }
 
 /// The sheets of a year's export.
-pub fn sheets(records: &[Recorded], year: i32, delegation: &Delegation) -> Vec<Sheet> {
+/// `delegation`: an order given for the run, tried instead of the ledger's own.
+pub fn sheets(
+    records: &[Recorded],
+    year: i32,
+    delegation: Option<&(Delegation, String)>,
+) -> Vec<Sheet> {
     let clock = Clock::default();
     let mut out = Vec::with_capacity(8);
     out.extend(frame_sheets(records, year, &clock));

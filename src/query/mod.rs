@@ -623,10 +623,10 @@ pub fn diff_rendered(d: &Diff) -> Rendered {
 }
 
 /// The internal-control report for a year, as both adapters render it.
-pub fn control_rendered(report: &crate::control::rules::Report, delegation: &str) -> Rendered {
+pub fn control_rendered(report: &crate::control::rules::Report) -> Rendered {
     Rendered {
         tables: crate::report::audit::findings_tables(report),
-        json: crate::report::audit::findings_json(report, delegation),
+        json: crate::report::audit::findings_json(report),
         default_decimals: 0,
     }
 }

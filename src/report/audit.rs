@@ -3,7 +3,7 @@
 use super::number::{count, counted};
 use super::table::{Cell, Row, Table, UNIT};
 use super::{clock_caption, kr};
-use crate::control::rules::{Report, Severity};
+use crate::control::rules::{Basis, Report, Severity};
 use crate::domain::time::shown_date;
 use crate::projection::history::{Diff, History};
 use crate::projection::Clock;
@@ -309,10 +309,13 @@ pub fn findings_tables(report: &Report) -> Vec<Table> {
             "Inga iakttagelser för {year}"
         ))]));
     }
+    let mut d = Table::new(format!("Delegationsordning {year}"), &["Anm."]);
+    d.whole_text = true;
+    d.push(Row::new(vec![Cell::text(report.delegation.describe())]));
     let mut b = Table::new(format!("Inläst i efterhand {year}"), &["Anm."]);
     b.whole_text = true;
     b.push(Row::new(vec![Cell::text(backfill_line(report))]));
-    vec![t, b]
+    vec![t, d, b]
 }
 
 /// The one line on backfilled entries.
@@ -333,10 +336,18 @@ pub fn backfill_line(report: &Report) -> String {
     )
 }
 
-pub fn findings_json(report: &Report, delegation: &str) -> Value {
+pub fn findings_json(report: &Report) -> Value {
+    let orders = match &report.delegation {
+        Basis::Given(_) => vec![],
+        Basis::Ledger(orders) => orders
+            .iter()
+            .map(|o| json!({"seq": o.seq, "name": o.name, "body": o.body, "date": o.date.to_string()}))
+            .collect(),
+    };
     json!({
         "year": report.year,
-        "delegation": delegation,
+        "delegation": report.delegation.describe(),
+        "delegation_orders": orders,
         "errors": report.count(Severity::Error),
         "warnings": report.count(Severity::Warning),
         "notes": report.count(Severity::Note),

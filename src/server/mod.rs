@@ -53,9 +53,6 @@ const CHECK_ATTEMPTS: usize = 20;
 /// Refusal log lines kept in memory (the full log goes to stderr).
 const REFUSALS_KEPT: usize = 1000;
 
-/// The Kalmar delegation table, used by `control` when the server is given no other.
-pub const KALMAR_DELEGATION: &str = include_str!("../../fixtures/kalmar/delegation.json");
-
 struct Shared {
     ledger: Ledger,
     tokens: TokenStore,
@@ -65,8 +62,8 @@ struct Shared {
     throttle_limits: Mutex<ThrottleLimits>,
     /// Turns to check a password (Argon2id takes ~19 MiB each).
     hashing: tokio::sync::Semaphore,
-    delegation: Delegation,
-    delegation_name: String,
+    /// An order given at start (`serve --delegation FILE`), tried instead of the ledger's own.
+    delegation: Option<(Delegation, String)>,
     /// What the exported files call the ledger (its folder's name).
     name: String,
     refusals: Mutex<VecDeque<String>>,
@@ -77,8 +74,8 @@ struct Shared {
 pub struct AppState(Arc<Shared>);
 
 impl AppState {
-    /// Serves `ledger`, with `delegation` (its table and a name for it) for the controls, or
-    /// Kalmar's; files it writes call the ledger `rambok`.
+    /// Serves `ledger`, with `delegation` (an order and a name for it) for the controls instead
+    /// of the ledger's own orders; files it writes call the ledger `rambok`.
     pub fn new(
         ledger: Ledger,
         delegation: Option<(Delegation, String)>,
@@ -94,15 +91,6 @@ impl AppState {
     ) -> Result<AppState, LedgerError> {
         let tokens = TokenStore::open(ledger.store())?;
         let users = UserStore::open(ledger.store())?;
-        let (delegation, delegation_name) = match delegation {
-            Some(d) => d,
-            None => (
-                Delegation::parse(KALMAR_DELEGATION).map_err(|e| {
-                    LedgerError::BadRecorder(format!("inbyggd delegationsordning: {e}"))
-                })?,
-                "fixtures/kalmar/delegation.json (inbyggd)".to_string(),
-            ),
-        };
         Ok(AppState(Arc::new(Shared {
             ledger,
             tokens,
@@ -112,7 +100,6 @@ impl AppState {
             throttle_limits: Mutex::new(ThrottleLimits::default()),
             hashing: tokio::sync::Semaphore::new(accounts::HASHINGS_MAX),
             delegation,
-            delegation_name,
             name: name.to_string(),
             refusals: Mutex::new(VecDeque::new()),
         })))
@@ -154,8 +141,9 @@ impl AppState {
         &self.0.hashing
     }
 
-    pub fn delegation(&self) -> (&Delegation, &str) {
-        (&self.0.delegation, &self.0.delegation_name)
+    /// The order given at start, if any; `None`: the ledger's own.
+    pub fn delegation(&self) -> Option<&(Delegation, String)> {
+        self.0.delegation.as_ref()
     }
 
     /// The ledger's name in exported files.

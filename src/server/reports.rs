@@ -440,14 +440,13 @@ pub async fn control(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respo
     };
     blocking(move || {
         let records = s.all_records()?;
-        let (delegation, delegation_name) = s.delegation();
         let settings = Settings {
             year,
             late_days,
-            delegation: delegation.clone(),
+            delegation: s.delegation().cloned(),
         };
         let report = run_control(&records, &settings);
-        let rendered = query::control_rendered(&report, delegation_name);
+        let rendered = query::control_rendered(&report);
         let mut response = respond(rendered, out, &common, &name, s.name())?;
         let headers = response.headers_mut();
         headers.insert(
@@ -516,7 +515,7 @@ pub async fn export(State(s): State<AppState>, _: Reader, q: Q) -> Result<Respon
     p.finish()?;
     blocking(move || {
         let records = s.all_records()?;
-        let mut sheets = query::export::sheets(&records, year, s.delegation().0);
+        let mut sheets = query::export::sheets(&records, year, s.delegation());
         query::export::set_decimals(&mut sheets, decimals);
         let figures = Figures {
             unit,

@@ -343,6 +343,95 @@ mod tests {
         }
     }
 
+    /// The payloads of the claims beyond a printed figure and of the delegation order, pinned
+    /// like the indicator events: new variants at the end of `EventBody` (and of the enums
+    /// `ReportedTable` and `ReportedColumn`), so no earlier payload changes.
+    #[test]
+    fn golden_bytes_of_the_claims_and_the_delegation_order() {
+        use crate::domain::amount::Amount;
+        use crate::domain::event::{
+            Counted, DelegationRule, Part, ReportedColumn, ReportedTable, Status,
+        };
+        use crate::domain::measure::Measure;
+        let id = Uuid::from_u128(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff);
+        let event = |body| Event {
+            id,
+            note: None,
+            body,
+            provenance: Default::default(),
+        };
+        let day = Date::ymd(2016, 11, 22).unwrap();
+        let events = [
+            event(EventBody::ReportedParts {
+                report: ReportedTable::Bridge,
+                office: "KLK".into(),
+                year: 2017,
+                row: "transfers".into(),
+                column: ReportedColumn::Difference,
+                parts: vec![
+                    Part {
+                        label: "HR".into(),
+                        amount: Amount::from_kr(7_747_000),
+                    },
+                    Part {
+                        label: "lön".into(),
+                        amount: Amount::from_kr(2_265_000),
+                    },
+                ],
+                precision_ore: 100_000,
+                source: "s. 15".into(),
+                date: day,
+            }),
+            event(EventBody::ReportedCount {
+                office: "KLK".into(),
+                year: 2014,
+                items: Counted::Activities,
+                status: Some(Status::Started),
+                count: 8,
+                share_percent: Some(Measure::parse("14").unwrap()),
+                source: "s. 12".into(),
+                date: day,
+            }),
+            event(EventBody::ReportedTarget {
+                indicator: "SJUK".into(),
+                year: 2017,
+                value: Measure::parse("3.5").unwrap(),
+                source: "bilaga".into(),
+                date: day,
+            }),
+            event(EventBody::DelegationSet {
+                name: "D".into(),
+                rules: vec![DelegationRule {
+                    kind: "transfer".into(),
+                    bodies: vec!["KF".into(), "$committee".into()],
+                }],
+                net_zero_only: vec!["kommundirektör".into()],
+                decision: Decision {
+                    body: "KF".into(),
+                    date: day,
+                    case: None,
+                    paragraph: None,
+                },
+            }),
+        ];
+        let hex_of: Vec<String> = events
+            .iter()
+            .map(|e| hex(&crate::domain::codec::encode_event(e)))
+            .collect();
+        expect_test::expect![[r#"
+            [
+                "1000112233445566778899aabbccddeeff001604034b4c4bfbc20f097472616e73666572730702024852fcc0f7595c046cc3b66efc403b001bfc400d030005732e203135fc44781600",
+                "1000112233445566778899aabbccddeeff0017034b4c4bfbbc0f00010108011c0005732e203132fc44781600",
+                "1000112233445566778899aabbccddeeff001804534a554bfbc20f46010662696c616761fc44781600",
+                "1000112233445566778899aabbccddeeff0019014401087472616e7366657202024b460a24636f6d6d6974746565010f6b6f6d6d756e646972656b74c3b672024b46fc447816000000",
+            ]
+        "#]].assert_debug_eq(&hex_of);
+        for e in &events {
+            let bytes = crate::domain::codec::encode_event(e);
+            assert_eq!(&crate::domain::codec::decode_event(1, &bytes).unwrap(), e);
+        }
+    }
+
     #[test]
     fn unknown_version_is_named() {
         let (mut bytes, _) = encode(&GENESIS_HASH, 1, Utc::now(), "x", &sample());

@@ -54,7 +54,7 @@ fn rules_found(records: &[Recorded], year: i32) -> Vec<&'static str> {
     let settings = Settings {
         year,
         late_days: 30,
-        delegation: Delegation::parse(DELEGATION).unwrap(),
+        delegation: Some((Delegation::parse(DELEGATION).unwrap(), "test".into())),
     };
     let mut rules: Vec<&'static str> = control(records, &settings)
         .findings
@@ -326,7 +326,7 @@ fn published_2014_figures_reconcile_except_the_sources_markforvarv_deviation() {
     let settings = Settings {
         year: 2014,
         late_days: 100_000,
-        delegation: Delegation::parse(DELEGATION).unwrap(),
+        delegation: Some((Delegation::parse(DELEGATION).unwrap(), "test".into())),
     };
     let findings: Vec<_> = control(&l.records().unwrap(), &settings)
         .findings
