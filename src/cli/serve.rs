@@ -9,10 +9,10 @@ use crate::json::event_to_json;
 use crate::ledger::{Ledger, LedgerError};
 use crate::report::number::counted;
 use crate::server::auth::{Role, TokenStore};
-use crate::server::users::UserStore;
-use crate::server::tls::Tls;
 use crate::server::session::SessionLimits;
 use crate::server::throttle::ThrottleLimits;
+use crate::server::tls::Tls;
+use crate::server::users::UserStore;
 use crate::server::{self, AppState, Limits, EVENTS_PER_REQUEST_MAX};
 use crate::store::StoreError;
 use chrono::Utc;
@@ -135,7 +135,13 @@ fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens, String)> {
     let password = crate::server::auth::random_hex::<12>().map_err(LedgerError::from)?;
     UserStore::open(ledger.store())
         .map_err(LedgerError::from)?
-        .add(DEMO_ADMIN, Role::Admin, &password, "rambok serve --demo", Utc::now())
+        .add(
+            DEMO_ADMIN,
+            Role::Admin,
+            &password,
+            "rambok serve --demo",
+            Utc::now(),
+        )
         .map_err(|e| CliError::Input(e.to_string()))?;
     Ok((ledger, done.added, made, password))
 }
@@ -204,7 +210,9 @@ enum Intro {
         tokens: DemoTokens,
         password: String,
     },
-    Store { count: usize },
+    Store {
+        count: usize,
+    },
 }
 
 impl Intro {

@@ -102,9 +102,8 @@ fn password(from: &PasswordFrom, name: &str) -> Result<String> {
             .take(PASSWORD_BYTES_MAX as u64 + 3)
             .read_to_end(&mut bytes)
             .map_err(super::io)?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            CliError::Input("--password-stdin: lösenordet är inte UTF-8".into())
-        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| CliError::Input("--password-stdin: lösenordet är inte UTF-8".into()))?;
         let text = text.strip_suffix('\n').unwrap_or(&text);
         let text = text.strip_suffix('\r').unwrap_or(text);
         text.to_string()
@@ -204,8 +203,7 @@ pub fn run(db: &Path, a: UserArgs, out: &mut dyn Write) -> Result<()> {
             let u = users(db)?
                 .set_role(&name, role_of(role), &by, now)
                 .map_err(fail)?;
-            writeln!(out, "kontot '{}' har nu rollen {}", u.name, u.role.name())
-                .map_err(super::io)
+            writeln!(out, "kontot '{}' har nu rollen {}", u.name, u.role.name()).map_err(super::io)
         }
     }
 }

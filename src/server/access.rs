@@ -52,10 +52,10 @@ use super::auth::{valid_through, Auditing, Role};
 use super::error::ApiError;
 use super::params::Params;
 use super::{blocking, AppState};
+use crate::store::StoreError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use crate::store::StoreError;
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -104,7 +104,12 @@ const ACTIONS: [(Action, u8, &str, &str); 11] = [
     (Action::RoleChanged, 7, "role_changed", "roll ändrad"),
     (Action::PasswordSet, 8, "password_set", "lösenord satt"),
     (Action::SignedIn, 9, "signed_in", "inloggad"),
-    (Action::SignInRefused, 10, "sign_in_refused", "inloggning nekad"),
+    (
+        Action::SignInRefused,
+        10,
+        "sign_in_refused",
+        "inloggning nekad",
+    ),
     (Action::SignedOut, 11, "signed_out", "utloggad"),
 ];
 
@@ -188,7 +193,10 @@ impl Entry {
             self.role,
             Some(Role::Controller | Role::Auditor | Role::Revisor)
         );
-        if self.action.in_version_1() && v1_role && self.address.is_empty() && self.detail.is_empty()
+        if self.action.in_version_1()
+            && v1_role
+            && self.address.is_empty()
+            && self.detail.is_empty()
         {
             1
         } else {

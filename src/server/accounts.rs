@@ -115,8 +115,7 @@ fn text<'a>(m: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, Api
 }
 
 fn required<'a>(m: &'a Map<String, Value>, key: &str) -> Result<&'a str, ApiError> {
-    text(m, key)?
-        .ok_or_else(|| ApiError::bad_request(format!("fältet {key} saknas")).field(key))
+    text(m, key)?.ok_or_else(|| ApiError::bad_request(format!("fältet {key} saknas")).field(key))
 }
 
 fn role_field(m: &Map<String, Value>) -> Result<Option<Role>, ApiError> {
@@ -176,8 +175,9 @@ pub async fn sign_in(
             })?;
             log(Action::SignedIn, Some(&who), "").await?;
             let cookie = session::set_cookie(&started.id, &s.sessions().limits(), secure(&parts));
-            let mut r = Json(json!({"name": who.name, "role": who.role.name(), "csrf": started.csrf}))
-                .into_response();
+            let mut r =
+                Json(json!({"name": who.name, "role": who.role.name(), "csrf": started.csrf}))
+                    .into_response();
             set_cookie(&mut r, &cookie);
             Ok(r)
         }
@@ -195,7 +195,12 @@ pub async fn sign_in(
                 Verdict::WrongPassword(w) => Some(w),
                 _ => None,
             };
-            let mut detail = if who.is_some() { "fel lösenord" } else { "okänt namn" }.to_string();
+            let mut detail = if who.is_some() {
+                "fel lösenord"
+            } else {
+                "okänt namn"
+            }
+            .to_string();
             if locked.as_ref().is_ok_and(|l| !l.is_empty()) {
                 let minutes = s.throttle_limits().lockout.num_minutes();
                 detail.push_str(&format!("; spärrad i {minutes} min"));
@@ -251,8 +256,10 @@ pub async fn current(
             Found::Valid { csrf, .. } => Some(csrf),
             _ => None,
         });
-    Json(json!({"name": who.name, "role": who.role.name(), "csrf": csrf,
-        "may_append": who.role.may_append(), "may_manage": who.role.may_manage()}))
+    Json(
+        json!({"name": who.name, "role": who.role.name(), "csrf": csrf,
+        "may_append": who.role.may_append(), "may_manage": who.role.may_manage()}),
+    )
 }
 
 /// `DELETE /api/session`: signs out (with the CSRF header, as every change made with the cookie).
@@ -265,7 +272,9 @@ pub async fn sign_out(
     let id = session::cookie(&headers)
         .filter(|_| !headers.contains_key(header::AUTHORIZATION))
         .ok_or_else(|| {
-            ApiError::bad_request("det finns ingen session att logga ut ur; en API-token återkallas i stället")
+            ApiError::bad_request(
+                "det finns ingen session att logga ut ur; en API-token återkallas i stället",
+            )
         })?;
     s.sessions().end(&id);
     let d = Draft::new(Action::SignedOut, &who.name, &who.name, Some(who.role));
@@ -280,7 +289,9 @@ pub async fn sign_out(
 pub async fn users(State(s): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
     blocking(move || {
         let list = s.users().list()?;
-        Ok(Json(json!({"users": list.iter().map(UserInfo::to_json).collect::<Vec<_>>()})))
+        Ok(Json(
+            json!({"users": list.iter().map(UserInfo::to_json).collect::<Vec<_>>()}),
+        ))
     })
     .await
 }
@@ -293,11 +304,12 @@ pub async fn add_user(
 ) -> Result<Response, ApiError> {
     let m = object(body, &["name", "role", "password"])?;
     let name = required(&m, "name")?.to_string();
-    let role = role_field(&m)?
-        .ok_or_else(|| ApiError::bad_request("fältet role saknas").field("role"))?;
+    let role =
+        role_field(&m)?.ok_or_else(|| ApiError::bad_request("fältet role saknas").field("role"))?;
     let password = required(&m, "password")?.to_string();
     let added = blocking(move || {
-        Ok(s.users().add(&name, role, &password, &by.name, Utc::now())?)
+        Ok(s.users()
+            .add(&name, role, &password, &by.name, Utc::now())?)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(added.to_json())).into_response())
@@ -317,7 +329,8 @@ pub async fn change_user(
         Some(Value::Bool(b)) => Some(*b),
         Some(_) => {
             return Err(
-                ApiError::bad_request("fältet disabled ska vara true eller false").field("disabled"),
+                ApiError::bad_request("fältet disabled ska vara true eller false")
+                    .field("disabled"),
             )
         }
     };
@@ -328,7 +341,11 @@ pub async fn change_user(
             "inget att ändra: skicka disabled, role eller password",
         ));
     }
-    not_oneself(&by, &name, disabled == Some(true) || role.is_some_and(|r| r != Role::Admin))?;
+    not_oneself(
+        &by,
+        &name,
+        disabled == Some(true) || role.is_some_and(|r| r != Role::Admin),
+    )?;
     blocking(move || {
         let users = s.users();
         let now = Utc::now();
@@ -405,20 +422,24 @@ pub async fn add_token(
 ) -> Result<Response, ApiError> {
     let m = object(body, &["name", "role", "expires"])?;
     let name = required(&m, "name")?.to_string();
-    let role = role_field(&m)?
-        .ok_or_else(|| ApiError::bad_request("fältet role saknas").field("role"))?;
+    let role =
+        role_field(&m)?.ok_or_else(|| ApiError::bad_request("fältet role saknas").field("role"))?;
     let expires_at = match text(&m, "expires")? {
         None => None,
         Some(day) => {
-            let date = crate::json::parse_date(day.trim())
-                .map_err(|e| ApiError::bad_request(format!("fältet expires: {e}")).field("expires"))?;
+            let date = crate::json::parse_date(day.trim()).map_err(|e| {
+                ApiError::bad_request(format!("fältet expires: {e}")).field("expires")
+            })?;
             Some(super::auth::expiry_after(date.0).ok_or_else(|| {
-                ApiError::bad_request("fältet expires ligger för långt fram i tiden").field("expires")
+                ApiError::bad_request("fältet expires ligger för långt fram i tiden")
+                    .field("expires")
             })?)
         }
     };
     let token = blocking(move || {
-        let t = s.tokens().add(&name, role, expires_at, &by.name, Utc::now())?;
+        let t = s
+            .tokens()
+            .add(&name, role, expires_at, &by.name, Utc::now())?;
         Ok(json!({"name": name.trim(), "role": role.name(), "token": t,
             "valid_through": expires_at.map(|e| valid_through(e).to_string())}))
     })

@@ -91,7 +91,11 @@ impl ApiError {
     }
 
     /// A header the response carries.
-    pub fn header(mut self, name: axum::http::HeaderName, value: axum::http::HeaderValue) -> ApiError {
+    pub fn header(
+        mut self,
+        name: axum::http::HeaderName,
+        value: axum::http::HeaderValue,
+    ) -> ApiError {
         self.0.headers.push((name, value));
         self
     }

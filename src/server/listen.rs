@@ -90,10 +90,7 @@ impl Limits {
             soft.saturating_sub(open).saturating_sub(FILES_RESERVED)
         });
         let connections_max = (self.connections_max as u64).min(free).max(1) as usize;
-        let per_address_max = self
-            .per_address_max
-            .min(connections_max / 2)
-            .max(1);
+        let per_address_max = self.per_address_max.min(connections_max / 2).max(1);
         Limits {
             connections_max,
             per_address_max,
@@ -250,8 +247,11 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         while connections.try_join_next().is_some() {}
-        let Some(own) = PerAddress::claim(&per_address, Key::address(Some(peer.ip())), limits.per_address_max)
-        else {
+        let Some(own) = PerAddress::claim(
+            &per_address,
+            Key::address(Some(peer.ip())),
+            limits.per_address_max,
+        ) else {
             refusals.note(peer, limits.per_address_max);
             if tls.is_none() {
                 let _ = stream.try_write(BUSY);

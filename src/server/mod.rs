@@ -33,14 +33,14 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, patch};
 use axum::Router;
-use session::{SessionLimits, Sessions};
-use throttle::{Throttle, ThrottleLimits};
-use users::UserStore;
 use error::{ApiError, Refusal};
+use session::{SessionLimits, Sessions};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use throttle::{Throttle, ThrottleLimits};
 use tls::Tls;
+use users::UserStore;
 
 pub use listen::Limits;
 
@@ -237,7 +237,10 @@ pub fn app(state: AppState) -> Router {
             patch(accounts::change_user).delete(accounts::disable_user),
         )
         .route("/tokens", get(accounts::tokens).post(accounts::add_token))
-        .route("/tokens/{name}", axum::routing::delete(accounts::revoke_token));
+        .route(
+            "/tokens/{name}",
+            axum::routing::delete(accounts::revoke_token),
+        );
     Router::new()
         .nest("/api", api)
         .merge(web::routes())
@@ -380,8 +383,14 @@ async fn serve(
         None => listen::serve(listener, app(state), None, fitted, shutdown).await,
         Some(tls) => {
             let acceptor = tls.acceptor();
-            listen::serve(listener, tls::with_hsts(app(state)), Some(acceptor), fitted, shutdown)
-                .await
+            listen::serve(
+                listener,
+                tls::with_hsts(app(state)),
+                Some(acceptor),
+                fitted,
+                shutdown,
+            )
+            .await
         }
     }
 }

@@ -54,7 +54,10 @@ struct Session {
 /// What a cookie's session turned out to be.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Found {
-    Valid { who: Identity, csrf: String },
+    Valid {
+        who: Identity,
+        csrf: String,
+    },
     /// It is there, and has run past its idle or absolute expiry (swept at the next sign-in).
     Expired,
     Unknown,
@@ -236,7 +239,11 @@ mod tests {
         // Used at 29 minutes: idle from then.
         assert!(matches!(s.find(&a.id, at(58)), Found::Valid { .. }));
         assert_eq!(s.find(&a.id, at(58 + 30)), Found::Expired);
-        assert_eq!(s.find(&a.id, at(58 + 30)), Found::Expired, "for every request");
+        assert_eq!(
+            s.find(&a.id, at(58 + 30)),
+            Found::Expired,
+            "for every request"
+        );
         // Kept busy, it still ends 12 hours after sign-in.
         let b = s.start(&who("bo"), t0()).unwrap();
         for m in (20..720).step_by(20) {
@@ -262,7 +269,10 @@ mod tests {
         let a3 = s.start(&who("anna"), t0() + Duration::seconds(2)).unwrap();
         assert_eq!(s.find(&a1.id, t0()), Found::Unknown, "the oldest gave way");
         let b = s.start(&who("bo"), t0()).unwrap();
-        assert!(matches!(s.start(&who("cilla"), t0()), Err(StartError::Full(3))));
+        assert!(matches!(
+            s.start(&who("cilla"), t0()),
+            Err(StartError::Full(3))
+        ));
         assert_eq!(s.end_account("anna"), 2);
         assert_eq!(s.find(&a2.id, t0()), Found::Unknown);
         assert_eq!(s.find(&a3.id, t0()), Found::Unknown);

@@ -95,9 +95,8 @@ impl Throttle {
         let l = self.limits();
         let mut counts = super::lock(&self.counts);
         if counts.len() >= l.keys_max {
-            counts.retain(|_, c| {
-                c.locked_until.is_some_and(|t| t > now) || now - c.since < l.window
-            });
+            counts
+                .retain(|_, c| c.locked_until.is_some_and(|t| t > now) || now - c.since < l.window);
         }
         let until = keys
             .iter()
@@ -116,9 +115,8 @@ impl Throttle {
         let l = self.limits();
         let mut counts = super::lock(&self.counts);
         if counts.len() + keys.len() > l.keys_max {
-            counts.retain(|_, c| {
-                c.locked_until.is_some_and(|t| t > now) || now - c.since < l.window
-            });
+            counts
+                .retain(|_, c| c.locked_until.is_some_and(|t| t > now) || now - c.since < l.window);
             if counts.len() + keys.len() > l.keys_max {
                 return Err(Refused::Full);
             }
@@ -186,7 +184,9 @@ mod tests {
         assert_eq!(th.check(&keys, t(5)), Err(Refused::Locked(until)));
         // Another account from the same address is locked too; the same account from elsewhere too.
         let elsewhere = Key::address(Some("198.51.100.1".parse().unwrap()));
-        assert!(th.check(&[Key::Account("bo".into()), here.clone()], t(5)).is_err());
+        assert!(th
+            .check(&[Key::Account("bo".into()), here.clone()], t(5))
+            .is_err());
         assert!(th.check(&[anna.clone(), elsewhere.clone()], t(5)).is_err());
         assert_eq!(th.check(&[anna.clone(), elsewhere], until), Ok(()));
         assert_eq!(retry_after(until, t(5)), 899);
@@ -224,7 +224,10 @@ mod tests {
             th.failed(&[Key::Account("c".into())], t(1)),
             Err(Refused::Full)
         );
-        assert_eq!(th.check(&[Key::Account("c".into())], t(1)), Err(Refused::Full));
+        assert_eq!(
+            th.check(&[Key::Account("c".into())], t(1)),
+            Err(Refused::Full)
+        );
         // Once the window has passed, old counts make room.
         assert!(th.failed(&[Key::Account("c".into())], t(901)).is_ok());
     }

@@ -153,7 +153,10 @@ fn unhex32(s: &str) -> Option<[u8; 32]> {
 }
 
 fn random_token() -> Result<String, StoreError> {
-    Ok(format!("{TOKEN_PREFIX}{}", hex(&random_bytes::<TOKEN_BYTES>()?)))
+    Ok(format!(
+        "{TOKEN_PREFIX}{}",
+        hex(&random_bytes::<TOKEN_BYTES>()?)
+    ))
 }
 
 /// Checks a token holder's name: it is stored as the recorder of every event they append.

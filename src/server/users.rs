@@ -153,8 +153,9 @@ fn hash_password(password: &str) -> Result<String, UserError> {
 
 /// Whether `password` matches `phc`; a stored hash that cannot be read is damage.
 fn matches(phc: &str, password: &str) -> Result<bool, StoreError> {
-    let parsed = PasswordHash::new(phc)
-        .map_err(|e| StoreError::Corrupt(format!("ett kontos lösenordshash kan inte läsas: {e}")))?;
+    let parsed = PasswordHash::new(phc).map_err(|e| {
+        StoreError::Corrupt(format!("ett kontos lösenordshash kan inte läsas: {e}"))
+    })?;
     Ok(Argon2::default()
         .verify_password(password.as_bytes(), &parsed)
         .is_ok())
@@ -164,7 +165,9 @@ fn matches(phc: &str, password: &str) -> Result<bool, StoreError> {
 fn dummy() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        let unknown = random_bytes::<16>().map(|b| super::auth::hex(&b)).unwrap_or_default();
+        let unknown = random_bytes::<16>()
+            .map(|b| super::auth::hex(&b))
+            .unwrap_or_default();
         hash_password(&format!("{unknown}-okänt-konto")).unwrap_or_default()
     })
 }
@@ -237,7 +240,11 @@ impl UserStore {
                 )));
             }
             users.insert(name.as_bytes(), stored.to_json())?;
-            access::append(access, &Draft::new(Action::UserAdded, by, &name, Some(role)), now)
+            access::append(
+                access,
+                &Draft::new(Action::UserAdded, by, &name, Some(role)),
+                now,
+            )
         }))?;
         self.flush()?;
         Ok(stored.info)
@@ -284,7 +291,11 @@ impl UserStore {
                 }
             };
             users.insert(name.as_bytes(), s.to_json())?;
-            access::append(access, &Draft::new(action, by, name, Some(s.info.role)), now)?;
+            access::append(
+                access,
+                &Draft::new(action, by, name, Some(s.info.role)),
+                now,
+            )?;
             Ok(s.info)
         }))?;
         self.flush()?;
@@ -356,8 +367,9 @@ impl UserStore {
 
     /// Writes a sign-in, a refusal or a sign-out to the access log.
     pub fn log(&self, draft: &Draft, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let r: Result<(), TransactionError<StoreError>> =
-            self.access.transaction(|access| access::append(access, draft, now));
+        let r: Result<(), TransactionError<StoreError>> = self
+            .access
+            .transaction(|access| access::append(access, draft, now));
         r.map_err(|e| match e {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => store_err(e),
@@ -377,14 +389,19 @@ mod tests {
         let users = UserStore::open(&store).unwrap();
         let now = Utc::now();
         let pw = "korrekt häst batteri";
-        users.add("anna", Role::Controller, pw, "admin", now).unwrap();
+        users
+            .add("anna", Role::Controller, pw, "admin", now)
+            .unwrap();
         let raw = String::from_utf8(users.tree.get("anna").unwrap().unwrap().to_vec()).unwrap();
         assert!(raw.contains("$argon2id$") && !raw.contains(pw), "{raw}");
         let anna = Identity {
             name: "anna".into(),
             role: Role::Controller,
         };
-        assert_eq!(users.verify("anna", pw).unwrap(), Verdict::Valid(anna.clone()));
+        assert_eq!(
+            users.verify("anna", pw).unwrap(),
+            Verdict::Valid(anna.clone())
+        );
         assert_eq!(
             users.verify("anna", "fel lösenord här").unwrap(),
             Verdict::WrongPassword(anna.clone())

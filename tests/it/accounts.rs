@@ -24,7 +24,13 @@ pub const ADMIN_PASSWORD: &str = "rätt häst batteri häftklammer";
 pub fn with_admin() -> Kalmar {
     let k = kalmar();
     (k.state.users())
-        .add(ADMIN, Role::Admin, ADMIN_PASSWORD, "test", chrono::Utc::now())
+        .add(
+            ADMIN,
+            Role::Admin,
+            ADMIN_PASSWORD,
+            "test",
+            chrono::Utc::now(),
+        )
         .unwrap();
     k
 }
@@ -155,10 +161,25 @@ fn an_account_added_while_serving_signs_in_at_once_and_records_as_itself() {
         (&json!(ADMIN), &json!("admin"), &json!(admin.csrf))
     );
     let body = json!({"name": "nils.nyman", "role": "controller", "password": "nio tio elva tolv"});
-    let refused = send(&k.state, "POST", "/api/users", admin.without_csrf(), Some(body.clone()));
+    let refused = send(
+        &k.state,
+        "POST",
+        "/api/users",
+        admin.without_csrf(),
+        Some(body.clone()),
+    );
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
-    assert!(refused.json()["error"].as_str().unwrap().contains("X-CSRF-Token"));
-    let added = send(&k.state, "POST", "/api/users", admin.with_csrf(), Some(body));
+    assert!(refused.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("X-CSRF-Token"));
+    let added = send(
+        &k.state,
+        "POST",
+        "/api/users",
+        admin.with_csrf(),
+        Some(body),
+    );
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
     assert_eq!(added.json()["disabled"], json!(false));
 
@@ -180,16 +201,32 @@ fn an_account_added_while_serving_signs_in_at_once_and_records_as_itself() {
     ] {
         let r = send(&k.state, "POST", "/api/events", who, event.clone());
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
-        assert!(r.json()["error"].as_str().unwrap().contains(what), "{}", r.text());
+        assert!(
+            r.json()["error"].as_str().unwrap().contains(what),
+            "{}",
+            r.text()
+        );
     }
     assert_eq!(head(&k), before, "nothing written without the CSRF value");
-    let r = send(&k.state, "POST", "/api/events", nils.with_csrf(), Some(frame_changed("med csrf")));
+    let r = send(
+        &k.state,
+        "POST",
+        "/api/events",
+        nils.with_csrf(),
+        Some(frame_changed("med csrf")),
+    );
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let last = k.state.all_records().unwrap().pop().unwrap();
     assert_eq!(last.recorded_by, "nils.nyman");
 
     // An admin reads and manages, but appends nothing.
-    let r = send(&k.state, "POST", "/api/events", admin.with_csrf(), Some(frame_changed("admin")));
+    let r = send(
+        &k.state,
+        "POST",
+        "/api/events",
+        admin.with_csrf(),
+        Some(frame_changed("admin")),
+    );
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
 }
 
@@ -198,23 +235,45 @@ fn a_disabled_account_and_a_revoked_token_are_refused_at_once() {
     let k = with_admin();
     let admin = sign_in(&k.state, ADMIN, ADMIN_PASSWORD);
     let pw = "ett lösenord för bo";
-    k.state.users().add("bo", Role::Revisor, pw, "test", chrono::Utc::now()).unwrap();
+    k.state
+        .users()
+        .add("bo", Role::Revisor, pw, "test", chrono::Utc::now())
+        .unwrap();
     let bo = sign_in(&k.state, "bo", pw);
-    assert_eq!(send(&k.state, "GET", "/api/info", bo.without_csrf(), None).status, StatusCode::OK);
+    assert_eq!(
+        send(&k.state, "GET", "/api/info", bo.without_csrf(), None).status,
+        StatusCode::OK
+    );
     let off = send(&k.state, "DELETE", "/api/users/bo", admin.with_csrf(), None);
     assert_eq!(off.status, StatusCode::OK, "{}", off.text());
     assert_eq!(off.json()["disabled"], json!(true));
     let r = send(&k.state, "GET", "/api/info", bo.without_csrf(), None);
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the session ended with the account");
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "the session ended with the account"
+    );
     let again = sign_in_from(&k.state, "bo", pw, None);
     assert_eq!(again.status, StatusCode::FORBIDDEN);
     assert!(again.text().contains("avstängt"), "{}", again.text());
     // Opened again, it signs in.
-    let on = send(&k.state, "PATCH", "/api/users/bo", admin.with_csrf(), Some(json!({"disabled": false})));
+    let on = send(
+        &k.state,
+        "PATCH",
+        "/api/users/bo",
+        admin.with_csrf(),
+        Some(json!({"disabled": false})),
+    );
     assert_eq!(on.status, StatusCode::OK, "{}", on.text());
     sign_in(&k.state, "bo", pw);
     // An admin cannot shut themselves out.
-    let own = send(&k.state, "DELETE", &format!("/api/users/{ADMIN}"), admin.with_csrf(), None);
+    let own = send(
+        &k.state,
+        "DELETE",
+        &format!("/api/users/{ADMIN}"),
+        admin.with_csrf(),
+        None,
+    );
     assert_eq!(own.status, StatusCode::BAD_REQUEST, "{}", own.text());
 
     let made = send(
@@ -228,19 +287,39 @@ fn a_disabled_account_and_a_revoked_token_are_refused_at_once() {
     let token = made.json()["token"].as_str().unwrap().to_string();
     assert_eq!(made.json()["valid_through"], json!("2999-12-31"));
     let listed = send(&k.state, "GET", "/api/tokens", admin.without_csrf(), None).json();
-    assert!(listed["tokens"].as_array().unwrap().iter().any(|t| t["name"] == "skript"));
+    assert!(listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["name"] == "skript"));
     assert!(!listed.to_string().contains(&token[4..]));
     let with_token = As {
         token: Some(&token),
         ..As::default()
     };
-    assert_eq!(send(&k.state, "GET", "/api/info", with_token.clone(), None).status, StatusCode::OK);
-    let gone = send(&k.state, "DELETE", "/api/tokens/skript", admin.with_csrf(), None);
+    assert_eq!(
+        send(&k.state, "GET", "/api/info", with_token.clone(), None).status,
+        StatusCode::OK
+    );
+    let gone = send(
+        &k.state,
+        "DELETE",
+        "/api/tokens/skript",
+        admin.with_csrf(),
+        None,
+    );
     assert_eq!(gone.status, StatusCode::OK, "{}", gone.text());
     let r = send(&k.state, "GET", "/api/info", with_token, None);
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        send(&k.state, "DELETE", "/api/tokens/skript", admin.with_csrf(), None).status,
+        send(
+            &k.state,
+            "DELETE",
+            "/api/tokens/skript",
+            admin.with_csrf(),
+            None
+        )
+        .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -263,17 +342,49 @@ fn only_an_admin_manages_and_bad_input_is_named() {
     }
     let admin = sign_in(&k.state, ADMIN, ADMIN_PASSWORD);
     for (body, status, words) in [
-        (json!({"name": "a", "role": "controller", "password": "kort"}), 400, "minst 12"),
-        (json!({"name": "a", "role": "chef", "password": "lång nog för detta"}), 400, "okänd roll 'chef'"),
-        (json!({"name": ADMIN, "role": "admin", "password": "lång nog för detta"}), 409, "finns redan"),
-        (json!({"name": "a", "role": "admin", "password": "lång nog för detta", "x": 1}), 400, "okänt fält 'x'"),
-        (json!({"role": "admin", "password": "lång nog för detta"}), 400, "fältet name saknas"),
+        (
+            json!({"name": "a", "role": "controller", "password": "kort"}),
+            400,
+            "minst 12",
+        ),
+        (
+            json!({"name": "a", "role": "chef", "password": "lång nog för detta"}),
+            400,
+            "okänd roll 'chef'",
+        ),
+        (
+            json!({"name": ADMIN, "role": "admin", "password": "lång nog för detta"}),
+            409,
+            "finns redan",
+        ),
+        (
+            json!({"name": "a", "role": "admin", "password": "lång nog för detta", "x": 1}),
+            400,
+            "okänt fält 'x'",
+        ),
+        (
+            json!({"role": "admin", "password": "lång nog för detta"}),
+            400,
+            "fältet name saknas",
+        ),
     ] {
-        let r = send(&k.state, "POST", "/api/users", admin.with_csrf(), Some(body.clone()));
+        let r = send(
+            &k.state,
+            "POST",
+            "/api/users",
+            admin.with_csrf(),
+            Some(body.clone()),
+        );
         assert_eq!(r.status.as_u16(), status, "{body}: {}", r.text());
         assert!(r.text().contains(words), "{body}: {}", r.text());
     }
-    let r = send(&k.state, "PATCH", "/api/users/ingen", admin.with_csrf(), Some(json!({"disabled": true})));
+    let r = send(
+        &k.state,
+        "PATCH",
+        "/api/users/ingen",
+        admin.with_csrf(),
+        Some(json!({"disabled": true})),
+    );
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
 }
 
@@ -286,19 +397,33 @@ fn an_expired_session_is_refused_and_signing_out_ends_one() {
     };
     k.state.set_account_limits(short, ThrottleLimits::default());
     let s = sign_in(&k.state, ADMIN, ADMIN_PASSWORD);
-    assert_eq!(send(&k.state, "GET", "/api/info", s.without_csrf(), None).status, StatusCode::OK);
+    assert_eq!(
+        send(&k.state, "GET", "/api/info", s.without_csrf(), None).status,
+        StatusCode::OK
+    );
     std::thread::sleep(std::time::Duration::from_millis(900));
     let r = send(&k.state, "GET", "/api/info", s.without_csrf(), None);
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.json()["error"], json!("sessionen har gått ut; logga in igen"));
+    assert_eq!(
+        r.json()["error"],
+        json!("sessionen har gått ut; logga in igen")
+    );
 
-    k.state.set_account_limits(SessionLimits::default(), ThrottleLimits::default());
+    k.state
+        .set_account_limits(SessionLimits::default(), ThrottleLimits::default());
     let s = sign_in(&k.state, ADMIN, ADMIN_PASSWORD);
     let r = send(&k.state, "DELETE", "/api/session", s.without_csrf(), None);
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "signing out needs the CSRF value too");
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "signing out needs the CSRF value too"
+    );
     let r = send(&k.state, "DELETE", "/api/session", s.with_csrf(), None);
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert!(r.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(r.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
     assert_eq!(
         send(&k.state, "GET", "/api/info", s.without_csrf(), None).status,
         StatusCode::UNAUTHORIZED
@@ -308,15 +433,24 @@ fn an_expired_session_is_refused_and_signing_out_ends_one() {
         token: Some(&k.revisor),
         ..As::default()
     };
-    assert_eq!(send(&k.state, "GET", "/api/info", who, None).status, StatusCode::OK);
+    assert_eq!(
+        send(&k.state, "GET", "/api/info", who, None).status,
+        StatusCode::OK
+    );
 }
 
 #[test]
 fn failed_sign_ins_are_throttled_per_account_and_per_address_and_logged_without_secrets() {
     let k = with_admin();
     let pw = "annas lösenord är långt";
-    k.state.users().add("anna", Role::Controller, pw, "test", chrono::Utc::now()).unwrap();
-    k.state.users().add("bo", Role::Controller, pw, "test", chrono::Utc::now()).unwrap();
+    k.state
+        .users()
+        .add("anna", Role::Controller, pw, "test", chrono::Utc::now())
+        .unwrap();
+    k.state
+        .users()
+        .add("bo", Role::Controller, pw, "test", chrono::Utc::now())
+        .unwrap();
     let here = Some("192.0.2.1");
     let elsewhere = Some("198.51.100.2");
     for _ in 0..5 {
@@ -325,16 +459,28 @@ fn failed_sign_ins_are_throttled_per_account_and_per_address_and_logged_without_
         assert_eq!(r.json()["error"], json!("fel namn eller lösenord"));
     }
     let unknown = sign_in_from(&k.state, "ingen.alls", "vad som helst här", elsewhere);
-    assert_eq!(unknown.json()["error"], json!("fel namn eller lösenord"), "the same words");
+    assert_eq!(
+        unknown.json()["error"],
+        json!("fel namn eller lösenord"),
+        "the same words"
+    );
     // Locked: the right password too, from anywhere; and any account from this address.
     for (name, from) in [("anna", elsewhere), ("bo", here)] {
         let r = sign_in_from(&k.state, name, pw, from);
-        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{name}: {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{name}: {}",
+            r.text()
+        );
         let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((890..=900).contains(&retry), "{retry}");
         assert!(r.text().contains("försök igen om 15 min"), "{}", r.text());
     }
-    assert_eq!(sign_in_from(&k.state, "bo", pw, elsewhere).status, StatusCode::OK);
+    assert_eq!(
+        sign_in_from(&k.state, "bo", pw, elsewhere).status,
+        StatusCode::OK
+    );
 
     let admin = sign_in(&k.state, ADMIN, ADMIN_PASSWORD);
     let log = send(&k.state, "GET", "/api/access", admin.without_csrf(), None);
@@ -348,23 +494,55 @@ fn failed_sign_ins_are_throttled_per_account_and_per_address_and_logged_without_
         })
         .collect();
     let refused = |name: &str, from: &str, detail: &str| {
-        ("sign_in_refused".to_string(), name.to_string(), from.to_string(), detail.to_string())
+        (
+            "sign_in_refused".to_string(),
+            name.to_string(),
+            from.to_string(),
+            detail.to_string(),
+        )
     };
     let mut want = vec![refused("anna", "192.0.2.1", "fel lösenord"); 4];
-    want.push(refused("anna", "192.0.2.1", "fel lösenord; spärrad i 15 min"));
+    want.push(refused(
+        "anna",
+        "192.0.2.1",
+        "fel lösenord; spärrad i 15 min",
+    ));
     want.push(refused("", "198.51.100.2", "okänt namn"));
-    want.push(("signed_in".into(), "bo".into(), "198.51.100.2".into(), String::new()));
-    want.push(("signed_in".into(), ADMIN.into(), String::new(), String::new()));
-    assert_eq!(signins, want, "the throttled attempts are not logged, their start is");
+    want.push((
+        "signed_in".into(),
+        "bo".into(),
+        "198.51.100.2".into(),
+        String::new(),
+    ));
+    want.push((
+        "signed_in".into(),
+        ADMIN.into(),
+        String::new(),
+        String::new(),
+    ));
+    assert_eq!(
+        signins, want,
+        "the throttled attempts are not logged, their start is"
+    );
     let text = entries.to_string();
-    for secret in [pw, "fel gissning", &admin.cookie, &admin.csrf, "argon2", "ingen.alls"] {
+    for secret in [
+        pw,
+        "fel gissning",
+        &admin.cookie,
+        &admin.csrf,
+        "argon2",
+        "ingen.alls",
+    ] {
         assert!(!text.contains(secret), "{secret} in the access log");
     }
     let added: Vec<&Value> = (entries.as_array().unwrap().iter())
         .filter(|e| e["action"] == "user_added")
         .collect();
     assert_eq!(added.len(), 3);
-    assert_eq!((&added[1]["name"], &added[1]["role"]), (&json!("anna"), &json!("controller")));
+    assert_eq!(
+        (&added[1]["name"], &added[1]["role"]),
+        (&json!("anna"), &json!("controller"))
+    );
 }
 
 #[test]
@@ -373,7 +551,8 @@ fn the_session_cookie_is_secure_over_https() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = super::tls::self_signed(dir.path(), "server", &["localhost"]);
     let tls = rambok::server::tls::Tls::load(&cert, &key).unwrap();
-    let running = server::spawn_with(k.state.clone(), "127.0.0.1:0".parse().unwrap(), Some(tls)).unwrap();
+    let running =
+        server::spawn_with(k.state.clone(), "127.0.0.1:0".parse().unwrap(), Some(tls)).unwrap();
     let agent = super::tls::trusting(&cert);
     let url = format!("https://localhost:{}/api/session", running.addr.port());
     let r = agent

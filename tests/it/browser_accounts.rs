@@ -6,9 +6,9 @@
 
 use super::accounts::{with_admin, ADMIN, ADMIN_PASSWORD};
 use super::browser::{browser_available, shots, Browser};
+use rambok::server;
 use rambok::server::session::SessionLimits;
 use rambok::server::throttle::ThrottleLimits;
-use rambok::server;
 use serde_json::json;
 use std::time::Duration;
 
@@ -23,7 +23,10 @@ fn status_of(agent: &ureq::Agent, url: &str, token: &str) -> u16 {
 }
 
 fn sign_in(b: &Browser, name: &str, password: &str) {
-    b.wait_for("return !document.getElementById('inloggning').hidden", &json!(true));
+    b.wait_for(
+        "return !document.getElementById('inloggning').hidden",
+        &json!(true),
+    );
     let n = b.element("#namn");
     b.js("document.getElementById('namn').value = ''; return null;");
     b.keys(&n, name);
@@ -82,7 +85,13 @@ fn signing_in_managing_accounts_csrf_and_an_expired_session_in_the_page() {
         &json!(true),
     );
     let shown = b.js("return document.getElementById('ny-token-visad').textContent");
-    let token = shown.as_str().unwrap().split_whitespace().last().unwrap().to_string();
+    let token = shown
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string();
     let info = format!("{url}/api/info");
     assert_eq!(status_of(&agent, &info, &token), 200);
     b.screenshot(&shots().join("konton.png"));

@@ -54,7 +54,10 @@ fn health(addr: SocketAddr) -> u16 {
         .build()
         .into();
     let reply = agent.get(format!("http://{addr}/api/health")).call();
-    reply.map_or_else(|e| panic!("/api/health did not answer: {e}"), |r| r.status().as_u16())
+    reply.map_or_else(
+        |e| panic!("/api/health did not answer: {e}"),
+        |r| r.status().as_u16(),
+    )
 }
 
 /// The caps the server printed when it fitted them to its open-file limit.
@@ -76,7 +79,10 @@ fn idle_connections_do_not_stop_the_server_answering_others() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, addr, log) = serve_in_128_files(dir.path(), &["--header-timeout", "60"]);
     let (connections_max, per_address) = caps(&log);
-    assert!(per_address < connections_max, "{per_address} < {connections_max}");
+    assert!(
+        per_address < connections_max,
+        "{per_address} < {connections_max}"
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -97,18 +103,23 @@ fn idle_connections_do_not_stop_the_server_answering_others() {
     for stream in idle {
         let mut s = stream.into_std().unwrap();
         s.set_nonblocking(false).unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         let mut got = Vec::new();
         match s.read_to_end(&mut got) {
             Ok(_) => {
                 let text = String::from_utf8_lossy(&got);
                 assert!(
-                    text.starts_with("HTTP/1.1 503") && text.contains("för många öppna anslutningar"),
+                    text.starts_with("HTTP/1.1 503")
+                        && text.contains("för många öppna anslutningar"),
                     "{text}"
                 );
                 refused += 1;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
                 assert!(got.is_empty());
                 open += 1;
             }
@@ -128,15 +139,20 @@ fn a_silent_connection_is_closed_and_a_body_that_never_comes_times_out() {
     );
     // Silent: closed after the header timeout, with nothing said.
     let mut silent = TcpStream::connect(addr).unwrap();
-    silent.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let mut got = Vec::new();
     silent.read_to_end(&mut got).expect("closed by the server");
     // Half a request head, then nothing: closed too (hyper may say 408 first).
     let mut half = TcpStream::connect(addr).unwrap();
-    half.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n").unwrap();
-    half.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    half.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    half.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let mut got_half = Vec::new();
-    half.read_to_end(&mut got_half).expect("closed by the server");
+    half.read_to_end(&mut got_half)
+        .expect("closed by the server");
     assert!(
         got_half.is_empty() || String::from_utf8_lossy(&got_half).starts_with("HTTP/1.1 408"),
         "{}",
@@ -149,7 +165,8 @@ fn a_silent_connection_is_closed_and_a_body_that_never_comes_times_out() {
         b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"na",
     )
     .unwrap();
-    slow.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let mut answer = Vec::new();
     slow.read_to_end(&mut answer).expect("answered and closed");
     let text = String::from_utf8_lossy(&answer);
@@ -162,7 +179,9 @@ fn a_silent_connection_is_closed_and_a_body_that_never_comes_times_out() {
     quiet
         .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    quiet.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    quiet
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let mut after = Vec::new();
     quiet.read_to_end(&mut after).expect("closed by the server");
     assert!(String::from_utf8_lossy(&after).starts_with("HTTP/1.1 200"));

@@ -55,19 +55,41 @@ fn user_add_with_password_stdin_then_list_disable_and_the_log() {
     let db = dir.path().join("l");
     init(&db);
     let pw = "ett långt lösenord";
-    let add = ["user", "add", "anna.andersson", "--role", "controller", "--password-stdin"];
+    let add = [
+        "user",
+        "add",
+        "anna.andersson",
+        "--role",
+        "controller",
+        "--password-stdin",
+    ];
     let made = rambok(&db, &add, Some(&format!("{pw}\n")));
     assert!(made.status.success(), "{}", text(&made.stderr));
     assert_eq!(
         text(&made.stdout),
         "skapade kontot 'anna.andersson' med rollen controller; det kan logga in på sidan\n"
     );
-    assert!(matches!(verdict(&db, "anna.andersson", pw), Verdict::Valid(_)));
+    assert!(matches!(
+        verdict(&db, "anna.andersson", pw),
+        Verdict::Valid(_)
+    ));
 
     for (stdin, code, words) in [
-        (Some("kort\n"), 1, "--password-stdin: lösenordet har 4 tecken; det ska ha minst 12"),
-        (Some("\n"), 1, "--password-stdin: lösenordet är tomt; det ska ha minst 12 tecken"),
-        (Some(&format!("{pw}\n")[..]), 1, "det finns redan ett konto med namnet 'anna.andersson'"),
+        (
+            Some("kort\n"),
+            1,
+            "--password-stdin: lösenordet har 4 tecken; det ska ha minst 12",
+        ),
+        (
+            Some("\n"),
+            1,
+            "--password-stdin: lösenordet är tomt; det ska ha minst 12 tecken",
+        ),
+        (
+            Some(&format!("{pw}\n")[..]),
+            1,
+            "det finns redan ett konto med namnet 'anna.andersson'",
+        ),
     ] {
         let o = rambok(&db, &add, stdin);
         assert_eq!(o.status.code(), Some(code), "{}", text(&o.stderr));
@@ -84,7 +106,10 @@ fn user_add_with_password_stdin_then_list_disable_and_the_log() {
 
     let off = rambok(&db, &["user", "disable", "anna.andersson"], None);
     assert_eq!(text(&off.stdout), "stängde av kontot 'anna.andersson'\n");
-    assert!(matches!(verdict(&db, "anna.andersson", pw), Verdict::Disabled(_)));
+    assert!(matches!(
+        verdict(&db, "anna.andersson", pw),
+        Verdict::Disabled(_)
+    ));
     let listed = text(&rambok(&db, &["user", "list"], None).stdout);
     assert!(
         listed.starts_with("controller  anna.andersson") && listed.trim_end().ends_with("avstängt"),
@@ -92,14 +117,26 @@ fn user_add_with_password_stdin_then_list_disable_and_the_log() {
     );
     let on = rambok(&db, &["user", "enable", "anna.andersson"], None);
     assert!(on.status.success(), "{}", text(&on.stderr));
-    let role = rambok(&db, &["user", "grant", "anna.andersson", "--role", "auditor"], None);
-    assert_eq!(text(&role.stdout), "kontot 'anna.andersson' har nu rollen auditor\n");
+    let role = rambok(
+        &db,
+        &["user", "grant", "anna.andersson", "--role", "auditor"],
+        None,
+    );
+    assert_eq!(
+        text(&role.stdout),
+        "kontot 'anna.andersson' har nu rollen auditor\n"
+    );
     let missing = rambok(&db, &["user", "disable", "ingen"], None);
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing.stderr).contains("det finns inget konto med namnet 'ingen'"));
 
     let log = text(&rambok(&db, &["token", "log"], None).stdout);
-    for what in ["konto skapat", "konto avstängt", "konto öppnat igen", "roll ändrad"] {
+    for what in [
+        "konto skapat",
+        "konto avstängt",
+        "konto öppnat igen",
+        "roll ändrad",
+    ] {
         assert!(log.contains(what), "{what}: {log}");
     }
     assert!(log.contains("cli.admin") && !log.contains(pw), "{log}");
@@ -110,7 +147,10 @@ fn read_until(out: &mut impl Read, seen: &mut String, want: &str) {
     let started = Instant::now();
     let mut buf = [0u8; 256];
     while !seen.contains(want) {
-        assert!(started.elapsed() < Duration::from_secs(20), "no {want:?} in {seen:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no {want:?} in {seen:?}"
+        );
         match out.read(&mut buf) {
             Ok(0) => panic!("ended before {want:?}: {seen:?}"),
             Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
@@ -155,6 +195,9 @@ fn user_add_at_a_terminal_asks_twice_and_echoes_nothing() {
     seen.push_str(&rest);
     let status = child.wait().unwrap();
     assert!(status.success(), "{seen}");
-    assert!(!seen.contains("hemligt"), "the password was echoed: {seen:?}");
+    assert!(
+        !seen.contains("hemligt"),
+        "the password was echoed: {seen:?}"
+    );
     assert!(matches!(verdict(&db, "per.persson", pw), Verdict::Valid(_)));
 }
