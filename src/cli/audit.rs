@@ -10,7 +10,6 @@ use crate::store::record::Recorded;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-
 #[derive(clap::Args, Debug)]
 pub struct HistoryArgs {
     /// Förvaltningens kod, t.ex. KLK.

@@ -66,8 +66,7 @@ fn items_at(
                 ..
             } => {
                 goal_office.insert(goal, o.as_deref());
-                if *y == year && *level == GoalLevel::Committee && of_office(o.as_deref(), office)
-                {
+                if *y == year && *level == GoalLevel::Committee && of_office(o.as_deref(), office) {
                     if items == Counted::CommitteeGoals {
                         found.push(goal.clone());
                     }
@@ -316,7 +315,11 @@ pub(super) fn savings_base(records: &[Recorded], of_year: &[&Recorded], out: &mu
             let ore = ore.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
             Amount::from_i128(i128::try_from(ore.mantissa()).unwrap_or(0))
         };
-        if bases.is_empty() || bases.iter().any(|(_, b)| matches_printed(*amount, 100_000, of(*b))) {
+        if bases.is_empty()
+            || bases
+                .iter()
+                .any(|(_, b)| matches_printed(*amount, 100_000, of(*b)))
+        {
             continue;
         }
         let rate_text = rate.normalize().to_string().replace('.', ",");

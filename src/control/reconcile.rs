@@ -112,7 +112,9 @@ fn computed(records: &[Recorded], cell: Cell, date: Date) -> Option<Amount> {
             match column {
                 ReportedColumn::Budget => b,
                 ReportedColumn::Outcome => o,
-                ReportedColumn::Difference => Some(b.unwrap_or_default() - before.unwrap_or_default()),
+                ReportedColumn::Difference => {
+                    Some(b.unwrap_or_default() - before.unwrap_or_default())
+                }
                 _ => Some(b.unwrap_or_default() - o.unwrap_or_default()),
             }
         }
@@ -344,9 +346,13 @@ fn printed_sums(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<Findi
     for ((source, report, office, year, column), figures) in &tables {
         let group_of = |row: &str| groups.get(&(*office, row)).copied();
         let is_group = |row: &str| {
-            *report == ReportedTable::Outcome && groups.iter().any(|((o, _), g)| o == office && *g == row)
+            *report == ReportedTable::Outcome
+                && groups.iter().any(|((o, _), g)| o == office && *g == row)
         };
-        for total in figures.iter().filter(|f| f.row == "total" || is_group(f.row)) {
+        for total in figures
+            .iter()
+            .filter(|f| f.row == "total" || is_group(f.row))
+        {
             let members: Vec<&Printed> = figures
                 .iter()
                 .filter(|f| f.row != "total" && !is_group(f.row))

@@ -345,7 +345,13 @@ pub fn control(records: &[Recorded], settings: &Settings) -> Report {
         Some((_, name)) => Basis::Given(name.clone()),
         None => Basis::Ledger(orders.iter().map(|(o, _)| o.clone()).collect()),
     };
-    delegation_rules(&live, &of_year, settings.delegation.as_ref().map(|(d, _)| d), &orders, &mut out);
+    delegation_rules(
+        &live,
+        &of_year,
+        settings.delegation.as_ref().map(|(d, _)| d),
+        &orders,
+        &mut out,
+    );
     net_zero_rule(&of_year, settings.year, &mut out);
     budget_equals_frame(records, &of_year, settings.year, &mut out);
     four_eyes(&live, &attested, &mut out);

@@ -547,10 +547,9 @@ pub(crate) const LIST_MAX: usize = 100;
 fn list<'r, 'de>(f: &Fields<'r, 'de>, key: &'static str, shape: &str) -> R<Option<&'r [Raw<'de>]>> {
     match f.raw(key) {
         None => Ok(None),
-        Some(Raw::Array(items)) if items.len() > LIST_MAX => Err(f.error(
-            key,
-            format!("har {} poster; högst {LIST_MAX}", items.len()),
-        )),
+        Some(Raw::Array(items)) if items.len() > LIST_MAX => {
+            Err(f.error(key, format!("har {} poster; högst {LIST_MAX}", items.len())))
+        }
         Some(Raw::Array(items)) => Ok(Some(items)),
         Some(other) => Err(f.error(
             key,
@@ -581,7 +580,10 @@ impl Codec for Parts {
             let Raw::Object(record) = item else {
                 return Err(f.error(
                     &format!("{key}[{i}]"),
-                    format!("ska vara ett objekt {{label, amount}}, inte {}", item.kind()),
+                    format!(
+                        "ska vara ett objekt {{label, amount}}, inte {}",
+                        item.kind()
+                    ),
                 ));
             };
             let e = f.element(key, i, record);

@@ -9,9 +9,9 @@
 //! `docs/events.md` documents every type; keep the two in step.
 
 use super::codec::{
-    read_field, Code, Codec, Day, DecisionObject, Id, Ident, Label, Money, Net, Number, OneOf,
-    Codes, Count, Parts, PartsUnit, Period, Person, Printed, PrintedUnit, Rate, Rules,
-    StatusName, Swedish, Text, Year,
+    read_field, Code, Codec, Codes, Count, Day, DecisionObject, Id, Ident, Label, Money, Net,
+    Number, OneOf, Parts, PartsUnit, Period, Person, Printed, PrintedUnit, Rate, Rules, StatusName,
+    Swedish, Text, Year,
 };
 use super::fields::Fields;
 use super::{FieldError, R};

@@ -62,11 +62,19 @@ fn health(addr: SocketAddr) -> u16 {
 
 /// The caps the server printed when it fitted them to its open-file limit.
 fn caps(log: &Path) -> (usize, usize) {
-    let text = std::fs::read_to_string(log).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.contains("anslutningar åt gången"))
-        .unwrap_or_else(|| panic!("the server did not say its caps: {text}"));
+    // Said on stderr just after the address on stdout: wait for it.
+    let started = std::time::Instant::now();
+    let line = loop {
+        let text = std::fs::read_to_string(log).unwrap();
+        if let Some(l) = text.lines().find(|l| l.contains("anslutningar åt gången")) {
+            break l.to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not say its caps: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     let numbers: Vec<usize> = line
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
