@@ -12,7 +12,7 @@ use chrono::Utc;
 use std::io::Write;
 
 /// The Kalmar fixtures, compiled in so the demo runs from anywhere.
-pub const FIXTURES: [(&str, &str); 8] = [
+pub const FIXTURES: [(&str, &str); 10] = [
     (
         "01_organisation.jsonl",
         include_str!("../../fixtures/kalmar/01_organisation.jsonl"),
@@ -44,6 +44,14 @@ pub const FIXTURES: [(&str, &str); 8] = [
     (
         "08_indicators_2017.jsonl",
         include_str!("../../fixtures/kalmar/08_indicators_2017.jsonl"),
+    ),
+    (
+        "09_reported_2017.jsonl",
+        include_str!("../../fixtures/kalmar/09_reported_2017.jsonl"),
+    ),
+    (
+        "10_delegation.jsonl",
+        include_str!("../../fixtures/kalmar/10_delegation.jsonl"),
     ),
 ];
 
@@ -165,4 +173,22 @@ pub fn run(out: &mut dyn Write) -> Result<()> {
         w(out, "")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The demo, `serve --demo` and the tests load what is compiled in: every fixture file, in
+    /// file-name order, and nothing else.
+    #[test]
+    fn every_fixture_file_is_compiled_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kalmar");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".jsonl"))
+            .collect();
+        files.sort();
+        let compiled: Vec<&str> = super::FIXTURES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(compiled, files);
+    }
 }

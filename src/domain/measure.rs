@@ -116,8 +116,9 @@ impl<'de> Deserialize<'de> for Measure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let (mantissa, scale) = <(i64, u8)>::deserialize(d)?;
         let m = Measure { mantissa, scale };
-        // A stored measure is normalised; anything else was not written by rambok.
-        if Measure::from_decimal(m.decimal()) != Some(m) {
+        // A stored measure is normalised; anything else was not written by rambok. The scale
+        // is looked at first: a decimal of more than 28 places cannot even be built.
+        if scale > Measure::DECIMALS_MAX || Measure::from_decimal(m.decimal()) != Some(m) {
             return Err(serde::de::Error::custom(format!(
                 "{mantissa}e-{scale} är inget normaliserat mätvärde"
             )));
@@ -230,6 +231,10 @@ mod tests {
         };
         use bincode::Options;
         let bytes = opts().serialize(&(350i64, 2u8)).unwrap();
+        assert!(opts().deserialize::<Measure>(&bytes).is_err());
+        // A scale no decimal can have (found by the fuzz test of mutated records) is an error,
+        // not a panic.
+        let bytes = opts().serialize(&(7i64, 49u8)).unwrap();
         assert!(opts().deserialize::<Measure>(&bytes).is_err());
         let bytes = opts().serialize(&m("3.5")).unwrap();
         assert_eq!(opts().deserialize::<Measure>(&bytes).unwrap(), m("3.5"));

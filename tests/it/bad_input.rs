@@ -663,7 +663,7 @@ fn unknown_type() {
         "2: fältet type: 'frame_sett' är inte en händelsetyp",
     );
     expect![[r#"
-        rambok: FILE:2: fältet type: 'frame_sett' är inte en händelsetyp (se docs/events.md: office_defined, area_defined, frame_set, frame_changed, savings_required, transfer, budget_line, outcome, forecast, investment_budget, investment_outcome, goal_defined, activity_defined, assignment_defined, status_updated, correction, approved, year_closed, reported, indicator_defined, target_set, measured)
+        rambok: FILE:2: fältet type: 'frame_sett' är inte en händelsetyp (se docs/events.md: office_defined, area_defined, frame_set, frame_changed, savings_required, transfer, budget_line, outcome, forecast, investment_budget, investment_outcome, goal_defined, activity_defined, assignment_defined, status_updated, correction, approved, year_closed, reported, indicator_defined, target_set, measured, reported_parts, reported_count, reported_target, delegation_set)
         inget importerades
     "#]]
     .assert_eq(&stderr);

@@ -304,7 +304,7 @@ fn the_kalmar_page_moves_with_the_date_slider() {
     let tab = b.element(".flikar button[data-flik='revision']");
     b.click(&tab);
     b.wait_for(
-        "const v = document.getElementById('verifiering-resultat'); return v ? v.textContent.startsWith('Kedjan håller: 311 poster') : false;",
+        &format!("const v = document.getElementById('verifiering-resultat'); return v ? v.textContent.startsWith('Kedjan håller: {} poster') : false;", crate::kalmar_events()),
         &json!(true),
     );
     b.wait_for(

@@ -24,3 +24,8 @@ mod seeds;
 mod server;
 mod tls;
 mod user_cli;
+
+/// How many events the Kalmar fixtures hold: the sequence number a ledger of them ends at.
+pub fn kalmar_events() -> u64 {
+    rambok::cli::demo::fixture_events().unwrap().len() as u64
+}

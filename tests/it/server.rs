@@ -224,7 +224,7 @@ fn every_report_answers_in_json() {
     let verify = get(&k, "/api/verify").json();
     assert_eq!(
         (verify["ok"].clone(), verify["records"].clone()),
-        (json!(true), json!(311))
+        (json!(true), json!(crate::kalmar_events()))
     );
     let control = get(&k, "/api/control?year=2017");
     let n = control.json()["findings"].as_array().unwrap().len();
@@ -243,7 +243,7 @@ fn info_lists_what_the_page_needs() {
     let info = get(&k, "/api/info").json();
     assert_eq!(info["name"], "rut.revisor");
     assert_eq!(info["role"], "revisor");
-    assert_eq!(info["head"]["seq"], 311);
+    assert_eq!(info["head"]["seq"], crate::kalmar_events());
     let dates: Vec<&str> = info["dates"]
         .as_array()
         .unwrap()
@@ -317,10 +317,14 @@ fn appends_are_recorded_by_the_token_holder() {
     let v = r.json();
     assert_eq!(
         (v["added"].clone(), v["head_seq"].clone()),
-        (json!(1), json!(312))
+        (json!(1), json!(crate::kalmar_events() + 1))
     );
     assert_eq!(v["recorded_by"], "karin.controller");
-    let log = get(&k, "/api/events?from_seq=312").json();
+    let log = get(
+        &k,
+        &format!("/api/events?from_seq={}", crate::kalmar_events() + 1),
+    )
+    .json();
     assert_eq!(log["events"][0]["recorded_by"], "karin.controller");
     assert_eq!(log["events"][0]["event"]["reason"], "Ny lokal");
     // The same event again: nothing added.
@@ -341,16 +345,19 @@ fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
     let v = r.json();
     assert_eq!(
         (v["expected"].clone(), v["actual"].clone()),
-        (json!(12), json!(311))
+        (json!(12), json!(crate::kalmar_events()))
     );
     assert_eq!(
         v["error"],
-        "konflikt: väntade att lägga till efter sekvens 12, men liggaren är vid 311"
+        format!(
+            "konflikt: väntade att lägga till efter sekvens 12, men liggaren är vid {}",
+            crate::kalmar_events()
+        )
     );
     let ok = post(
         &k,
         &k.controller,
-        "/api/events?expected_seq=311",
+        &format!("/api/events?expected_seq={}", crate::kalmar_events()),
         &json!([frame_changed("B")]),
     );
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text());
@@ -379,7 +386,11 @@ fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
     number["amount"] = json!(100);
     let r = post(&k, &k.controller, "/api/events", &number).json();
     assert_eq!(r["field"], "amount");
-    assert_eq!(head(&k), 312, "the rejected batch wrote nothing");
+    assert_eq!(
+        head(&k),
+        crate::kalmar_events() + 1,
+        "the rejected batch wrote nothing"
+    );
 }
 
 #[test]
@@ -452,7 +463,10 @@ fn over_a_real_socket() {
         &k.controller,
         &frame_changed("Socket"),
     );
-    assert_eq!((s, v["head_seq"].clone()), (201, json!(312)));
+    assert_eq!(
+        (s, v["head_seq"].clone()),
+        (201, json!(crate::kalmar_events() + 1))
+    );
     let (s, _) = socket_post(
         &a,
         &format!("{base}/api/events"),
@@ -545,7 +559,7 @@ fn many_readers_and_writers_lose_and_duplicate_nothing() {
         }
         next = page["next_seq"].as_u64();
     }
-    let total = 311 + WRITERS * PER_WRITER;
+    let total = crate::kalmar_events() as usize + WRITERS * PER_WRITER;
     assert_eq!(seqs, (1..=total as u64).collect::<Vec<_>>());
     assert_eq!(seen.len(), WRITERS * PER_WRITER);
     assert!(seen.values().all(|&n| n == 1));
@@ -598,7 +612,7 @@ fn racing_writers_with_the_same_expected_seq_one_wins() {
             let (base, token) = (base.clone(), k.controller.clone());
             std::thread::spawn(move || {
                 let body =
-                    json!({"events": [frame_changed(&format!("race {i}"))], "expected_seq": 311});
+                    json!({"events": [frame_changed(&format!("race {i}"))], "expected_seq": crate::kalmar_events()});
                 socket_post(&agent(), &format!("{base}/api/events"), &token, &body).0
             })
         })
@@ -606,7 +620,7 @@ fn racing_writers_with_the_same_expected_seq_one_wins() {
     let mut codes: Vec<u16> = racers.into_iter().map(|r| r.join().unwrap()).collect();
     codes.sort_unstable();
     assert_eq!(codes, [201, 409, 409, 409, 409, 409, 409, 409]);
-    assert_eq!(head(&k), 312);
+    assert_eq!(head(&k), crate::kalmar_events() + 1);
 }
 
 /// What an attacker tries; none may write, each is refused with the right status and logged.
@@ -908,7 +922,10 @@ fn the_cli_beside_a_running_server() {
     ]);
     let out = String::from_utf8_lossy(&recorded.stdout);
     assert!(
-        out.starts_with("registrerad som sekvens 312"),
+        out.starts_with(&format!(
+            "registrerad som sekvens {}",
+            crate::kalmar_events() + 1
+        )),
         "{out} {}",
         String::from_utf8_lossy(&recorded.stderr)
     );
@@ -920,7 +937,8 @@ fn the_cli_beside_a_running_server() {
         String::from_utf8_lossy(&stale.stderr)
     );
     let verify = remote(&["verify"]);
-    assert!(String::from_utf8_lossy(&verify.stdout).starts_with("ok: 312 poster"));
+    assert!(String::from_utf8_lossy(&verify.stdout)
+        .starts_with(&format!("ok: {} poster", crate::kalmar_events() + 1)));
     // The frame change recorded above leaves KLK's 2017 internal budget 1 000 tkr off its frame:
     // an error, so exit 7, as locally (and 2014: the report's own Markförvärv error).
     assert_eq!(
