@@ -91,10 +91,8 @@ fn items_at(
                 office: o,
                 year: y,
                 ..
-            } if items == Counted::Assignments && *y == year => {
-                if of_office(o.as_deref(), office) {
-                    found.push(assignment.clone());
-                }
+            } if items == Counted::Assignments && *y == year && of_office(o.as_deref(), office) => {
+                found.push(assignment.clone());
             }
             EventBody::StatusUpdated { target, status, .. } => {
                 statuses.insert(target.clone(), *status);
@@ -140,7 +138,8 @@ pub(super) fn counts(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<
             totals.insert((source, office, *items, *date), (*count, r.seq));
         }
     }
-    let mut by_status: HashMap<(&str, &str, Counted, Date), (u32, Vec<u64>)> = HashMap::new();
+    type Key<'a> = (&'a str, &'a str, Counted, Date);
+    let mut by_status: HashMap<Key, (u32, Vec<u64>)> = HashMap::new();
     for r in of_year {
         let EventBody::ReportedCount {
             office,
@@ -313,7 +312,7 @@ pub(super) fn savings_base(records: &[Recorded], of_year: &[&Recorded], out: &mu
         let of = |base: Amount| {
             let ore = Decimal::from_i128_with_scale(base.ore(), 0) * rate / Decimal::ONE_HUNDRED;
             let ore = ore.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-            Amount::from_i128(i128::try_from(ore.mantissa()).unwrap_or(0))
+            Amount::from_i128(ore.mantissa())
         };
         if bases.is_empty()
             || bases
