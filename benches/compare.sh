@@ -46,8 +46,10 @@ while [ $# -gt 0 ]; do
 done
 if [ "$small" = 1 ]; then
   append_secs=1 fsync_secs=0.5 one_q=20000 all_q=2000 rebuilds=2 cli_runs=5 pg_secs=1 hl_runs=1
+  engine_q=200
 else
   append_secs=5 fsync_secs=2 one_q=200000 all_q=20000 rebuilds=3 cli_runs=20 pg_secs=5 hl_runs=3
+  engine_q=2000
 fi
 # hledger at 10^6 takes about a minute and several GB per call: fewer runs for it.
 [ "$n" -ge 500000 ] && hl_runs=1
@@ -69,9 +71,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
 }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
-if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/pgbench" ]; then
-  apt_install postgresql postgresql-contrib
-fi
+bash scripts/install-postgres.sh >&2
 pgbin=$(pg_bin)
 have_hl=$((1 - no_hl))
 for tool in hledger ledger; do
@@ -92,6 +92,7 @@ command -v python3 >/dev/null || apt_install python3
 say "building (release)..."
 cargo build --release --quiet --bin rambok
 cargo bench --quiet --bench throughput --no-run
+cargo bench --quiet --bench engines --no-run
 bin=$root/target/release/rambok
 
 # --- scratch space, PostgreSQL cleanup --------------------------------------------------------
@@ -280,6 +281,25 @@ def table(kv_path):
         target = 5000 if q == "history" else 1000
         print(f"| {q} | {pair('q_' + q + '_p50_us', 'q_' + q + '_p99_us', 'µs', 0)} | {verdict(g('q_' + q + '_p99_us'), target, False)} |")
 
+    if g("eng_pg_append1_per_s") is not None:
+        def ratio(a, b):
+            return "—" if g(a) is None or g(b) is None else f"{float(g(a)) / max(float(g(b)), 1e-9):.2f}×"
+        print("\nrambok on PostgreSQL beside plain PostgreSQL INSERTs (pgbench, above) and rambok on sled, same run and cluster (benches/engines.rs):\n")
+        print("| figure | rambok on PostgreSQL | plain INSERT | rambok on sled | target | met? |")
+        print("|---|---:|---:|---:|---|---|")
+        for w in ("1", "32"):
+            plain = g(f"pg_insert{w}_tps")
+            mine = g(f"eng_pg_append{w}_per_s")
+            cost = None if plain is None or mine is None else float(plain) / max(float(mine), 1e-9)
+            print(f"| durable appends, {w} writer{'s' if w != '1' else ''} (/s); appends per commit | {num(mine)}; {g(f'eng_pg_append{w}_per_sync') or '—'} | {num(plain)} | {num(g(f'eng_sled_append{w}_per_s'))} | "
+                  f"≤ 1.5× the cost of an INSERT | {'—' if cost is None else ('yes' if cost <= 1.5 else f'no ({cost:.2f}×)')} |")
+            print(f"| append latency p50 / p99, {w} writer{'s' if w != '1' else ''} | {pair(f'eng_pg_append{w}_p50_us', f'eng_pg_append{w}_p99_us', 'µs', 0)} | {pair(f'pg_insert{w}_p50_us', f'pg_insert{w}_p99_us', 'µs', 0)} | {pair(f'eng_sled_append{w}_p50_us', f'eng_sled_append{w}_p99_us', 'µs', 0)} | | |")
+        print(f"| bulk import, in process (ev/s) | {num(g('eng_pg_import_ev_per_s'))} | — | {num(g('eng_sled_import_ev_per_s'))} | | |")
+        for q in ["frames", "bridge", "budget", "outcome", "investments", "goals", "history", "diff"]:
+            pg99, sl99 = g(f"eng_pg_q_{q}_p99_us"), g(f"eng_sled_q_{q}_p99_us")
+            ok = "—" if pg99 is None or sl99 is None else ("yes" if float(pg99) <= 2 * max(float(sl99), 1) else f"no ({ratio(f'eng_pg_q_{q}_p99_us', f'eng_sled_q_{q}_p99_us')} sled's)")
+            print(f"| report {q}, p50 / p99 | {pair(f'eng_pg_q_{q}_p50_us', f'eng_pg_q_{q}_p99_us', 'µs', 0)} | — | {pair(f'eng_sled_q_{q}_p50_us', f'eng_sled_q_{q}_p99_us', 'µs', 0)} | p99 ≤ 2× sled's | {ok} |")
+
 
 if __name__ == "__main__":
     cmd, *a = sys.argv[1:]
@@ -467,6 +487,13 @@ bench_pg insert1 1 "$work/pg/script-insert.sql"
 bench_pg insert32 32 "$work/pg/script-insert.sql"
 time_runs "$cli_runs" "$work/pgcli.ms" psql_ -At -c "$(frames_sql "" "date '2015-07-01'")"
 unit=ms put_pct pg_cli "$work/pgcli.ms"
+say "rambok on sled and on PostgreSQL, same run (benches/engines.rs)..."
+cargo bench --quiet --bench engines -- \
+  --db "postgres://postgres@/postgres?host=$work/pg&port=54329&ledger=bench" \
+  --sled "$work/engines-sled" --events "$n" --append-secs "$append_secs" --queries "$engine_q" \
+  2> "$work/engines.err" | grep -E '^[a-z0-9_]+=' | sed 's/^/eng_/' >> "$kv" \
+  || { cat "$work/engines.err" >&2; exit 1; }
+rm -rf "$work/engines-sled"
 as_pg "$pgbin/pg_ctl" -D "$pgdata" -m fast -w stop > /dev/null
 pg_running=0
 

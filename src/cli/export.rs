@@ -49,6 +49,10 @@ pub struct ExportArgs {
 
 /// What the files call the ledger: its folder's name.
 pub fn ledger_name(db: &Path) -> String {
+    if let Ok(crate::store::target::Target::Postgres(url)) = crate::store::target::Target::parse(db)
+    {
+        return url.ledger;
+    }
     let named = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
     named(db)
         .or_else(|| db.canonicalize().ok().as_deref().and_then(named))

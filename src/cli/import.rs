@@ -8,7 +8,7 @@ use crate::domain::event::Event;
 use crate::json::parse_event_line;
 use crate::ledger::{Appender, LedgerError, BATCH_EVENTS_MAX};
 use crate::report::number::{count, counted};
-use crate::store::sled_store::SledStore;
+use crate::store::Engine;
 use chrono::Utc;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -344,7 +344,7 @@ fn parse_line(bytes: &[u8], line_no: usize) -> std::result::Result<Option<Event>
 
 /// Pushes one event into an append, turning a rejection into a message about its field.
 pub fn push(
-    appender: &mut Appender<'_, SledStore>,
+    appender: &mut Appender<'_, Engine>,
     event: &Event,
 ) -> std::result::Result<(), PushError> {
     appender.push(event).map_err(|e| match e {
@@ -386,7 +386,7 @@ pub fn run(db: &Path, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
 
 /// Pushes one event; a rejection is the line's problem, a ledger failure ends the import.
 fn push_or_fail(
-    appender: &mut Appender<'_, SledStore>,
+    appender: &mut Appender<'_, Engine>,
     event: &Event,
     failure: &mut Option<LedgerError>,
 ) -> std::result::Result<(), String> {

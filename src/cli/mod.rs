@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod client;
+mod copy;
 pub mod demo;
 mod export;
 mod import;
@@ -14,10 +15,12 @@ mod token;
 pub mod usage;
 mod user;
 
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::LedgerError;
 use crate::report::number::counted;
 use crate::store::folder::{self, Folder};
-use crate::store::StoreError;
+use crate::store::pg::PgStore;
+use crate::store::target::Target;
+use crate::store::{Engine, StoreError};
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,6 +30,9 @@ use usage::GLOBAL;
 
 /// The default store, used when neither --db nor RAMBOK_DB names one.
 pub const DEFAULT_DB: &str = "rambok.db";
+
+/// A ledger as the commands open it: on sled or on PostgreSQL, whichever `--db` names.
+pub type Ledger = crate::ledger::Ledger<Engine>;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,7 +47,8 @@ Börja med `rambok demo` för att se exemplet från Kalmar, sedan `rambok init`,
 `rambok report frames --year 2017`."
 )]
 pub struct Cli {
-    /// Liggarens mapp (skapas av `init`).
+    /// Liggarens mapp (skapas av `init`), eller en liggare i PostgreSQL:
+    /// postgres://ANVÄNDARE@VÄRD:PORT/DATABAS?ledger=NAMN (en Unix-socket som ?host=/MAPP&port=N).
     #[arg(long, global = true, env = "RAMBOK_DB", default_value = DEFAULT_DB, help_heading = GLOBAL)]
     pub db: PathBuf,
     /// Skicka kommandot till en körande `rambok serve` på den här adressen (http:// eller https://)
@@ -114,6 +121,9 @@ pub enum Command {
     /// Servera liggaren över HTTP: JSON-API:t under /api/ och webbsidan på /. Med --demo:
     /// Kalmardata i en tillfällig liggare.
     Serve(serve::ServeArgs),
+    /// Kopiera en liggare till en ny, också mellan mapp (sled) och PostgreSQL: samma poster och
+    /// hashkedja, kontrollerad i båda.
+    Copy(copy::CopyArgs),
     /// API-token för `rambok serve`: lägg till (visas en gång), lista, ta bort.
     Token(token::TokenArgs),
     /// Konton för personer som loggar in på sidan med namn och lösenord: lägg till, lista, stäng
@@ -155,7 +165,9 @@ impl CliError {
                 | LedgerError::BatchTooLarge(_)
                 | LedgerError::Unknown(_),
             ) => 1,
-            CliError::Ledger(LedgerError::Conflict { .. }) => 3,
+            CliError::Ledger(
+                LedgerError::Conflict { .. } | LedgerError::Store(StoreError::Conflict { .. }),
+            ) => 3,
             CliError::Findings(_) => 7,
             CliError::Ledger(LedgerError::Store(StoreError::InUse { .. })) => 4,
             CliError::Ledger(
@@ -169,17 +181,81 @@ impl CliError {
 
 pub type Result<T> = std::result::Result<T, CliError>;
 
+/// What `--db` names; a URL rambok cannot open is bad input.
+pub fn target(db: &std::path::Path) -> Result<Target> {
+    Target::parse(db).map_err(CliError::Input)
+}
+
 /// Opens an existing ledger. A folder with none of a store's files is an error that says how to
 /// create one; a folder with some of them, or damaged ones, is damage (exit 6), never a new store.
+/// A PostgreSQL ledger must have been made by `init`.
 pub fn open_existing(db: &std::path::Path) -> Result<Ledger> {
-    match folder::inspect(db).map_err(LedgerError::from)? {
-        Folder::Absent => Err(CliError::Input(format!(
-            "det finns ingen liggare i {} (skapa en med `rambok init --db {}`, eller peka --db / RAMBOK_DB på din)",
-            db.display(),
-            db.display()
-        ))),
-        Folder::Present(_) => Ok(Ledger::open(db)?),
+    match target(db)? {
+        Target::Folder(path) => {
+            if folder::inspect(&path).map_err(LedgerError::from)? == Folder::Absent {
+                return Err(CliError::Input(format!(
+                    "det finns ingen liggare i {} (skapa en med `rambok init --db {}`, eller peka --db / RAMBOK_DB på din)",
+                    db.display(),
+                    db.display()
+                )));
+            }
+            Ok(Ledger::open_target(&Target::Folder(path))?)
+        }
+        Target::Postgres(url) => {
+            let store = PgStore::connect(&url).map_err(LedgerError::from)?;
+            if !store.exists().map_err(LedgerError::from)? {
+                return Err(CliError::Input(format!(
+                    "det finns ingen liggare '{}' i {} (skapa den med `rambok init --db '{}'`)",
+                    store.ledger(),
+                    store.shown(),
+                    store.shown()
+                )));
+            }
+            Ok(Ledger::with_store(Engine::Postgres(Box::new(store)))?)
+        }
     }
+}
+
+/// `rambok init`: a new empty ledger in a folder, or in a PostgreSQL database (its tables made
+/// when the database has none).
+fn init(db: &std::path::Path, out: &mut dyn Write) -> Result<()> {
+    let (ledger, shown) = match target(db)? {
+        Target::Folder(path) => {
+            // A damaged folder is reported as it is found (exit 6), never replaced by a new store.
+            if folder::inspect(&path).map_err(LedgerError::from)? != Folder::Absent {
+                writeln!(
+                    out,
+                    "det finns redan en liggare i {}; inget ändrades",
+                    db.display()
+                )
+                .map_err(io)?;
+                return Ok(());
+            }
+            (
+                Ledger::open_target(&Target::Folder(path))?,
+                db.display().to_string(),
+            )
+        }
+        Target::Postgres(url) => {
+            let (store, created) = PgStore::create(&url).map_err(LedgerError::from)?;
+            let shown = store.shown().to_string();
+            if !created {
+                writeln!(out, "det finns redan en liggare i {shown}; inget ändrades")
+                    .map_err(io)?;
+                return Ok(());
+            }
+            (
+                Ledger::with_store(Engine::Postgres(Box::new(store)))?,
+                shown,
+            )
+        }
+    };
+    writeln!(
+        out,
+        "skapade en tom liggare i {shown} (sekvens {})",
+        ledger.head().seq
+    )
+    .map_err(io)
 }
 
 pub fn require_user(r: &Recorder) -> Result<String> {
@@ -200,27 +276,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
     }
     match cli.command {
-        Command::Init => {
-            // A damaged folder is reported as it is found (exit 6), never replaced by a new store.
-            if folder::inspect(&cli.db).map_err(LedgerError::from)? != Folder::Absent {
-                writeln!(
-                    out,
-                    "det finns redan en liggare i {}; inget ändrades",
-                    cli.db.display()
-                )
-                .map_err(io)?;
-                return Ok(());
-            }
-            let ledger = Ledger::open(&cli.db)?;
-            writeln!(
-                out,
-                "skapade en tom liggare i {} (sekvens {})",
-                cli.db.display(),
-                ledger.head().seq
-            )
-            .map_err(io)?;
-            Ok(())
-        }
+        Command::Init => init(&cli.db, out),
         Command::Import(args) => import::run(&cli.db, args, out),
         Command::Record(args) => record::run(&cli.db, args, out),
         Command::Log(args) => log::run(&cli.db, args, out),
@@ -242,6 +298,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Serve(a) => serve::run(&cli.db, a, out),
         Command::Token(a) => token::run(&cli.db, a, out),
         Command::User(a) => user::run(&cli.db, a, out),
+        Command::Copy(a) => copy::run(a, out),
         Command::Gen { events, seed } => {
             let mut result = Ok(());
             crate::gen::municipality(events, seed, |v| {

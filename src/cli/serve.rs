@@ -6,14 +6,15 @@ use super::client::{corrupt, Client};
 use super::report::{Common, Format, Report, SignArg};
 use super::{open_existing, CliError, Command, Result};
 use crate::json::event_to_json;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::LedgerError;
 use crate::report::number::counted;
 use crate::server::auth::{Role, TokenStore};
 use crate::server::session::SessionLimits;
 use crate::server::throttle::ThrottleLimits;
 use crate::server::tls::Tls;
-use crate::server::users::UserStore;
+use crate::server::Ledger;
 use crate::server::{self, AppState, Limits, EVENTS_PER_REQUEST_MAX};
+use crate::store::sled_store::SledStore;
 use crate::store::StoreError;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -48,6 +49,10 @@ pub struct ServeArgs {
     /// liggarens egna (delegation_set).
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
+    /// Mappen med API-token och åtkomstlogg för en liggare i PostgreSQL (skapas om den saknas;
+    /// en per server); en liggare i en mapp har dem i sin egen mapp.
+    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR")]
+    pub tokens: Option<PathBuf>,
     /// Högst så många öppna anslutningar åt gången (sänks till vad gränsen för öppna filer
     /// tillåter); fler väntar tills någon stängs.
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -89,6 +94,25 @@ impl ServeArgs {
     }
 }
 
+/// The API tokens for `ledger`, and the folder they are in (where `serve.json` goes): the
+/// ledger's own folder on sled, else `--tokens DIR` (the only choice for PostgreSQL).
+pub fn token_store(ledger: &Ledger, folder: &Option<PathBuf>) -> Result<(TokenStore, PathBuf)> {
+    let held = |e: StoreError| CliError::Ledger(LedgerError::Store(e));
+    match (folder, ledger.store().sled()) {
+        (Some(dir), _) => {
+            let store = SledStore::open(dir).map_err(held)?;
+            Ok((TokenStore::open(&store).map_err(held)?, dir.clone()))
+        }
+        (None, Some(sled)) => Ok((
+            TokenStore::open(sled).map_err(held)?,
+            sled.path().to_path_buf(),
+        )),
+        (None, None) => Err(CliError::Input(
+            "en liggare i PostgreSQL har sina API-token och sin åtkomstlogg i en egen mapp: ange --tokens MAPP (eller RAMBOK_TOKENS)".into(),
+        )),
+    }
+}
+
 /// The certificate and key for HTTPS, both or neither.
 fn tls(cert: &Option<PathBuf>, key: &Option<PathBuf>) -> Result<Option<Tls>> {
     match (cert, key) {
@@ -120,10 +144,10 @@ const DEMO_ADMIN: &str = "demo-admin";
 
 /// A fresh store with the Kalmar fixtures, one token per role and an admin account; returns the
 /// tokens and the admin's password.
-fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens, String)> {
-    let ledger = Ledger::open(&dir.join("ledger"))?;
+fn demo_store(dir: &Path) -> Result<(Ledger, TokenStore, usize, DemoTokens, String)> {
+    let ledger: Ledger = crate::ledger::Ledger::open(&dir.join("ledger"))?.into();
     let done = ledger.append(&super::demo::fixture_events()?, "demo", None, Utc::now())?;
-    let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
+    let (tokens, _) = token_store(&ledger, &None)?;
     let mut made = Vec::new();
     for role in [Role::Revisor, Role::Controller, Role::Auditor] {
         let name = format!("demo-{}", role.name());
@@ -133,8 +157,8 @@ fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens, String)> {
         made.push((role, name, token));
     }
     let password = crate::server::auth::random_hex::<12>().map_err(LedgerError::from)?;
-    UserStore::open(ledger.store())
-        .map_err(LedgerError::from)?
+    tokens
+        .users()
         .add(
             DEMO_ADMIN,
             Role::Admin,
@@ -143,7 +167,7 @@ fn demo_store(dir: &Path) -> Result<(Ledger, usize, DemoTokens, String)> {
             Utc::now(),
         )
         .map_err(|e| CliError::Input(e.to_string()))?;
-    Ok((ledger, done.added, made, password))
+    Ok((ledger, tokens, done.added, made, password))
 }
 
 pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
@@ -154,33 +178,33 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     } else {
         None
     };
-    let (ledger, folder, intro) = match &temp {
+    let (ledger, tokens, folder, intro) = match &temp {
         Some(dir) => {
-            let (ledger, added, tokens, password) = demo_store(dir.path())?;
+            let (ledger, tokens, added, made, password) = demo_store(dir.path())?;
             let folder = dir.path().join("ledger");
             let intro = Intro::Demo {
                 added,
-                tokens,
+                tokens: made,
                 password,
             };
-            (ledger, folder, intro)
+            (ledger, tokens, folder, intro)
         }
         None => {
             let ledger = open_existing(db)?;
-            let tokens = TokenStore::open(ledger.store()).map_err(LedgerError::from)?;
-            let users = UserStore::open(ledger.store()).map_err(LedgerError::from)?;
+            let (tokens, folder) = token_store(&ledger, &a.tokens)?;
             let count = tokens.list().map_err(LedgerError::from)?.len()
-                + users.list().map_err(LedgerError::from)?.len();
-            (ledger, db.to_path_buf(), Intro::Store { count })
+                + tokens.users().list().map_err(LedgerError::from)?.len();
+            (ledger, tokens, folder, Intro::Store { count })
         }
     };
     let head = ledger.head().seq;
+    let shown = ledger.store().shown();
     let name = if a.demo {
         "kalmar-demo".to_string()
     } else {
         super::export::ledger_name(db)
     };
-    let state = AppState::named(ledger, delegation, &name)?;
+    let state = AppState::with_tokens(ledger, tokens, delegation, &name)?;
     state.set_account_limits(a.sessions(), ThrottleLimits::default());
     let limits = a.limits();
     let addr = SocketAddr::new(a.bind, a.port);
@@ -192,7 +216,7 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
             &serve_file,
             json!({"url": url, "pid": std::process::id()}).to_string(),
         );
-        intro.print(out, &url, &folder, head)?;
+        intro.print(out, &url, &shown, head)?;
         out.flush()
     });
     let _ = std::fs::remove_file(&serve_file);
@@ -216,20 +240,14 @@ enum Intro {
 }
 
 impl Intro {
-    fn print(
-        &self,
-        out: &mut dyn Write,
-        url: &str,
-        folder: &Path,
-        head: u64,
-    ) -> std::io::Result<()> {
+    fn print(&self, out: &mut dyn Write, url: &str, shown: &str, head: u64) -> std::io::Result<()> {
         match self {
             Intro::Demo {
                 added,
                 tokens,
                 password,
             } => {
-                writeln!(out, "rambok serve --demo: {added} händelser ur Kalmar kommuns dokument i en tillfällig liggare ({})", folder.display())?;
+                writeln!(out, "rambok serve --demo: {added} händelser ur Kalmar kommuns dokument i en tillfällig liggare ({shown})")?;
                 let page_token = &tokens[0].2;
                 writeln!(
                     out,
@@ -245,8 +263,7 @@ impl Intro {
             Intro::Store { count } => {
                 writeln!(
                     out,
-                    "rambok serve: liggaren i {} (sekvens {head}) serveras på {url}/",
-                    folder.display()
+                    "rambok serve: liggaren i {shown} (sekvens {head}) serveras på {url}/"
                 )?;
                 writeln!(out, "öppna {url}/ i en webbläsare och logga in med namn och lösenord (eller en token); API:t finns under {url}/api/ (docs/api.md)")?;
                 if *count == 0 {
@@ -294,7 +311,7 @@ RAMBOK_TOKEN){ca_hint}; konton och token hanteras av en admin på sidan eller ge
 pub fn is_remote(command: &Command) -> bool {
     !matches!(
         command,
-        Command::Demo | Command::Gen { .. } | Command::Serve(_)
+        Command::Demo | Command::Gen { .. } | Command::Serve(_) | Command::Copy(_)
     )
 }
 

@@ -47,6 +47,10 @@ pub struct Actor {
 
 #[derive(clap::Args, Debug)]
 pub struct TokenArgs {
+    /// Mappen med API-token och åtkomstlogg för en liggare i PostgreSQL (skapas om den saknas);
+    /// en liggare i en mapp har dem i sin egen mapp.
+    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR")]
+    pub tokens: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub action: TokenAction,
 }
@@ -87,9 +91,9 @@ pub enum TokenAction {
     },
 }
 
-fn tokens(db: &Path) -> Result<TokenStore> {
+fn tokens(db: &Path, folder: &Option<std::path::PathBuf>) -> Result<TokenStore> {
     let ledger = open_existing(db)?;
-    TokenStore::open(ledger.store()).map_err(|e| CliError::Ledger(LedgerError::Store(e)))
+    Ok(super::serve::token_store(&ledger, folder)?.0)
 }
 
 fn fail(e: TokenError) -> CliError {
@@ -171,7 +175,7 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
             actor: who,
         } => {
             let (role, expires_at, by) = (role_of(role), expiry(expires)?, actor(who)?);
-            let token = tokens(db)?
+            let token = tokens(db, &a.tokens)?
                 .add(&name, role, expires_at, &by, now)
                 .map_err(fail)?;
             writeln!(out, "{token}").map_err(super::io)?;
@@ -184,7 +188,7 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
             Ok(())
         }
         TokenAction::List => {
-            for t in tokens(db)?.list().map_err(|e| fail(e.into()))? {
+            for t in tokens(db, &a.tokens)?.list().map_err(|e| fail(e.into()))? {
                 writeln!(
                     out,
                     "{:<10}  {:<24}  {}  {}",
@@ -202,7 +206,10 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
         }
         TokenAction::Remove { name, actor: who } => {
             let by = actor(who)?;
-            if tokens(db)?.remove(&name, &by, now).map_err(fail)? {
+            if tokens(db, &a.tokens)?
+                .remove(&name, &by, now)
+                .map_err(fail)?
+            {
                 writeln!(out, "tog bort tokenen '{}'", name.trim()).map_err(super::io)
             } else {
                 Err(CliError::Input(format!(
@@ -212,7 +219,9 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
             }
         }
         TokenAction::Log { format } => {
-            let log = tokens(db)?.access_log().map_err(|e| fail(e.into()))?;
+            let log = tokens(db, &a.tokens)?
+                .access_log()
+                .map_err(|e| fail(e.into()))?;
             let text = match format {
                 AccessFormat::Json => serde_json::to_string_pretty(&entries_json(&log))
                     .map_err(|e| CliError::Io(e.to_string()))?,

@@ -15,6 +15,10 @@ use std::path::Path;
 
 #[derive(clap::Args, Debug)]
 pub struct UserArgs {
+    /// Mappen med API-token, konton och åtkomstlogg för en liggare i PostgreSQL; en liggare i en
+    /// mapp har dem i sin egen mapp.
+    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR")]
+    pub tokens: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub action: UserAction,
 }
@@ -80,9 +84,9 @@ pub enum UserAction {
     },
 }
 
-fn users(db: &Path) -> Result<UserStore> {
+fn users(db: &Path, folder: &Option<std::path::PathBuf>) -> Result<UserStore> {
     let ledger = open_existing(db)?;
-    UserStore::open(ledger.store()).map_err(|e| CliError::Ledger(LedgerError::Store(e)))
+    Ok(super::serve::token_store(&ledger, folder)?.0.users())
 }
 
 fn fail(e: UserError) -> CliError {
@@ -144,7 +148,7 @@ pub fn run(db: &Path, a: UserArgs, out: &mut dyn Write) -> Result<()> {
             crate::server::users::check_name(&name).map_err(fail)?;
             let password = password(&from, &name)?;
             let role = role_of(role);
-            let added = users(db)?
+            let added = users(db, &a.tokens)?
                 .add(&name, role, &password, &by, now)
                 .map_err(fail)?;
             writeln!(
@@ -156,7 +160,7 @@ pub fn run(db: &Path, a: UserArgs, out: &mut dyn Write) -> Result<()> {
             .map_err(super::io)
         }
         UserAction::List => {
-            for u in users(db)?.list().map_err(|e| fail(e.into()))? {
+            for u in users(db, &a.tokens)?.list().map_err(|e| fail(e.into()))? {
                 let created = chrono::DateTime::parse_from_rfc3339(&u.created_at).map_or_else(
                     |_| u.created_at.clone(),
                     |at| crate::domain::time::shown(at.with_timezone(&Utc)),
@@ -174,12 +178,16 @@ pub fn run(db: &Path, a: UserArgs, out: &mut dyn Write) -> Result<()> {
         }
         UserAction::Disable { name, actor: who } => {
             let by = actor(who)?;
-            let u = users(db)?.disable(&name, &by, now).map_err(fail)?;
+            let u = users(db, &a.tokens)?
+                .disable(&name, &by, now)
+                .map_err(fail)?;
             writeln!(out, "stängde av kontot '{}'", u.name).map_err(super::io)
         }
         UserAction::Enable { name, actor: who } => {
             let by = actor(who)?;
-            let u = users(db)?.enable(&name, &by, now).map_err(fail)?;
+            let u = users(db, &a.tokens)?
+                .enable(&name, &by, now)
+                .map_err(fail)?;
             writeln!(out, "öppnade kontot '{}' igen", u.name).map_err(super::io)
         }
         UserAction::Passwd {
@@ -189,7 +197,7 @@ pub fn run(db: &Path, a: UserArgs, out: &mut dyn Write) -> Result<()> {
         } => {
             let by = actor(who)?;
             let password = password(&from, &name)?;
-            let u = users(db)?
+            let u = users(db, &a.tokens)?
                 .set_password(&name, &password, &by, now)
                 .map_err(fail)?;
             writeln!(out, "satte ett nytt lösenord för kontot '{}'", u.name).map_err(super::io)
@@ -200,7 +208,7 @@ pub fn run(db: &Path, a: UserArgs, out: &mut dyn Write) -> Result<()> {
             actor: who,
         } => {
             let by = actor(who)?;
-            let u = users(db)?
+            let u = users(db, &a.tokens)?
                 .set_role(&name, role_of(role), &by, now)
                 .map_err(fail)?;
             writeln!(out, "kontot '{}' har nu rollen {}", u.name, u.role.name()).map_err(super::io)

@@ -118,12 +118,15 @@ fn share(count: u32, total: u32, printed: Measure) -> Option<Decimal> {
     ))
 }
 
+/// The counts of one printed table: its source, office, what it counts and its date.
+type CountKey<'a> = (&'a str, &'a str, Counted, Date);
+
 pub(super) fn counts(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<Finding>) {
     let mut wrong = Causes::new("reported.count");
     let mut shares = Causes::new("reported.share");
     let mut unverifiable = Causes::new("reported.unverifiable");
     // The printed totals, for the counts by status and the shares beside them.
-    let mut totals: HashMap<(&str, &str, Counted, Date), (u32, u64)> = HashMap::new();
+    let mut totals: HashMap<CountKey, (u32, u64)> = HashMap::new();
     for r in of_year {
         if let EventBody::ReportedCount {
             office,
@@ -138,8 +141,7 @@ pub(super) fn counts(records: &[Recorded], of_year: &[&Recorded], out: &mut Vec<
             totals.insert((source, office, *items, *date), (*count, r.seq));
         }
     }
-    type Key<'a> = (&'a str, &'a str, Counted, Date);
-    let mut by_status: HashMap<Key, (u32, Vec<u64>)> = HashMap::new();
+    let mut by_status: HashMap<CountKey, (u32, Vec<u64>)> = HashMap::new();
     for r in of_year {
         let EventBody::ReportedCount {
             office,

@@ -25,8 +25,28 @@ pub(super) struct Group {
 
 #[derive(Default)]
 struct Done {
-    result: Mutex<Option<Result<(), String>>>,
+    result: Mutex<Option<Result<(), Failed>>>,
     ready: Condvar,
+}
+
+/// Why a commit failed, as every group in it is told.
+#[derive(Clone, Debug)]
+enum Failed {
+    /// Another process appended first (a shared store): retry after reading the ledger again.
+    Conflict {
+        expected: u64,
+        actual: u64,
+    },
+    Other(String),
+}
+
+impl Failed {
+    fn into_error(self) -> LedgerError {
+        match self {
+            Failed::Conflict { expected, actual } => LedgerError::Conflict { expected, actual },
+            Failed::Other(e) => LedgerError::Store(StoreError::Io(e)),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -130,7 +150,7 @@ impl<S: Store> Ledger<S> {
     pub(super) fn await_commit(&self, ticket: Ticket) -> Result<(), LedgerError> {
         loop {
             if let Some(result) = lock(&ticket.0.result).clone() {
-                return result.map_err(|e| LedgerError::Store(StoreError::Io(e)));
+                return result.map_err(Failed::into_error);
             }
             if self.commit_if_idle() {
                 continue;
@@ -169,7 +189,10 @@ impl<S: Store> Ledger<S> {
             stats.syncs += 1;
             stats.groups += groups.len() as u64;
         }
-        let result = written.map_err(|e| e.to_string());
+        let result = written.map_err(|e| match e {
+            StoreError::Conflict { expected, actual } => Failed::Conflict { expected, actual },
+            other => Failed::Other(other.to_string()),
+        });
         if result.is_err() {
             self.fail_queued(result.clone());
         }
@@ -181,13 +204,20 @@ impl<S: Store> Ledger<S> {
 
     /// After a failed commit: every group queued behind it was chained onto it and fails too,
     /// and the writer must start again from what the store holds.
-    fn fail_queued(&self, result: Result<(), String>) {
+    fn fail_queued(&self, result: Result<(), Failed>) {
         let mut q = lock(&self.queue);
         q.stale = true;
         for g in std::mem::take(&mut q.groups) {
             *lock(&g.done.result) = Some(result.clone());
             g.done.ready.notify_all();
         }
+    }
+
+    /// Whether nothing is queued or being committed: then the writer's head is the store's, as
+    /// far as this process knows. Call with the writer lock held.
+    pub(super) fn idle(&self) -> bool {
+        let q = lock(&self.queue);
+        q.groups.is_empty() && !q.committing
     }
 
     /// Syncs and appends committed so far.

@@ -12,7 +12,8 @@ use crate::json::FieldError;
 use crate::report::number::counted;
 use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
 use crate::store::sled_store::SledStore;
-use crate::store::{Block, Head, Store, StoreError};
+use crate::store::target::Target;
+use crate::store::{Block, Engine, Head, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use std::sync::Mutex;
@@ -25,6 +26,9 @@ pub use commit::CommitStats;
 
 /// Most events one append may carry; a larger import is refused before anything is written.
 pub const BATCH_EVENTS_MAX: usize = 2_000_000;
+/// How often an append without `expected_seq` is tried again when another process sharing the
+/// store appended first.
+pub const CONFLICT_RETRIES_MAX: usize = 100;
 /// Records per stored block, and the most bytes a block may hold.
 pub const BLOCK_RECORDS_MAX: usize = 256;
 pub const BLOCK_BYTES_MAX: usize = 48 * 1024;
@@ -131,6 +135,26 @@ impl Ledger<SledStore> {
     }
 }
 
+impl Ledger<Engine> {
+    /// Opens the ledger `target` names, on whichever engine holds it.
+    pub fn open_target(target: &Target) -> Result<Ledger<Engine>, LedgerError> {
+        Ledger::with_store(Engine::open(target)?)
+    }
+}
+
+/// A ledger opened on sled, served or printed like any other.
+impl From<Ledger<SledStore>> for Ledger<Engine> {
+    fn from(l: Ledger<SledStore>) -> Ledger<Engine> {
+        Ledger {
+            store: Engine::Sled(l.store),
+            writer: l.writer,
+            queue: l.queue,
+            stats: l.stats,
+            checked_runs: l.checked_runs,
+        }
+    }
+}
+
 /// The index runs one process has compared with the log, by a fingerprint of key and value under
 /// a hash keyed at random per process (so no stored bytes can be made to match one checked
 /// before). A run is written once and never rewritten: once it agreed with the log, reading it
@@ -226,11 +250,29 @@ impl<S: Store> Ledger<S> {
         expected_seq: Option<u64>,
         now: DateTime<Utc>,
     ) -> Result<Appended, LedgerError> {
-        let mut appender = self.begin(recorded_by, expected_seq, now)?;
-        for event in events {
-            appender.push(event)?;
+        let mut retries = 0;
+        loop {
+            let tried = self
+                .begin(recorded_by, expected_seq, now)
+                .and_then(|mut appender| {
+                    for event in events {
+                        appender.push(event)?;
+                    }
+                    appender.commit()
+                });
+            match tried {
+                // Another process sharing the store appended first: validate again against
+                // what it wrote, and chain onto it.
+                Err(LedgerError::Conflict { .. })
+                    if expected_seq.is_none()
+                        && self.store.shared()
+                        && retries < CONFLICT_RETRIES_MAX =>
+                {
+                    retries += 1
+                }
+                other => return other,
+            }
         }
-        appender.commit()
     }
 
     /// Starts an append that events are pushed into one at a time, so a large import never holds
@@ -249,13 +291,9 @@ impl<S: Store> Ledger<S> {
             w.known = None;
         }
         if w.known.is_none() {
-            // Read the state again from the store, once everything queued has reached it.
-            self.drain();
-            w.head = self.store.head()?;
-            let (known, context, last_at) = self.load_known()?;
-            w.known = Some((known, context));
-            w.last_recorded_at = last_at;
-            w.index_head = self.index_head()?;
+            self.reload(&mut w)?;
+        } else if self.store.shared() && self.idle() {
+            self.catch_up(&mut w)?;
         }
         if let Some(expected) = expected_seq {
             if expected != w.head.seq {
@@ -273,11 +311,73 @@ impl<S: Store> Ledger<S> {
         Ok(Appender::new(self, w, recorded_by, at))
     }
 
-    fn load_known(&self) -> Result<(Known, index::Context, Option<DateTime<Utc>>), LedgerError> {
+    /// Brings the writer up to what other processes sharing the store appended: the records
+    /// after its head, applied to its state, up to the head the index covers.
+    fn catch_up(&self, w: &mut Writer) -> Result<(), LedgerError> {
+        let index_head = self.index_head()?;
+        if index_head.seq == w.head.seq {
+            return Ok(());
+        }
+        if index_head.seq < w.head.seq {
+            // The store went back (a database restored, a standby behind): start again from it.
+            return self.reload(w);
+        }
+        let Some((known, context)) = w.known.as_mut() else {
+            return Ok(());
+        };
+        let mut head = w.head;
+        let mut last = w.last_recorded_at;
+        let applied = self.scan_raw(w.head.seq + 1, Some(index_head.seq), |r, raw| {
+            known.apply(&r.event);
+            context.entries(r.seq, r.recorded_at, &r.event, raw);
+            head = Head {
+                seq: r.seq,
+                hash: r.hash,
+            };
+            last = Some(r.recorded_at);
+            Ok(())
+        });
+        if let Err(e) = applied {
+            // Half applied: read it all again on the next append.
+            w.known = None;
+            return Err(e);
+        }
+        w.head = head;
+        w.last_recorded_at = last;
+        w.index_head = index_head;
+        Ok(())
+    }
+
+    /// Reads the writer's state again from the store, once everything queued has reached it:
+    /// head, index head, and what validation and the index know, all at one sequence number
+    /// (another process sharing the store may append while this reads).
+    fn reload(&self, w: &mut Writer) -> Result<(), LedgerError> {
+        self.drain();
+        let mut tries = 0;
+        let (head, index_head) = loop {
+            let head = self.store.head()?;
+            let index_head = self.index_head()?;
+            tries += 1;
+            if index_head.seq == head.seq || !self.store.shared() || tries >= CONFLICT_RETRIES_MAX {
+                break (head, index_head);
+            }
+        };
+        let (known, context, last_at) = self.load_known(head.seq)?;
+        w.head = head;
+        w.known = Some((known, context));
+        w.last_recorded_at = last_at;
+        w.index_head = index_head;
+        Ok(())
+    }
+
+    fn load_known(
+        &self,
+        until: u64,
+    ) -> Result<(Known, index::Context, Option<DateTime<Utc>>), LedgerError> {
         let mut known = Known::default();
         let mut context = index::Context::default();
         let mut last = None;
-        self.scan_raw(1, None, |r, raw| {
+        self.scan_raw(1, Some(until), |r, raw| {
             known.apply(&r.event);
             context.entries(r.seq, r.recorded_at, &r.event, raw);
             last = Some(r.recorded_at);

@@ -115,6 +115,11 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Io(detail) => ApiError::internal(detail),
             StoreError::InUse { .. } => ApiError::internal(e),
+            StoreError::Conflict { expected, actual } => {
+                ApiError::new(StatusCode::CONFLICT, e.to_string())
+                    .with("expected", expected)
+                    .with("actual", actual)
+            }
         }
     }
 }

@@ -23,9 +23,9 @@ pub mod users;
 mod web;
 
 use crate::control::delegation::Delegation;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::LedgerError;
 use crate::store::record::Recorded;
-use crate::store::Store;
+use crate::store::{Engine, Store};
 use auth::TokenStore;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method};
@@ -53,6 +53,9 @@ const CHECK_ATTEMPTS: usize = 20;
 /// Refusal log lines kept in memory (the full log goes to stderr).
 const REFUSALS_KEPT: usize = 1000;
 
+/// A served ledger, on either engine.
+pub type Ledger = crate::ledger::Ledger<Engine>;
+
 struct Shared {
     ledger: Ledger,
     tokens: TokenStore,
@@ -77,22 +80,42 @@ impl AppState {
     /// Serves `ledger`, with `delegation` (an order and a name for it) for the controls instead
     /// of the ledger's own orders; files it writes call the ledger `rambok`.
     pub fn new(
-        ledger: Ledger,
+        ledger: impl Into<Ledger>,
         delegation: Option<(Delegation, String)>,
     ) -> Result<AppState, LedgerError> {
         AppState::named(ledger, delegation, "rambok")
     }
 
     /// Like [`AppState::new`], with the name the exported files give the ledger (its folder's).
+    /// The API tokens are the ones kept beside a ledger on sled; a ledger in PostgreSQL keeps
+    /// them in a folder of their own ([`AppState::with_tokens`]).
     pub fn named(
-        ledger: Ledger,
+        ledger: impl Into<Ledger>,
         delegation: Option<(Delegation, String)>,
         name: &str,
     ) -> Result<AppState, LedgerError> {
-        let tokens = TokenStore::open(ledger.store())?;
-        let users = UserStore::open(ledger.store())?;
+        let ledger = ledger.into();
+        let tokens =
+            match ledger.store().sled() {
+                Some(sled) => TokenStore::open(sled)?,
+                None => return Err(LedgerError::Store(crate::store::StoreError::Io(
+                    "en liggare i PostgreSQL har sina API-token i en egen mapp: ange --tokens MAPP"
+                        .into(),
+                ))),
+            };
+        AppState::with_tokens(ledger, tokens, delegation, name)
+    }
+
+    /// Serves `ledger` with the API tokens of `tokens`.
+    pub fn with_tokens(
+        ledger: impl Into<Ledger>,
+        tokens: TokenStore,
+        delegation: Option<(Delegation, String)>,
+        name: &str,
+    ) -> Result<AppState, LedgerError> {
+        let users = tokens.users();
         Ok(AppState(Arc::new(Shared {
-            ledger,
+            ledger: ledger.into(),
             tokens,
             users,
             sessions: Sessions::new(SessionLimits::default()),

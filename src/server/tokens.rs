@@ -99,11 +99,13 @@ pub enum TokenError {
     Store(#[from] StoreError),
 }
 
-/// The token tree of one store, and the access log beside it.
+/// The token tree of one store, and the access log beside it; the accounts' tree is opened with
+/// them ([`TokenStore::users`]), so tokens, accounts and their log always live in one place.
 #[derive(Clone)]
 pub struct TokenStore {
     tree: sled::Tree,
     access: sled::Tree,
+    users: sled::Tree,
 }
 
 type TxError = ConflictableTransactionError<TokenError>;
@@ -187,7 +189,13 @@ impl TokenStore {
         Ok(TokenStore {
             tree: store.tree(TOKENS_TREE)?,
             access: store.tree(ACCESS_TREE)?,
+            users: store.tree(super::users::USERS_TREE)?,
         })
+    }
+
+    /// The accounts kept beside these tokens, logged to the same access log.
+    pub fn users(&self) -> super::users::UserStore {
+        super::users::UserStore::from_trees(self.users.clone(), self.access.clone())
     }
 
     /// Creates a token for `name`, valid until `expires_at` if given, and logs it as made `by`;

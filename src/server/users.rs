@@ -208,6 +208,11 @@ impl UserStore {
         })
     }
 
+    /// The accounts of an open `users` tree, logged to `access` (see `TokenStore::users`).
+    pub(crate) fn from_trees(tree: sled::Tree, access: sled::Tree) -> UserStore {
+        UserStore { tree, access }
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         // One flush covers both trees: they share sled's log.
         self.tree.flush().map(drop).map_err(store_err)

@@ -1,13 +1,19 @@
-//! Storage: the narrow trait every engine implements, the record format, and the sled engine.
+//! Storage: the narrow trait every engine implements, the record format, the sled engine (the
+//! embedded default) and the PostgreSQL engine, and what `--db` names (`target`, `engine`).
 //!
 //! An engine stores opaque blocks of encoded records under their first sequence number, and one
 //! head (last sequence number and its hash). It knows nothing of events, validation or hashing:
 //! those live in `record` and `ledger`, so a second engine only has to keep bytes safely.
 
+pub mod engine;
 pub mod folder;
+pub mod pg;
 pub mod record;
 pub mod sled_store;
+pub mod target;
 pub mod witness;
+
+pub use engine::Engine;
 
 use record::Hash;
 use std::path::PathBuf;
@@ -51,6 +57,10 @@ pub enum StoreError {
     /// which was left as it was.
     #[error("{0}")]
     Damaged(Box<folder::Damage>),
+    /// Another process appended first: the append chained onto `expected` but the ledger's head
+    /// is at `actual` now. Nothing was written; read the ledger again and retry.
+    #[error("en annan process lade till i liggaren först: skrivningen byggde på sekvens {expected}, men liggaren är vid {actual}; inget sparades")]
+    Conflict { expected: u64, actual: u64 },
 }
 
 /// The storage engine.
@@ -59,11 +69,18 @@ pub enum StoreError {
 /// between leaves the previous head and no visible part of the append.
 pub trait Store: Send + Sync {
     fn head(&self) -> Result<Head, StoreError>;
+    /// Whether other processes may append to the same ledger (then the head can move under a
+    /// writer, and `append_with` refuses an append chained onto a head that moved).
+    fn shared(&self) -> bool {
+        false
+    }
     /// Writes `blocks` (which follow the current head without a gap) and then moves the head.
     fn append(&self, blocks: &[Block], head: Head) -> Result<(), StoreError> {
         self.append_with(blocks, head, &[], &[])
     }
     /// As `append`, and writes `derived` (index entries) in the same atomic step as the head;
+    /// a shared store refuses it with [`StoreError::Conflict`] when the head is no longer the one
+    /// the blocks follow (the first block's, or first staged append's, sequence number − 1);
     /// `staged` lists the appends (by the first sequence number each staged) whose staged blocks
     /// and entries this step makes visible, so nothing of theirs is left to discard.
     fn append_with(

@@ -232,7 +232,7 @@ fn english(text: &str) -> Vec<String> {
     found
 }
 
-fn assert_swedish(what: &str, text: &str) {
+pub(crate) fn assert_swedish(what: &str, text: &str) {
     let found = english(text);
     assert!(found.is_empty(), "{what}: English {found:?} in:\n{text}");
 }
@@ -533,6 +533,31 @@ fn right_command_lines_are_answered_in_swedish() {
     says_in_swedish(&fresh, &["init"], 0);
     let said = says_in_swedish(&fresh, &["verify"], 0);
     assert!(said.contains("0 poster"), "{said}");
+    let copy = dir.path().join("kopia");
+    let said = says_in_swedish(
+        d,
+        &[
+            "copy",
+            "--from",
+            d.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(said.contains("hashkedjan stämmer i båda"), "{said}");
+    says_in_swedish(
+        d,
+        &[
+            "copy",
+            "--from",
+            d.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ],
+        1,
+    );
+    says_in_swedish(Path::new("mysql://värd/db"), &["verify"], 1);
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod indicators;
 mod labels;
 mod language;
 mod ledger;
+mod pg;
 mod props;
 mod readme;
 mod record;

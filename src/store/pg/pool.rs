@@ -1,0 +1,143 @@
+//! Connections to PostgreSQL: a bounded pool for reads, and PostgreSQL's failures told in Swedish.
+//!
+//! The driver is the synchronous `postgres` crate, which runs a small runtime of its own per
+//! connection: it must never be called from an async task (the server calls the ledger from its
+//! blocking threads only).
+
+use crate::store::StoreError;
+use postgres::{Client, Config, NoTls};
+use std::sync::{Condvar, Mutex};
+
+/// Connections one process opens for reads at most; a reader waits for a free one beyond that.
+pub const READ_CONNECTIONS_MAX: usize = 12;
+
+/// PostgreSQL's failure, in Swedish: what rambok was doing, and the SQLSTATE code or the
+/// operating system's error (PostgreSQL's own text may be English).
+pub fn failure(doing: &str, e: &postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        let why = match code {
+            "57P01" | "57P02" | "57P03" => "servern stängs av eller startar",
+            "25006" => "servern är en skrivskyddad standby",
+            "53300" => "servern tar inte emot fler anslutningar",
+            "28P01" | "28000" => "inloggningen nekades",
+            "3D000" => "databasen finns inte",
+            "42P01" => "rambok-tabellerna finns inte (skapa liggaren med `rambok init`)",
+            "40001" | "40P01" => "transaktionen krockade med en annan",
+            _ => "PostgreSQL vägrade",
+        };
+        return StoreError::Io(format!("PostgreSQL, {doing}: {why} (SQLSTATE {code})"));
+    }
+    if let Some(io) = std::error::Error::source(e).and_then(|s| s.downcast_ref::<std::io::Error>())
+    {
+        return StoreError::Io(format!(
+            "PostgreSQL, {doing}: {}",
+            crate::lang::io_error(io)
+        ));
+    }
+    if e.is_closed() {
+        return StoreError::Io(format!("PostgreSQL, {doing}: anslutningen är stängd"));
+    }
+    StoreError::Io(format!(
+        "PostgreSQL, {doing}: anslutningen bröts eller servern svarade inte som väntat"
+    ))
+}
+
+/// Opens a connection; `synchronous_commit = off` is raised to `on`, so a commit that returns is
+/// durable (and, with a synchronous standby, on the standby too).
+pub fn connect(config: &Config, shown: &str) -> Result<Client, StoreError> {
+    let mut client = config.connect(NoTls).map_err(|e| match failure("", &e) {
+        StoreError::Io(why) => StoreError::Io(format!(
+            "kan inte ansluta till {shown}:{}",
+            why.trim_start_matches("PostgreSQL, :")
+        )),
+        other => other,
+    })?;
+    let setting = client
+        .query_one("SHOW synchronous_commit", &[])
+        .map_err(|e| failure("inställningarna", &e))?;
+    let value: String = setting.get(0);
+    if value == "off" {
+        client
+            .batch_execute("SET synchronous_commit = on")
+            .map_err(|e| failure("inställningarna", &e))?;
+    }
+    Ok(client)
+}
+
+/// Read connections, opened as needed up to [`READ_CONNECTIONS_MAX`] and kept.
+pub struct Pool {
+    config: Config,
+    shown: String,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Client>,
+    open: usize,
+}
+
+impl Pool {
+    pub fn new(config: Config, shown: String) -> Pool {
+        Pool {
+            config,
+            shown,
+            state: Mutex::new(PoolState::default()),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn take(&self) -> Result<Client, StoreError> {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = s.idle.pop() {
+                if !c.is_closed() {
+                    return Ok(c);
+                }
+                s.open -= 1;
+                continue;
+            }
+            if s.open < READ_CONNECTIONS_MAX {
+                s.open += 1;
+                drop(s);
+                let made = connect(&self.config, &self.shown);
+                if made.is_err() {
+                    self.release(None);
+                }
+                return made;
+            }
+            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn release(&self, client: Option<Client>) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match client {
+            Some(c) if !c.is_closed() => s.idle.push(c),
+            _ => s.open -= 1,
+        }
+        self.freed.notify_one();
+    }
+
+    /// Runs a read on a pooled connection; a read that found its connection closed (a restarted
+    /// server, a standby promoted) is tried once more on a new one.
+    pub fn read<T>(
+        &self,
+        doing: &str,
+        mut f: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let mut retried = false;
+        loop {
+            let mut client = self.take()?;
+            let result = f(&mut client);
+            let closed = client.is_closed();
+            self.release(Some(client));
+            match result {
+                Err(_) if closed && !retried => retried = true,
+                other => return other.map_err(|e| failure(doing, &e)),
+            }
+        }
+    }
+}

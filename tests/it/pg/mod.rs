@@ -1,0 +1,190 @@
+//! The PostgreSQL engine, each test on a private cluster it starts (`initdb` in a temporary
+//! folder, a Unix socket there, no TCP) and stops: the CLI's reports equal sled's, `copy` between
+//! engines keeps every byte, several processes append to one ledger, ledgers in one database stay
+//! apart, damage is found, and a database killed mid-load keeps every acknowledged event.
+//!
+//! Without PostgreSQL's programs these tests fail (CI installs them: scripts/install-postgres.sh).
+
+mod engine;
+mod shared;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A PostgreSQL cluster of one test: data and socket in a temporary folder.
+pub(crate) struct Cluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+}
+
+/// Where PostgreSQL's programs are: `pg_config --bindir`, else Debian's newest
+/// /usr/lib/postgresql/*/bin.
+pub(crate) fn pg_bindir() -> PathBuf {
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && dir.join("initdb").exists() {
+            return dir;
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|b| b.join("initdb").exists())
+        .collect();
+    found.sort_by_key(|p| {
+        p.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    found.pop().unwrap_or_else(|| {
+        panic!("PostgreSQL's programs (initdb, pg_ctl) are not installed: run scripts/install-postgres.sh (Debian's postgresql)")
+    })
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .map(|u| u.split_whitespace().next() == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A command of PostgreSQL's, run as the user `postgres` when this is root (initdb refuses root).
+fn as_pg(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(mut c: Command, what: &str) {
+    let out = c.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Cluster {
+    pub(crate) fn start() -> Cluster {
+        Cluster::start_with(&[])
+    }
+
+    /// A cluster with extra `-c name=value` settings.
+    pub(crate) fn start_with(settings: &[&str]) -> Cluster {
+        let bin = pg_bindir();
+        let dir = tempfile::Builder::new()
+            .prefix("rambok-pg")
+            .tempdir()
+            .unwrap();
+        if is_root() {
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    c.args(["-R", "postgres:"]).arg(dir.path());
+                    c
+                },
+                "chown",
+            );
+        }
+        let mut init = as_pg(&bin.join("initdb"));
+        init.arg("-D")
+            .arg(dir.path().join("data"))
+            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
+            .arg("--locale=C.UTF-8");
+        run(init, "initdb");
+        let mut conf = String::from("listen_addresses = ''\nmax_connections = 200\n");
+        conf.push_str(&format!(
+            "unix_socket_directories = '{}'\n",
+            dir.path().display()
+        ));
+        for s in settings {
+            conf.push_str(s);
+            conf.push('\n');
+        }
+        let auto = dir.path().join("data/postgresql.auto.conf");
+        let mut text = std::fs::read_to_string(&auto).unwrap_or_default();
+        text.push_str(&conf);
+        std::fs::write(&auto, text).unwrap();
+        let cluster = Cluster {
+            dir,
+            bin,
+            port: 5432,
+        };
+        cluster.start_again();
+        cluster
+    }
+
+    pub(crate) fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The URL of ledger `name` in this cluster.
+    pub(crate) fn url(&self, name: &str) -> PathBuf {
+        PathBuf::from(format!(
+            "postgres://postgres@/postgres?host={}&port={}&ledger={name}",
+            self.dir.path().display(),
+            self.port
+        ))
+    }
+
+    pub(crate) fn pg_ctl(&self, args: &[&str]) {
+        let mut c = as_pg(&self.bin.join("pg_ctl"));
+        c.arg("-D").arg(self.data()).args(args);
+        run(c, &format!("pg_ctl {args:?}"));
+    }
+
+    pub(crate) fn start_again(&self) {
+        let log = self.dir.path().join("server.log");
+        self.pg_ctl(&["-w", "-l", log.to_str().unwrap(), "start"]);
+    }
+
+    /// Stops the server the hard way: no checkpoint, as a power cut would.
+    pub(crate) fn stop_hard(&self) {
+        self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+    }
+
+    /// Runs SQL with psql, returning its output (unaligned, tuples only).
+    pub(crate) fn psql(&self, sql: &str) -> String {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-h"])
+            .arg(self.dir.path())
+            .args(["-p", &self.port.to_string(), "-d", "postgres", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let mut c = as_pg(&self.bin.join("pg_ctl"));
+        c.arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "-w", "stop"]);
+        let _ = c.output();
+    }
+}
+
+/// A PostgreSQL ledger opened in this process, as the CLI opens it.
+pub(crate) fn open(url: &Path) -> rambok::ledger::Ledger<rambok::store::Engine> {
+    let target = rambok::store::target::Target::parse(url).unwrap();
+    rambok::ledger::Ledger::open_target(&target).unwrap()
+}
