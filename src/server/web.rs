@@ -1,4 +1,4 @@
-//! The web page: three files from `web/`, compiled into the binary, so there is no build step and
+//! The web page: four files from `web/`, compiled into the binary, so there is no build step and
 //! nothing is read from disk at run time (no path a request could lead astray).
 
 use super::AppState;
@@ -9,6 +9,7 @@ use axum::Router;
 
 const INDEX: &str = include_str!("../../web/index.html");
 const APP_JS: &str = include_str!("../../web/app.js");
+const ACCOUNTS_JS: &str = include_str!("../../web/accounts.js");
 const STYLE: &str = include_str!("../../web/style.css");
 
 fn page(kind: &'static str, body: &'static str) -> impl IntoResponse {
@@ -24,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/app.js",
             get(|| async { page("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/accounts.js",
+            get(|| async { page("text/javascript; charset=utf-8", ACCOUNTS_JS) }),
         )
         .route(
             "/style.css",

@@ -1,13 +1,16 @@
 //! The one integration-test binary: features tested end to end, one module per concern.
 
 mod access;
+mod accounts;
 mod audit;
 mod bad_input;
 mod browser;
+mod browser_accounts;
 mod cli;
 mod control;
 mod corpus;
 mod exports;
+mod holdup;
 mod index;
 mod indicators;
 mod labels;
@@ -21,6 +24,7 @@ mod reliability;
 mod seeds;
 mod server;
 mod tls;
+mod user_cli;
 
 /// How many events the Kalmar fixtures hold: the sequence number a ledger of them ends at.
 pub fn kalmar_events() -> u64 {
