@@ -1,7 +1,9 @@
 // rambok's web page: plain JavaScript, no build step. It asks the API (docs/api.md) for each
 // report as table cells with exact kronor, formats the figures the Swedish way (space between
 // thousands, decimal comma, a real minus sign, rounding half away from zero) and redraws every
-// table and the waterfall chart when the year, office or date changes.
+// table and the waterfall chart when the year, office or date changes. A person signs in with a
+// name and password (a session cookie, and a CSRF value this page sends with every change); a
+// program's API token works too. An admin gets a tab to manage accounts and tokens.
 'use strict';
 
 const TOKEN_KEY = 'rambok-token';
@@ -10,6 +12,7 @@ const REDRAW_DELAY_MS = 120;
 
 const state = {
   token: null,
+  csrf: null, // the session's CSRF value, when signed in with name and password
   info: null,
   dates: [],
   generation: 0,
@@ -66,26 +69,34 @@ function query(params) {
   return q.toString();
 }
 
+function authHeaders() {
+  return state.token ? { Authorization: 'Bearer ' + state.token } : {};
+}
+
+/** A 401 means the session or token is no longer good: back to the sign-in form, saying why. */
+async function refused(response) {
+  const why = await errorText(response);
+  signOut((state.token ? 'Token godtogs inte: ' : 'Du är utloggad: ') + why);
+  return new Error(why);
+}
+
 async function api(path, params = {}) {
-  const response = await fetch('/api/' + path + '?' + query(params), {
-    headers: { Authorization: 'Bearer ' + state.token },
-  });
-  if (response.status === 401) {
-    signOut('Token godtogs inte: ' + (await errorText(response)));
-    throw new Error('token godtogs inte');
-  }
+  const response = await fetch('/api/' + path + '?' + query(params), { headers: authHeaders() });
+  if (response.status === 401) throw await refused(response);
   if (!response.ok) throw new Error(await errorText(response));
   return response;
 }
 
 /**
- * Every request that changes something goes through here (the page's one place to add what such a
- * request must carry). `body` is an object (sent as JSON), or a Blob or string sent as it is.
- * Returns the response, whatever its status, so a caller can show a refusal beside its field;
- * only a refused token signs out.
+ * Every request that changes something goes through here: a JSON body (or a Blob or text, sent as
+ * it is with `contentType`), and the session's CSRF value (the server refuses a change made with
+ * the session cookie without it), or the token. A refusal throws with the server's message; the
+ * error also carries the status and the reply's JSON (`e.status`, `e.reply`), so a form can show
+ * a field's problem beside the field.
  */
 async function send(method, url, body, contentType) {
-  const headers = { Authorization: 'Bearer ' + state.token };
+  const headers = { ...authHeaders() };
+  if (state.csrf) headers['X-CSRF-Token'] = state.csrf;
   let payload = body;
   if (body !== undefined && !(body instanceof Blob) && typeof body !== 'string') {
     headers['Content-Type'] = 'application/json';
@@ -94,9 +105,10 @@ async function send(method, url, body, contentType) {
     headers['Content-Type'] = contentType;
   }
   const response = await fetch(url, { method, headers, body: payload });
-  if (response.status === 401) {
-    signOut('Token godtogs inte: ' + (await errorText(response)));
-    throw new Error('token godtogs inte');
+  if (response.status === 401) throw await refused(response);
+  if (!response.ok) {
+    const reply = await response.json().catch(() => ({}));
+    throw Object.assign(new Error(reply.error || statusWords(response.status)), { status: response.status, reply });
   }
   return response;
 }
@@ -115,6 +127,7 @@ function statusWords(status) {
   const words = {
     400: 'felaktig fråga', 401: 'inte inloggad', 403: 'inte tillåtet', 404: 'finns inte',
     409: 'liggaren har ändrats sedan du läste den', 413: 'för stor', 422: 'kunde inte registreras',
+    429: 'för många försök',
     500: 'fel på servern', 502: 'servern nås inte', 503: 'servern är inte tillgänglig',
   };
   return (words[status] || 'oväntat svar') + ' (HTTP ' + status + ')';
@@ -370,7 +383,7 @@ async function redraw() {
   showDate();
   document.body.dataset.laddar = '1';
   const tab = currentTab();
-  const work = tab === 'revision'
+  const work = tab === 'konton' ? [drawAccounts(generation)] : tab === 'revision'
     ? [drawRevision(s, generation)]
     : tab === 'budget'
       ? [...REPORTS.map((r) => drawReport(r, s, generation)), drawWaterfall(s, generation), drawHistory(s, generation)]
@@ -403,12 +416,31 @@ function fillPickers(info) {
   slider.value = slider.max;
   $('vem').replaceChildren(
     el('span', {}, `${info.name} (${info.role}) · liggaren har ${counted(info.head.seq, 'händelse', 'händelser')} `),
-    Object.assign(el('button', { type: 'button', class: 'liten' }, 'Logga ut'), { onclick: () => signOut('') }));
+    Object.assign(el('button', { type: 'button', class: 'liten', id: 'logga-ut' }, 'Logga ut'), { onclick: logOut }));
+  $('flik-knapp-konton').hidden = info.role !== 'admin';
+}
+
+/** Signs out: ends the session on the server (or forgets the token), then shows the form. */
+async function logOut() {
+  if (state.csrf) {
+    try {
+      await send('DELETE', '/api/session');
+    } catch (_) {
+      // Already over on the server; the form is shown all the same.
+    }
+  }
+  signOut('');
 }
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   state.token = null;
+  state.csrf = null;
+  // The next to sign in starts on the budget tab (the accounts tab may not be theirs).
+  for (const t of document.querySelectorAll('.flikar button')) {
+    t.classList.toggle('aktiv', t.dataset.flik === 'budget');
+    $('flik-' + t.dataset.flik).hidden = t.dataset.flik !== 'budget';
+  }
   $('app').hidden = true;
   $('inloggning').hidden = false;
   $('inloggning-fel').textContent = message;
@@ -420,7 +452,8 @@ async function start() {
   try {
     state.info = await (await api('info')).json();
   } catch (e) {
-    if (state.token) signOut('Servern svarade inte. Försök igen om en stund.');
+    if (!$('app').hidden || !$('inloggning').hidden) return;
+    signOut('Servern svarade inte. Försök igen om en stund.');
     return;
   }
   fillPickers(state.info);
@@ -470,11 +503,17 @@ function wire() {
   for (const b of document.querySelectorAll('.flikar button')) b.addEventListener('click', () => switchTab(b.dataset.flik));
   $('inloggning-form').addEventListener('submit', (e) => {
     e.preventDefault();
+    signIn($('namn').value.trim(), $('losenord').value);
+    $('losenord').value = '';
+  });
+  $('token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
     state.token = $('token').value.trim();
     sessionStorage.setItem(TOKEN_KEY, state.token);
     $('token').value = '';
     start();
   });
+  wireAccounts();
 }
 
 function tokenFromAddress() {
@@ -496,5 +535,5 @@ document.addEventListener('DOMContentLoaded', () => {
   if (fromAddress) sessionStorage.setItem(TOKEN_KEY, fromAddress);
   state.token = sessionStorage.getItem(TOKEN_KEY);
   if (state.token) start();
-  else signOut('');
+  else resume();
 });

@@ -27,11 +27,17 @@
   const isController = () => (R().info() || {}).role === 'controller';
   const fieldId = (path) => 'f-' + path.replace(/[^a-z0-9]/gi, '-');
 
-  async function message(response) {
+  /**
+   * A change through rambok.send, its refusal an answer: `{ok, status, reply}`. Only what is no
+   * answer from the server (a signed-out session, a lost connection) is thrown on.
+   */
+  async function change(method, url, body, contentType) {
     try {
-      return await response.json();
-    } catch (_) {
-      return { error: await R().errorText(response) };
+      const response = await R().send(method, url, body, contentType);
+      return { ok: true, status: response.status, reply: await response.json() };
+    } catch (e) {
+      if (e.reply === undefined) throw e;
+      return { ok: false, status: e.status, reply: { ...e.reply, error: e.message } };
     }
   }
 
@@ -163,9 +169,8 @@
     if (st.place) body.place = st.place;
     const result = $('form-resultat');
     result.replaceChildren(el('p', {}, 'Prövar …'));
-    const response = await R().send('POST', '/api/preview', body);
-    const reply = await message(response);
-    if (!response.ok) {
+    const { ok, reply } = await change('POST', '/api/preview', body);
+    if (!ok) {
       result.replaceChildren();
       showFieldError($('form-falt'), result, reply);
       return;
@@ -194,16 +199,15 @@
     const p = st.previewed;
     if (!p) return;
     const result = $('form-resultat');
-    const response = await R().send('POST', '/api/events', { events: [p.event], expected_seq: p.head_seq });
-    const reply = await message(response);
-    if (response.status === 409) {
+    const { ok, status, reply } = await change('POST', '/api/events', { events: [p.event], expected_seq: p.head_seq });
+    if (status === 409) {
       st.previewed = null;
       result.replaceChildren(el('p', { class: 'fel', role: 'alert' },
         'Liggaren har ändrats sedan förhandsgranskningen: förhandsgranska igen innan du sparar.'));
       result.focus();
       return;
     }
-    if (!response.ok) {
+    if (!ok) {
       st.previewed = null;
       result.replaceChildren();
       showFieldError($('form-falt'), result, reply);
@@ -281,13 +285,12 @@
 
   async function approve(entry) {
     const status = $('attest-status');
-    const response = await R().send('POST', '/api/events', { events: [{ type: 'approved', event: entry.id }] });
-    const reply = await message(response);
-    status.className = response.ok ? 'ok' : 'fel';
-    status.textContent = response.ok
+    const { ok, reply } = await change('POST', '/api/events', { events: [{ type: 'approved', event: entry.id }] });
+    status.className = ok ? 'ok' : 'fel';
+    status.textContent = ok
       ? `Attesterad: sekvens ${entry.seq}, av ${reply.recorded_by}.`
       : `Attesten registrerades inte: ${reply.message || reply.error}`;
-    if (response.ok) {
+    if (ok) {
       await loadPending();
       await R().refresh();
     }
@@ -357,9 +360,8 @@
       showFieldError($('bok-falt'), result, { field: 'file', message: 'välj arbetsboken att importera' });
       return null;
     }
-    const response = await R().send('POST', '/api/import.xlsx?' + bookQuery(dryRun, expected), file, XLSX);
-    const reply = await message(response);
-    if (!response.ok) {
+    const { ok, reply } = await change('POST', '/api/import.xlsx?' + bookQuery(dryRun, expected), file, XLSX);
+    if (!ok) {
       result.replaceChildren();
       if (!showFieldError($('bok-falt'), result, reply) && reply.errors) {
         result.replaceChildren(el('ul', { class: 'fel', role: 'alert', id: 'bok-fel' },
@@ -418,9 +420,8 @@
       out.textContent = 'Välj den sparade kontrollsumman (en .json-fil från rambok).';
       return;
     }
-    const response = await R().send('POST', '/api/verify', await file.text(), 'application/json');
-    const v = await message(response);
-    if (!response.ok) {
+    const { ok, reply: v } = await change('POST', '/api/verify', await file.text(), 'application/json');
+    if (!ok) {
       out.className = 'fel';
       out.textContent = 'Kontrollsumman kunde inte prövas: ' + v.error;
     } else if (v.ok) {

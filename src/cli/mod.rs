@@ -14,6 +14,7 @@ pub mod serve;
 mod sheet;
 mod token;
 pub mod usage;
+mod user;
 
 use crate::ledger::LedgerError;
 use crate::report::number::counted;
@@ -126,6 +127,9 @@ pub enum Command {
     Copy(copy::CopyArgs),
     /// API-token för `rambok serve`: lägg till (visas en gång), lista, ta bort.
     Token(token::TokenArgs),
+    /// Konton för personer som loggar in på sidan med namn och lösenord: lägg till, lista, stäng
+    /// av, öppna igen, byt lösenord eller roll.
+    User(user::UserArgs),
     /// Skriv en påhittad kommun med N händelser som JSON Lines (för mätningar och lasttester).
     Gen {
         /// Hur många händelser.
@@ -294,6 +298,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Digest { out: file } => digest(&cli.db, &file, out),
         Command::Serve(a) => serve::run(&cli.db, a, out),
         Command::Token(a) => token::run(&cli.db, a, out),
+        Command::User(a) => user::run(&cli.db, a, out),
         Command::Copy(a) => copy::run(a, out),
         Command::Gen { events, seed } => {
             let mut result = Ok(());

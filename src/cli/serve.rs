@@ -9,9 +9,11 @@ use crate::json::event_to_json;
 use crate::ledger::LedgerError;
 use crate::report::number::counted;
 use crate::server::auth::{Role, TokenStore};
+use crate::server::session::SessionLimits;
+use crate::server::throttle::ThrottleLimits;
 use crate::server::tls::Tls;
 use crate::server::Ledger;
-use crate::server::{self, AppState, EVENTS_PER_REQUEST_MAX};
+use crate::server::{self, AppState, Limits, EVENTS_PER_REQUEST_MAX};
 use crate::store::sled_store::SledStore;
 use crate::store::StoreError;
 use chrono::Utc;
@@ -51,6 +53,45 @@ pub struct ServeArgs {
     /// en per server); en liggare i en mapp har dem i sin egen mapp.
     #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR")]
     pub tokens: Option<PathBuf>,
+    /// Högst så många öppna anslutningar åt gången (sänks till vad gränsen för öppna filer
+    /// tillåter); fler väntar tills någon stängs.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub connections_max: u32,
+    /// Högst så många öppna anslutningar från en och samma adress (bakom en proxy: proxyns).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub connections_per_address: u32,
+    /// Sekunder en anslutning har på sig att skicka ett anrops huvud, efter att den öppnats och
+    /// efter varje svar; en tyst anslutning stängs sedan.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Sekunder ett anrop får ta, från huvudet till svaret (503 efter).
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub request_timeout: u64,
+    /// Minuter en inloggning på sidan får vara oanvänd innan den går ut.
+    #[arg(long, value_name = "MIN", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub session_idle: u64,
+    /// Timmar en inloggning på sidan varar som längst, använd eller inte.
+    #[arg(long, value_name = "HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_max: u64,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            connections_max: self.connections_max as usize,
+            per_address_max: self.connections_per_address as usize,
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout),
+        }
+    }
+
+    fn sessions(&self) -> SessionLimits {
+        SessionLimits {
+            idle: chrono::Duration::minutes(self.session_idle as i64),
+            absolute: chrono::Duration::hours(self.session_max as i64),
+            ..SessionLimits::default()
+        }
+    }
 }
 
 /// The API tokens for `ledger`, and the folder they are in (where `serve.json` goes): the
@@ -98,8 +139,12 @@ fn token_err(e: crate::server::auth::TokenError) -> CliError {
 /// The demo's tokens: role, name, token.
 type DemoTokens = Vec<(Role, String, String)>;
 
-/// A fresh store with the Kalmar fixtures and one token per role; returns the tokens.
-fn demo_store(dir: &Path) -> Result<(Ledger, TokenStore, usize, DemoTokens)> {
+/// The demo's admin account: its name, and a password made for this run.
+const DEMO_ADMIN: &str = "demo-admin";
+
+/// A fresh store with the Kalmar fixtures, one token per role and an admin account; returns the
+/// tokens and the admin's password.
+fn demo_store(dir: &Path) -> Result<(Ledger, TokenStore, usize, DemoTokens, String)> {
     let ledger: Ledger = crate::ledger::Ledger::open(&dir.join("ledger"))?.into();
     let done = ledger.append(&super::demo::fixture_events()?, "demo", None, Utc::now())?;
     let (tokens, _) = token_store(&ledger, &None)?;
@@ -111,7 +156,18 @@ fn demo_store(dir: &Path) -> Result<(Ledger, TokenStore, usize, DemoTokens)> {
             .map_err(token_err)?;
         made.push((role, name, token));
     }
-    Ok((ledger, tokens, done.added, made))
+    let password = crate::server::auth::random_hex::<12>().map_err(LedgerError::from)?;
+    tokens
+        .users()
+        .add(
+            DEMO_ADMIN,
+            Role::Admin,
+            &password,
+            "rambok serve --demo",
+            Utc::now(),
+        )
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    Ok((ledger, tokens, done.added, made, password))
 }
 
 pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
@@ -124,22 +180,20 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     };
     let (ledger, tokens, folder, intro) = match &temp {
         Some(dir) => {
-            let (ledger, tokens, added, made) = demo_store(dir.path())?;
+            let (ledger, tokens, added, made, password) = demo_store(dir.path())?;
             let folder = dir.path().join("ledger");
-            (
-                ledger,
-                tokens,
-                folder,
-                Intro::Demo {
-                    added,
-                    tokens: made,
-                },
-            )
+            let intro = Intro::Demo {
+                added,
+                tokens: made,
+                password,
+            };
+            (ledger, tokens, folder, intro)
         }
         None => {
             let ledger = open_existing(db)?;
             let (tokens, folder) = token_store(&ledger, &a.tokens)?;
-            let count = tokens.list().map_err(LedgerError::from)?.len();
+            let count = tokens.list().map_err(LedgerError::from)?.len()
+                + tokens.users().list().map_err(LedgerError::from)?.len();
             (ledger, tokens, folder, Intro::Store { count })
         }
     };
@@ -151,10 +205,12 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
         super::export::ledger_name(db)
     };
     let state = AppState::with_tokens(ledger, tokens, delegation, &name)?;
+    state.set_account_limits(a.sessions(), ThrottleLimits::default());
+    let limits = a.limits();
     let addr = SocketAddr::new(a.bind, a.port);
     let serve_file = folder.join(SERVE_FILE);
     let scheme = server::scheme(tls.as_ref());
-    let served = server::run(state, addr, tls, |bound| {
+    let served = server::run(state, addr, tls, limits, |bound| {
         let url = format!("{scheme}://{bound}");
         let _ = std::fs::write(
             &serve_file,
@@ -173,14 +229,24 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 enum Intro {
-    Demo { added: usize, tokens: DemoTokens },
-    Store { count: usize },
+    Demo {
+        added: usize,
+        tokens: DemoTokens,
+        password: String,
+    },
+    Store {
+        count: usize,
+    },
 }
 
 impl Intro {
     fn print(&self, out: &mut dyn Write, url: &str, shown: &str, head: u64) -> std::io::Result<()> {
         match self {
-            Intro::Demo { added, tokens } => {
+            Intro::Demo {
+                added,
+                tokens,
+                password,
+            } => {
                 writeln!(out, "rambok serve --demo: {added} händelser ur Kalmar kommuns dokument i en tillfällig liggare ({shown})")?;
                 let page_token = &tokens[0].2;
                 writeln!(
@@ -191,6 +257,7 @@ impl Intro {
                 for (role, name, token) in tokens {
                     writeln!(out, "    {:<10}  {name:<17}  {token}", role.name())?;
                 }
+                writeln!(out, "\nLogga in på sidan som admin (fliken Konton): namn {DEMO_ADMIN}, lösenord {password}")?;
                 writeln!(out, "\nAPI: {url}/api/ (docs/api.md). Avsluta med Ctrl-C; den tillfälliga liggaren tas då bort.")
             }
             Intro::Store { count } => {
@@ -198,9 +265,9 @@ impl Intro {
                     out,
                     "rambok serve: liggaren i {shown} (sekvens {head}) serveras på {url}/"
                 )?;
-                writeln!(out, "öppna {url}/ i en webbläsare och logga in med en token; API:t finns under {url}/api/ (docs/api.md)")?;
+                writeln!(out, "öppna {url}/ i en webbläsare och logga in med namn och lösenord (eller en token); API:t finns under {url}/api/ (docs/api.md)")?;
                 if *count == 0 {
-                    writeln!(out, "det finns inga API-token ännu: stoppa servern (Ctrl-C) och skapa en med `rambok token add --role controller --name NAMN`")?;
+                    writeln!(out, "det finns inga konton eller API-token ännu: stoppa servern (Ctrl-C) och skapa ett konto med `rambok user add NAMN --role admin`")?;
                 }
                 writeln!(out, "avsluta med Ctrl-C")
             }
@@ -232,7 +299,7 @@ pub fn explain(e: &CliError, db: &Path) -> String {
             format!(
                 "liggaren i {} serveras av `rambok serve` på {url} (pid {pid}): öppna {url}/ i en webbläsare, \
 eller kör kommandot genom servern med --server {url} --token TOKEN (eller sätt RAMBOK_SERVER och \
-RAMBOK_TOKEN){ca_hint}; token hanteras medan servern är stoppad",
+RAMBOK_TOKEN){ca_hint}; konton och token hanteras av en admin på sidan eller genom API:t (/api/users, /api/tokens) medan servern kör, och med `rambok user` och `rambok token` medan den är stoppad",
                 db.display()
             )
         }
@@ -380,6 +447,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Init => "init",
         Command::Log(_) => "log",
         Command::Token(_) => "token",
+        Command::User(_) => "user",
         _ => "det här kommandot",
     }
 }

@@ -24,6 +24,8 @@ pub enum RoleArg {
     /// Läser, verifierar, kör kontrollerna och läser åtkomstloggen (de förtroendevalda
     /// revisorerna).
     Revisor,
+    /// Hanterar konton och API-token, läser och läser åtkomstloggen; lägger inte till händelser.
+    Admin,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,7 +105,7 @@ fn fail(e: TokenError) -> CliError {
 
 /// Who makes the change: `--by`, else the OS user; normalised and checked as the access log
 /// keeps it.
-fn actor(a: Actor) -> Result<String> {
+pub(super) fn actor(a: Actor) -> Result<String> {
     let from_env = || {
         ["RAMBOK_USER", "USER", "LOGNAME"]
             .iter()
@@ -144,11 +146,12 @@ fn expiry(day: Option<String>) -> Result<Option<DateTime<Utc>>> {
         .ok_or_else(|| CliError::Input(format!("--expires: {day} ligger för långt fram i tiden")))
 }
 
-fn role_of(r: RoleArg) -> Role {
+pub(super) fn role_of(r: RoleArg) -> Role {
     match r {
         RoleArg::Controller => Role::Controller,
         RoleArg::Auditor => Role::Auditor,
         RoleArg::Revisor => Role::Revisor,
+        RoleArg::Admin => Role::Admin,
     }
 }
 
@@ -238,7 +241,7 @@ pub fn run(db: &Path, a: TokenArgs, out: &mut dyn Write) -> Result<()> {
 fn access_table(log: &[Logged]) -> Table {
     let mut t = Table::new(
         format!(
-            "Åtkomstlogg: API-token ({})",
+            "Åtkomstlogg: API-token och konton ({})",
             counted(log.len() as u64, "händelse", "händelser")
         ),
         &[
@@ -246,9 +249,11 @@ fn access_table(log: &[Logged]) -> Table {
             "Tid (UTC)",
             "Av",
             "Händelse",
-            "Token",
+            "Token eller konto",
             "Roll",
             "Giltig t.o.m.",
+            "Adress",
+            "Anledning",
             "Hash",
         ],
     );
@@ -259,11 +264,13 @@ fn access_table(log: &[Logged]) -> Table {
             Cell::text(&e.by),
             Cell::text(e.action.swedish()),
             Cell::text(&e.name),
-            Cell::text(e.role.name()),
+            Cell::text(e.role.map_or("–", Role::name)),
             Cell::text(
                 e.expires_at
                     .map_or("–".to_string(), |x| valid_through(x).to_string()),
             ),
+            Cell::text(&e.address),
+            Cell::text(&e.detail),
             Cell::text(&hex(hash)[..10]),
         ]));
     }

@@ -37,6 +37,41 @@ impl Cell<'_> {
     }
 }
 
+/// The cell a claim is about (a figure or a breakdown; an empty cell for any other event).
+fn cell_of(body: &EventBody) -> Cell<'_> {
+    match body {
+        EventBody::Reported {
+            report,
+            office,
+            year,
+            row,
+            column,
+            ..
+        }
+        | EventBody::ReportedParts {
+            report,
+            office,
+            year,
+            row,
+            column,
+            ..
+        } => Cell {
+            report: *report,
+            office,
+            year: *year,
+            row,
+            column: *column,
+        },
+        _ => Cell {
+            report: ReportedTable::Frame,
+            office: "",
+            year: 0,
+            row: "",
+            column: ReportedColumn::Frame,
+        },
+    }
+}
+
 /// The ledger's own figure for a cell, as of `date`.
 fn computed(records: &[Recorded], cell: Cell, date: Date) -> Option<Amount> {
     let Cell {
@@ -177,23 +212,13 @@ pub(super) fn reconcile(records: &[Recorded], of_year: &[&Recorded], out: &mut V
     for r in of_year {
         match &r.event.body {
             EventBody::Reported {
-                report,
-                office,
-                year,
-                row,
-                column,
                 amount,
                 precision_ore,
                 source,
                 date,
+                ..
             } => {
-                let cell = Cell {
-                    report: *report,
-                    office,
-                    year: *year,
-                    row,
-                    column: *column,
-                };
+                let cell = cell_of(&r.event.body);
                 let printed = printed_decimals(*precision_ore);
                 match computed(records, cell, *date) {
                     Some(c) if matches_printed(*amount, *precision_ore, c) => {}
@@ -240,23 +265,13 @@ pub(super) fn reconcile(records: &[Recorded], of_year: &[&Recorded], out: &mut V
                 }
             }
             EventBody::ReportedParts {
-                report,
-                office,
-                year,
-                row,
-                column,
                 parts,
                 precision_ore,
                 source,
                 date,
+                ..
             } => {
-                let cell = Cell {
-                    report: *report,
-                    office,
-                    year: *year,
-                    row,
-                    column: *column,
-                };
+                let cell = cell_of(&r.event.body);
                 let printed = printed_decimals(*precision_ore);
                 let sum = parts.iter().map(|p| p.amount).sum::<Amount>();
                 let terms = parts

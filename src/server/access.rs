@@ -1,11 +1,14 @@
-//! The access log: every change to the API tokens (created, revoked, expired), who made it, when,
-//! and the token's name, role and expiry, never the token or its hash. It lives in a sled tree of
-//! its own (`api_access`) beside the tokens, written in the same transaction as the change it
+//! The access log: every change to the API tokens (created, revoked, expired) and to the accounts
+//! (added, disabled, enabled, role changed, password set), every sign-in, refused sign-in and
+//! sign-out, who did it, when, and the token's or account's name and role, never a token, a
+//! password, a session id or a hash of any of them. It lives in a sled tree of its own
+//! (`api_access`) beside the tokens and accounts, written in the same transaction as the change it
 //! records, and never in the ledger's hash chain. Each entry carries the SHA-256 of the entry
 //! before it and a head holds the count and the last entry's SHA-256, so an entry changed or
-//! removed breaks the chain where it was. `GET /api/access` serves it to auditors and revisors.
+//! removed breaks the chain where it was. `GET /api/access` serves it to auditors, revisors and
+//! admins.
 //!
-//! An entry, format version 1, little-endian:
+//! An entry, format version 1, little-endian (a token's change, as written before accounts):
 //!
 //! ```text
 //! u8   format version (1)
@@ -19,6 +22,27 @@
 //! [32] SHA-256 of the previous entry's bytes (32 zero bytes for the first)
 //! ```
 //!
+//! Format version 2 is version 1 with more actions and roles and two texts before the hash:
+//!
+//! ```text
+//! u8   format version (2)
+//! u64  entry number
+//! i64  at
+//! u8   action: 1–3 as in version 1; 4 account added, 5 disabled, 6 enabled, 7 role changed,
+//!      8 password set, 9 signed in, 10 sign-in refused, 11 signed out
+//! u8   role: 0 none (a refused sign-in under a name that is no account's), 1–3 as in version 1,
+//!      4 admin
+//! u8   0, or 1 followed by i64: when the token expires
+//! u16  length of by, then its UTF-8 bytes
+//! u16  length of the name, then its UTF-8 bytes
+//! u16  length of the client's address (empty but for sign-ins), then its UTF-8 bytes
+//! u16  length of the detail (why a sign-in was refused; empty otherwise), then its UTF-8 bytes
+//! [32] SHA-256 of the previous entry's bytes
+//! ```
+//!
+//! An entry that version 1 can hold (a token's change, by one of its three roles) is written as
+//! version 1, so its bytes are what they always were; every other entry as version 2.
+//!
 //! Keys: `e` + the entry number (u64 big-endian, so keys sort in order); the head under `h`: the
 //! number of entries (u64 LE) and the SHA-256 of the last entry's bytes. **Invariant:** an entry's
 //! bytes never change once written; a new layout gets a new version byte, and this module keeps
@@ -28,16 +52,19 @@ use super::auth::{valid_through, Auditing, Role};
 use super::error::ApiError;
 use super::params::Params;
 use super::{blocking, AppState};
+use crate::store::StoreError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 /// The sled tree that holds the access log.
 pub const ACCESS_TREE: &str = "api_access";
-pub const ACCESS_FORMAT_VERSION: u8 = 1;
+/// The newest entry format; [`encode`] writes version 1 for an entry that version can hold.
+pub const ACCESS_FORMAT_VERSION: u8 = 2;
 pub const HEAD_KEY: &[u8] = b"h";
 const ENTRY_PREFIX: u8 = b'e';
 /// Longest `by` and token name an entry holds, in bytes (the names are checked far below this).
@@ -45,82 +72,137 @@ pub const TEXT_BYTES_MAX: usize = 256;
 
 pub type Hash = [u8; 32];
 
-/// What happened to a token.
+/// What happened to a token or an account. New actions are appended, with new codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
+    /// A token made.
     Created,
+    /// A token revoked.
     Revoked,
-    /// Presented after its expiry and refused; recorded the first time only.
+    /// A token presented after its expiry and refused; recorded the first time only.
     Expired,
+    UserAdded,
+    UserDisabled,
+    UserEnabled,
+    RoleChanged,
+    PasswordSet,
+    SignedIn,
+    /// A sign-in refused: wrong password, a name that is no account's, a disabled account, or
+    /// the throttle's lockout beginning (the detail says which).
+    SignInRefused,
+    SignedOut,
 }
 
+/// Every action with its code, in the order of the codes.
+const ACTIONS: [(Action, u8, &str, &str); 11] = [
+    (Action::Created, 1, "created", "skapad"),
+    (Action::Revoked, 2, "revoked", "återkallad"),
+    (Action::Expired, 3, "expired", "utgången"),
+    (Action::UserAdded, 4, "user_added", "konto skapat"),
+    (Action::UserDisabled, 5, "user_disabled", "konto avstängt"),
+    (Action::UserEnabled, 6, "user_enabled", "konto öppnat igen"),
+    (Action::RoleChanged, 7, "role_changed", "roll ändrad"),
+    (Action::PasswordSet, 8, "password_set", "lösenord satt"),
+    (Action::SignedIn, 9, "signed_in", "inloggad"),
+    (
+        Action::SignInRefused,
+        10,
+        "sign_in_refused",
+        "inloggning nekad",
+    ),
+    (Action::SignedOut, 11, "signed_out", "utloggad"),
+];
+
 impl Action {
+    fn row(self) -> (Action, u8, &'static str, &'static str) {
+        *ACTIONS
+            .iter()
+            .find(|r| r.0 == self)
+            .expect("every action has a row")
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Created => "created",
-            Action::Revoked => "revoked",
-            Action::Expired => "expired",
-        }
+        self.row().2
     }
 
     /// As the table shows it.
     pub fn swedish(self) -> &'static str {
-        match self {
-            Action::Created => "skapad",
-            Action::Revoked => "återkallad",
-            Action::Expired => "utgången",
-        }
+        self.row().3
     }
 
     fn code(self) -> u8 {
-        match self {
-            Action::Created => 1,
-            Action::Revoked => 2,
-            Action::Expired => 3,
-        }
+        self.row().1
     }
 
     fn from_code(c: u8) -> Option<Action> {
-        match c {
-            1 => Some(Action::Created),
-            2 => Some(Action::Revoked),
-            3 => Some(Action::Expired),
-            _ => None,
-        }
+        ACTIONS.iter().find(|r| r.1 == c).map(|r| r.0)
+    }
+
+    /// Whether format version 1 can hold it: the token actions it was made for.
+    fn in_version_1(self) -> bool {
+        matches!(self, Action::Created | Action::Revoked | Action::Expired)
     }
 }
 
-fn role_code(r: Role) -> u8 {
+fn role_code(r: Option<Role>) -> u8 {
     match r {
-        Role::Controller => 1,
-        Role::Auditor => 2,
-        Role::Revisor => 3,
+        None => 0,
+        Some(Role::Controller) => 1,
+        Some(Role::Auditor) => 2,
+        Some(Role::Revisor) => 3,
+        Some(Role::Admin) => 4,
     }
 }
 
-fn role_from_code(c: u8) -> Option<Role> {
-    match c {
-        1 => Some(Role::Controller),
-        2 => Some(Role::Auditor),
-        3 => Some(Role::Revisor),
-        _ => None,
+fn role_from_code(c: u8, version: u8) -> Result<Option<Role>, DecodeError> {
+    match (c, version) {
+        (0, 2) => Ok(None),
+        (1, _) => Ok(Some(Role::Controller)),
+        (2, _) => Ok(Some(Role::Auditor)),
+        (3, _) => Ok(Some(Role::Revisor)),
+        (4, 2) => Ok(Some(Role::Admin)),
+        _ => Err(DecodeError::Role(c)),
     }
 }
 
-/// One change to a token, as the log holds it.
+/// One change to a token or an account, or one sign-in, as the log holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub number: u64,
     pub at: DateTime<Utc>,
     pub action: Action,
-    /// Who made the change (for an expiry: [`EXPIRY_NOTICED_BY`]).
+    /// Who made the change (for an expiry: [`EXPIRY_NOTICED_BY`]; for a sign-in, the account).
     pub by: String,
-    /// The token's name and role, and when it expires.
+    /// The token's or account's name (empty for a sign-in under a name that is no account's) and
+    /// role, and when the token expires.
     pub name: String,
-    pub role: Role,
+    pub role: Option<Role>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The client's address, for sign-ins; empty otherwise.
+    pub address: String,
+    /// Why a sign-in was refused, in Swedish; empty otherwise.
+    pub detail: String,
     /// The SHA-256 of the previous entry's bytes.
     pub prev: Hash,
+}
+
+impl Entry {
+    /// The format version that holds it: 1 when it can (its bytes as before accounts), else 2.
+    pub fn version(&self) -> u8 {
+        let v1_role = matches!(
+            self.role,
+            Some(Role::Controller | Role::Auditor | Role::Revisor)
+        );
+        if self.action.in_version_1()
+            && v1_role
+            && self.address.is_empty()
+            && self.detail.is_empty()
+        {
+            1
+        } else {
+            2
+        }
+    }
 }
 
 /// Who an expiry entry names: nobody made the change, rambok noticed it.
@@ -129,7 +211,7 @@ pub const EXPIRY_NOTICED_BY: &str = "rambok";
 /// What is wrong with bytes that should be an entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("formatversion {0} kan inte läsas av det här programmet (det läser version {ACCESS_FORMAT_VERSION})")]
+    #[error("formatversion {0} kan inte läsas av det här programmet (det läser version 1 till {ACCESS_FORMAT_VERSION})")]
     UnknownVersion(u8),
     #[error("den är avkortad")]
     Truncated,
@@ -163,9 +245,11 @@ fn push_text(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(b);
 }
 
+/// The entry's bytes, in the oldest format version that holds it ([`Entry::version`]).
 pub fn encode(e: &Entry) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + e.by.len() + e.name.len());
-    out.push(ACCESS_FORMAT_VERSION);
+    let version = e.version();
+    let mut out = Vec::with_capacity(72 + e.by.len() + e.name.len() + e.detail.len());
+    out.push(version);
     out.extend_from_slice(&e.number.to_le_bytes());
     out.extend_from_slice(&e.at.timestamp_micros().to_le_bytes());
     out.push(e.action.code());
@@ -179,6 +263,10 @@ pub fn encode(e: &Entry) -> Vec<u8> {
     }
     push_text(&mut out, &e.by);
     push_text(&mut out, &e.name);
+    if version == 2 {
+        push_text(&mut out, &e.address);
+        push_text(&mut out, &e.detail);
+    }
     out.extend_from_slice(&e.prev);
     out
 }
@@ -219,21 +307,26 @@ impl<'a> Cursor<'a> {
 pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
     let mut c = Cursor { bytes, at: 0 };
     let version = c.u8()?;
-    if version != ACCESS_FORMAT_VERSION {
+    if !(1..=ACCESS_FORMAT_VERSION).contains(&version) {
         return Err(DecodeError::UnknownVersion(version));
     }
     let number = c.u64()?;
     let at = c.time()?;
     let a = c.u8()?;
-    let action = Action::from_code(a).ok_or(DecodeError::Action(a))?;
-    let r = c.u8()?;
-    let role = role_from_code(r).ok_or(DecodeError::Role(r))?;
+    let action = Action::from_code(a)
+        .filter(|a| version == 2 || a.in_version_1())
+        .ok_or(DecodeError::Action(a))?;
+    let role = role_from_code(c.u8()?, version)?;
     let expires_at = match c.u8()? {
         0 => None,
         _ => Some(c.time()?),
     };
     let by = c.text()?;
     let name = c.text()?;
+    let (address, detail) = match version {
+        1 => (String::new(), String::new()),
+        _ => (c.text()?, c.text()?),
+    };
     let prev: Hash = c.take(32)?.try_into().expect("32 bytes");
     if c.at != bytes.len() {
         return Err(DecodeError::TrailingBytes(bytes.len() - c.at));
@@ -246,8 +339,87 @@ pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
         name,
         role,
         expires_at,
+        address,
+        detail,
         prev,
     })
+}
+
+/// An entry before it is numbered, timed and chained: what [`append`] writes.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub action: Action,
+    pub by: String,
+    pub name: String,
+    pub role: Option<Role>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub address: String,
+    pub detail: String,
+}
+
+impl Draft {
+    pub fn new(action: Action, by: &str, name: &str, role: Option<Role>) -> Draft {
+        Draft {
+            action,
+            by: by.to_string(),
+            name: name.to_string(),
+            role,
+            expires_at: None,
+            address: String::new(),
+            detail: String::new(),
+        }
+    }
+}
+
+/// Cuts a text to at most [`TEXT_BYTES_MAX`] bytes, at a character boundary.
+fn fitted(text: &str) -> String {
+    let mut end = text.len().min(TEXT_BYTES_MAX);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
+/// Appends `draft` to the access log inside a sled transaction (the one that makes the change it
+/// records), numbered after the head and chained to the last entry.
+pub fn append<E: From<StoreError>>(
+    access: &TransactionalTree,
+    draft: &Draft,
+    now: DateTime<Utc>,
+) -> Result<(), ConflictableTransactionError<E>> {
+    let abort = |e: StoreError| ConflictableTransactionError::Abort(E::from(e));
+    let head = match access.get(HEAD_KEY)? {
+        None => AccessHead::EMPTY,
+        Some(v) => AccessHead::decode(&v).ok_or_else(|| {
+            abort(StoreError::Corrupt(format!(
+                "åtkomstloggens huvud har {} byte i stället för 40; kör `rambok token log` för att se var dess kedja bryts",
+                v.len()
+            )))
+        })?,
+    };
+    let entry = Entry {
+        number: head.count + 1,
+        // Stored to the microsecond.
+        at: now.trunc_subsecs(6),
+        action: draft.action,
+        by: fitted(&draft.by),
+        name: fitted(&draft.name),
+        role: draft.role,
+        expires_at: draft.expires_at,
+        address: fitted(&draft.address),
+        detail: fitted(&draft.detail),
+        prev: head.last,
+    };
+    let bytes = encode(&entry);
+    // Checked right before it is written, as records are: it reads back as what it says.
+    assert_eq!(decode(&bytes).as_ref(), Ok(&entry));
+    let next = AccessHead {
+        count: entry.number,
+        last: hash(&bytes),
+    };
+    access.insert(&entry_key(entry.number)[..], bytes)?;
+    access.insert(HEAD_KEY, next.encode())?;
+    Ok(())
 }
 
 /// The head: how many entries there are, and the SHA-256 of the last one.
@@ -385,8 +557,10 @@ pub fn entries_json(logged: &[Logged]) -> Value {
                     "by": e.by,
                     "action": e.action.name(),
                     "name": e.name,
-                    "role": e.role.name(),
+                    "role": e.role.map(Role::name),
                     "valid_through": e.expires_at.map(|t| valid_through(t).to_string()),
+                    "address": (!e.address.is_empty()).then_some(&e.address),
+                    "detail": (!e.detail.is_empty()).then_some(&e.detail),
                     "hash": hex(hash),
                     "prev": hex(&e.prev),
                 })
@@ -395,7 +569,7 @@ pub fn entries_json(logged: &[Logged]) -> Value {
     )
 }
 
-/// `GET /api/access`: the access log, for auditors and revisors; 500 with the place of the break
+/// `GET /api/access`: the access log, for auditors, revisors and admins; 500 with the place of the break
 /// when the chain does not hold.
 pub async fn log(
     State(s): State<AppState>,
@@ -417,8 +591,10 @@ mod tests {
             action: Action::Created,
             by: "åsa.bejvall".into(),
             name: "rut.revisor".into(),
-            role: Role::Revisor,
+            role: Some(Role::Revisor),
             expires_at: Some(Utc.with_ymd_and_hms(2018, 1, 1, 0, 0, 0).unwrap()),
+            address: String::new(),
+            detail: String::new(),
             prev: [0x11; 32],
         }
     }
@@ -435,6 +611,39 @@ mod tests {
         let mut no_expiry = sample();
         no_expiry.expires_at = None;
         assert_eq!(decode(&encode(&no_expiry)), Ok(no_expiry));
+    }
+
+    /// Pins format version 2 byte for byte: a refused sign-in, with no role, an address and a
+    /// detail; and an admin's token, which version 1 cannot hold.
+    #[test]
+    fn golden_bytes_of_access_format_version_2() {
+        let refused = Entry {
+            action: Action::SignInRefused,
+            by: String::new(),
+            name: String::new(),
+            role: None,
+            expires_at: None,
+            address: "192.0.2.7".into(),
+            detail: "okänt namn".into(),
+            ..sample()
+        };
+        let bytes = encode(&refused);
+        assert_eq!(bytes[0], 2);
+        expect_test::expect!["02020000000000000040ef1c4c074c05000a00000000000009003139322e302e322e370b006f6bc3a46e74206e616d6e1111111111111111111111111111111111111111111111111111111111111111"].assert_eq(&hex(&bytes));
+        assert_eq!(decode(&bytes), Ok(refused));
+        let admin = Entry {
+            role: Some(Role::Admin),
+            ..sample()
+        };
+        assert_eq!(encode(&admin)[0], 2);
+        assert_eq!(decode(&encode(&admin)), Ok(admin));
+        // A version 1 entry cannot claim an action or role only version 2 has.
+        let mut v1 = encode(&sample());
+        v1[17] = 9;
+        assert_eq!(decode(&v1), Err(DecodeError::Action(9)));
+        let mut v1 = encode(&sample());
+        v1[18] = 4;
+        assert_eq!(decode(&v1), Err(DecodeError::Role(4)));
     }
 
     #[test]

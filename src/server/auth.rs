@@ -1,70 +1,78 @@
-//! API tokens and roles. A token is 32 random bytes shown once (`rbk_` and 64 hex digits); the
-//! store keeps only its SHA-256, with the holder's name and role, in a tree of its own beside the
-//! log (never in the hash chain). A request proves who it is with `Authorization: Bearer TOKEN`;
-//! the name becomes the recorder of everything it appends.
+//! Who a request is, and what its role lets it do. A program proves who it is with an API token
+//! (`Authorization: Bearer TOKEN`, `super::tokens`); a person signs in on the page with a name and
+//! a password (`super::users`) and then carries a session cookie (`super::session`), and every
+//! state-changing request made with the cookie must also carry `X-CSRF-Token` with the session's
+//! value. Either way the name becomes the recorder of everything the request appends.
 //!
 //! Roles: a **controller** reads and appends; an **auditor** and a **revisor** read, verify and run
-//! the controls, and read the access log. Nobody appends without a token.
-//!
-//! A token may expire: it then works until the end of its last valid day (UTC) and is refused
-//! with 401 after. Every change to the tokens (created, revoked, expired) is written to the access
-//! log (`super::access`) in the same sled transaction as the change itself.
+//! the controls, and read the access log; an **admin** manages accounts and tokens, reads, verifies
+//! and reads the access log, and appends nothing. Nobody appends without a token or a session.
 
-use super::access::{self, AccessHead, Action, Entry, Logged, ACCESS_TREE, HEAD_KEY};
 use super::error::ApiError;
+use super::session::{self, Found};
 use super::AppState;
-use crate::store::record::RECORDED_BY_BYTES_MAX;
-use crate::store::sled_store::SledStore;
 use crate::store::StoreError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::Transactional;
+use axum::http::{HeaderMap, Method};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::io::Read;
 
-/// The sled tree that holds the tokens.
-pub const TOKENS_TREE: &str = "api_tokens";
-/// Every token starts so, which makes a leaked one easy to recognise and search for.
-pub const TOKEN_PREFIX: &str = "rbk_";
-/// Random bytes per token.
-const TOKEN_BYTES: usize = 32;
+pub use super::tokens::{
+    changed_by, check_name, TokenError, TokenInfo, TokenStore, TOKENS_TREE, TOKEN_BYTES,
+    TOKEN_PREFIX,
+};
 
-/// What a token may do.
+/// The header a state-changing request made with the session cookie carries.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// What a token or an account may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Controller,
     Auditor,
     Revisor,
+    Admin,
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Controller, Role::Auditor, Role::Revisor, Role::Admin];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Controller => "controller",
             Role::Auditor => "auditor",
             Role::Revisor => "revisor",
+            Role::Admin => "admin",
         }
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "controller" => Some(Role::Controller),
-            "auditor" => Some(Role::Auditor),
-            "revisor" => Some(Role::Revisor),
-            _ => None,
-        }
+        Role::ALL.into_iter().find(|r| r.name() == s)
+    }
+
+    /// A role named in a request, or a message listing the roles there are.
+    pub fn parse_or_say(s: &str) -> Result<Role, String> {
+        Role::parse(s).ok_or_else(|| {
+            format!(
+                "okänd roll '{}'; rollerna är controller, auditor, revisor och admin",
+                s.chars().take(32).collect::<String>()
+            )
+        })
     }
 
     pub fn may_append(self) -> bool {
         self == Role::Controller
     }
 
-    /// Who may read the access log: those who examine, not those who record.
+    /// Who may read the access log: those who examine, and the admins whose work it records.
     pub fn may_read_access(self) -> bool {
-        matches!(self, Role::Auditor | Role::Revisor)
+        matches!(self, Role::Auditor | Role::Revisor | Role::Admin)
+    }
+
+    /// Who manages accounts and tokens.
+    pub fn may_manage(self) -> bool {
+        self == Role::Admin
     }
 }
 
@@ -79,7 +87,7 @@ pub fn valid_through(expires_at: DateTime<Utc>) -> NaiveDate {
     (expires_at - chrono::Duration::microseconds(1)).date_naive()
 }
 
-/// Who a request is: the token's name and role.
+/// Who a request is: the token's or the account's name and role.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
     pub name: String,
@@ -99,377 +107,65 @@ pub enum Auth {
     Unknown,
 }
 
-/// A token as listed: never the token itself.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenInfo {
-    pub name: String,
-    pub role: Role,
-    pub created_at: String,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// A token as stored (JSON, under its name): its SHA-256, never the token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Stored {
-    name: String,
-    role: Role,
-    sha256: [u8; 32],
-    created_at: String,
-    expires_at: Option<DateTime<Utc>>,
-    /// Whether the access log has recorded its expiry (the first time it was refused).
-    expiry_logged: bool,
-}
-
-impl Stored {
-    fn to_json(&self) -> Vec<u8> {
-        let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut v = json!({
-            "name": self.name, "role": self.role.name(), "sha256": hex(&self.sha256),
-            "created_at": self.created_at,
-        });
-        if let Some(t) = self.expires_at {
-            v["expires_at"] = json!(at(t));
-        }
-        if self.expiry_logged {
-            v["expiry_logged"] = json!(true);
-        }
-        v.to_string().into_bytes()
-    }
-
-    fn parse(bytes: &[u8]) -> Result<Stored, StoreError> {
-        let bad =
-            |what: &str| StoreError::Corrupt(format!("en sparad token kan inte läsas: {what}"));
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(&e.to_string()))?;
-        let text = |k: &str| v[k].as_str().ok_or_else(|| bad(&format!("{k} saknas")));
-        let expires_at = match v.get("expires_at") {
-            None => None,
-            Some(t) => Some(
-                t.as_str()
-                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                    .ok_or_else(|| bad("expires_at är ingen tid"))?
-                    .with_timezone(&Utc),
-            ),
-        };
-        Ok(Stored {
-            name: text("name")?.to_string(),
-            role: Role::parse(text("role")?).ok_or_else(|| bad("en okänd roll"))?,
-            sha256: unhex32(text("sha256")?)
-                .ok_or_else(|| bad("sha256 är inte 64 hexadecimala siffror"))?,
-            created_at: text("created_at")?.to_string(),
-            expires_at,
-            expiry_logged: v["expiry_logged"].as_bool().unwrap_or(false),
-        })
-    }
-
-    fn expired(&self, now: DateTime<Utc>) -> bool {
-        self.expires_at.is_some_and(|t| now >= t)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    #[error("{0}")]
-    Input(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// The token tree of one store, and the access log beside it.
-#[derive(Clone)]
-pub struct TokenStore {
-    tree: sled::Tree,
-    access: sled::Tree,
-}
-
-type TxError = ConflictableTransactionError<TokenError>;
-
-fn tx_result<T>(r: Result<T, TransactionError<TokenError>>) -> Result<T, TokenError> {
-    r.map_err(|e| match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => TokenError::Store(store_err(e)),
-    })
-}
-
-fn abort(e: StoreError) -> TxError {
-    ConflictableTransactionError::Abort(TokenError::Store(e))
-}
-
-/// Appends the entry for `action` on `token` to the access log, in the transaction that makes
-/// the change itself.
-fn log_change(
-    access: &TransactionalTree,
-    action: Action,
-    by: &str,
-    token: &Stored,
-    now: DateTime<Utc>,
-) -> Result<(), TxError> {
-    let head = match access.get(HEAD_KEY)? {
-        None => AccessHead::EMPTY,
-        Some(v) => AccessHead::decode(&v).ok_or_else(|| {
-            abort(StoreError::Corrupt(format!(
-                "åtkomstloggens huvud har {} byte i stället för 40; kör `rambok token log` för att se var dess kedja bryts",
-                v.len()
-            )))
-        })?,
-    };
-    let entry = Entry {
-        number: head.count + 1,
-        // Stored to the microsecond.
-        at: now.trunc_subsecs(6),
-        action,
-        by: by.to_string(),
-        name: token.name.clone(),
-        role: token.role,
-        expires_at: token.expires_at,
-        prev: head.last,
-    };
-    let bytes = access::encode(&entry);
-    // Checked right before it is written, as records are: it reads back as what it says.
-    assert_eq!(access::decode(&bytes).as_ref(), Ok(&entry));
-    let next = AccessHead {
-        count: entry.number,
-        last: access::hash(&bytes),
-    };
-    access.insert(&access::entry_key(entry.number)[..], bytes)?;
-    access.insert(HEAD_KEY, next.encode())?;
-    Ok(())
-}
-
-fn store_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Io(e.to_string())
-}
-
-fn sha256(text: &str) -> [u8; 32] {
-    Sha256::digest(text.as_bytes()).into()
-}
-
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex32(s: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if s.len() != 64 {
-        return None;
-    }
-    for (i, pair) in s.as_bytes().chunks(2).enumerate() {
-        out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
-    Some(out)
+/// `N` bytes from the operating system's random source.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut bytes = [0u8; N];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| {
+            StoreError::Io(format!(
+                "slumpbyte kan inte läsas: {}",
+                crate::lang::io_error(&e)
+            ))
+        })?;
+    Ok(bytes)
 }
 
-/// Equal without an early exit, so the time taken says nothing about where two hashes differ.
-fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
+/// `N` random bytes as hex.
+pub(crate) fn random_hex<const N: usize>() -> Result<String, StoreError> {
+    Ok(hex(&random_bytes::<N>()?))
+}
+
+/// Equal without an early exit, so the time taken says nothing about where two values differ.
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
     let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
     std::hint::black_box(diff) == 0
 }
 
-fn random_token() -> Result<String, StoreError> {
-    let mut bytes = [0u8; TOKEN_BYTES];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| store_err(format!("slumpbyte kan inte läsas: {e}")))?;
-    Ok(format!("{TOKEN_PREFIX}{}", hex(&bytes)))
+/// Whether a request of this method may change something (and so needs the CSRF header when it
+/// comes with the session cookie).
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Checks a token holder's name: it is stored as the recorder of every event they append.
-pub fn check_name(name: &str) -> Result<String, TokenError> {
-    let max = RECORDED_BY_BYTES_MAX.min(64);
-    let name = crate::domain::text::person_name(name).map_err(|e| {
-        TokenError::Input(format!(
-            "en tokens namn sparas med varje händelse som tokenen lägger till, och '{}' {e}",
-            name.escape_debug()
-        ))
-    })?;
-    if name.len() > max {
-        return Err(TokenError::Input(format!(
-            "en tokens namn får vara högst {max} byte; det sparas med varje händelse som tokenen lägger till"
-        )));
-    }
-    Ok(name)
-}
-
-/// Who makes a change to the tokens, as the access log keeps it: runs of white space made one
-/// space, then checked as a token holder's name is.
-pub fn changed_by(by: &str) -> Result<String, TokenError> {
-    check_name(&by.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-impl TokenStore {
-    pub fn open(store: &SledStore) -> Result<TokenStore, StoreError> {
-        Ok(TokenStore {
-            tree: store.tree(TOKENS_TREE)?,
-            access: store.tree(ACCESS_TREE)?,
-        })
-    }
-
-    /// Creates a token for `name`, valid until `expires_at` if given, and logs it as made `by`;
-    /// returns the token, which is not kept anywhere.
-    pub fn add(
-        &self,
-        name: &str,
-        role: Role,
-        expires_at: Option<DateTime<Utc>>,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> Result<String, TokenError> {
-        let name = check_name(name)?;
-        let by = changed_by(by)?;
-        // Kept to the second, as the token's JSON holds it.
-        let expires_at = expires_at.map(|t| t.trunc_subsecs(0));
-        if let Some(t) = expires_at.filter(|t| *t <= now) {
-            return Err(TokenError::Input(format!(
-                "slutdagen {} har redan passerat; en token fungerar till och med den dag som anges (UTC)",
-                valid_through(t)
-            )));
-        }
-        let token = random_token()?;
-        let stored = Stored {
-            name: name.clone(),
-            role,
-            sha256: sha256(&token),
-            created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            expires_at,
-            expiry_logged: false,
-        };
-        tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
-            if tokens.get(name.as_bytes())?.is_some() {
-                return Err(ConflictableTransactionError::Abort(TokenError::Input(format!(
-                    "det finns redan en token med namnet '{name}'; ta bort den först (`rambok token remove --name {name}`)"
-                ))));
-            }
-            tokens.insert(name.as_bytes(), stored.to_json())?;
-            log_change(access, Action::Created, &by, &stored, now)
-        }))?;
-        self.flush()?;
-        Ok(token)
-    }
-
-    /// Revokes the token named `name` and logs it as done `by`; false if there was none.
-    pub fn remove(&self, name: &str, by: &str, now: DateTime<Utc>) -> Result<bool, TokenError> {
-        let by = changed_by(by)?;
-        let name = name.trim();
-        let gone = tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
-            let Some(v) = tokens.remove(name.as_bytes())? else {
-                return Ok(false);
-            };
-            let stored = Stored::parse(&v).map_err(abort)?;
-            log_change(access, Action::Revoked, &by, &stored, now)?;
-            Ok(true)
-        }))?;
-        self.flush()?;
-        Ok(gone)
-    }
-
-    fn flush(&self) -> Result<(), StoreError> {
-        // One flush covers both trees: they share sled's log.
-        self.tree.flush().map(drop).map_err(store_err)
-    }
-
-    fn entries(&self) -> Result<Vec<Stored>, StoreError> {
-        let mut out = Vec::new();
-        for kv in self.tree.iter() {
-            let (_, v) = kv.map_err(store_err)?;
-            out.push(Stored::parse(&v)?);
-        }
-        Ok(out)
-    }
-
-    pub fn list(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        Ok(self
-            .entries()?
-            .into_iter()
-            .map(|t| TokenInfo {
-                name: t.name,
-                role: t.role,
-                created_at: t.created_at,
-                expires_at: t.expires_at,
-            })
-            .collect())
-    }
-
-    /// The access log, oldest first, each entry checked against the chain; a break is
-    /// [`StoreError::Corrupt`] naming the entry.
-    pub fn access_log(&self) -> Result<Vec<Logged>, StoreError> {
-        let pairs = self
-            .access
-            .iter()
-            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(store_err)?;
-        access::check(&pairs).map_err(|b| StoreError::Corrupt(b.to_string()))
-    }
-
-    /// The holder of `token`, comparing its hash with every stored one in constant time. A token
-    /// past its expiry is [`Auth::Expired`]; the first time, the access log records it.
-    pub fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Auth, StoreError> {
-        let presented = sha256(token);
-        let mut found = None;
-        for t in self.entries()? {
-            if same(&t.sha256, &presented) && found.is_none() {
-                found = Some(t);
-            }
-        }
-        let Some(t) = found else {
-            return Ok(Auth::Unknown);
-        };
-        let who = Identity {
-            name: t.name.clone(),
-            role: t.role,
-        };
-        match t.expires_at {
-            Some(expires_at) if t.expired(now) => {
-                if !t.expiry_logged {
-                    self.log_expiry(&t.name, &presented, now)
-                        .map_err(|e| match e {
-                            TokenError::Store(s) => s,
-                            TokenError::Input(m) => StoreError::Io(m),
-                        })?;
-                }
-                Ok(Auth::Expired { who, expires_at })
-            }
-            _ => Ok(Auth::Valid(who)),
-        }
-    }
-
-    /// Marks the token named `name` (if it is still the one presented) as logged expired, and
-    /// logs it, once however many requests race to do so.
-    fn log_expiry(
-        &self,
-        name: &str,
-        presented: &[u8; 32],
-        now: DateTime<Utc>,
-    ) -> Result<(), TokenError> {
-        tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
-            let Some(v) = tokens.get(name.as_bytes())? else {
-                return Ok(());
-            };
-            let mut stored = Stored::parse(&v).map_err(abort)?;
-            if stored.expiry_logged || !same(&stored.sha256, presented) {
-                return Ok(());
-            }
-            stored.expiry_logged = true;
-            tokens.insert(name.as_bytes(), stored.to_json())?;
-            log_change(
-                access,
-                Action::Expired,
-                access::EXPIRY_NOTICED_BY,
-                &stored,
-                now,
-            )
-        }))?;
-        self.flush().map_err(TokenError::Store)
-    }
-}
-
-/// Finds the identity behind a request's bearer token.
+/// Finds the identity behind a request: its bearer token when it has an `Authorization` header,
+/// else its session cookie (with the CSRF check for a state-changing method).
 async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError> {
-    let header = match parts.headers.get(axum::http::header::AUTHORIZATION) {
-        None => return Err(ApiError::unauthorized(
-            "ingen token: skicka `Authorization: Bearer TOKEN` (skapa en med `rambok token add`)",
-        )),
-        Some(h) => h.to_str().unwrap_or(""),
+    let who = match parts.headers.get(axum::http::header::AUTHORIZATION) {
+        Some(h) => bearer(h.to_str().unwrap_or(""), state).await?,
+        None => match session::cookie(&parts.headers) {
+            Some(id) => signed_in(&id, &parts.method, &parts.headers, state)?,
+            None => {
+                return Err(ApiError::unauthorized(
+                    "inte inloggad: logga in på sidan, eller skicka `Authorization: Bearer TOKEN` (skapa en med `rambok token add`)",
+                ))
+            }
+        },
     };
+    if let Some(slot) = parts.extensions.get::<super::WhoSlot>() {
+        slot.set(&who.name);
+    }
+    Ok(who)
+}
+
+async fn bearer(header: &str, state: &AppState) -> Result<Identity, ApiError> {
     let token = header
         .strip_prefix("Bearer ")
         .map(str::trim)
@@ -482,32 +178,71 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError>
     let found = tokio::task::spawn_blocking(move || tokens.authenticate(&token, Utc::now()))
         .await
         .map_err(ApiError::from_join)??;
-    let who = match found {
-        Auth::Valid(who) => who,
-        Auth::Unknown => return Err(ApiError::unauthorized("okänd eller återkallad token")),
-        Auth::Expired { who, expires_at } => {
-            return Err(ApiError::unauthorized(format!(
-                "tokenen '{}' upphörde vid slutet av {} (UTC); be om en ny (`rambok token add`)",
-                who.name,
-                valid_through(expires_at)
+    match found {
+        Auth::Valid(who) => Ok(who),
+        Auth::Unknown => Err(ApiError::unauthorized("okänd eller återkallad token")),
+        Auth::Expired { who, expires_at } => Err(ApiError::unauthorized(format!(
+            "tokenen '{}' upphörde vid slutet av {} (UTC); be om en ny (`rambok token add`)",
+            who.name,
+            valid_through(expires_at)
+        ))
+        .by(&who)),
+    }
+}
+
+/// The account behind a session cookie; a state-changing request must also carry the session's
+/// CSRF value in `X-CSRF-Token`, or it is refused with 403.
+fn signed_in(
+    id: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<Identity, ApiError> {
+    let (who, csrf) = match state.sessions().find(id, Utc::now()) {
+        Found::Valid { who, csrf } => (who, csrf),
+        Found::Expired => {
+            return Err(ApiError::unauthorized(
+                "sessionen har gått ut; logga in igen",
             ))
-            .by(&who))
+        }
+        Found::Unknown => {
+            return Err(ApiError::unauthorized(
+                "sessionen finns inte (utloggad, eller servern har startats om); logga in igen",
+            ))
         }
     };
-    if let Some(slot) = parts.extensions.get::<super::WhoSlot>() {
-        slot.set(&who.name);
+    if changes_state(method) {
+        let sent = headers.get(CSRF_HEADER).map(|v| v.as_bytes());
+        match sent {
+            None => {
+                return Err(ApiError::forbidden(
+                    "X-CSRF-Token saknas: ett anrop som ändrar något med sessionskakan ska bära det värde inloggningen gav (csrf)",
+                )
+                .by(&who))
+            }
+            Some(v) if !same(v, csrf.as_bytes()) => {
+                return Err(ApiError::forbidden(
+                    "X-CSRF-Token stämmer inte med sessionens; ladda om sidan eller logga in igen",
+                )
+                .by(&who))
+            }
+            Some(_) => {}
+        }
     }
     Ok(who)
 }
 
-/// Any valid token: reads, verification and controls.
+/// Anyone signed in or with a valid token: reads, verification and controls.
 pub struct Reader(pub Identity);
 
-/// A controller's token: may also append.
+/// A controller: may also append.
 pub struct Controller(pub Identity);
 
-/// An auditor's or a revisor's token: may also read the access log.
+/// An auditor, a revisor or an admin: may also read the access log.
 pub struct Auditing(pub Identity);
+
+/// An admin: manages accounts and tokens.
+pub struct Admin(pub Identity);
 
 impl FromRequestParts<AppState> for Auditing {
     type Rejection = ApiError;
@@ -516,7 +251,7 @@ impl FromRequestParts<AppState> for Auditing {
         let who = identify(parts, state).await?;
         if !who.role.may_read_access() {
             return Err(ApiError::forbidden(format!(
-                "rollen {} får inte läsa åtkomstloggen; det kräver en token för auditor eller revisor",
+                "rollen {} får inte läsa åtkomstloggen; det kräver rollen auditor, revisor eller admin",
                 who.role.name()
             ))
             .by(&who));
@@ -540,7 +275,7 @@ impl FromRequestParts<AppState> for Controller {
         let who = identify(parts, state).await?;
         if !who.role.may_append() {
             return Err(ApiError::forbidden(format!(
-                "rollen {} får läsa, verifiera och köra kontroller men inte lägga till; att lägga till kräver en token för controller",
+                "rollen {} får läsa, verifiera och köra kontroller men inte lägga till; att lägga till kräver rollen controller",
                 who.role.name()
             ))
             .by(&who));
@@ -549,76 +284,18 @@ impl FromRequestParts<AppState> for Controller {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
 
-    #[test]
-    fn tokens_are_stored_hashed_and_found_by_hash() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        let tokens = TokenStore::open(&store).unwrap();
-        let now = Utc::now();
-        let t = tokens
-            .add("åsa", Role::Revisor, None, "admin", now)
-            .unwrap();
-        assert!(t.starts_with(TOKEN_PREFIX) && t.len() == 68);
-        let raw: Vec<u8> = tokens.tree.get("åsa").unwrap().unwrap().to_vec();
-        assert!(!String::from_utf8(raw).unwrap().contains(&t[4..]));
-        let who = Identity {
-            name: "åsa".into(),
-            role: Role::Revisor,
-        };
-        assert_eq!(tokens.authenticate(&t, now).unwrap(), Auth::Valid(who));
-        assert_eq!(
-            tokens.authenticate(&random_token().unwrap(), now).unwrap(),
-            Auth::Unknown
-        );
-        assert!(tokens
-            .add("åsa", Role::Controller, None, "admin", now)
-            .is_err());
-        assert!(tokens.remove("åsa", "admin", now).unwrap());
-        assert_eq!(tokens.authenticate(&t, now).unwrap(), Auth::Unknown);
-        let actions: Vec<Action> = (tokens.access_log().unwrap().iter())
-            .map(|l| l.entry.action)
-            .collect();
-        assert_eq!(actions, [Action::Created, Action::Revoked]);
-    }
-
-    #[test]
-    fn an_expired_token_is_refused_and_its_expiry_logged_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        let tokens = TokenStore::open(&store).unwrap();
-        let day = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
-        let expires_at = expiry_after(day).unwrap();
-        assert_eq!(expires_at.to_rfc3339(), "2027-01-01T00:00:00+00:00");
-        assert_eq!(valid_through(expires_at), day);
-        let made = expires_at - chrono::Duration::days(30);
-        let t = tokens
-            .add("rut", Role::Auditor, Some(expires_at), "admin", made)
-            .unwrap();
-        let last_moment = expires_at - chrono::Duration::microseconds(1);
-        assert!(matches!(
-            tokens.authenticate(&t, last_moment).unwrap(),
-            Auth::Valid(_)
-        ));
-        for _ in 0..2 {
-            assert!(matches!(
-                tokens.authenticate(&t, expires_at).unwrap(),
-                Auth::Expired { expires_at: e, .. } if e == expires_at
-            ));
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let who = identify(parts, state).await?;
+        if !who.role.may_manage() {
+            return Err(ApiError::forbidden(format!(
+                "rollen {} får inte hantera konton och token; det kräver rollen admin",
+                who.role.name()
+            ))
+            .by(&who));
         }
-        let log = tokens.access_log().unwrap();
-        let actions: Vec<(Action, &str)> = (log.iter())
-            .map(|l| (l.entry.action, l.entry.by.as_str()))
-            .collect();
-        assert_eq!(
-            actions,
-            [(Action::Created, "admin"), (Action::Expired, "rambok")]
-        );
-        assert!(tokens
-            .add("old", Role::Auditor, Some(made), "admin", expires_at)
-            .is_err());
+        Ok(Admin(who))
     }
 }

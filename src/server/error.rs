@@ -1,7 +1,7 @@
 //! The server's one error type. Every failure becomes JSON `{"error": "...", ...}` with the CLI's
-//! message and a status that says what kind: 400 malformed request, 401 no or unknown token, 403
-//! wrong role, 404, 409 conflict, 413 too large, 422 an event the ledger rejects, 500 damage or
-//! storage failure. Storage details (paths, OS errors) go to the server's log, never to the client.
+//! message and a status that says what kind: 400 malformed request, 401 not signed in or an
+//! unknown token, 403 wrong role or a missing CSRF header, 404, 409 conflict, 413 too large, 422 an
+//! event the ledger rejects, 429 sign-ins throttled, 500 damage or storage failure, 503 full. Storage details (paths, OS errors) go to the server's log, never to the client.
 
 use crate::ledger::LedgerError;
 use crate::store::StoreError;
@@ -31,6 +31,8 @@ struct Inner {
     extra: Map<String, Value>,
     /// The token's holder, when known, for the log.
     token: Option<String>,
+    /// Headers the response carries besides (`Retry-After`).
+    headers: Vec<(axum::http::HeaderName, axum::http::HeaderValue)>,
 }
 
 impl ApiError {
@@ -40,6 +42,7 @@ impl ApiError {
             message: message.into(),
             extra: Map::new(),
             token: None,
+            headers: Vec::new(),
         }))
     }
 
@@ -84,6 +87,16 @@ impl ApiError {
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> ApiError {
         self.0.extra.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// A header the response carries.
+    pub fn header(
+        mut self,
+        name: axum::http::HeaderName,
+        value: axum::http::HeaderValue,
+    ) -> ApiError {
+        self.0.headers.push((name, value));
         self
     }
 
@@ -144,11 +157,15 @@ impl IntoResponse for ApiError {
             message,
             extra,
             token,
+            headers,
         } = *self.0;
         let mut body = Map::new();
         body.insert("error".into(), json!(message));
         body.extend(extra);
         let mut response = (status, Json(Value::Object(body))).into_response();
+        for (name, value) in headers {
+            response.headers_mut().insert(name, value);
+        }
         response.extensions_mut().insert(Refusal {
             reason: message,
             token,

@@ -8,14 +8,20 @@
 //! share one durable commit.
 
 pub mod access;
+pub mod accounts;
 pub mod auth;
 pub mod error;
 mod events;
 mod forms;
+pub mod listen;
 mod params;
 mod reports;
+pub mod session;
 mod sheet;
+pub mod throttle;
 pub mod tls;
+pub mod tokens;
+pub mod users;
 mod web;
 
 use crate::control::delegation::Delegation;
@@ -27,13 +33,18 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, patch};
 use axum::Router;
 use error::{ApiError, Refusal};
+use session::{SessionLimits, Sessions};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use throttle::{Throttle, ThrottleLimits};
 use tls::Tls;
+use users::UserStore;
+
+pub use listen::Limits;
 
 /// The largest request body, in bytes.
 pub const REQUEST_BODY_BYTES_MAX: usize = 8 * 1024 * 1024;
@@ -50,6 +61,12 @@ pub type Ledger = crate::ledger::Ledger<Engine>;
 struct Shared {
     ledger: Ledger,
     tokens: TokenStore,
+    users: UserStore,
+    sessions: Sessions,
+    throttle: Throttle,
+    throttle_limits: Mutex<ThrottleLimits>,
+    /// Turns to check a password (Argon2id takes ~19 MiB each).
+    hashing: tokio::sync::Semaphore,
     /// An order given at start (`serve --delegation FILE`), tried instead of the ledger's own.
     delegation: Option<(Delegation, String)>,
     /// What the exported files call the ledger (its folder's name).
@@ -98,9 +115,15 @@ impl AppState {
         delegation: Option<(Delegation, String)>,
         name: &str,
     ) -> Result<AppState, LedgerError> {
+        let users = tokens.users();
         Ok(AppState(Arc::new(Shared {
             ledger: ledger.into(),
             tokens,
+            users,
+            sessions: Sessions::new(SessionLimits::default()),
+            throttle: Throttle::new(ThrottleLimits::default()),
+            throttle_limits: Mutex::new(ThrottleLimits::default()),
+            hashing: tokio::sync::Semaphore::new(accounts::HASHINGS_MAX),
             delegation,
             name: name.to_string(),
             refusals: Mutex::new(VecDeque::new()),
@@ -113,6 +136,34 @@ impl AppState {
 
     pub fn tokens(&self) -> &TokenStore {
         &self.0.tokens
+    }
+
+    pub fn users(&self) -> &UserStore {
+        &self.0.users
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.0.sessions
+    }
+
+    pub fn throttle(&self) -> &Throttle {
+        &self.0.throttle
+    }
+
+    pub fn throttle_limits(&self) -> ThrottleLimits {
+        *lock(&self.0.throttle_limits)
+    }
+
+    /// Sets how long sessions live and how sign-ins are throttled (the defaults otherwise:
+    /// 30 minutes idle, 12 hours in all, 5 failures in 15 minutes lock for 15 minutes).
+    pub fn set_account_limits(&self, sessions: SessionLimits, throttle: ThrottleLimits) {
+        self.0.sessions.set_limits(sessions);
+        self.0.throttle.set_limits(throttle);
+        *lock(&self.0.throttle_limits) = throttle;
+    }
+
+    pub(crate) fn hashing(&self) -> &tokio::sync::Semaphore {
+        &self.0.hashing
     }
 
     /// The order given at start, if any; `None`: the ledger's own.
@@ -166,7 +217,7 @@ pub fn steady<T>(
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -203,7 +254,23 @@ pub fn app(state: AppState) -> Router {
         .route("/import.xlsx", axum::routing::post(sheet::import))
         .route("/export.xlsx", get(reports::export))
         .route("/events", get(events::log).post(events::append))
-        .route("/access", get(access::log));
+        .route("/access", get(access::log))
+        .route(
+            "/session",
+            get(accounts::current)
+                .post(accounts::sign_in)
+                .delete(accounts::sign_out),
+        )
+        .route("/users", get(accounts::users).post(accounts::add_user))
+        .route(
+            "/users/{name}",
+            patch(accounts::change_user).delete(accounts::disable_user),
+        )
+        .route("/tokens", get(accounts::tokens).post(accounts::add_token))
+        .route(
+            "/tokens/{name}",
+            axum::routing::delete(accounts::revoke_token),
+        );
     Router::new()
         .nest("/api", api)
         .merge(web::routes())
@@ -326,26 +393,33 @@ pub fn scheme(tls: Option<&Tls>) -> &'static str {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes: plain HTTP, or HTTPS when `tls` is
-/// given (then every response also carries `Strict-Transport-Security`). Either way the same
-/// axum connection handling and graceful shutdown.
+/// given (then every response also carries `Strict-Transport-Security`), within `limits` fitted to
+/// the process's open-file limit (`listen`).
 async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     tls: Option<Tls>,
+    limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let fitted = limits.fitted(listen::open_files());
+    if fitted.connections_max < limits.connections_max {
+        eprintln!(
+            "rambok serve: högst {} anslutningar åt gången och {} per adress (gränsen för öppna filer tillåter inte fler)",
+            fitted.connections_max, fitted.per_address_max
+        );
+    }
     match tls {
-        None => {
-            axum::serve(listener, app(state))
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
+        None => listen::serve(listener, app(state), None, fitted, shutdown).await,
         Some(tls) => {
-            axum::serve(
-                tls::TlsListener::new(listener, &tls),
+            let acceptor = tls.acceptor();
+            listen::serve(
+                listener,
                 tls::with_hsts(app(state)),
+                Some(acceptor),
+                fitted,
+                shutdown,
             )
-            .with_graceful_shutdown(shutdown)
             .await
         }
     }
@@ -353,12 +427,22 @@ async fn serve(
 
 /// Binds `addr` (port 0 picks a free one) and serves `state` over plain HTTP on threads of its own.
 pub fn spawn(state: AppState, addr: SocketAddr) -> std::io::Result<Running> {
-    spawn_with(state, addr, None)
+    spawn_limited(state, addr, None, Limits::default())
 }
 
 /// Binds `addr` (port 0 picks a free one) and serves `state` on threads of its own, over HTTPS
 /// when `tls` is given.
 pub fn spawn_with(state: AppState, addr: SocketAddr, tls: Option<Tls>) -> std::io::Result<Running> {
+    spawn_limited(state, addr, tls, Limits::default())
+}
+
+/// Like [`spawn_with`], within `limits`.
+pub fn spawn_limited(
+    state: AppState,
+    addr: SocketAddr,
+    tls: Option<Tls>,
+    limits: Limits,
+) -> std::io::Result<Running> {
     let rt = runtime()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind(addr))?;
     let addr = listener.local_addr()?;
@@ -367,7 +451,7 @@ pub fn spawn_with(state: AppState, addr: SocketAddr, tls: Option<Tls>) -> std::i
     let thread = std::thread::Builder::new()
         .name("rambok-serve".into())
         .spawn(move || {
-            rt.block_on(serve(listener, state, tls, async move {
+            rt.block_on(serve(listener, state, tls, limits, async move {
                 let _ = rx.await;
             }))
         })?;
@@ -380,18 +464,19 @@ pub fn spawn_with(state: AppState, addr: SocketAddr, tls: Option<Tls>) -> std::i
 }
 
 /// Binds `addr`, calls `ready` with the address bound, and serves (over HTTPS when `tls` is
-/// given) until Ctrl-C or SIGTERM.
+/// given, within `limits`) until Ctrl-C or SIGTERM.
 pub fn run(
     state: AppState,
     addr: SocketAddr,
     tls: Option<Tls>,
+    limits: Limits,
     ready: impl FnOnce(SocketAddr) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let rt = runtime()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         ready(listener.local_addr()?)?;
-        serve(listener, state, tls, stop_signal()).await
+        serve(listener, state, tls, limits, stop_signal()).await
     })
 }
 

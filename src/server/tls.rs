@@ -3,9 +3,9 @@
 //! connections whose TLS handshake has finished, and the `Strict-Transport-Security` header every
 //! response over TLS carries.
 //!
-//! Handshakes run concurrently, each under a deadline, so a client that opens a socket and says
-//! nothing holds up neither the accept loop nor anyone else; past [`HANDSHAKES_MAX`] in flight, new
-//! connections wait in the kernel's backlog.
+//! Each handshake runs in its connection's own task (`super::listen`), under a deadline, so a client
+//! that opens a socket and says nothing holds up neither the accept loop nor anyone else; it counts
+//! against the same connection limits as any other.
 
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
@@ -17,15 +17,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 /// How long a client has to finish the TLS handshake after connecting.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Handshakes in flight at once; more connections wait in the backlog until one finishes.
-const HANDSHAKES_MAX: usize = 256;
 /// How long the accept loop rests after an error that is not one connection's (out of file
 /// descriptors, say), so it does not spin.
 const ACCEPT_PAUSE: Duration = Duration::from_secs(1);
@@ -141,61 +138,21 @@ pub fn with_hsts(app: Router) -> Router {
     ))
 }
 
-/// A TCP listener that yields connections once their TLS handshake is done.
-pub struct TlsListener {
-    tcp: TcpListener,
-    acceptor: TlsAcceptor,
-    handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
-}
-
-impl TlsListener {
-    pub fn new(tcp: TcpListener, tls: &Tls) -> TlsListener {
-        TlsListener {
-            tcp,
-            acceptor: TlsAcceptor::from(tls.0.clone()),
-            handshakes: JoinSet::new(),
-        }
+impl Tls {
+    /// What accepts connections with this certificate.
+    pub(crate) fn acceptor(&self) -> TlsAcceptor {
+        TlsAcceptor::from(self.0.clone())
     }
 }
 
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    // Cancel-safe, as axum needs when shutdown races an accept: both awaited futures are, and
-    // state changes only after one of them is ready.
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            tokio::select! {
-                Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
-                    if let Ok(Some(connection)) = done {
-                        return connection;
-                    }
-                }
-                accepted = self.tcp.accept(), if self.handshakes.len() < HANDSHAKES_MAX => {
-                    match accepted {
-                        Ok((stream, peer)) => {
-                            self.handshakes.spawn(handshake(self.acceptor.clone(), stream, peer));
-                        }
-                        Err(e) => pause_after(e).await,
-                    }
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.tcp.local_addr()
-    }
-}
-
-async fn handshake(
+/// The TLS handshake with a connected client, under [`HANDSHAKE_TIMEOUT`]; failures are logged.
+pub(crate) async fn handshake(
     acceptor: TlsAcceptor,
     stream: TcpStream,
     peer: SocketAddr,
-) -> Option<(TlsStream<TcpStream>, SocketAddr)> {
+) -> Option<TlsStream<TcpStream>> {
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-        Ok(Ok(tls)) => Some((tls, peer)),
+        Ok(Ok(tls)) => Some(tls),
         Ok(Err(e)) => {
             eprintln!("rambok serve: TLS-handskakningen med {peer} misslyckades: {e}");
             None
@@ -212,7 +169,7 @@ async fn handshake(
 
 /// An error from `accept` that concerns one connection (it went away before we took it) is
 /// nothing to wait for; anything else (out of file descriptors) gets a pause before the next try.
-async fn pause_after(e: std::io::Error) {
+pub(crate) async fn pause_after(e: std::io::Error) {
     use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
     if !matches!(
         e.kind(),

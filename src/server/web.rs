@@ -10,6 +10,7 @@ use axum::Router;
 const INDEX: &str = include_str!("../../web/index.html");
 const APP_JS: &str = include_str!("../../web/app.js");
 const FORMS_JS: &str = include_str!("../../web/forms.js");
+const ACCOUNTS_JS: &str = include_str!("../../web/accounts.js");
 const STYLE: &str = include_str!("../../web/style.css");
 
 fn page(kind: &'static str, body: &'static str) -> impl IntoResponse {
@@ -29,6 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/forms.js",
             get(|| async { page("text/javascript; charset=utf-8", FORMS_JS) }),
+        )
+        .route(
+            "/accounts.js",
+            get(|| async { page("text/javascript; charset=utf-8", ACCOUNTS_JS) }),
         )
         .route(
             "/style.css",

@@ -96,7 +96,7 @@ fn token_changes_are_logged_with_who_and_role_and_never_the_token() {
         );
     }
     assert!(
-        table.starts_with("Åtkomstlogg: API-token (2 händelser)\nNr  Tid (UTC)"),
+        table.starts_with("Åtkomstlogg: API-token och konton (2 händelser)\nNr  Tid (UTC)"),
         "{table}"
     );
 
@@ -253,7 +253,7 @@ fn the_access_log_is_for_auditors_and_revisors() {
     assert!(controller.json()["error"]
         .as_str()
         .unwrap()
-        .contains("token för auditor eller revisor"));
+        .contains("rollen auditor, revisor eller admin"));
     assert_eq!(get(None).status.as_u16(), 401);
     let odd = call(
         &k.state,

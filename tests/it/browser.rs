@@ -21,7 +21,7 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const WAIT: Duration = Duration::from_secs(20);
 
 /// A WebDriver session in a chromedriver this test started; both end on drop.
-pub(crate) struct Browser {
+pub struct Browser {
     agent: ureq::Agent,
     base: String,
     session: String,
@@ -53,7 +53,7 @@ fn send(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> V
 }
 
 impl Browser {
-    pub(crate) fn start() -> Browser {
+    pub fn start() -> Browser {
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -112,11 +112,11 @@ impl Browser {
         v["value"].clone()
     }
 
-    pub(crate) fn open(&self, url: &str) {
+    pub fn open(&self, url: &str) {
         self.call("POST", "url", Some(json!({ "url": url })));
     }
 
-    pub(crate) fn js(&self, script: &str) -> Value {
+    pub fn js(&self, script: &str) -> Value {
         self.call(
             "POST",
             "execute/sync",
@@ -125,7 +125,7 @@ impl Browser {
     }
 
     /// Polls `script` until it returns `want`.
-    pub(crate) fn wait_for(&self, script: &str, want: &Value) {
+    pub fn wait_for(&self, script: &str, want: &Value) {
         let started = Instant::now();
         loop {
             let got = self.js(script);
@@ -140,7 +140,7 @@ impl Browser {
         }
     }
 
-    pub(crate) fn element(&self, css: &str) -> String {
+    pub fn element(&self, css: &str) -> String {
         let v = self.call(
             "POST",
             "element",
@@ -152,7 +152,7 @@ impl Browser {
             .to_string()
     }
 
-    pub(crate) fn keys(&self, element: &str, text: &str) {
+    pub fn keys(&self, element: &str, text: &str) {
         self.call(
             "POST",
             &format!("element/{element}/value"),
@@ -160,11 +160,11 @@ impl Browser {
         );
     }
 
-    pub(crate) fn click(&self, element: &str) {
+    pub fn click(&self, element: &str) {
         self.call("POST", &format!("element/{element}/click"), Some(json!({})));
     }
 
-    pub(crate) fn screenshot(&self, file: &Path) {
+    pub fn screenshot(&self, file: &Path) {
         let v = self.call("GET", "screenshot", None);
         let png = base64(v.as_str().unwrap());
         assert!(png.starts_with(b"\x89PNG"));
@@ -206,13 +206,13 @@ fn base64(text: &str) -> Vec<u8> {
     out
 }
 
-pub(crate) fn shots() -> PathBuf {
+pub fn shots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser")
 }
 
 /// Whether the browser test runs: a test that cannot run fails, unless `RAMBOK_SKIP_BROWSER` says
 /// to leave it out (README, "Tests").
-pub(crate) fn browser_available() -> bool {
+pub fn browser_available() -> bool {
     if std::env::var_os("RAMBOK_SKIP_BROWSER").is_some() {
         eprintln!("browser test left out: RAMBOK_SKIP_BROWSER is set");
         return false;

@@ -300,7 +300,7 @@ fn an_approver_attests_anothers_entry_and_never_their_own() {
     );
     let id = b.js("return document.querySelector('#attest-tabell tbody tr:last-child').dataset.id");
     b.js(&format!(
-        "rambok.send('POST', '/api/events', {{events: [{{type: 'approved', event: {id}}}]}}).then((r) => r.json()).then((v) => {{ window.refusal = v; }}); return null;"
+        "rambok.send('POST', '/api/events', {{events: [{{type: 'approved', event: {id}}}]}}).catch((e) => {{ window.refusal = e.reply; }}); return null;"
     ));
     b.wait_for(
         "return window.refusal ? window.refusal.field : null",

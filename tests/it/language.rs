@@ -449,6 +449,31 @@ fn wrong_command_lines_are_answered_in_swedish() {
             1,
         ),
         (&["serve", "--tls-cert", "/finns/inte"], 1),
+        (&["serve", "--connections-max", "0"], 2),
+        (&["serve", "--header-timeout", "x"], 2),
+        (
+            &["user", "add", "ny", "--role", "controller", "--by", "t"],
+            1,
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "ny",
+                "--role",
+                "controller",
+                "--password-stdin",
+                "--by",
+                "t",
+            ],
+            1,
+        ),
+        (&["user", "add", "ny", "--role", "chef", "--by", "t"], 2),
+        (&["user", "disable", "ingen", "--by", "t"], 1),
+        (
+            &["user", "passwd", "ingen", "--password-stdin", "--by", "t"],
+            1,
+        ),
         (
             &["--server", "ftp://x", "report", "frames", "--year", "2017"],
             1,
@@ -502,6 +527,7 @@ fn right_command_lines_are_answered_in_swedish() {
         &["token", "list"],
         &["token", "log"],
         &["token", "remove", "--name", "rut", "--by", "t"],
+        &["user", "list"],
         &["init"],
         &[
             "record",
@@ -748,4 +774,39 @@ fn the_api_errors_the_page_shows_are_swedish() {
         Body::empty(),
     );
     assert_swedish("bad token", bad.json()["error"].as_str().unwrap());
+    // Signing in and managing accounts.
+    for (method, uri, token, body) in [
+        ("POST", "/api/session", None, "inte json"),
+        ("POST", "/api/session", None, "{\"name\": \"x\"}"),
+        (
+            "POST",
+            "/api/session",
+            None,
+            "{\"name\": \"x\", \"password\": 1}",
+        ),
+        (
+            "POST",
+            "/api/session",
+            None,
+            "{\"name\": \"x\", \"password\": \"y\"}",
+        ),
+        ("DELETE", "/api/session", Some(&k.revisor), ""),
+        ("GET", "/api/session", None, ""),
+        ("GET", "/api/users", Some(&k.controller), ""),
+        ("POST", "/api/tokens", Some(&k.revisor), "{}"),
+    ] {
+        let reply = call(
+            &k.state,
+            method,
+            uri,
+            token.map(String::as_str),
+            Body::from(body),
+        );
+        assert!(
+            reply.status.is_client_error(),
+            "{uri} {body}: {}",
+            reply.status
+        );
+        assert_swedish(body, reply.json()["error"].as_str().unwrap());
+    }
 }

@@ -1,15 +1,18 @@
 //! The one integration-test binary: features tested end to end, one module per concern.
 
 mod access;
+mod accounts;
 mod audit;
 mod bad_input;
 mod browser;
+mod browser_accounts;
 mod browser_forms;
 mod cli;
 mod control;
 mod corpus;
 mod exports;
 mod forms;
+mod holdup;
 mod index;
 mod indicators;
 mod labels;
@@ -24,6 +27,7 @@ mod seeds;
 mod server;
 mod sheet;
 mod tls;
+mod user_cli;
 
 /// How many events the Kalmar fixtures hold: the sequence number a ledger of them ends at.
 pub fn kalmar_events() -> u64 {

@@ -791,7 +791,7 @@ pub fn fixtures() -> Vec<String> {
 }
 
 /// Stops the child server on drop, gently (SIGTERM) so it removes serve.json.
-pub struct Child(std::process::Child);
+pub struct Child(pub std::process::Child);
 
 impl Drop for Child {
     fn drop(&mut self) {

@@ -35,7 +35,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// A self-signed certificate for `names` and its key, as `NAME.pem` and `NAME.key` in `dir`.
-fn self_signed(dir: &Path, name: &str, names: &[&str]) -> (PathBuf, PathBuf) {
+pub(crate) fn self_signed(dir: &Path, name: &str, names: &[&str]) -> (PathBuf, PathBuf) {
     let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     let made = rcgen::generate_simple_self_signed(names).unwrap();
     (
@@ -81,7 +81,7 @@ fn s(p: &Path) -> &str {
 }
 
 /// A blocking client that trusts `ca` (PEM).
-fn trusting(ca: &Path) -> ureq::Agent {
+pub(crate) fn trusting(ca: &Path) -> ureq::Agent {
     let pem = std::fs::read(ca).unwrap();
     let cert = ureq::tls::Certificate::from_pem(&pem).unwrap();
     let tls = ureq::tls::TlsConfig::builder()
