@@ -183,15 +183,15 @@
     const save = el('button', { type: 'button', id: 'form-spara' }, 'Spara');
     save.disabled = !reply.added;
     save.addEventListener('click', confirm);
-    const change = el('button', { type: 'button', class: 'liten' }, 'Ändra');
-    change.addEventListener('click', () => { clearResult(); $('form-falt').querySelector('input, select').focus(); });
+    const edit = el('button', { type: 'button', class: 'liten' }, 'Ändra');
+    edit.addEventListener('click', () => { clearResult(); $('form-falt').querySelector('input, select').focus(); });
     result.replaceChildren(
       el('h3', {}, 'Förhandsgranskning: inget är sparat ännu'),
       el('p', {}, what),
       lines.length ? el('ul', { id: 'form-effekt' }) : el('p', { class: 'hjalp' }, 'Händelsen flyttar ingen budgetram.'),
       el('div', { class: 'knappar' }));
     if (lines.length) result.querySelector('#form-effekt').replaceChildren(...lines);
-    result.querySelector('.knappar').append(save, change);
+    result.querySelector('.knappar').append(save, edit);
     save.focus();
   }
 

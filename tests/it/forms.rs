@@ -462,3 +462,74 @@ fn a_revisor_downloads_a_digest_and_checks_it_later() {
     );
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// One request with a session cookie, and the CSRF value when given.
+fn with_session(k: &Kalmar, uri: &str, cookie: &str, csrf: Option<&str>, body: &Value) -> Reply {
+    let mut req = axum::http::Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("Cookie", format!("rambok_session={cookie}"));
+    if let Some(c) = csrf {
+        req = req.header("X-CSRF-Token", c);
+    }
+    let req = req.body(Body::from(body.to_string())).unwrap();
+    let app = rambok::server::app(k.state.clone());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async move {
+            use tower::ServiceExt;
+            let res = app.oneshot(req).await.unwrap();
+            let (parts, body) = res.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            Reply {
+                status: parts.status,
+                headers: parts.headers,
+                body: bytes.to_vec(),
+            }
+        })
+}
+
+#[test]
+fn a_signed_in_controller_previews_and_saves_only_with_the_csrf_value() {
+    let k = kalmar();
+    let password = "en lång och bra lösenfras";
+    (k.state.users())
+        .add(
+            "karin.lind",
+            Role::Controller,
+            password,
+            "test",
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let r = call(
+        &k.state,
+        "POST",
+        "/api/session",
+        None,
+        Body::from(json!({"name": "karin.lind", "password": password}).to_string()),
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let cookie = r.headers["set-cookie"].to_str().unwrap();
+    let cookie = cookie
+        .strip_prefix("rambok_session=")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = r.json()["csrf"].as_str().unwrap().to_string();
+    let form = archive_move("\u{2212}1 000");
+    let r = with_session(&k, "/api/preview", &cookie, None, &form);
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = with_session(&k, "/api/preview", &cookie, Some(&csrf), &form);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let p = r.json();
+    assert_eq!(p["recorded_by"], "karin.lind");
+    let save = json!({"events": [p["event"]], "expected_seq": p["head_seq"]});
+    let r = with_session(&k, "/api/events", &cookie, Some(&csrf), &save);
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(klk_2017(&k), "476569000");
+}
