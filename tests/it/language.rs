@@ -201,7 +201,9 @@ fn words(text: &str) -> Vec<String> {
                 || w.contains('.') && w.trim_end_matches(['.', ',', ':', ';', ')']).contains('.')
                 || w.contains('=')
                 || w.contains('<')
-                || w.contains('[') && w.contains(']'))
+                || w.contains('[') && w.contains(']')
+                // A hash or an id ("…3be2…" is no "be").
+                || is_hex_run(w))
         })
         .flat_map(|w| {
             w.split(|c: char| !c.is_alphabetic() && c != '\'')
@@ -214,6 +216,13 @@ fn words(text: &str) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// Whether `w` is a hash or an id: sixteen or more hexadecimal digits, with dashes (a UUID).
+fn is_hex_run(w: &str) -> bool {
+    let w = w.trim_end_matches(['.', ',', ':', ';', ')']);
+    w.chars().filter(char::is_ascii_hexdigit).count() >= 16
+        && w.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
 /// The English words in `text`, and counts of one said in the plural.
@@ -250,6 +259,9 @@ fn the_reader_of_messages_tells_english_from_swedish() {
     );
     assert!(english("Användning: rambok report frames [FLAGGOR] --year <ÅR>").is_empty());
     assert!(english("kommunledningskontorets budgetram för KLK 2017").is_empty());
+    // A hash is no words, whatever letters it happens to hold.
+    assert!(english("senaste: sekvens 400 hash e1e19c644bc4b1ec572d6f3cc4741fb327ac3410dc6d79a3be2cd3152dd90523").is_empty());
+    assert_eq!(english("the be"), ["be", "the"]);
 }
 
 /// Every command's path, from the command tree: `["report", "frames"]`, `["record", "transfer"]`.
