@@ -224,7 +224,9 @@ pub(crate) fn fresh_url(tag: &str) -> PathBuf {
 
 impl Cluster {
     /// A watchdog shell that waits for this process to end, then stops the cluster and removes its
-    /// folder: also after a panic, an abort or a kill.
+    /// folder: also after a panic, an abort or a kill. It outlives this process by design (init
+    /// reaps it), so it is never waited for.
+    #[allow(clippy::zombie_processes)]
     fn stop_when_this_process_ends(&self) {
         let pg_ctl = self.bin.join("pg_ctl");
         let stop = if is_root() {

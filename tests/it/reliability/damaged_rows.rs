@@ -27,6 +27,9 @@ enum Row {
     HeadHash,
 }
 
+/// What puts a damaged row back.
+type Undo = Box<dyn Fn(&mut postgres::Client)>;
+
 fn client(db: &std::path::Path) -> (postgres::Client, String) {
     let rambok::store::target::Target::Postgres(url) =
         rambok::store::target::Target::parse(db).unwrap()
@@ -128,7 +131,7 @@ fn damaged_rows_are_reported_never_misread() {
             _ => Row::HeadHash,
         };
         // Each arm damages one row and returns how, and the statement that puts it back.
-        let (what, undo): (String, Box<dyn Fn(&mut postgres::Client)>) = match row {
+        let (what, undo): (String, Undo) = match row {
             Row::Block => {
                 let seq = blocks[rng.below(blocks.len() as u64) as usize];
                 let sql =
