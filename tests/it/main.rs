@@ -11,6 +11,7 @@ mod browser_forms;
 mod cli;
 mod control;
 mod corpus;
+mod engines;
 mod exports;
 mod forms;
 mod holdup;
