@@ -402,7 +402,19 @@ pub fn main() -> ExitCode {
     let db = cli.db.clone();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = run(cli, &mut out).and_then(|()| out.flush().map_err(io));
+    // A damaged sled store can make sled panic on any read, not only on opening: that is a damaged
+    // store (exit 6), said as such, never a crash. Any other panic stays a panic.
+    let ran = crate::store::sled_store::catch_sled_panic(|| run(cli, &mut out));
+    let result = match ran {
+        Ok(result) => result,
+        Err(crate::store::sled_store::Caught::Sled(stopped)) => {
+            Err(CliError::Ledger(LedgerError::Store(StoreError::Corrupt(
+                format!("sled kan inte läsa liggaren: {stopped}"),
+            ))))
+        }
+        Err(crate::store::sled_store::Caught::Other(payload)) => std::panic::resume_unwind(payload),
+    }
+    .and_then(|()| out.flush().map_err(io));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Io(msg)) if msg.contains("Broken pipe") => ExitCode::SUCCESS,

@@ -203,12 +203,16 @@ pub fn config(path: &Path) -> sled::Config {
 fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     let started = std::time::Instant::now();
     loop {
-        let opened = catch_sled_panic(|| config(path).open()).map_err(|panic| {
-            StoreError::Corrupt(format!(
-                "sled kan inte läsa liggaren i {}: {panic}",
-                path.display()
-            ))
-        })?;
+        let opened = match catch_sled_panic(|| config(path).open()) {
+            Ok(opened) => opened,
+            Err(Caught::Sled(panic)) => {
+                return Err(StoreError::Corrupt(format!(
+                    "sled kan inte läsa liggaren i {}: {panic}",
+                    path.display()
+                )))
+            }
+            Err(Caught::Other(payload)) => std::panic::resume_unwind(payload),
+        };
         match opened {
             Ok(db) => return Ok(db),
             Err(sled::Error::Io(ref e)) if e.to_string().contains("could not acquire lock") => {
@@ -233,35 +237,53 @@ fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
 }
 
 thread_local! {
-    /// Set while this thread runs sled under [`catch_sled_panic`]; then the message of a panic.
-    static SLED_GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// How many [`catch_sled_panic`] this thread is inside; then the message of sled's panic.
+    static SLED_GUARDED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     static SLED_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// sled 0.34 can panic on damaged files instead of returning an error: recovering a log whose
-/// middle is damaged, it panics with "tried to serialize Uninitialized" while writing its snapshot
-/// (tests/it/reliability.rs, damaged files). Runs `f` so that such a panic becomes an `Err` with
-/// its message, and keeps the message off stderr (a panic hook, installed once, that passes every
-/// other panic on to the hook before it).
-fn catch_sled_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+/// middle is damaged, it panics with "tried to serialize Uninitialized" while writing its snapshot,
+/// and reading a damaged page later it can panic applying it ("tried to Set a value to an index")
+/// (tests/it/reliability.rs, damaged files). Runs `f` so that a panic raised **in sled's own
+/// code** becomes `Err(Caught::Sled(message))`, its message kept off stderr by a panic hook
+/// installed once. Any other panic is ours, a bug: the hook before passes it on as usual, and it
+/// comes back as `Caught::Other` for the caller to resume. Guards nest.
+pub fn catch_sled_panic<T>(f: impl FnOnce() -> T) -> Result<T, Caught> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if SLED_GUARDED.with(|g| g.get()) {
+            if SLED_GUARDED.with(|g| g.get()) > 0 && in_sled(info) {
                 SLED_PANIC.with(|p| *p.borrow_mut() = Some(panic_message(info)));
             } else {
                 previous(info);
             }
         }));
     });
-    SLED_GUARDED.with(|g| g.set(true));
+    SLED_GUARDED.with(|g| g.set(g.get() + 1));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    SLED_GUARDED.with(|g| g.set(false));
-    result.map_err(|_| {
-        SLED_PANIC
-            .with(|p| p.borrow_mut().take())
-            .unwrap_or_else(|| "sled avbröts".into())
+    SLED_GUARDED.with(|g| g.set(g.get() - 1));
+    result.map_err(|payload| match SLED_PANIC.with(|p| p.borrow_mut().take()) {
+        Some(message) => Caught::Sled(message),
+        None => Caught::Other(payload),
+    })
+}
+
+/// A panic caught by [`catch_sled_panic`].
+pub enum Caught {
+    /// sled stopped on damaged data; where it stopped, in Swedish.
+    Sled(String),
+    /// Any other panic, to be resumed.
+    Other(Box<dyn std::any::Any + Send>),
+}
+
+/// Whether the panic was raised in sled's sources (its crate folder, `sled-0.34.x/src/…`).
+fn in_sled(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    info.location().is_some_and(|l| {
+        Path::new(l.file())
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with("sled-"))
     })
 }
 
@@ -529,5 +551,25 @@ impl Store for SledStore {
         self.sync_blobs()?;
         let data_bytes = before.min(self.data_bytes()?);
         witness::write(&self.path, &head, data_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{catch_sled_panic, Caught};
+
+    #[test]
+    fn a_panic_outside_sled_is_passed_on_not_taken_for_damage() {
+        let caught = catch_sled_panic(|| -> u8 { panic!("ett fel i rambok") });
+        match caught {
+            Err(Caught::Other(payload)) => {
+                assert_eq!(payload.downcast_ref::<&str>(), Some(&"ett fel i rambok"))
+            }
+            Err(Caught::Sled(message)) => panic!("taken for sled's: {message}"),
+            Ok(_) => panic!("not caught"),
+        }
+        // Nested guards: the outer one still catches after the inner one ended.
+        let inner = catch_sled_panic(|| catch_sled_panic(|| 1).ok());
+        assert_eq!(inner.ok().flatten(), Some(1));
     }
 }
