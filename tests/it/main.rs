@@ -16,6 +16,7 @@ mod holdup;
 mod index;
 mod indicators;
 mod labels;
+mod oidc;
 mod language;
 mod ledger;
 mod pg;
