@@ -49,7 +49,9 @@ impl Provider {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("node (Node.js 20 or later) must be installed: scripts/install-oidc-provider.sh");
+            .expect(
+                "node (Node.js 20 or later) must be installed: scripts/install-oidc-provider.sh",
+            );
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -211,7 +213,11 @@ impl Browser {
                 if !cookies.is_empty() {
                     r = r.header("Cookie", &cookies);
                 }
-                r.send_form(form.unwrap_or(&[]).iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                r.send_form(
+                    form.unwrap_or(&[])
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
+                )
             }
         };
         let mut r = sent.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
@@ -226,8 +232,7 @@ impl Browser {
                 jar.insert(name.trim().to_string(), value.trim().to_string());
             }
         }
-        let location = (r.headers().get("location"))
-            .map(|l| absolute(url, l.to_str().unwrap()));
+        let location = (r.headers().get("location")).map(|l| absolute(url, l.to_str().unwrap()));
         let body = r.body_mut().read_to_string().unwrap_or_default();
         Page {
             status: r.status().as_u16(),
@@ -287,6 +292,16 @@ fn form(html: &str) -> Option<(String, Vec<(String, String)>)> {
     Some((action, fields))
 }
 
+/// The message on a refusal page, read for English words on the way (tests/it/language.rs).
+fn said(p: &Page) -> String {
+    let start = p.body.find("id=\"oidc-fel\">").map(|i| i + 14);
+    let text = start
+        .and_then(|i| Some(p.body[i..i + p.body[i..].find("</p>")?].to_string()))
+        .unwrap_or_else(|| panic!("no message on the page: {}", p.body));
+    crate::language::assert_swedish("a single sign-on refusal", &text);
+    text
+}
+
 fn json(p: &Page) -> Value {
     serde_json::from_str(&p.body).unwrap_or_else(|_| panic!("not JSON: {}", p.body))
 }
@@ -304,7 +319,13 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
     let (base, query) = url.split_once('?').unwrap();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
     let pairs: Vec<(String, String)> = (pairs.into_iter())
-        .map(|(k, v)| if k == name { (k, value.to_string()) } else { (k, v) })
+        .map(|(k, v)| {
+            if k == name {
+                (k, value.to_string())
+            } else {
+                (k, v)
+            }
+        })
         .collect();
     format!("{base}?{}", serde_urlencoded::to_string(pairs).unwrap())
 }
@@ -318,7 +339,11 @@ fn access_log(s: &Setup) -> Vec<Value> {
         .body_mut()
         .read_to_string()
         .unwrap();
-    serde_json::from_str::<Value>(&r).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&r)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[test]
@@ -337,7 +362,11 @@ fn signing_in_through_the_provider_gives_a_session_with_the_mapped_role() {
     let page = b.send("GET", &cb, None);
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(page.location.as_deref(), Some(s.url("/").as_str()));
-    assert_eq!(b.cookie(&cb, "rambok_oidc"), None, "the binding cookie is cleared");
+    assert_eq!(
+        b.cookie(&cb, "rambok_oidc"),
+        None,
+        "the binding cookie is cleared"
+    );
     let session = b.cookie(&cb, "rambok_session").expect("a session cookie");
     assert_eq!(session.len(), 64);
 
@@ -353,7 +382,11 @@ fn signing_in_through_the_provider_gives_a_session_with_the_mapped_role() {
     // The same session as a password sign-in's: a change without the CSRF value is refused.
     let no_csrf = b.send("POST", &s.url("/api/preview"), Some(&[]));
     assert_eq!(no_csrf.status, 403, "{}", no_csrf.body);
-    assert!(no_csrf.body.contains("X-CSRF-Token saknas"), "{}", no_csrf.body);
+    assert!(
+        no_csrf.body.contains("X-CSRF-Token saknas"),
+        "{}",
+        no_csrf.body
+    );
     let out = agent()
         .delete(s.url("/api/session"))
         .header("Cookie", format!("rambok_session={session}"))
@@ -369,7 +402,10 @@ fn signing_in_through_the_provider_gives_a_session_with_the_mapped_role() {
     let cb = b.to_callback(&s, "rut");
     assert_eq!(b.send("GET", &cb, None).status, 303);
     let rut = json(&b.send("GET", &s.url("/api/session"), None));
-    assert_eq!((rut["name"].as_str(), rut["role"].as_str()), (Some("Rut Ek"), Some("revisor")));
+    assert_eq!(
+        (rut["name"].as_str(), rut["role"].as_str()),
+        (Some("Rut Ek"), Some("revisor"))
+    );
 
     let log = access_log(&s);
     let signed_in: Vec<(&str, &str, &str)> = (log.iter())
@@ -390,7 +426,10 @@ fn signing_in_through_the_provider_gives_a_session_with_the_mapped_role() {
         ]
     );
     let text = serde_json::to_string(&log).unwrap();
-    assert!(!text.contains(&session) && !text.contains(&csrf), "no secrets in the log");
+    assert!(
+        !text.contains(&session) && !text.contains(&csrf),
+        "no secrets in the log"
+    );
 }
 
 #[test]
@@ -401,8 +440,16 @@ fn a_wrong_state_a_state_used_twice_another_browser_and_a_replayed_code_are_refu
 
     let wrong = b.send("GET", &with_param(&cb, "state", "fel-state"), None);
     assert_eq!(wrong.status, 400, "{}", wrong.body);
-    assert!(wrong.body.contains("okänt, redan använt eller för gammalt state"), "{}", wrong.body);
-    assert!(wrong.body.contains("<html lang=\"sv\">"), "a page for the person: {}", wrong.body);
+    assert!(
+        said(&wrong).contains("okänt, redan använt eller för gammalt state"),
+        "{}",
+        wrong.body
+    );
+    assert!(
+        wrong.body.contains("<html lang=\"sv\">"),
+        "a page for the person: {}",
+        wrong.body
+    );
     assert_eq!(b.cookie(&cb, "rambok_session"), None);
 
     // A callback opened in another browser (an attacker's link) lacks the binding cookie.
@@ -410,7 +457,11 @@ fn a_wrong_state_a_state_used_twice_another_browser_and_a_replayed_code_are_refu
     let cb2 = other.to_callback(&s, "anna");
     let elsewhere = Browser::new().send("GET", &cb2, None);
     assert_eq!(elsewhere.status, 400, "{}", elsewhere.body);
-    assert!(elsewhere.body.contains("startades inte i den här webbläsaren"), "{}", elsewhere.body);
+    assert!(
+        said(&elsewhere).contains("startades inte i den här webbläsaren"),
+        "{}",
+        elsewhere.body
+    );
 
     // The wrong state took nothing: the right one still signs in, once.
     let ok = b.send("GET", &cb, None);
@@ -418,16 +469,24 @@ fn a_wrong_state_a_state_used_twice_another_browser_and_a_replayed_code_are_refu
     let session = b.cookie(&cb, "rambok_session").unwrap();
     let again = b.send("GET", &cb, None);
     assert_eq!(again.status, 400, "{}", again.body);
-    assert!(again.body.contains("redan använt"), "{}", again.body);
-    assert_eq!(b.cookie(&cb, "rambok_session"), Some(session), "the session stays");
+    assert!(said(&again).contains("redan använt"), "{}", again.body);
+    assert_eq!(
+        b.cookie(&cb, "rambok_session"),
+        Some(session),
+        "the session stays"
+    );
 
     // The used code with a fresh state: the provider refuses it, and so does rambok.
     let start = b.send("GET", &s.url("/api/oidc/start"), None);
     let fresh = param(start.location.as_deref().unwrap(), "state");
     let replay = b.send("GET", &with_param(&cb, "state", &fresh), None);
     assert_eq!(replay.status, 401, "{}", replay.body);
-    assert!(replay.body.contains("tog inte emot koden"), "{}", replay.body);
-    assert!(replay.body.contains("invalid_grant"), "{}", replay.body);
+    assert!(
+        said(&replay).contains("tog inte emot koden"),
+        "{}",
+        replay.body
+    );
+    assert!(said(&replay).contains("invalid_grant"), "{}", replay.body);
 }
 
 #[test]
@@ -440,27 +499,48 @@ fn bad_id_tokens_and_an_unmapped_person_are_refused_and_then_the_address_is_lock
         let mut b = Browser::new();
         let cb = b.to_callback(&s, login);
         let page = b.send("GET", &cb, None);
-        assert_eq!(b.cookie(&cb, "rambok_session"), None, "{login} {mode:?}: {}", page.body);
+        assert_eq!(
+            b.cookie(&cb, "rambok_session"),
+            None,
+            "{login} {mode:?}: {}",
+            page.body
+        );
         page
     };
     // Olle's groups give no role; the tampered token makes him a controller, unsigned.
     let tampered = refused("olle", Some("tampered"));
     assert_eq!(tampered.status, 401, "{}", tampered.body);
-    assert!(tampered.body.contains("ingen giltig signatur"), "{}", tampered.body);
+    assert!(
+        said(&tampered).contains("ingen giltig signatur"),
+        "{}",
+        tampered.body
+    );
     let audience = refused("anna", Some("audience"));
     assert_eq!(audience.status, 401, "{}", audience.body);
-    assert!(audience.body.contains("mottagaren (aud)"), "{}", audience.body);
-    assert!(audience.body.contains("en-annan-klient"), "{}", audience.body);
+    assert!(
+        said(&audience).contains("mottagaren (aud)"),
+        "{}",
+        audience.body
+    );
+    assert!(
+        said(&audience).contains("en-annan-klient"),
+        "{}",
+        audience.body
+    );
     let expired = refused("anna", Some("expired"));
     assert_eq!(expired.status, 401, "{}", expired.body);
-    assert!(expired.body.contains("giltighetstiden (exp) gick ut"), "{}", expired.body);
+    assert!(
+        said(&expired).contains("giltighetstiden (exp) gick ut"),
+        "{}",
+        expired.body
+    );
     let nonce = refused("anna", Some("nonce"));
     assert_eq!(nonce.status, 401, "{}", nonce.body);
-    assert!(nonce.body.contains("nonce"), "{}", nonce.body);
+    assert!(said(&nonce).contains("nonce"), "{}", nonce.body);
     let unmapped = refused("olle", None);
     assert_eq!(unmapped.status, 403, "{}", unmapped.body);
     assert!(
-        unmapped.body.contains("Olle Ny har ingen roll i rambok"),
+        said(&unmapped).contains("Olle Ny har ingen roll i rambok"),
         "{}",
         unmapped.body
     );
@@ -468,10 +548,17 @@ fn bad_id_tokens_and_an_unmapped_person_are_refused_and_then_the_address_is_lock
     let log = access_log(&s);
     let refusals: Vec<(&str, &str)> = (log.iter())
         .filter(|e| e["action"] == "sign_in_refused")
-        .map(|e| (e["name"].as_str().unwrap_or(""), e["detail"].as_str().unwrap_or("")))
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap_or(""),
+                e["detail"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert_eq!(refusals.len(), 5, "{refusals:?}");
-    assert!(refusals.iter().all(|(_, d)| d.starts_with("OpenID Connect: ")));
+    assert!(refusals
+        .iter()
+        .all(|(_, d)| d.starts_with("OpenID Connect: ")));
     assert_eq!(refusals[4].0, "Olle Ny");
     assert!(log.iter().all(|e| e["action"] != "signed_in"));
 
@@ -480,7 +567,11 @@ fn bad_id_tokens_and_an_unmapped_person_are_refused_and_then_the_address_is_lock
     let cb = b.to_callback(&s, "anna");
     let locked = b.send("GET", &cb, None);
     assert_eq!(locked.status, 429, "{}", locked.body);
-    assert!(locked.body.contains("för många misslyckade inloggningar"), "{}", locked.body);
+    assert!(
+        said(&locked).contains("för många misslyckade inloggningar"),
+        "{}",
+        locked.body
+    );
 }
 
 #[test]

@@ -194,7 +194,11 @@ impl OidcConfig {
                         })
                     }) =>
             {
-                let mut s: Vec<String> = a.iter().filter_map(Value::as_str).map(String::from).collect();
+                let mut s: Vec<String> = a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect();
                 if !s.iter().any(|x| x == "openid") {
                     s.insert(0, "openid".into());
                 }
@@ -227,7 +231,9 @@ impl OidcConfig {
             let role = role
                 .as_str()
                 .ok_or_else(|| format!("{file}: roles.{value} ska vara en roll (en text)"))
-                .and_then(|r| Role::parse_or_say(r).map_err(|e| format!("{file}: roles.{value}: {e}")))?;
+                .and_then(|r| {
+                    Role::parse_or_say(r).map_err(|e| format!("{file}: roles.{value}: {e}"))
+                })?;
             roles.push((value.clone(), role));
         }
         Ok(OidcConfig {
@@ -286,7 +292,10 @@ mod tests {
             Some(Role::Admin),
             "the first row that matches"
         );
-        assert_eq!(c.role_for(&claims(json!({"groups": "g-ctl"}))), Some(Role::Controller));
+        assert_eq!(
+            c.role_for(&claims(json!({"groups": "g-ctl"}))),
+            Some(Role::Controller)
+        );
         assert_eq!(c.role_for(&claims(json!({"groups": ["x"]}))), None);
         assert_eq!(c.role_for(&claims(json!({}))), None);
     }

@@ -214,7 +214,7 @@ async fn signed_in(
         let users = s.users().clone();
         blocking(move || Ok(users.log(&d, now)?))
     };
-    match answer(s, &oidc, headers, query).await {
+    match answer(&oidc, headers, query).await {
         Ok(who) => {
             let (cookie, _csrf) = start_session(s, &who, now, tls)?;
             log(
@@ -249,12 +249,7 @@ async fn signed_in(
 }
 
 /// Checks the provider's answer and gives who signed in.
-async fn answer(
-    s: &AppState,
-    oidc: &Arc<Oidc>,
-    headers: &HeaderMap,
-    query: &str,
-) -> Result<Identity, Failure> {
+async fn answer(oidc: &Arc<Oidc>, headers: &HeaderMap, query: &str) -> Result<Identity, Failure> {
     let plain = Failure::Plain;
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| {
         plain(ApiError::bad_request(
@@ -338,10 +333,7 @@ async fn answer(
 }
 
 /// The person an ID token names, with the role its claim maps to.
-fn identity(
-    config: &super::OidcConfig,
-    claims: &Map<String, Value>,
-) -> Result<Identity, Failure> {
+fn identity(config: &super::OidcConfig, claims: &Map<String, Value>) -> Result<Identity, Failure> {
     let raw = claims
         .get(&config.name_claim)
         .and_then(Value::as_str)
@@ -357,7 +349,7 @@ fn identity(
     let Some(role) = config.role_for(claims) else {
         return Err(Failure::Refused {
             error: ApiError::forbidden(format!(
-                "{name} har ingen roll i rambok: inget av värdena i anspråket {} finns i rolltabellen; be en administratör lägga till din grupp",
+                "{name} har ingen roll i rambok: inget av värdena i anspråket {} finns i rolltabellen; fråga en administratör om din grupp ska ge en roll",
                 config.role_claim
             )),
             name: Some(name),
@@ -389,9 +381,14 @@ impl Oidc {
         let mut req = self.agent.post(&meta.token_endpoint);
         match (c.client_auth, c.client_secret.as_deref()) {
             (super::config::ClientAuth::Basic, Some(secret)) => {
-                let enc = |v: &str| serde_urlencoded::to_string([("", v)]).unwrap_or_default()[1..].to_string();
-                let basic = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{}:{}", enc(&c.client_id), enc(secret)));
+                let enc = |v: &str| {
+                    serde_urlencoded::to_string([("", v)]).unwrap_or_default()[1..].to_string()
+                };
+                let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+                    "{}:{}",
+                    enc(&c.client_id),
+                    enc(secret)
+                ));
                 req = req.header("Authorization", format!("Basic {basic}"));
             }
             (super::config::ClientAuth::Post, Some(secret)) => {
@@ -404,7 +401,10 @@ impl Oidc {
             .json(req.send_form(form), "tokenändpunkten")
             .map_err(Exchange::Provider)?;
         if status != 200 {
-            let error = body.get("error").and_then(Value::as_str).unwrap_or("okänt fel");
+            let error = body
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("okänt fel");
             return Err(Exchange::Refused(format!("{status} {}", short(error))));
         }
         body.get("id_token")

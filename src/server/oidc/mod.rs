@@ -133,7 +133,10 @@ impl Oidc {
     /// Reads the discovery document and the keys (blocking).
     fn discover(&self) -> Result<Provider, ProviderError> {
         let url = format!("{}/.well-known/openid-configuration", self.config.issuer);
-        let doc = self.get_json(&url, "upptäcktsdokumentet (.well-known/openid-configuration)")?;
+        let doc = self.get_json(
+            &url,
+            "upptäcktsdokumentet (.well-known/openid-configuration)",
+        )?;
         if doc.get("issuer").and_then(Value::as_str) != Some(self.config.issuer.as_str()) {
             return Err(self.fail(format!(
                 "upptäcktsdokumentet anger utfärdaren {}, inte den konfigurerade",
@@ -188,9 +191,7 @@ impl Oidc {
     fn keys(&self, kid: Option<&str>) -> Result<Vec<Key>, ProviderError> {
         let (keys, jwks_uri, fresh) = {
             let held = lock(&self.provider);
-            let p = held
-                .as_ref()
-                .ok_or_else(|| self.fail("metadata saknas"))?;
+            let p = held.as_ref().ok_or_else(|| self.fail("metadata saknas"))?;
             (
                 p.keys.clone(),
                 p.meta.jwks_uri.clone(),

@@ -25,7 +25,10 @@ pub struct Key {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyMaterial {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// A P-256 point, uncompressed (0x04, x, y).
     P256(Vec<u8>),
 }
@@ -66,7 +69,10 @@ pub fn parse_jwks(doc: &Value) -> Result<Vec<Key>, String> {
         .ok_or("JWKS saknar listan keys")?;
     let mut out = Vec::new();
     for k in keys.iter().take(KEYS_MAX) {
-        if k.get("use").and_then(Value::as_str).is_some_and(|u| u != "sig") {
+        if k.get("use")
+            .and_then(Value::as_str)
+            .is_some_and(|u| u != "sig")
+        {
             continue;
         }
         let kid = k.get("kid").and_then(Value::as_str).map(str::to_string);
@@ -243,7 +249,11 @@ fn check_claims(c: &Map<String, Value>, expect: &Expect) -> Result<(), TokenErro
             shown(c.get("nonce"))
         ));
     }
-    if !c.get("sub").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+    if !c
+        .get("sub")
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty())
+    {
         return claim("subjektet (sub) saknas".into());
     }
     Ok(())
