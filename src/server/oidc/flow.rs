@@ -126,8 +126,9 @@ pub async fn start(
 }
 
 /// A refusal of the callback as a small page in Swedish (the browser shows it), with the status
-/// and the log entry of the JSON error.
-fn refusal_page(e: ApiError, tls: bool) -> Response {
+/// and the log entry of the JSON error. The `rambok_oidc` cookie stays: a stray callback with a
+/// wrong state does not spoil the sign-in under way in the same browser.
+fn refusal_page(e: ApiError) -> Response {
     let message = e.message().to_string();
     let mut r = e.into_response();
     let escaped = message
@@ -145,7 +146,6 @@ fn refusal_page(e: ApiError, tls: bool) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    add_cookie(&mut r, &binding_cookie("", 0, tls));
     r
 }
 
@@ -172,7 +172,7 @@ pub async fn callback(
     let tls = secure(&parts);
     match signed_in(&s, ip, tls, &headers, query.as_deref().unwrap_or("")).await {
         Ok(r) => r,
-        Err(e) => refusal_page(e, tls),
+        Err(e) => refusal_page(e),
     }
 }
 
