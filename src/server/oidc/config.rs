@@ -131,7 +131,7 @@ impl OidcConfig {
                 FIELDS.join(", ")
             ));
         }
-        let issuer = required(m, "issuer", &file.to_string())?
+        let issuer = required(m, "issuer", file)?
             .trim_end_matches('/')
             .to_string();
         if !acceptable_url(&issuer) {

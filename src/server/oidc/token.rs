@@ -141,9 +141,11 @@ pub fn verify(jwt: &str, keys: &[Key], expect: &Expect) -> Result<Map<String, Va
     let kid = header.get("kid").and_then(Value::as_str);
     let signature = b64(s, "signaturen")?;
     let input = &jwt.as_bytes()[..h.len() + 1 + p.len()];
-    let fits = |k: &&Key| match (alg, &k.key) {
-        ("RS256" | "PS256", KeyMaterial::Rsa { .. }) | ("ES256", KeyMaterial::P256(_)) => true,
-        _ => false,
+    let fits = |k: &&Key| {
+        matches!(
+            (alg, &k.key),
+            ("RS256" | "PS256", KeyMaterial::Rsa { .. }) | ("ES256", KeyMaterial::P256(_))
+        )
     };
     if !matches!(alg, "RS256" | "PS256" | "ES256") {
         return Err(TokenError::Algorithm(
@@ -249,10 +251,9 @@ fn check_claims(c: &Map<String, Value>, expect: &Expect) -> Result<(), TokenErro
             shown(c.get("nonce"))
         ));
     }
-    if !c
-        .get("sub")
+    if c.get("sub")
         .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty())
+        .is_none_or(str::is_empty)
     {
         return claim("subjektet (sub) saknas".into());
     }
