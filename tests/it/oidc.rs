@@ -242,7 +242,7 @@ impl Browser {
 
     /// From `/api/oidc/start` through the provider's login and consent forms, signing in as
     /// `login`, to the callback URL the provider sends the browser to (not yet visited).
-    fn to_callback(&mut self, s: &Setup, login: &str) -> String {
+    fn through_provider(&mut self, s: &Setup, login: &str) -> String {
         let callback = s.url("/api/oidc/callback");
         let mut page = self.send("GET", &s.url("/api/oidc/start"), None);
         assert_eq!(page.status, 303, "start: {}", page.body);
@@ -355,7 +355,7 @@ fn signing_in_through_the_provider_gives_a_session_with_the_mapped_role() {
     );
 
     let mut b = Browser::new();
-    let cb = b.to_callback(&s, "anna");
+    let cb = b.through_provider(&s, "anna");
     assert!(!param(&cb, "code").is_empty(), "{cb}");
     assert!(b.cookie(&cb, "rambok_oidc").is_some(), "the binding cookie");
     let page = b.send("GET", &cb, None);
@@ -398,7 +398,7 @@ fn signing_in_through_the_provider_gives_a_session_with_the_mapped_role() {
 
     // Another person, another group: the revisor role (her other group maps to nothing).
     let mut b = Browser::new();
-    let cb = b.to_callback(&s, "rut");
+    let cb = b.through_provider(&s, "rut");
     assert_eq!(b.send("GET", &cb, None).status, 303);
     let rut = json(&b.send("GET", &s.url("/api/session"), None));
     assert_eq!(
@@ -435,7 +435,7 @@ fn signing_in_through_the_provider_gives_a_session_with_the_mapped_role() {
 fn a_wrong_state_a_state_used_twice_another_browser_and_a_replayed_code_are_refused() {
     let s = Setup::new();
     let mut b = Browser::new();
-    let cb = b.to_callback(&s, "anna");
+    let cb = b.through_provider(&s, "anna");
 
     let wrong = b.send("GET", &with_param(&cb, "state", "fel-state"), None);
     assert_eq!(wrong.status, 400, "{}", wrong.body);
@@ -453,7 +453,7 @@ fn a_wrong_state_a_state_used_twice_another_browser_and_a_replayed_code_are_refu
 
     // A callback opened in another browser (an attacker's link) lacks the binding cookie.
     let mut other = Browser::new();
-    let cb2 = other.to_callback(&s, "anna");
+    let cb2 = other.through_provider(&s, "anna");
     let elsewhere = Browser::new().send("GET", &cb2, None);
     assert_eq!(elsewhere.status, 400, "{}", elsewhere.body);
     assert!(
@@ -496,7 +496,7 @@ fn bad_id_tokens_and_an_unmapped_person_are_refused_and_then_the_address_is_lock
             s.provider.spoil_next_token(m);
         }
         let mut b = Browser::new();
-        let cb = b.to_callback(&s, login);
+        let cb = b.through_provider(&s, login);
         let page = b.send("GET", &cb, None);
         assert_eq!(
             b.cookie(&cb, "rambok_session"),
@@ -563,7 +563,7 @@ fn bad_id_tokens_and_an_unmapped_person_are_refused_and_then_the_address_is_lock
 
     // Five refusals from one address lock it, as for passwords: a good sign-in waits too.
     let mut b = Browser::new();
-    let cb = b.to_callback(&s, "anna");
+    let cb = b.through_provider(&s, "anna");
     let locked = b.send("GET", &cb, None);
     assert_eq!(locked.status, 429, "{}", locked.body);
     assert!(
