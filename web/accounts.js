@@ -61,6 +61,21 @@ async function resume() {
     // No server: the form says so when used.
   }
   signOut('');
+  offerSso();
+}
+
+/** Single sign-on (OpenID Connect), when the server has it: a link that starts it. */
+async function offerSso() {
+  try {
+    const response = await fetch('/api/oidc');
+    const sso = response.ok ? await response.json() : { enabled: false };
+    if (sso.enabled) {
+      $('sso-knapp').textContent = `Logga in med ${sso.label}`;
+      $('sso').hidden = false;
+    }
+  } catch (_) {
+    // No server: the password form says so when used.
+  }
 }
 
 // ---- the admin's tab -------------------------------------------------------------------------

@@ -73,6 +73,10 @@ pub struct ServeArgs {
     /// Timmar en inloggning på sidan varar som längst, använd eller inte.
     #[arg(long, value_name = "HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub session_max: u64,
+    /// Inloggning med OpenID Connect (t.ex. Entra ID): en JSON-fil med issuer, client_id,
+    /// client_secret_env, redirect_url och roles (se docs/accounts.md).
+    #[arg(long, env = "RAMBOK_OIDC", value_name = "FILE")]
+    pub oidc: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -173,6 +177,10 @@ fn demo_store(dir: &Path) -> Result<(Ledger, TokenStore, usize, DemoTokens, Stri
 pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     let delegation = super::audit::load_delegation(a.delegation.as_deref())?;
     let tls = tls(&a.tls_cert, &a.tls_key)?;
+    let oidc = (a.oidc.as_deref())
+        .map(crate::server::oidc::OidcConfig::load)
+        .transpose()
+        .map_err(CliError::Input)?;
     let temp = if a.demo {
         Some(tempfile::tempdir().map_err(super::io)?)
     } else {
@@ -206,6 +214,9 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     };
     let state = AppState::with_tokens(ledger, tokens, delegation, &name)?;
     state.set_account_limits(a.sessions(), ThrottleLimits::default());
+    if let Some(config) = oidc {
+        state.set_oidc(config);
+    }
     let limits = a.limits();
     let addr = SocketAddr::new(a.bind, a.port);
     let serve_file = folder.join(SERVE_FILE);

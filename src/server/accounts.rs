@@ -46,7 +46,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-fn secure(headers_of: &axum::http::Extensions) -> bool {
+pub(super) fn secure(headers_of: &axum::http::Extensions) -> bool {
     headers_of.get::<OverTls>().is_some()
 }
 
@@ -167,17 +167,10 @@ pub async fn sign_in(
     match verdict {
         Verdict::Valid(who) => {
             s.throttle().succeeded(&keys[0]);
-            let started = s.sessions().start(&who, now).map_err(|e| match e {
-                StartError::Full(_) => {
-                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-                }
-                StartError::Store(e) => e.into(),
-            })?;
+            let (cookie, csrf) = start_session(&s, &who, now, secure(&parts))?;
             log(Action::SignedIn, Some(&who), "").await?;
-            let cookie = session::set_cookie(&started.id, &s.sessions().limits(), secure(&parts));
-            let mut r =
-                Json(json!({"name": who.name, "role": who.role.name(), "csrf": started.csrf}))
-                    .into_response();
+            let mut r = Json(json!({"name": who.name, "role": who.role.name(), "csrf": csrf}))
+                .into_response();
             set_cookie(&mut r, &cookie);
             Ok(r)
         }
@@ -214,7 +207,23 @@ pub async fn sign_in(
     }
 }
 
-fn throttled(r: Refused, now: DateTime<Utc>) -> ApiError {
+/// Starts a session for `who`, signed in by password or by single sign-on: the `Set-Cookie` value
+/// and the CSRF value; 503 when the server holds all the sessions it may.
+pub(super) fn start_session(
+    s: &AppState,
+    who: &Identity,
+    now: DateTime<Utc>,
+    secure: bool,
+) -> Result<(String, String), ApiError> {
+    let started = s.sessions().start(who, now).map_err(|e| match e {
+        StartError::Full(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        StartError::Store(e) => e.into(),
+    })?;
+    let cookie = session::set_cookie(&started.id, &s.sessions().limits(), secure);
+    Ok((cookie, started.csrf))
+}
+
+pub(super) fn throttled(r: Refused, now: DateTime<Utc>) -> ApiError {
     match r {
         Refused::Locked(until) => {
             let secs = retry_after(until, now);

@@ -14,6 +14,7 @@ pub mod error;
 mod events;
 mod forms;
 pub mod listen;
+pub mod oidc;
 mod params;
 mod reports;
 pub mod session;
@@ -72,6 +73,8 @@ struct Shared {
     /// What the exported files call the ledger (its folder's name).
     name: String,
     refusals: Mutex<VecDeque<String>>,
+    /// Single sign-on, when configured (`serve --oidc FILE`).
+    oidc: std::sync::OnceLock<Arc<oidc::Oidc>>,
 }
 
 /// Everything a handler needs; cheap to clone.
@@ -127,6 +130,7 @@ impl AppState {
             delegation,
             name: name.to_string(),
             refusals: Mutex::new(VecDeque::new()),
+            oidc: std::sync::OnceLock::new(),
         })))
     }
 
@@ -174,6 +178,16 @@ impl AppState {
     /// The ledger's name in exported files.
     pub fn name(&self) -> &str {
         &self.0.name
+    }
+
+    /// Turns on single sign-on with `config` (once; false when it was already on).
+    pub fn set_oidc(&self, config: oidc::OidcConfig) -> bool {
+        self.0.oidc.set(Arc::new(oidc::Oidc::new(config))).is_ok()
+    }
+
+    /// The single sign-on, when configured.
+    pub fn oidc(&self) -> Option<&Arc<oidc::Oidc>> {
+        self.0.oidc.get()
     }
 
     /// The most recent refusal log lines, oldest first.
@@ -261,6 +275,9 @@ pub fn app(state: AppState) -> Router {
                 .post(accounts::sign_in)
                 .delete(accounts::sign_out),
         )
+        .route("/oidc", get(oidc::status))
+        .route("/oidc/start", get(oidc::start))
+        .route("/oidc/callback", get(oidc::callback))
         .route("/users", get(accounts::users).post(accounts::add_user))
         .route(
             "/users/{name}",

@@ -318,6 +318,14 @@ fn wrong_command_lines_are_answered_in_swedish() {
     let book = dir.path().join("bok.xlsx");
     std::fs::write(&book, "inte en arbetsbok").unwrap();
     let book = book.to_str().unwrap();
+    // A single sign-on file with an issuer over plain HTTP to another machine.
+    let sso = dir.path().join("sso.json");
+    std::fs::write(
+        &sso,
+        r#"{"issuer": "http://idp.kommun.se", "client_id": "rambok", "redirect_url": "https://rambok.kommun.se/api/oidc/callback", "roles": {"g": "controller"}}"#,
+    )
+    .unwrap();
+    let sso = sso.to_str().unwrap();
     let out = dir.path().join("ut.xlsx");
     let out = out.to_str().unwrap();
     for (args, code) in [
@@ -398,6 +406,8 @@ fn wrong_command_lines_are_answered_in_swedish() {
         (&["import", f], 1),
         (&["import", folder], 1),
         (&["import", "/finns/inte.jsonl"], 1),
+        (&["serve", "--port", "0", "--oidc", "/finns/inte.json"], 1),
+        (&["serve", "--port", "0", "--oidc", sso], 1),
         (&["import", f, "--office", "KLK"], 1),
         (&["import", book], 1),
         (&["import", book, "--office", "KLK", "--year", "2017"], 1),

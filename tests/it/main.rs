@@ -20,6 +20,7 @@ mod indicators;
 mod labels;
 mod language;
 mod ledger;
+mod oidc;
 mod pg;
 mod props;
 mod readme;
