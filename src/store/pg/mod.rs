@@ -194,6 +194,11 @@ impl PgStore {
         })
     }
 
+    /// Reads this store has sent to the server so far (the benchmarks count them per report).
+    pub fn reads(&self) -> u64 {
+        self.pool.reads()
+    }
+
     /// The ledger's name within its database.
     pub fn ledger(&self) -> &str {
         &self.ledger

@@ -6,6 +6,7 @@
 
 use crate::store::StoreError;
 use postgres::{Client, Config, NoTls};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// Connections one process opens for reads at most; a reader waits for a free one beyond that.
@@ -71,6 +72,8 @@ pub struct Pool {
     shown: String,
     state: Mutex<PoolState>,
     freed: Condvar,
+    /// Reads run so far (for the benchmarks: round trips per report).
+    reads: AtomicU64,
 }
 
 #[derive(Default)]
@@ -86,6 +89,7 @@ impl Pool {
             shown,
             state: Mutex::new(PoolState::default()),
             freed: Condvar::new(),
+            reads: AtomicU64::new(0),
         }
     }
 
@@ -121,6 +125,11 @@ impl Pool {
         self.freed.notify_one();
     }
 
+    /// How many reads this pool has run.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
     /// Runs a read on a pooled connection; a read that found its connection closed (a restarted
     /// server, a standby promoted) is tried once more on a new one.
     pub fn read<T>(
@@ -130,6 +139,7 @@ impl Pool {
     ) -> Result<T, StoreError> {
         let mut retried = false;
         loop {
+            self.reads.fetch_add(1, Ordering::Relaxed);
             let mut client = self.take()?;
             let result = f(&mut client);
             let closed = client.is_closed();
