@@ -25,17 +25,19 @@ pub mod pool;
 
 use super::target::PgUrl;
 use super::{Block, Derived, DerivedIter, Head, Store, StoreError};
-use pool::{connect, failure, Pool};
-use postgres::{Client, Config};
+use pool::{connect, failure, Conn, Pool};
+use postgres::Config;
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Rows per page when a read goes through many blocks or derived entries.
 const BLOCKS_PER_PAGE: i64 = 64;
 const DERIVED_PER_PAGE: i64 = 4096;
 /// Rows per statement when derived entries are written outside an append (an index rebuilt).
 const DERIVED_PER_STATEMENT: usize = 20_000;
+/// Bytes of derived entries the read cache keeps at most (it starts again when full).
+const CACHE_BYTES_MAX: usize = 64 << 20;
 /// The advisory lock key under which the tables are created (any constant the ledger owns).
 const SCHEMA_LOCK: i64 = 0x7261_6d62_6f6b; // "rambok"
 
@@ -74,11 +76,35 @@ pub struct PgStore {
     /// The one connection that appends and stages (its temporary tables hold what is staged).
     writer: Mutex<Writer>,
     pool: Pool,
+    cache: Mutex<ScanCache>,
+}
+
+/// Range reads of derived entries kept for readers (see [`Store::scan_derived_upto`]), each with
+/// the ledger's head as the statement that read it saw. Entries are written with the head that
+/// covers them and never removed while the ledger serves (runs are written once; only an index
+/// rebuilt from the log clears them, and this process's `clear_derived` and `put_derived` empty
+/// the cache), so a read made at head `h` holds every entry a reader up to `seq <= h` may see.
+/// Emptied when a connection had to be opened again (a restarted server, a standby promoted:
+/// what was read may not be there) and when a head is seen lower than one read before.
+#[derive(Default)]
+struct ScanCache {
+    ranges: HashMap<Range, (u64, Arc<Vec<Derived>>)>,
+    bytes: usize,
+    /// The pool's count of reopened connections when the entries were read.
+    epoch: u64,
+    /// The highest head a cached read saw.
+    highest: u64,
+}
+
+type Range = (Vec<u8>, Option<Vec<u8>>);
+
+fn size_of(entries: &[Derived]) -> usize {
+    entries.iter().map(|(k, v)| k.len() + v.len() + 64).sum()
 }
 
 #[derive(Default)]
 struct Writer {
-    client: Option<Client>,
+    client: Option<Conn>,
     /// Blocks staged on this connection per append (by its first sequence number).
     staged: HashMap<u64, i64>,
 }
@@ -122,6 +148,50 @@ fn unique(derived: &[Derived]) -> (Vec<&[u8]>, Vec<&[u8]>) {
     map.into_iter().unzip()
 }
 
+/// An append that staged nothing, in one statement: moves the head from the expected sequence
+/// number and, only when it did, writes the blocks and entries; returns how many heads moved.
+const APPEND: &str = "WITH h AS (
+    UPDATE rambok_heads SET seq = $3, hash = $4 WHERE ledger = $1 AND seq = $2 RETURNING ledger
+  ), b AS (
+    INSERT INTO rambok_blocks (ledger, first_seq, bytes)
+    SELECT h.ledger, s, b FROM h, unnest($5::int8[], $6::bytea[]) AS t(s, b)
+  ), d AS (
+    INSERT INTO rambok_derived (ledger, key, value)
+    SELECT h.ledger, k, v FROM h, unnest($7::bytea[], $8::bytea[]) AS t(k, v)
+    ON CONFLICT (ledger, key) DO UPDATE SET value = EXCLUDED.value
+  )
+  SELECT count(*) FROM h";
+const HEAD_SEQ: &str = "SELECT seq FROM rambok_heads WHERE ledger = $1";
+const HEAD: &str = "SELECT seq, hash FROM rambok_heads WHERE ledger = $1";
+const GET_DERIVED: &str = "SELECT value FROM rambok_derived WHERE ledger = $1 AND key = $2";
+const BLOCK_HOLDING: &str = "SELECT coalesce(max(first_seq), 0) FROM rambok_blocks
+  WHERE ledger = $1 AND first_seq <= $2";
+const BLOCK_PAGE: &str = "SELECT first_seq, bytes FROM rambok_blocks
+  WHERE ledger = $1 AND first_seq >= $2 AND first_seq <= $3 ORDER BY first_seq LIMIT $4";
+const DERIVED_FROM_TO: &str = "SELECT key, value FROM rambok_derived
+  WHERE ledger = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4";
+const DERIVED_AFTER_TO: &str = "SELECT key, value FROM rambok_derived
+  WHERE ledger = $1 AND key > $2 AND key < $3 ORDER BY key LIMIT $4";
+const DERIVED_FROM: &str = "SELECT key, value FROM rambok_derived
+  WHERE ledger = $1 AND key >= $2 ORDER BY key LIMIT $3";
+const DERIVED_AFTER: &str = "SELECT key, value FROM rambok_derived
+  WHERE ledger = $1 AND key > $2 ORDER BY key LIMIT $3";
+
+/// The first page of a range with the head (one row with no entry when the range is empty).
+const RANGE_WITH_HEAD: &str = "SELECT h.seq, d.key, d.value FROM rambok_heads h
+  LEFT JOIN LATERAL (SELECT key, value FROM rambok_derived
+    WHERE ledger = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4) d ON true
+  WHERE h.ledger = $1";
+const FROM_WITH_HEAD: &str = "SELECT h.seq, d.key, d.value FROM rambok_heads h
+  LEFT JOIN LATERAL (SELECT key, value FROM rambok_derived
+    WHERE ledger = $1 AND key >= $2 ORDER BY key LIMIT $3) d ON true
+  WHERE h.ledger = $1";
+/// The blocks holding each of the records `$2`, each once.
+const BLOCKS_HOLDING: &str = "SELECT first_seq, bytes FROM rambok_blocks
+  WHERE ledger = $1 AND first_seq = ANY (
+    SELECT DISTINCT (SELECT max(first_seq) FROM rambok_blocks
+      WHERE ledger = $1 AND first_seq <= s) FROM unnest($2::int8[]) AS t(s))";
+
 const UPSERT_DERIVED: &str = "INSERT INTO rambok_derived (ledger, key, value)
   SELECT $1, k, v FROM unnest($2::bytea[], $3::bytea[]) AS t(k, v)
   ON CONFLICT (ledger, key) DO UPDATE SET value = EXCLUDED.value";
@@ -142,6 +212,7 @@ impl PgStore {
             config,
             writer: Mutex::new(Writer::default()),
             pool,
+            cache: Mutex::new(ScanCache::default()),
         })
     }
 
@@ -163,7 +234,7 @@ impl PgStore {
     pub fn create(url: &PgUrl) -> Result<(PgStore, bool), StoreError> {
         let store = PgStore::connect(url)?;
         let created = store.with_writer("när liggaren skapades", |c, _| {
-            let mut tx = c.transaction()?;
+            let mut tx = c.client().transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
             tx.batch_execute(SCHEMA)?;
             let n = tx.execute(
@@ -214,14 +285,15 @@ impl PgStore {
     fn with_writer<T>(
         &self,
         doing: &str,
-        f: impl FnOnce(&mut Client, &mut HashMap<u64, i64>) -> Result<T, postgres::Error>,
+        f: impl FnOnce(&mut Conn, &mut HashMap<u64, i64>) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if w.client.as_ref().is_none_or(|c| c.is_closed()) {
             w.client = None;
             w.staged.clear();
             let mut c = connect(&self.config, &self.shown)?;
-            c.batch_execute(STAGING)
+            c.client()
+                .batch_execute(STAGING)
                 .map_err(|e| failure("när skrivanslutningen öppnades", &e))?;
             w.client = Some(c);
         }
@@ -234,9 +306,104 @@ impl PgStore {
     fn read<T>(
         &self,
         doing: &str,
-        f: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+        f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
         self.pool.read(doing, f)
+    }
+
+    /// Empties the read cache (derived entries written other than by an append).
+    fn forget(&self) {
+        let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        *c = ScanCache::default();
+    }
+
+    /// `start <= key < end` (no end: to the last) as a reader up to `seq` sees it: from the cache
+    /// when a read at a head at or past `seq` is there, else read (its first page with the head)
+    /// and kept.
+    fn cached_range(&self, start: &[u8], end: Option<&[u8]>, seq: u64) -> DerivedIter<'_> {
+        let key = (start.to_vec(), end.map(<[u8]>::to_vec));
+        let epoch = self.pool.reopened();
+        {
+            let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if c.epoch != epoch {
+                *c = ScanCache {
+                    epoch,
+                    ..ScanCache::default()
+                };
+            }
+            if let Some((at, entries)) = c.ranges.get(&key) {
+                if *at >= seq {
+                    return Box::new(Shared {
+                        entries: entries.clone(),
+                        at: 0,
+                    });
+                }
+            }
+        }
+        match self.read_range(start, end) {
+            Ok((at, entries)) => {
+                let entries = Arc::new(entries);
+                let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+                let now = self.pool.reopened();
+                if at < c.highest || c.epoch != now || now != epoch {
+                    // The database went back (or was replaced) meanwhile: nothing kept is sure.
+                    *c = ScanCache {
+                        epoch: now,
+                        ..ScanCache::default()
+                    };
+                }
+                c.highest = c.highest.max(at);
+                let size = size_of(&entries);
+                if size <= CACHE_BYTES_MAX / 4 && at >= seq && now == epoch {
+                    if c.bytes + size > CACHE_BYTES_MAX {
+                        c.ranges.clear();
+                        c.bytes = 0;
+                    }
+                    c.bytes += size;
+                    if let Some((_, old)) = c.ranges.insert(key, (at, entries.clone())) {
+                        c.bytes -= size_of(&old);
+                    }
+                }
+                Box::new(Shared { entries, at: 0 })
+            }
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+
+    /// Every entry with `start <= key < end`, and the ledger's head as the first page's statement
+    /// saw it (every entry written with a head up to it is in the pages).
+    fn read_range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+    ) -> Result<(u64, Vec<Derived>), StoreError> {
+        let rows = self.read("när indexet lästes", |c| match end {
+            Some(end) => c.query(
+                RANGE_WITH_HEAD,
+                &[&self.ledger, &start, &end, &DERIVED_PER_PAGE],
+            ),
+            None => c.query(FROM_WITH_HEAD, &[&self.ledger, &start, &DERIVED_PER_PAGE]),
+        })?;
+        let Some(first) = rows.first() else {
+            return Err(StoreError::Io(format!(
+                "liggaren '{}' finns inte längre i {}",
+                self.ledger, self.shown
+            )));
+        };
+        let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
+        let mut entries: Vec<Derived> = rows
+            .iter()
+            .filter_map(|r| Some((r.get::<_, Option<Vec<u8>>>(1)?, r.get::<_, Option<Vec<u8>>>(2)?)))
+            .collect();
+        if entries.len() as i64 == DERIVED_PER_PAGE {
+            let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
+            let mut rest = DerivedPages::new(self, last, end.map(<[u8]>::to_vec));
+            rest.after = true;
+            for kv in rest {
+                entries.push(kv?);
+            }
+        }
+        Ok((at, entries))
     }
 
     /// Raw access for tests that change stored rows the way an attacker with the database's
@@ -246,7 +413,7 @@ impl PgStore {
         sql: &str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<u64, StoreError> {
-        self.read("i ett test", |c| c.execute(sql, params))
+        self.read("i ett test", |c| c.client().execute(sql, params))
     }
 }
 
@@ -260,10 +427,7 @@ enum Appended {
 impl Store for PgStore {
     fn head(&self) -> Result<Head, StoreError> {
         let row = self.read("när huvudet lästes", |c| {
-            c.query_opt(
-                "SELECT seq, hash FROM rambok_heads WHERE ledger = $1",
-                &[&self.ledger],
-            )
+            c.query_opt(HEAD, &[&self.ledger])
         })?;
         match row {
             Some(r) => head_from(r.get(0), r.get::<_, &[u8]>(1)),
@@ -300,15 +464,27 @@ impl Store for PgStore {
         let (keys, values) = unique(derived);
         let ledger = &self.ledger;
         let outcome = self.with_writer("när händelserna sparades", |c, staging| {
-            let mut tx = c.transaction()?;
+            if staged.is_empty() {
+                // One statement, so one round trip: the head moves, and only then (the same
+                // statement's rows from `h`) are blocks and entries written.
+                let moved: i64 = c
+                    .query_one(APPEND, &[ledger, &expected_param, &new_seq, &&head.hash[..], &first, &bytes, &keys, &values])?
+                    .get(0);
+                if moved == 1 {
+                    return Ok(Appended::Done);
+                }
+                let actual: i64 = c.query_one(HEAD_SEQ, &[ledger])?.get(0);
+                return Ok(Appended::Conflict {
+                    actual: actual.max(0) as u64,
+                });
+            }
+            let mut tx = c.client().transaction()?;
             let moved = tx.execute(
                 "UPDATE rambok_heads SET seq = $3, hash = $4 WHERE ledger = $1 AND seq = $2",
                 &[ledger, &expected_param, &new_seq, &&head.hash[..]],
             )?;
             if moved == 0 {
-                let actual: i64 = tx
-                    .query_one("SELECT seq FROM rambok_heads WHERE ledger = $1", &[ledger])?
-                    .get(0);
+                let actual: i64 = tx.query_one(HEAD_SEQ, &[ledger])?.get(0);
                 return Ok(Appended::Conflict {
                     actual: actual.max(0) as u64,
                 });
@@ -368,6 +544,7 @@ impl Store for PgStore {
     }
 
     fn clear_derived(&self) -> Result<(), StoreError> {
+        self.forget();
         self.with_writer("när indexet rensades", |c, _| {
             c.execute(
                 "DELETE FROM rambok_derived WHERE ledger = $1",
@@ -378,6 +555,7 @@ impl Store for PgStore {
     }
 
     fn put_derived(&self, derived: &[Derived]) -> Result<(), StoreError> {
+        self.forget();
         for chunk in derived.chunks(DERIVED_PER_STATEMENT) {
             let (keys, values) = unique(chunk);
             self.with_writer("när indexet skrevs", |c, _| {
@@ -389,10 +567,7 @@ impl Store for PgStore {
 
     fn get_derived(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let row = self.read("när indexet lästes", |c| {
-            c.query_opt(
-                "SELECT value FROM rambok_derived WHERE ledger = $1 AND key = $2",
-                &[&self.ledger, &key],
-            )
+            c.query_opt(GET_DERIVED, &[&self.ledger, &key])
         })?;
         Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
     }
@@ -403,6 +578,31 @@ impl Store for PgStore {
 
     fn range_derived(&self, start: &[u8], end: &[u8]) -> DerivedIter<'_> {
         Box::new(DerivedPages::new(self, start.to_vec(), Some(end.to_vec())))
+    }
+
+    fn scan_derived_upto(&self, prefix: &[u8], seq: u64) -> DerivedIter<'_> {
+        self.cached_range(prefix, prefix_end(prefix).as_deref(), seq)
+    }
+
+    fn range_derived_upto(&self, start: &[u8], end: &[u8], seq: u64) -> DerivedIter<'_> {
+        self.cached_range(start, Some(end), seq)
+    }
+
+    fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
+        let seqs: Vec<i64> = seqs
+            .iter()
+            .map(|&s| seq_param(s))
+            .collect::<Result<_, _>>()?;
+        let rows = self.read("när loggen lästes", |c| {
+            c.query(BLOCKS_HOLDING, &[&self.ledger, &seqs])
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Block {
+                first_seq: r.get::<_, i64>(0).max(0) as u64,
+                bytes: r.get(1),
+            })
+            .collect())
     }
 
     fn stage(
@@ -483,6 +683,21 @@ impl Store for PgStore {
     }
 }
 
+/// A cached range read, entry by entry.
+struct Shared {
+    entries: Arc<Vec<Derived>>,
+    at: usize,
+}
+
+impl Iterator for Shared {
+    type Item = Result<Derived, StoreError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let e = self.entries.get(self.at)?.clone();
+        self.at += 1;
+        Some(Ok(e))
+    }
+}
+
 /// The blocks from the one holding `from_seq` to `to_seq`, a page at a time.
 struct BlockPages<'s> {
     store: &'s PgStore,
@@ -503,22 +718,13 @@ impl BlockPages<'_> {
             None => {
                 let from = seq_param(self.from_seq.max(1))?;
                 let row = self.store.read("när loggen lästes", |c| {
-                    c.query_one(
-                        "SELECT coalesce(max(first_seq), 0) FROM rambok_blocks
-                         WHERE ledger = $1 AND first_seq <= $2",
-                        &[ledger, &from],
-                    )
+                    c.query_one(BLOCK_HOLDING, &[ledger, &from])
                 })?;
                 row.get(0)
             }
         };
         let rows = self.store.read("när loggen lästes", |c| {
-            c.query(
-                "SELECT first_seq, bytes FROM rambok_blocks
-                 WHERE ledger = $1 AND first_seq >= $2 AND first_seq <= $3
-                 ORDER BY first_seq LIMIT $4",
-                &[ledger, &start, &to, &BLOCKS_PER_PAGE],
-            )
+            c.query(BLOCK_PAGE, &[ledger, &start, &to, &BLOCKS_PER_PAGE])
         })?;
         self.done = (rows.len() as i64) < BLOCKS_PER_PAGE;
         let mut page = Vec::with_capacity(rows.len());
@@ -581,25 +787,14 @@ impl<'s> DerivedPages<'s> {
 
     fn fetch(&mut self) -> Result<(), StoreError> {
         let ledger = &self.store.ledger;
-        let op = if self.after { ">" } else { ">=" };
         let rows = match &self.end {
             Some(end) => self.store.read("när indexet lästes", |c| {
-                c.query(
-                    &format!(
-                        "SELECT key, value FROM rambok_derived
-                         WHERE ledger = $1 AND key {op} $2 AND key < $3 ORDER BY key LIMIT $4"
-                    ),
-                    &[ledger, &self.start, end, &DERIVED_PER_PAGE],
-                )
+                let sql = if self.after { DERIVED_AFTER_TO } else { DERIVED_FROM_TO };
+                c.query(sql, &[ledger, &self.start, end, &DERIVED_PER_PAGE])
             })?,
             None => self.store.read("när indexet lästes", |c| {
-                c.query(
-                    &format!(
-                        "SELECT key, value FROM rambok_derived
-                         WHERE ledger = $1 AND key {op} $2 ORDER BY key LIMIT $3"
-                    ),
-                    &[ledger, &self.start, &DERIVED_PER_PAGE],
-                )
+                let sql = if self.after { DERIVED_AFTER } else { DERIVED_FROM };
+                c.query(sql, &[ledger, &self.start, &DERIVED_PER_PAGE])
             })?,
         };
         self.done = (rows.len() as i64) < DERIVED_PER_PAGE;
