@@ -59,7 +59,11 @@ impl LogBlocks {
     /// Reads the blocks holding `seqs` that no block read so far holds, in one call to the store
     /// per [`PRELOAD_MAX`] records.
     fn load_many<S: Store>(&mut self, store: &S, seqs: &[u64]) -> Result<()> {
-        let mut missing: Vec<u64> = seqs.iter().copied().filter(|&s| self.get(s).is_none()).collect();
+        let mut missing: Vec<u64> = seqs
+            .iter()
+            .copied()
+            .filter(|&s| self.get(s).is_none())
+            .collect();
         missing.sort_unstable();
         missing.dedup();
         for chunk in missing.chunks(PRELOAD_MAX) {
@@ -206,7 +210,12 @@ impl<'l, S: Store> Reader<'l, S> {
             let fingerprint = checked.fingerprint(k, v);
             let known_good = checked.contains(fingerprint);
             if !known_good {
-                to_check.extend(records.iter().map(|(r, _)| r.seq).filter(|&s| s <= self.seq));
+                to_check.extend(
+                    records
+                        .iter()
+                        .map(|(r, _)| r.seq)
+                        .filter(|&s| s <= self.seq),
+                );
             }
             decoded.push((k, fingerprint, known_good, records));
         }
@@ -248,7 +257,10 @@ impl<'l, S: Store> Reader<'l, S> {
 
     /// The records filed under `prefix`, dated on or before `as_of` (or undated).
     pub fn records(&self, prefix: &[u8], as_of: Option<Date>) -> Result<Vec<Recorded>> {
-        self.decode_all(self.ledger.store().scan_derived_upto(prefix, self.seq), as_of)
+        self.decode_all(
+            self.ledger.store().scan_derived_upto(prefix, self.seq),
+            as_of,
+        )
     }
 
     /// The timeline's records dated after `from` and on or before `to`.
@@ -263,7 +275,9 @@ impl<'l, S: Store> Reader<'l, S> {
         let mut end = index::runs::month_key(to);
         end.extend_from_slice(&[0xff; 9]);
         let records = self.decode_all(
-            self.ledger.store().range_derived_upto(&start, &end, self.seq),
+            self.ledger
+                .store()
+                .range_derived_upto(&start, &end, self.seq),
             Some(to),
         )?;
         Ok(records

@@ -393,7 +393,12 @@ impl PgStore {
         let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
         let mut entries: Vec<Derived> = rows
             .iter()
-            .filter_map(|r| Some((r.get::<_, Option<Vec<u8>>>(1)?, r.get::<_, Option<Vec<u8>>>(2)?)))
+            .filter_map(|r| {
+                Some((
+                    r.get::<_, Option<Vec<u8>>>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
+                ))
+            })
             .collect();
         if entries.len() as i64 == DERIVED_PER_PAGE {
             let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
@@ -468,7 +473,19 @@ impl Store for PgStore {
                 // One statement, so one round trip: the head moves, and only then (the same
                 // statement's rows from `h`) are blocks and entries written.
                 let moved: i64 = c
-                    .query_one(APPEND, &[ledger, &expected_param, &new_seq, &&head.hash[..], &first, &bytes, &keys, &values])?
+                    .query_one(
+                        APPEND,
+                        &[
+                            ledger,
+                            &expected_param,
+                            &new_seq,
+                            &&head.hash[..],
+                            &first,
+                            &bytes,
+                            &keys,
+                            &values,
+                        ],
+                    )?
                     .get(0);
                 if moved == 1 {
                     return Ok(Appended::Done);
@@ -789,11 +806,19 @@ impl<'s> DerivedPages<'s> {
         let ledger = &self.store.ledger;
         let rows = match &self.end {
             Some(end) => self.store.read("när indexet lästes", |c| {
-                let sql = if self.after { DERIVED_AFTER_TO } else { DERIVED_FROM_TO };
+                let sql = if self.after {
+                    DERIVED_AFTER_TO
+                } else {
+                    DERIVED_FROM_TO
+                };
                 c.query(sql, &[ledger, &self.start, end, &DERIVED_PER_PAGE])
             })?,
             None => self.store.read("när indexet lästes", |c| {
-                let sql = if self.after { DERIVED_AFTER } else { DERIVED_FROM };
+                let sql = if self.after {
+                    DERIVED_AFTER
+                } else {
+                    DERIVED_FROM
+                };
                 c.query(sql, &[ledger, &self.start, &DERIVED_PER_PAGE])
             })?,
         };

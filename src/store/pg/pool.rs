@@ -93,7 +93,11 @@ impl Conn {
         Ok(s)
     }
 
-    pub fn query(&mut self, sql: &'static str, params: Params) -> Result<Vec<Row>, postgres::Error> {
+    pub fn query(
+        &mut self,
+        sql: &'static str,
+        params: Params,
+    ) -> Result<Vec<Row>, postgres::Error> {
         let s = self.prepared(sql)?;
         self.client.query(&s, params)
     }
