@@ -296,12 +296,21 @@ impl<'l, S: Store> Reader<'l, S> {
         )
     }
 
-    /// The records under each of `prefixes` (up to `as_of`) and every correction, in log order.
+    /// The records under each of `prefixes` (up to `as_of`) and every correction, in log order;
+    /// the store is asked for all of them at once.
     pub fn gather(&self, prefixes: &[Vec<u8>], as_of: Option<Date>) -> Result<Vec<Recorded>> {
-        let mut out = self.corrections()?;
-        for p in prefixes {
-            out.extend(self.records(p, as_of)?);
-        }
+        let mut all = Vec::with_capacity(prefixes.len() + 1);
+        all.push(vec![index::CORRECTIONS]);
+        all.extend(prefixes.iter().cloned());
+        let mut ranges = self
+            .ledger
+            .store()
+            .scan_many_upto(&all, self.seq)?
+            .into_iter();
+        let corrections = ranges.next().unwrap_or_default();
+        let mut out = self.decode_all(Box::new(corrections.into_iter().map(Ok)), None)?;
+        let runs: Vec<Derived> = ranges.flatten().collect();
+        out.extend(self.decode_all(Box::new(runs.into_iter().map(Ok)), as_of)?);
         Ok(in_log_order(out))
     }
 

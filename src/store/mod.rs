@@ -124,6 +124,18 @@ pub trait Store: Send + Sync {
     fn range_derived_upto(&self, start: &[u8], end: &[u8], _seq: u64) -> DerivedIter<'_> {
         self.range_derived(start, end)
     }
+    /// The entries under each of `prefixes` (as [`Store::scan_derived_upto`]), in their order.
+    /// An engine with round trips reads the ones it must in one.
+    fn scan_many_upto(
+        &self,
+        prefixes: &[Vec<u8>],
+        seq: u64,
+    ) -> Result<Vec<Vec<Derived>>, StoreError> {
+        prefixes
+            .iter()
+            .map(|p| self.scan_derived_upto(p, seq).collect())
+            .collect()
+    }
     /// The blocks holding each of the records `seqs` (each block once at most, in any order);
     /// a record no block holds is left out. An engine with round trips reads them in one.
     fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {

@@ -21,12 +21,18 @@
 //! byte by byte, then by length, like sled's keys, so range reads of derived entries come back
 //! in the same order on both engines.
 
+mod cache;
+mod pages;
 pub mod pool;
+mod sql;
 
 use super::target::PgUrl;
 use super::{Block, Derived, DerivedIter, Head, Store, StoreError};
+use cache::{Range, ScanCache, Shared};
+use pages::{BlockPages, DerivedPages};
 use pool::{connect, failure, Conn, Pool};
 use postgres::Config;
+use sql::*;
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -36,38 +42,8 @@ const BLOCKS_PER_PAGE: i64 = 64;
 const DERIVED_PER_PAGE: i64 = 4096;
 /// Rows per statement when derived entries are written outside an append (an index rebuilt).
 const DERIVED_PER_STATEMENT: usize = 20_000;
-/// Bytes of derived entries the read cache keeps at most (it starts again when full).
-const CACHE_BYTES_MAX: usize = 64 << 20;
 /// The advisory lock key under which the tables are created (any constant the ledger owns).
 const SCHEMA_LOCK: i64 = 0x7261_6d62_6f6b; // "rambok"
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS rambok_heads (
-  ledger text PRIMARY KEY,
-  seq bigint NOT NULL CHECK (seq >= 0),
-  hash bytea NOT NULL CHECK (length(hash) = 32)
-);
-CREATE TABLE IF NOT EXISTS rambok_blocks (
-  ledger text NOT NULL REFERENCES rambok_heads (ledger),
-  first_seq bigint NOT NULL CHECK (first_seq > 0),
-  bytes bytea NOT NULL,
-  PRIMARY KEY (ledger, first_seq)
-);
-ALTER TABLE rambok_blocks ALTER COLUMN bytes SET STORAGE EXTERNAL;
-CREATE TABLE IF NOT EXISTS rambok_derived (
-  ledger text NOT NULL REFERENCES rambok_heads (ledger),
-  key bytea NOT NULL,
-  value bytea NOT NULL,
-  PRIMARY KEY (ledger, key)
-);
-";
-
-const STAGING: &str = "
-CREATE TEMP TABLE IF NOT EXISTS rambok_staged_blocks (
-  from_seq bigint NOT NULL, first_seq bigint NOT NULL, bytes bytea NOT NULL);
-CREATE TEMP TABLE IF NOT EXISTS rambok_staged_derived (
-  from_seq bigint NOT NULL, key bytea NOT NULL, value bytea NOT NULL);
-";
 
 pub struct PgStore {
     ledger: String,
@@ -76,30 +52,7 @@ pub struct PgStore {
     /// The one connection that appends and stages (its temporary tables hold what is staged).
     writer: Mutex<Writer>,
     pool: Pool,
-    cache: Mutex<ScanCache>,
-}
-
-/// Range reads of derived entries kept for readers (see [`Store::scan_derived_upto`]), each with
-/// the ledger's head as the statement that read it saw. Entries are written with the head that
-/// covers them and never removed while the ledger serves (runs are written once; only an index
-/// rebuilt from the log clears them, and this process's `clear_derived` and `put_derived` empty
-/// the cache), so a read made at head `h` holds every entry a reader up to `seq <= h` may see.
-/// Emptied when a connection had to be opened again (a restarted server, a standby promoted:
-/// what was read may not be there) and when a head is seen lower than one read before.
-#[derive(Default)]
-struct ScanCache {
-    ranges: HashMap<Range, (u64, Arc<Vec<Derived>>)>,
-    bytes: usize,
-    /// The pool's count of reopened connections when the entries were read.
-    epoch: u64,
-    /// The highest head a cached read saw.
-    highest: u64,
-}
-
-type Range = (Vec<u8>, Option<Vec<u8>>);
-
-fn size_of(entries: &[Derived]) -> usize {
-    entries.iter().map(|(k, v)| k.len() + v.len() + 64).sum()
+    cache: ScanCache,
 }
 
 #[derive(Default)]
@@ -148,54 +101,6 @@ fn unique(derived: &[Derived]) -> (Vec<&[u8]>, Vec<&[u8]>) {
     map.into_iter().unzip()
 }
 
-/// An append that staged nothing, in one statement: moves the head from the expected sequence
-/// number and, only when it did, writes the blocks and entries; returns how many heads moved.
-const APPEND: &str = "WITH h AS (
-    UPDATE rambok_heads SET seq = $3, hash = $4 WHERE ledger = $1 AND seq = $2 RETURNING ledger
-  ), b AS (
-    INSERT INTO rambok_blocks (ledger, first_seq, bytes)
-    SELECT h.ledger, s, b FROM h, unnest($5::int8[], $6::bytea[]) AS t(s, b)
-  ), d AS (
-    INSERT INTO rambok_derived (ledger, key, value)
-    SELECT h.ledger, k, v FROM h, unnest($7::bytea[], $8::bytea[]) AS t(k, v)
-    ON CONFLICT (ledger, key) DO UPDATE SET value = EXCLUDED.value
-  )
-  SELECT count(*) FROM h";
-const HEAD_SEQ: &str = "SELECT seq FROM rambok_heads WHERE ledger = $1";
-const HEAD: &str = "SELECT seq, hash FROM rambok_heads WHERE ledger = $1";
-const GET_DERIVED: &str = "SELECT value FROM rambok_derived WHERE ledger = $1 AND key = $2";
-const BLOCK_HOLDING: &str = "SELECT coalesce(max(first_seq), 0) FROM rambok_blocks
-  WHERE ledger = $1 AND first_seq <= $2";
-const BLOCK_PAGE: &str = "SELECT first_seq, bytes FROM rambok_blocks
-  WHERE ledger = $1 AND first_seq >= $2 AND first_seq <= $3 ORDER BY first_seq LIMIT $4";
-const DERIVED_FROM_TO: &str = "SELECT key, value FROM rambok_derived
-  WHERE ledger = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4";
-const DERIVED_AFTER_TO: &str = "SELECT key, value FROM rambok_derived
-  WHERE ledger = $1 AND key > $2 AND key < $3 ORDER BY key LIMIT $4";
-const DERIVED_FROM: &str = "SELECT key, value FROM rambok_derived
-  WHERE ledger = $1 AND key >= $2 ORDER BY key LIMIT $3";
-const DERIVED_AFTER: &str = "SELECT key, value FROM rambok_derived
-  WHERE ledger = $1 AND key > $2 ORDER BY key LIMIT $3";
-
-/// The first page of a range with the head (one row with no entry when the range is empty).
-const RANGE_WITH_HEAD: &str = "SELECT h.seq, d.key, d.value FROM rambok_heads h
-  LEFT JOIN LATERAL (SELECT key, value FROM rambok_derived
-    WHERE ledger = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4) d ON true
-  WHERE h.ledger = $1";
-const FROM_WITH_HEAD: &str = "SELECT h.seq, d.key, d.value FROM rambok_heads h
-  LEFT JOIN LATERAL (SELECT key, value FROM rambok_derived
-    WHERE ledger = $1 AND key >= $2 ORDER BY key LIMIT $3) d ON true
-  WHERE h.ledger = $1";
-/// The blocks holding each of the records `$2`, each once.
-const BLOCKS_HOLDING: &str = "SELECT first_seq, bytes FROM rambok_blocks
-  WHERE ledger = $1 AND first_seq = ANY (
-    SELECT DISTINCT (SELECT max(first_seq) FROM rambok_blocks
-      WHERE ledger = $1 AND first_seq <= s) FROM unnest($2::int8[]) AS t(s))";
-
-const UPSERT_DERIVED: &str = "INSERT INTO rambok_derived (ledger, key, value)
-  SELECT $1, k, v FROM unnest($2::bytea[], $3::bytea[]) AS t(k, v)
-  ON CONFLICT (ledger, key) DO UPDATE SET value = EXCLUDED.value";
-
 impl PgStore {
     /// Connects to the database `url` names, without looking for the ledger in it.
     pub fn connect(url: &PgUrl) -> Result<PgStore, StoreError> {
@@ -212,7 +117,7 @@ impl PgStore {
             config,
             writer: Mutex::new(Writer::default()),
             pool,
-            cache: Mutex::new(ScanCache::default()),
+            cache: ScanCache::default(),
         })
     }
 
@@ -313,61 +218,70 @@ impl PgStore {
 
     /// Empties the read cache (derived entries written other than by an append).
     fn forget(&self) {
-        let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        *c = ScanCache::default();
+        self.cache.forget();
     }
 
     /// `start <= key < end` (no end: to the last) as a reader up to `seq` sees it: from the cache
     /// when a read at a head at or past `seq` is there, else read (its first page with the head)
     /// and kept.
     fn cached_range(&self, start: &[u8], end: Option<&[u8]>, seq: u64) -> DerivedIter<'_> {
-        let key = (start.to_vec(), end.map(<[u8]>::to_vec));
-        let epoch = self.pool.reopened();
-        {
-            let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            if c.epoch != epoch {
-                *c = ScanCache {
-                    epoch,
-                    ..ScanCache::default()
-                };
-            }
-            if let Some((at, entries)) = c.ranges.get(&key) {
-                if *at >= seq {
-                    return Box::new(Shared {
-                        entries: entries.clone(),
-                        at: 0,
-                    });
-                }
-            }
+        let range: Range = (start.to_vec(), end.map(<[u8]>::to_vec));
+        let before = self.pool.reopened();
+        if let Some(entries) = self.cache.get(&range, seq, before) {
+            return Box::new(Shared { entries, at: 0 });
         }
         match self.read_range(start, end) {
             Ok((at, entries)) => {
                 let entries = Arc::new(entries);
-                let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-                let now = self.pool.reopened();
-                if at < c.highest || c.epoch != now || now != epoch {
-                    // The database went back (or was replaced) meanwhile: nothing kept is sure.
-                    *c = ScanCache {
-                        epoch: now,
-                        ..ScanCache::default()
-                    };
-                }
-                c.highest = c.highest.max(at);
-                let size = size_of(&entries);
-                if size <= CACHE_BYTES_MAX / 4 && at >= seq && now == epoch {
-                    if c.bytes + size > CACHE_BYTES_MAX {
-                        c.ranges.clear();
-                        c.bytes = 0;
-                    }
-                    c.bytes += size;
-                    if let Some((_, old)) = c.ranges.insert(key, (at, entries.clone())) {
-                        c.bytes -= size_of(&old);
-                    }
-                }
+                let after = self.pool.reopened();
+                self.cache.put(range, at, seq, (before, after), &entries);
                 Box::new(Shared { entries, at: 0 })
             }
             Err(e) => Box::new(std::iter::once(Err(e))),
         }
+    }
+
+    /// The ranges `missed` (by their place in the answer) in one statement, with the head it saw.
+    fn read_ranges(
+        &self,
+        missed: &[(usize, Vec<u8>, Vec<u8>)],
+    ) -> Result<(u64, BTreeMap<usize, Vec<Derived>>), StoreError> {
+        let starts: Vec<&[u8]> = missed.iter().map(|(_, s, _)| s.as_slice()).collect();
+        let ends: Vec<&[u8]> = missed.iter().map(|(_, _, e)| e.as_slice()).collect();
+        let rows = self.read("när indexet lästes", |c| {
+            c.query(
+                RANGES_WITH_HEAD,
+                &[&self.ledger, &starts, &ends, &DERIVED_PER_PAGE],
+            )
+        })?;
+        let Some(first) = rows.first() else {
+            return Err(StoreError::Io(format!(
+                "liggaren '{}' finns inte längre i {}",
+                self.ledger, self.shown
+            )));
+        };
+        let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
+        let mut found: BTreeMap<usize, Vec<Derived>> = BTreeMap::new();
+        for r in &rows {
+            let Some(i) = r.get::<_, Option<i64>>(1) else {
+                continue;
+            };
+            let slot = found.entry((i - 1) as usize).or_default();
+            if let (Some(k), Some(v)) = (r.get::<_, Option<Vec<u8>>>(2), r.get(3)) {
+                slot.push((k, v));
+            }
+        }
+        for (i, entries) in found.iter_mut() {
+            if entries.len() as i64 == DERIVED_PER_PAGE {
+                let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
+                let mut rest = DerivedPages::new(self, last, Some(ends[*i].to_vec()));
+                rest.after = true;
+                for kv in rest {
+                    entries.push(kv?);
+                }
+            }
+        }
+        Ok((at, found))
     }
 
     /// Every entry with `start <= key < end`, and the ledger's head as the first page's statement
@@ -605,6 +519,39 @@ impl Store for PgStore {
         self.cached_range(start, Some(end), seq)
     }
 
+    fn scan_many_upto(
+        &self,
+        prefixes: &[Vec<u8>],
+        seq: u64,
+    ) -> Result<Vec<Vec<Derived>>, StoreError> {
+        let before = self.pool.reopened();
+        let mut out: Vec<Option<Vec<Derived>>> = vec![None; prefixes.len()];
+        let mut missed = Vec::new();
+        for (i, p) in prefixes.iter().enumerate() {
+            let Some(end) = prefix_end(p) else {
+                out[i] = Some(self.scan_derived_upto(p, seq).collect::<Result<_, _>>()?);
+                continue;
+            };
+            let range: Range = (p.clone(), Some(end));
+            match self.cache.get(&range, seq, before) {
+                Some(entries) => out[i] = Some(entries.to_vec()),
+                None => missed.push((i, range.0, range.1.unwrap_or_default())),
+            }
+        }
+        if !missed.is_empty() {
+            let (at, found) = self.read_ranges(&missed)?;
+            let after = self.pool.reopened();
+            let mut found = found;
+            for (place, (i, start, end)) in missed.into_iter().enumerate() {
+                let entries = Arc::new(found.remove(&place).unwrap_or_default());
+                self.cache
+                    .put((start, Some(end)), at, seq, (before, after), &entries);
+                out[i] = Some(entries.to_vec());
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
     fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
         let seqs: Vec<i64> = seqs
             .iter()
@@ -697,157 +644,6 @@ impl Store for PgStore {
     fn sync(&self) -> Result<(), StoreError> {
         // A transaction that committed is durable (synchronous_commit is at least on).
         Ok(())
-    }
-}
-
-/// A cached range read, entry by entry.
-struct Shared {
-    entries: Arc<Vec<Derived>>,
-    at: usize,
-}
-
-impl Iterator for Shared {
-    type Item = Result<Derived, StoreError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let e = self.entries.get(self.at)?.clone();
-        self.at += 1;
-        Some(Ok(e))
-    }
-}
-
-/// The blocks from the one holding `from_seq` to `to_seq`, a page at a time.
-struct BlockPages<'s> {
-    store: &'s PgStore,
-    /// The first sequence number of the next page's first block; found on the first page.
-    next: Option<i64>,
-    from_seq: u64,
-    to_seq: u64,
-    page: std::vec::IntoIter<Block>,
-    done: bool,
-}
-
-impl BlockPages<'_> {
-    fn fetch(&mut self) -> Result<(), StoreError> {
-        let to = seq_param(self.to_seq)?;
-        let ledger = &self.store.ledger;
-        let start = match self.next {
-            Some(s) => s,
-            None => {
-                let from = seq_param(self.from_seq.max(1))?;
-                let row = self.store.read("när loggen lästes", |c| {
-                    c.query_one(BLOCK_HOLDING, &[ledger, &from])
-                })?;
-                row.get(0)
-            }
-        };
-        let rows = self.store.read("när loggen lästes", |c| {
-            c.query(BLOCK_PAGE, &[ledger, &start, &to, &BLOCKS_PER_PAGE])
-        })?;
-        self.done = (rows.len() as i64) < BLOCKS_PER_PAGE;
-        let mut page = Vec::with_capacity(rows.len());
-        for r in rows {
-            let first: i64 = r.get(0);
-            self.next = Some(first + 1);
-            page.push(Block {
-                first_seq: first.max(0) as u64,
-                bytes: r.get(1),
-            });
-        }
-        if page.is_empty() {
-            self.done = true;
-        }
-        self.page = page.into_iter();
-        Ok(())
-    }
-}
-
-impl Iterator for BlockPages<'_> {
-    type Item = Result<Block, StoreError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(b) = self.page.next() {
-                return Some(Ok(b));
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(e) = self.fetch() {
-                self.done = true;
-                return Some(Err(e));
-            }
-        }
-    }
-}
-
-/// Derived entries with `start <= key < end` (no end: to the last), a page at a time.
-struct DerivedPages<'s> {
-    store: &'s PgStore,
-    start: Vec<u8>,
-    /// Whether `start` was returned already (then the next page starts after it).
-    after: bool,
-    end: Option<Vec<u8>>,
-    page: std::vec::IntoIter<Derived>,
-    done: bool,
-}
-
-impl<'s> DerivedPages<'s> {
-    fn new(store: &'s PgStore, start: Vec<u8>, end: Option<Vec<u8>>) -> DerivedPages<'s> {
-        DerivedPages {
-            store,
-            start,
-            after: false,
-            end,
-            page: Vec::new().into_iter(),
-            done: false,
-        }
-    }
-
-    fn fetch(&mut self) -> Result<(), StoreError> {
-        let ledger = &self.store.ledger;
-        let rows = match &self.end {
-            Some(end) => self.store.read("när indexet lästes", |c| {
-                let sql = if self.after {
-                    DERIVED_AFTER_TO
-                } else {
-                    DERIVED_FROM_TO
-                };
-                c.query(sql, &[ledger, &self.start, end, &DERIVED_PER_PAGE])
-            })?,
-            None => self.store.read("när indexet lästes", |c| {
-                let sql = if self.after {
-                    DERIVED_AFTER
-                } else {
-                    DERIVED_FROM
-                };
-                c.query(sql, &[ledger, &self.start, &DERIVED_PER_PAGE])
-            })?,
-        };
-        self.done = (rows.len() as i64) < DERIVED_PER_PAGE;
-        let page: Vec<Derived> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
-        if let Some((k, _)) = page.last() {
-            self.start = k.clone();
-            self.after = true;
-        }
-        self.page = page.into_iter();
-        Ok(())
-    }
-}
-
-impl Iterator for DerivedPages<'_> {
-    type Item = Result<Derived, StoreError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(d) = self.page.next() {
-                return Some(Ok(d));
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(e) = self.fetch() {
-                self.done = true;
-                return Some(Err(e));
-            }
-        }
     }
 }
 
