@@ -119,8 +119,14 @@ fn appends(ledger: &Ledger<Engine>, writers: usize, secs: f64, tag: usize) -> (f
     )
 }
 
-/// Every report, `n` times each on random offices, years and dates: (name, p50, p99) in µs.
-fn reports(ledger: &Ledger<Engine>, n: usize) -> Vec<(&'static str, f64, f64)> {
+/// Reads a store has sent to its server so far (PostgreSQL; none for sled).
+fn reads(ledger: &Ledger<Engine>) -> u64 {
+    ledger.store().postgres().map_or(0, |p| p.reads())
+}
+
+/// Every report, `n` times each on random offices, years and dates: (name, p50, p99 in µs,
+/// reads sent to the server per report).
+fn reports(ledger: &Ledger<Engine>, n: usize) -> Vec<(&'static str, f64, f64, f64)> {
     use rambok::query;
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let first = rambok::gen::FIRST_YEAR;
@@ -140,6 +146,7 @@ fn reports(ledger: &Ledger<Engine>, n: usize) -> Vec<(&'static str, f64, f64)> {
         "diff",
     ] {
         let mut lat = Vec::with_capacity(n);
+        let reads_before = reads(ledger);
         for _ in 0..n {
             let y = first + rng.below(rambok::gen::YEARS as u64) as i32;
             let o = format!("F{:02}", rng.below(40) + 1);
@@ -173,8 +180,14 @@ fn reports(ledger: &Ledger<Engine>, n: usize) -> Vec<(&'static str, f64, f64)> {
             }
             lat.push(t.elapsed());
         }
+        let per_report = (reads(ledger) - reads_before) as f64 / n.max(1) as f64;
         lat.sort_unstable();
-        out.push((name, quantile_us(&lat, 0.5), quantile_us(&lat, 0.99)));
+        out.push((
+            name,
+            quantile_us(&lat, 0.5),
+            quantile_us(&lat, 0.99),
+            per_report,
+        ));
     }
     out
 }
@@ -202,9 +215,12 @@ fn run(prefix: &str, ledger: Ledger<Engine>, events: &[Event], a: &Args) {
             (after.groups - before.groups) as f64 / (after.syncs - before.syncs).max(1) as f64
         );
     }
-    for (name, p50, p99) in reports(&ledger, a.queries) {
+    for (name, p50, p99, per_report) in reports(&ledger, a.queries) {
         println!("{prefix}_q_{name}_p50_us={p50:.0}");
         println!("{prefix}_q_{name}_p99_us={p99:.0}");
+        if prefix == "pg" {
+            println!("{prefix}_q_{name}_reads={per_report:.1}");
+        }
     }
     assert_eq!(ledger.store().head().expect("head").seq, ledger.head().seq);
 }

@@ -51,7 +51,33 @@ impl LogBlocks {
     /// Reads the block holding `seq`; a block that does not split into records is left out.
     fn load<S: Store>(&mut self, store: &S, seq: u64) -> Result<()> {
         for block in store.blocks(seq, seq) {
-            let block = block?;
+            self.insert(block?);
+        }
+        Ok(())
+    }
+
+    /// Reads the blocks holding `seqs` that no block read so far holds, in one call to the store
+    /// per [`PRELOAD_MAX`] records.
+    fn load_many<S: Store>(&mut self, store: &S, seqs: &[u64]) -> Result<()> {
+        let mut missing: Vec<u64> = seqs
+            .iter()
+            .copied()
+            .filter(|&s| self.get(s).is_none())
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        for chunk in missing.chunks(PRELOAD_MAX) {
+            for block in store.blocks_holding(chunk)? {
+                self.insert(block);
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps `block`, and where each of its records lies; the records after one that does not
+    /// split are left out (checked against, they are missing from the log).
+    fn insert(&mut self, block: crate::store::Block) {
+        {
             let mut at = Vec::new();
             let mut pos = 0;
             while pos < block.bytes.len() {
@@ -63,9 +89,11 @@ impl LogBlocks {
             }
             self.blocks.insert(block.first_seq, (block.bytes, at));
         }
-        Ok(())
     }
 }
+
+/// Records whose blocks one call to the store reads at most.
+const PRELOAD_MAX: usize = 4096;
 
 /// `records` sorted by sequence number, each once (a question may read one record under two
 /// keys, as a transfer is filed under both offices).
@@ -111,6 +139,26 @@ impl<'l, S: Store> Reader<'l, S> {
         }
     }
 
+    /// Reads the blocks of the records `seqs` (those to be checked) at once.
+    fn preload(&self, seqs: &[u64]) -> Result<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        self.log.borrow_mut().load_many(self.ledger.store(), seqs)
+    }
+
+    /// The runs of `runs` that hold records up to this question's sequence number.
+    fn runs_upto(&self, runs: DerivedIter<'_>) -> Result<Vec<Derived>> {
+        let mut out = Vec::new();
+        for kv in runs {
+            let (k, v) = kv?;
+            if index::seq_of(&k).is_some_and(|first| first <= self.seq) {
+                out.push((k, v));
+            }
+        }
+        Ok(out)
+    }
+
     /// A record copy kept in the index must be the log's record, byte for byte.
     fn check_copy(&self, seq: u64, copy: &[u8]) -> Result<()> {
         if self.with_log_record(seq, |log| log == copy)? {
@@ -149,19 +197,31 @@ impl<'l, S: Store> Reader<'l, S> {
     /// The records of the runs in `runs` up to this question's sequence number and dated on or
     /// before `as_of` (or undated).
     fn decode_all(&self, runs: DerivedIter<'_>, as_of: Option<Date>) -> Result<Vec<Recorded>> {
-        let mut out = Vec::new();
-        for kv in runs {
-            let (k, v) = kv?;
-            if index::seq_of(&k).is_none_or(|first| first > self.seq) {
-                continue;
-            }
-            let records = index::runs::raw_records(&v)
+        let runs = self.runs_upto(runs)?;
+        // A run is checked whole, once per process; a run with records beyond this question's
+        // head is checked as far as it may be, and again next time. The blocks the checks need
+        // are read first, together.
+        let checked = self.ledger.checked_runs();
+        let mut decoded = Vec::with_capacity(runs.len());
+        let mut to_check = Vec::new();
+        for (k, v) in &runs {
+            let records = index::runs::raw_records(v)
                 .ok_or_else(|| self.damaged("en post i indexet går inte att avkoda".into()))?;
-            // A run is checked whole, once per process; a run with records beyond this
-            // question's head is checked as far as it may be, and again next time.
-            let checked = self.ledger.checked_runs();
-            let fingerprint = checked.fingerprint(&k, &v);
+            let fingerprint = checked.fingerprint(k, v);
             let known_good = checked.contains(fingerprint);
+            if !known_good {
+                to_check.extend(
+                    records
+                        .iter()
+                        .map(|(r, _)| r.seq)
+                        .filter(|&s| s <= self.seq),
+                );
+            }
+            decoded.push((k, fingerprint, known_good, records));
+        }
+        self.preload(&to_check)?;
+        let mut out = Vec::new();
+        for (k, fingerprint, known_good, records) in decoded {
             let mut whole = true;
             for (r, raw) in records {
                 if r.seq > self.seq {
@@ -169,7 +229,7 @@ impl<'l, S: Store> Reader<'l, S> {
                     continue;
                 }
                 if !known_good {
-                    if !index::runs::filed_under(&k, &r) {
+                    if !index::runs::filed_under(k, &r) {
                         return Err(self.damaged_at(
                             r.seq,
                             format!(
@@ -197,7 +257,10 @@ impl<'l, S: Store> Reader<'l, S> {
 
     /// The records filed under `prefix`, dated on or before `as_of` (or undated).
     pub fn records(&self, prefix: &[u8], as_of: Option<Date>) -> Result<Vec<Recorded>> {
-        self.decode_all(self.ledger.store().scan_derived(prefix), as_of)
+        self.decode_all(
+            self.ledger.store().scan_derived_upto(prefix, self.seq),
+            as_of,
+        )
     }
 
     /// The timeline's records dated after `from` and on or before `to`.
@@ -211,7 +274,12 @@ impl<'l, S: Store> Reader<'l, S> {
         let start = index::runs::month_key(first);
         let mut end = index::runs::month_key(to);
         end.extend_from_slice(&[0xff; 9]);
-        let records = self.decode_all(self.ledger.store().range_derived(&start, &end), Some(to))?;
+        let records = self.decode_all(
+            self.ledger
+                .store()
+                .range_derived_upto(&start, &end, self.seq),
+            Some(to),
+        )?;
         Ok(records
             .into_iter()
             .filter(|r| r.event.body.effective_date().is_some_and(|d| d > from))
@@ -221,35 +289,53 @@ impl<'l, S: Store> Reader<'l, S> {
     /// Every correction.
     pub fn corrections(&self) -> Result<Vec<Recorded>> {
         self.decode_all(
-            self.ledger.store().scan_derived(&[index::CORRECTIONS]),
+            self.ledger
+                .store()
+                .scan_derived_upto(&[index::CORRECTIONS], self.seq),
             None,
         )
     }
 
-    /// The records under each of `prefixes` (up to `as_of`) and every correction, in log order.
+    /// The records under each of `prefixes` (up to `as_of`) and every correction, in log order;
+    /// the store is asked for all of them at once.
     pub fn gather(&self, prefixes: &[Vec<u8>], as_of: Option<Date>) -> Result<Vec<Recorded>> {
-        let mut out = self.corrections()?;
-        for p in prefixes {
-            out.extend(self.records(p, as_of)?);
-        }
+        let mut all = Vec::with_capacity(prefixes.len() + 1);
+        all.push(vec![index::CORRECTIONS]);
+        all.extend(prefixes.iter().cloned());
+        let mut ranges = self
+            .ledger
+            .store()
+            .scan_many_upto(&all, self.seq)?
+            .into_iter();
+        let corrections = ranges.next().unwrap_or_default();
+        let mut out = self.decode_all(Box::new(corrections.into_iter().map(Ok)), None)?;
+        let runs: Vec<Derived> = ranges.flatten().collect();
+        out.extend(self.decode_all(Box::new(runs.into_iter().map(Ok)), as_of)?);
         Ok(in_log_order(out))
     }
 
     /// The frame entries under `prefix`, run by run, each with its office.
     pub fn frame_entries(&self, prefix: &[u8]) -> Result<Vec<(String, Vec<FrameEntry>)>> {
-        let mut out = Vec::new();
-        for kv in self.ledger.store().scan_derived(prefix) {
-            let (k, v) = kv?;
-            if index::seq_of(&k).is_none_or(|first| first > self.seq) {
-                continue;
-            }
-            let (year, office, mut entries) = index::decode_frames(&k, &v)
+        let runs = self.runs_upto(self.ledger.store().scan_derived_upto(prefix, self.seq))?;
+        let checked = self.ledger.checked_runs();
+        let mut decoded = Vec::with_capacity(runs.len());
+        let mut to_check = Vec::new();
+        for (k, v) in &runs {
+            let (year, office, mut entries) = index::decode_frames(k, v)
                 .ok_or_else(|| self.damaged("en rampost i indexet går inte att avkoda".into()))?;
             let whole = entries.iter().all(|e| e.seq <= self.seq);
             entries.retain(|e| e.seq <= self.seq);
-            let checked = self.ledger.checked_runs();
-            let fingerprint = checked.fingerprint(&k, &v);
-            if !checked.contains(fingerprint) {
+            let fingerprint = checked.fingerprint(k, v);
+            let known_good = checked.contains(fingerprint);
+            if !known_good {
+                to_check.extend(entries.iter().map(|e| e.seq));
+            }
+            decoded.push((year, office, entries, whole, fingerprint, known_good));
+        }
+        self.preload(&to_check)?;
+        let mut out = Vec::new();
+        for (year, office, entries, whole, fingerprint, known_good) in decoded {
+            if !known_good {
                 for e in &entries {
                     self.check_frame(year, &office, e)?;
                 }
@@ -267,7 +353,7 @@ impl<'l, S: Store> Reader<'l, S> {
         Ok(self
             .ledger
             .store()
-            .scan_derived(&[family])
+            .scan_derived_upto(&[family], self.seq)
             .collect::<std::result::Result<Vec<_>, _>>()?)
     }
 }

@@ -99,6 +99,22 @@ impl Store for Engine {
     fn range_derived(&self, start: &[u8], end: &[u8]) -> DerivedIter<'_> {
         each!(self, s => s.range_derived(start, end))
     }
+    fn scan_derived_upto(&self, prefix: &[u8], seq: u64) -> DerivedIter<'_> {
+        each!(self, s => s.scan_derived_upto(prefix, seq))
+    }
+    fn range_derived_upto(&self, start: &[u8], end: &[u8], seq: u64) -> DerivedIter<'_> {
+        each!(self, s => s.range_derived_upto(start, end, seq))
+    }
+    fn scan_many_upto(
+        &self,
+        prefixes: &[Vec<u8>],
+        seq: u64,
+    ) -> Result<Vec<Vec<Derived>>, StoreError> {
+        each!(self, s => s.scan_many_upto(prefixes, seq))
+    }
+    fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
+        each!(self, s => s.blocks_holding(seqs))
+    }
     fn stage(
         &self,
         from_seq: u64,

@@ -114,6 +114,42 @@ pub trait Store: Send + Sync {
         from_seq: u64,
         staged_after: &dyn Fn(&[u8], u64) -> bool,
     ) -> Result<(), StoreError>;
+    /// As [`Store::scan_derived`], for a reader that reads records up to `seq` only: every entry
+    /// written with a head up to `seq` is among them (later ones may be too; the reader leaves
+    /// them out). An engine may answer from what it read before for a head at or past `seq`.
+    fn scan_derived_upto(&self, prefix: &[u8], _seq: u64) -> DerivedIter<'_> {
+        self.scan_derived(prefix)
+    }
+    /// As [`Store::range_derived`], for a reader up to `seq` (see [`Store::scan_derived_upto`]).
+    fn range_derived_upto(&self, start: &[u8], end: &[u8], _seq: u64) -> DerivedIter<'_> {
+        self.range_derived(start, end)
+    }
+    /// The entries under each of `prefixes` (as [`Store::scan_derived_upto`]), in their order.
+    /// An engine with round trips reads the ones it must in one.
+    fn scan_many_upto(
+        &self,
+        prefixes: &[Vec<u8>],
+        seq: u64,
+    ) -> Result<Vec<Vec<Derived>>, StoreError> {
+        prefixes
+            .iter()
+            .map(|p| self.scan_derived_upto(p, seq).collect())
+            .collect()
+    }
+    /// The blocks holding each of the records `seqs` (each block once at most, in any order);
+    /// a record no block holds is left out. An engine with round trips reads them in one.
+    fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
+        let mut out: Vec<Block> = Vec::new();
+        for &seq in seqs {
+            for block in self.blocks(seq, seq) {
+                let block = block?;
+                if !out.iter().any(|b| b.first_seq == block.first_seq) {
+                    out.push(block);
+                }
+            }
+        }
+        Ok(out)
+    }
     /// The blocks holding records `from_seq..=to_seq`, in order (the first may start earlier).
     fn blocks(
         &self,

@@ -21,15 +21,21 @@
 //! byte by byte, then by length, like sled's keys, so range reads of derived entries come back
 //! in the same order on both engines.
 
+mod cache;
+mod pages;
 pub mod pool;
+mod sql;
 
 use super::target::PgUrl;
 use super::{Block, Derived, DerivedIter, Head, Store, StoreError};
-use pool::{connect, failure, Pool};
-use postgres::{Client, Config};
+use cache::{Range, ScanCache, Shared};
+use pages::{BlockPages, DerivedPages};
+use pool::{connect, failure, Conn, Pool};
+use postgres::Config;
+use sql::*;
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Rows per page when a read goes through many blocks or derived entries.
 const BLOCKS_PER_PAGE: i64 = 64;
@@ -39,34 +45,6 @@ const DERIVED_PER_STATEMENT: usize = 20_000;
 /// The advisory lock key under which the tables are created (any constant the ledger owns).
 const SCHEMA_LOCK: i64 = 0x7261_6d62_6f6b; // "rambok"
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS rambok_heads (
-  ledger text PRIMARY KEY,
-  seq bigint NOT NULL CHECK (seq >= 0),
-  hash bytea NOT NULL CHECK (length(hash) = 32)
-);
-CREATE TABLE IF NOT EXISTS rambok_blocks (
-  ledger text NOT NULL REFERENCES rambok_heads (ledger),
-  first_seq bigint NOT NULL CHECK (first_seq > 0),
-  bytes bytea NOT NULL,
-  PRIMARY KEY (ledger, first_seq)
-);
-ALTER TABLE rambok_blocks ALTER COLUMN bytes SET STORAGE EXTERNAL;
-CREATE TABLE IF NOT EXISTS rambok_derived (
-  ledger text NOT NULL REFERENCES rambok_heads (ledger),
-  key bytea NOT NULL,
-  value bytea NOT NULL,
-  PRIMARY KEY (ledger, key)
-);
-";
-
-const STAGING: &str = "
-CREATE TEMP TABLE IF NOT EXISTS rambok_staged_blocks (
-  from_seq bigint NOT NULL, first_seq bigint NOT NULL, bytes bytea NOT NULL);
-CREATE TEMP TABLE IF NOT EXISTS rambok_staged_derived (
-  from_seq bigint NOT NULL, key bytea NOT NULL, value bytea NOT NULL);
-";
-
 pub struct PgStore {
     ledger: String,
     shown: String,
@@ -74,11 +52,12 @@ pub struct PgStore {
     /// The one connection that appends and stages (its temporary tables hold what is staged).
     writer: Mutex<Writer>,
     pool: Pool,
+    cache: ScanCache,
 }
 
 #[derive(Default)]
 struct Writer {
-    client: Option<Client>,
+    client: Option<Conn>,
     /// Blocks staged on this connection per append (by its first sequence number).
     staged: HashMap<u64, i64>,
 }
@@ -122,10 +101,6 @@ fn unique(derived: &[Derived]) -> (Vec<&[u8]>, Vec<&[u8]>) {
     map.into_iter().unzip()
 }
 
-const UPSERT_DERIVED: &str = "INSERT INTO rambok_derived (ledger, key, value)
-  SELECT $1, k, v FROM unnest($2::bytea[], $3::bytea[]) AS t(k, v)
-  ON CONFLICT (ledger, key) DO UPDATE SET value = EXCLUDED.value";
-
 impl PgStore {
     /// Connects to the database `url` names, without looking for the ledger in it.
     pub fn connect(url: &PgUrl) -> Result<PgStore, StoreError> {
@@ -142,6 +117,7 @@ impl PgStore {
             config,
             writer: Mutex::new(Writer::default()),
             pool,
+            cache: ScanCache::default(),
         })
     }
 
@@ -163,7 +139,7 @@ impl PgStore {
     pub fn create(url: &PgUrl) -> Result<(PgStore, bool), StoreError> {
         let store = PgStore::connect(url)?;
         let created = store.with_writer("när liggaren skapades", |c, _| {
-            let mut tx = c.transaction()?;
+            let mut tx = c.client().transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
             tx.batch_execute(SCHEMA)?;
             let n = tx.execute(
@@ -194,6 +170,11 @@ impl PgStore {
         })
     }
 
+    /// Reads this store has sent to the server so far (the benchmarks count them per report).
+    pub fn reads(&self) -> u64 {
+        self.pool.reads()
+    }
+
     /// The ledger's name within its database.
     pub fn ledger(&self) -> &str {
         &self.ledger
@@ -209,14 +190,15 @@ impl PgStore {
     fn with_writer<T>(
         &self,
         doing: &str,
-        f: impl FnOnce(&mut Client, &mut HashMap<u64, i64>) -> Result<T, postgres::Error>,
+        f: impl FnOnce(&mut Conn, &mut HashMap<u64, i64>) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if w.client.as_ref().is_none_or(|c| c.is_closed()) {
             w.client = None;
             w.staged.clear();
             let mut c = connect(&self.config, &self.shown)?;
-            c.batch_execute(STAGING)
+            c.client()
+                .batch_execute(STAGING)
                 .map_err(|e| failure("när skrivanslutningen öppnades", &e))?;
             w.client = Some(c);
         }
@@ -229,9 +211,118 @@ impl PgStore {
     fn read<T>(
         &self,
         doing: &str,
-        f: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+        f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
         self.pool.read(doing, f)
+    }
+
+    /// Empties the read cache (derived entries written other than by an append).
+    fn forget(&self) {
+        self.cache.forget();
+    }
+
+    /// `start <= key < end` (no end: to the last) as a reader up to `seq` sees it: from the cache
+    /// when a read at a head at or past `seq` is there, else read (its first page with the head)
+    /// and kept.
+    fn cached_range(&self, start: &[u8], end: Option<&[u8]>, seq: u64) -> DerivedIter<'_> {
+        let range: Range = (start.to_vec(), end.map(<[u8]>::to_vec));
+        let before = self.pool.reopened();
+        if let Some(entries) = self.cache.get(&range, seq, before) {
+            return Box::new(Shared { entries, at: 0 });
+        }
+        match self.read_range(start, end) {
+            Ok((at, entries)) => {
+                let entries = Arc::new(entries);
+                let after = self.pool.reopened();
+                self.cache.put(range, at, seq, (before, after), &entries);
+                Box::new(Shared { entries, at: 0 })
+            }
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+
+    /// The ranges `missed` (by their place in the answer) in one statement, with the head it saw.
+    fn read_ranges(
+        &self,
+        missed: &[(usize, Vec<u8>, Vec<u8>)],
+    ) -> Result<(u64, BTreeMap<usize, Vec<Derived>>), StoreError> {
+        let starts: Vec<&[u8]> = missed.iter().map(|(_, s, _)| s.as_slice()).collect();
+        let ends: Vec<&[u8]> = missed.iter().map(|(_, _, e)| e.as_slice()).collect();
+        let rows = self.read("när indexet lästes", |c| {
+            c.query(
+                RANGES_WITH_HEAD,
+                &[&self.ledger, &starts, &ends, &DERIVED_PER_PAGE],
+            )
+        })?;
+        let Some(first) = rows.first() else {
+            return Err(StoreError::Io(format!(
+                "liggaren '{}' finns inte längre i {}",
+                self.ledger, self.shown
+            )));
+        };
+        let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
+        let mut found: BTreeMap<usize, Vec<Derived>> = BTreeMap::new();
+        for r in &rows {
+            let Some(i) = r.get::<_, Option<i64>>(1) else {
+                continue;
+            };
+            let slot = found.entry((i - 1) as usize).or_default();
+            if let (Some(k), Some(v)) = (r.get::<_, Option<Vec<u8>>>(2), r.get(3)) {
+                slot.push((k, v));
+            }
+        }
+        for (i, entries) in found.iter_mut() {
+            if entries.len() as i64 == DERIVED_PER_PAGE {
+                let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
+                let mut rest = DerivedPages::new(self, last, Some(ends[*i].to_vec()));
+                rest.after = true;
+                for kv in rest {
+                    entries.push(kv?);
+                }
+            }
+        }
+        Ok((at, found))
+    }
+
+    /// Every entry with `start <= key < end`, and the ledger's head as the first page's statement
+    /// saw it (every entry written with a head up to it is in the pages).
+    fn read_range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+    ) -> Result<(u64, Vec<Derived>), StoreError> {
+        let rows = self.read("när indexet lästes", |c| match end {
+            Some(end) => c.query(
+                RANGE_WITH_HEAD,
+                &[&self.ledger, &start, &end, &DERIVED_PER_PAGE],
+            ),
+            None => c.query(FROM_WITH_HEAD, &[&self.ledger, &start, &DERIVED_PER_PAGE]),
+        })?;
+        let Some(first) = rows.first() else {
+            return Err(StoreError::Io(format!(
+                "liggaren '{}' finns inte längre i {}",
+                self.ledger, self.shown
+            )));
+        };
+        let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
+        let mut entries: Vec<Derived> = rows
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.get::<_, Option<Vec<u8>>>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
+                ))
+            })
+            .collect();
+        if entries.len() as i64 == DERIVED_PER_PAGE {
+            let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
+            let mut rest = DerivedPages::new(self, last, end.map(<[u8]>::to_vec));
+            rest.after = true;
+            for kv in rest {
+                entries.push(kv?);
+            }
+        }
+        Ok((at, entries))
     }
 
     /// Raw access for tests that change stored rows the way an attacker with the database's
@@ -241,7 +332,7 @@ impl PgStore {
         sql: &str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<u64, StoreError> {
-        self.read("i ett test", |c| c.execute(sql, params))
+        self.read("i ett test", |c| c.client().execute(sql, params))
     }
 }
 
@@ -255,10 +346,7 @@ enum Appended {
 impl Store for PgStore {
     fn head(&self) -> Result<Head, StoreError> {
         let row = self.read("när huvudet lästes", |c| {
-            c.query_opt(
-                "SELECT seq, hash FROM rambok_heads WHERE ledger = $1",
-                &[&self.ledger],
-            )
+            c.query_opt(HEAD, &[&self.ledger])
         })?;
         match row {
             Some(r) => head_from(r.get(0), r.get::<_, &[u8]>(1)),
@@ -295,15 +383,39 @@ impl Store for PgStore {
         let (keys, values) = unique(derived);
         let ledger = &self.ledger;
         let outcome = self.with_writer("när händelserna sparades", |c, staging| {
-            let mut tx = c.transaction()?;
+            if staged.is_empty() {
+                // One statement, so one round trip: the head moves, and only then (the same
+                // statement's rows from `h`) are blocks and entries written.
+                let moved: i64 = c
+                    .query_one(
+                        APPEND,
+                        &[
+                            ledger,
+                            &expected_param,
+                            &new_seq,
+                            &&head.hash[..],
+                            &first,
+                            &bytes,
+                            &keys,
+                            &values,
+                        ],
+                    )?
+                    .get(0);
+                if moved == 1 {
+                    return Ok(Appended::Done);
+                }
+                let actual: i64 = c.query_one(HEAD_SEQ, &[ledger])?.get(0);
+                return Ok(Appended::Conflict {
+                    actual: actual.max(0) as u64,
+                });
+            }
+            let mut tx = c.client().transaction()?;
             let moved = tx.execute(
                 "UPDATE rambok_heads SET seq = $3, hash = $4 WHERE ledger = $1 AND seq = $2",
                 &[ledger, &expected_param, &new_seq, &&head.hash[..]],
             )?;
             if moved == 0 {
-                let actual: i64 = tx
-                    .query_one("SELECT seq FROM rambok_heads WHERE ledger = $1", &[ledger])?
-                    .get(0);
+                let actual: i64 = tx.query_one(HEAD_SEQ, &[ledger])?.get(0);
                 return Ok(Appended::Conflict {
                     actual: actual.max(0) as u64,
                 });
@@ -363,6 +475,7 @@ impl Store for PgStore {
     }
 
     fn clear_derived(&self) -> Result<(), StoreError> {
+        self.forget();
         self.with_writer("när indexet rensades", |c, _| {
             c.execute(
                 "DELETE FROM rambok_derived WHERE ledger = $1",
@@ -373,6 +486,7 @@ impl Store for PgStore {
     }
 
     fn put_derived(&self, derived: &[Derived]) -> Result<(), StoreError> {
+        self.forget();
         for chunk in derived.chunks(DERIVED_PER_STATEMENT) {
             let (keys, values) = unique(chunk);
             self.with_writer("när indexet skrevs", |c, _| {
@@ -384,10 +498,7 @@ impl Store for PgStore {
 
     fn get_derived(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let row = self.read("när indexet lästes", |c| {
-            c.query_opt(
-                "SELECT value FROM rambok_derived WHERE ledger = $1 AND key = $2",
-                &[&self.ledger, &key],
-            )
+            c.query_opt(GET_DERIVED, &[&self.ledger, &key])
         })?;
         Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
     }
@@ -398,6 +509,64 @@ impl Store for PgStore {
 
     fn range_derived(&self, start: &[u8], end: &[u8]) -> DerivedIter<'_> {
         Box::new(DerivedPages::new(self, start.to_vec(), Some(end.to_vec())))
+    }
+
+    fn scan_derived_upto(&self, prefix: &[u8], seq: u64) -> DerivedIter<'_> {
+        self.cached_range(prefix, prefix_end(prefix).as_deref(), seq)
+    }
+
+    fn range_derived_upto(&self, start: &[u8], end: &[u8], seq: u64) -> DerivedIter<'_> {
+        self.cached_range(start, Some(end), seq)
+    }
+
+    fn scan_many_upto(
+        &self,
+        prefixes: &[Vec<u8>],
+        seq: u64,
+    ) -> Result<Vec<Vec<Derived>>, StoreError> {
+        let before = self.pool.reopened();
+        let mut out: Vec<Option<Vec<Derived>>> = vec![None; prefixes.len()];
+        let mut missed = Vec::new();
+        for (i, p) in prefixes.iter().enumerate() {
+            let Some(end) = prefix_end(p) else {
+                out[i] = Some(self.scan_derived_upto(p, seq).collect::<Result<_, _>>()?);
+                continue;
+            };
+            let range: Range = (p.clone(), Some(end));
+            match self.cache.get(&range, seq, before) {
+                Some(entries) => out[i] = Some(entries.to_vec()),
+                None => missed.push((i, range.0, range.1.unwrap_or_default())),
+            }
+        }
+        if !missed.is_empty() {
+            let (at, found) = self.read_ranges(&missed)?;
+            let after = self.pool.reopened();
+            let mut found = found;
+            for (place, (i, start, end)) in missed.into_iter().enumerate() {
+                let entries = Arc::new(found.remove(&place).unwrap_or_default());
+                self.cache
+                    .put((start, Some(end)), at, seq, (before, after), &entries);
+                out[i] = Some(entries.to_vec());
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
+        let seqs: Vec<i64> = seqs
+            .iter()
+            .map(|&s| seq_param(s))
+            .collect::<Result<_, _>>()?;
+        let rows = self.read("när loggen lästes", |c| {
+            c.query(BLOCKS_HOLDING, &[&self.ledger, &seqs])
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Block {
+                first_seq: r.get::<_, i64>(0).max(0) as u64,
+                bytes: r.get(1),
+            })
+            .collect())
     }
 
     fn stage(
@@ -475,154 +644,6 @@ impl Store for PgStore {
     fn sync(&self) -> Result<(), StoreError> {
         // A transaction that committed is durable (synchronous_commit is at least on).
         Ok(())
-    }
-}
-
-/// The blocks from the one holding `from_seq` to `to_seq`, a page at a time.
-struct BlockPages<'s> {
-    store: &'s PgStore,
-    /// The first sequence number of the next page's first block; found on the first page.
-    next: Option<i64>,
-    from_seq: u64,
-    to_seq: u64,
-    page: std::vec::IntoIter<Block>,
-    done: bool,
-}
-
-impl BlockPages<'_> {
-    fn fetch(&mut self) -> Result<(), StoreError> {
-        let to = seq_param(self.to_seq)?;
-        let ledger = &self.store.ledger;
-        let start = match self.next {
-            Some(s) => s,
-            None => {
-                let from = seq_param(self.from_seq.max(1))?;
-                let row = self.store.read("när loggen lästes", |c| {
-                    c.query_one(
-                        "SELECT coalesce(max(first_seq), 0) FROM rambok_blocks
-                         WHERE ledger = $1 AND first_seq <= $2",
-                        &[ledger, &from],
-                    )
-                })?;
-                row.get(0)
-            }
-        };
-        let rows = self.store.read("när loggen lästes", |c| {
-            c.query(
-                "SELECT first_seq, bytes FROM rambok_blocks
-                 WHERE ledger = $1 AND first_seq >= $2 AND first_seq <= $3
-                 ORDER BY first_seq LIMIT $4",
-                &[ledger, &start, &to, &BLOCKS_PER_PAGE],
-            )
-        })?;
-        self.done = (rows.len() as i64) < BLOCKS_PER_PAGE;
-        let mut page = Vec::with_capacity(rows.len());
-        for r in rows {
-            let first: i64 = r.get(0);
-            self.next = Some(first + 1);
-            page.push(Block {
-                first_seq: first.max(0) as u64,
-                bytes: r.get(1),
-            });
-        }
-        if page.is_empty() {
-            self.done = true;
-        }
-        self.page = page.into_iter();
-        Ok(())
-    }
-}
-
-impl Iterator for BlockPages<'_> {
-    type Item = Result<Block, StoreError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(b) = self.page.next() {
-                return Some(Ok(b));
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(e) = self.fetch() {
-                self.done = true;
-                return Some(Err(e));
-            }
-        }
-    }
-}
-
-/// Derived entries with `start <= key < end` (no end: to the last), a page at a time.
-struct DerivedPages<'s> {
-    store: &'s PgStore,
-    start: Vec<u8>,
-    /// Whether `start` was returned already (then the next page starts after it).
-    after: bool,
-    end: Option<Vec<u8>>,
-    page: std::vec::IntoIter<Derived>,
-    done: bool,
-}
-
-impl<'s> DerivedPages<'s> {
-    fn new(store: &'s PgStore, start: Vec<u8>, end: Option<Vec<u8>>) -> DerivedPages<'s> {
-        DerivedPages {
-            store,
-            start,
-            after: false,
-            end,
-            page: Vec::new().into_iter(),
-            done: false,
-        }
-    }
-
-    fn fetch(&mut self) -> Result<(), StoreError> {
-        let ledger = &self.store.ledger;
-        let op = if self.after { ">" } else { ">=" };
-        let rows = match &self.end {
-            Some(end) => self.store.read("när indexet lästes", |c| {
-                c.query(
-                    &format!(
-                        "SELECT key, value FROM rambok_derived
-                         WHERE ledger = $1 AND key {op} $2 AND key < $3 ORDER BY key LIMIT $4"
-                    ),
-                    &[ledger, &self.start, end, &DERIVED_PER_PAGE],
-                )
-            })?,
-            None => self.store.read("när indexet lästes", |c| {
-                c.query(
-                    &format!(
-                        "SELECT key, value FROM rambok_derived
-                         WHERE ledger = $1 AND key {op} $2 ORDER BY key LIMIT $3"
-                    ),
-                    &[ledger, &self.start, &DERIVED_PER_PAGE],
-                )
-            })?,
-        };
-        self.done = (rows.len() as i64) < DERIVED_PER_PAGE;
-        let page: Vec<Derived> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
-        if let Some((k, _)) = page.last() {
-            self.start = k.clone();
-            self.after = true;
-        }
-        self.page = page.into_iter();
-        Ok(())
-    }
-}
-
-impl Iterator for DerivedPages<'_> {
-    type Item = Result<Derived, StoreError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(d) = self.page.next() {
-                return Some(Ok(d));
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(e) = self.fetch() {
-                self.done = true;
-                return Some(Err(e));
-            }
-        }
     }
 }
 

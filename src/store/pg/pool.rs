@@ -5,7 +5,11 @@
 //! blocking threads only).
 
 use crate::store::StoreError;
-use postgres::{Client, Config, NoTls};
+use postgres::row::Row;
+use postgres::types::ToSql;
+use postgres::{Client, Config, NoTls, Statement};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// Connections one process opens for reads at most; a reader waits for a free one beyond that.
@@ -45,7 +49,7 @@ pub fn failure(doing: &str, e: &postgres::Error) -> StoreError {
 
 /// Opens a connection; `synchronous_commit = off` is raised to `on`, so a commit that returns is
 /// durable (and, with a synchronous standby, on the standby too).
-pub fn connect(config: &Config, shown: &str) -> Result<Client, StoreError> {
+pub fn connect(config: &Config, shown: &str) -> Result<Conn, StoreError> {
     let mut client = config.connect(NoTls).map_err(|e| match failure("", &e) {
         StoreError::Io(why) => StoreError::Io(format!(
             "kan inte ansluta till {shown}:{}",
@@ -62,7 +66,69 @@ pub fn connect(config: &Config, shown: &str) -> Result<Client, StoreError> {
             .batch_execute("SET synchronous_commit = on")
             .map_err(|e| failure("inställningarna", &e))?;
     }
-    Ok(client)
+    Ok(Conn {
+        client,
+        prepared: HashMap::new(),
+    })
+}
+
+/// A connection and the statements prepared on it: each of rambok's statements (a fixed set of
+/// constants) is prepared once per connection, so running it again is one round trip to the
+/// server rather than two (the driver prepares a statement given as text every time).
+pub struct Conn {
+    client: Client,
+    prepared: HashMap<&'static str, Statement>,
+}
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+impl Conn {
+    /// `sql`, prepared on this connection (the first time only).
+    pub fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.prepared.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    pub fn query(
+        &mut self,
+        sql: &'static str,
+        params: Params,
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let s = self.prepared(sql)?;
+        self.client.query(&s, params)
+    }
+
+    pub fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: Params,
+    ) -> Result<Option<Row>, postgres::Error> {
+        let s = self.prepared(sql)?;
+        self.client.query_opt(&s, params)
+    }
+
+    pub fn query_one(&mut self, sql: &'static str, params: Params) -> Result<Row, postgres::Error> {
+        let s = self.prepared(sql)?;
+        self.client.query_one(&s, params)
+    }
+
+    pub fn execute(&mut self, sql: &'static str, params: Params) -> Result<u64, postgres::Error> {
+        let s = self.prepared(sql)?;
+        self.client.execute(&s, params)
+    }
+
+    /// The connection itself (transactions, statements run once).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
 }
 
 /// Read connections, opened as needed up to [`READ_CONNECTIONS_MAX`] and kept.
@@ -71,11 +137,15 @@ pub struct Pool {
     shown: String,
     state: Mutex<PoolState>,
     freed: Condvar,
+    /// Reads run so far (for the benchmarks: round trips per report).
+    reads: AtomicU64,
+    /// Connections found closed so far (a restarted server, a standby promoted).
+    reopened: AtomicU64,
 }
 
 #[derive(Default)]
 struct PoolState {
-    idle: Vec<Client>,
+    idle: Vec<Conn>,
     open: usize,
 }
 
@@ -86,16 +156,19 @@ impl Pool {
             shown,
             state: Mutex::new(PoolState::default()),
             freed: Condvar::new(),
+            reads: AtomicU64::new(0),
+            reopened: AtomicU64::new(0),
         }
     }
 
-    fn take(&self) -> Result<Client, StoreError> {
+    fn take(&self) -> Result<Conn, StoreError> {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(c) = s.idle.pop() {
                 if !c.is_closed() {
                     return Ok(c);
                 }
+                self.reopened.fetch_add(1, Ordering::Relaxed);
                 s.open -= 1;
                 continue;
             }
@@ -112,13 +185,27 @@ impl Pool {
         }
     }
 
-    fn release(&self, client: Option<Client>) {
+    fn release(&self, client: Option<Conn>) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match client {
             Some(c) if !c.is_closed() => s.idle.push(c),
-            _ => s.open -= 1,
+            _ => {
+                self.reopened.fetch_add(1, Ordering::Relaxed);
+                s.open -= 1
+            }
         }
         self.freed.notify_one();
+    }
+
+    /// How many reads this pool has run.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    /// How many connections were found closed (or could not be opened) so far: what was read
+    /// before may come from a server that is not the one answering now.
+    pub fn reopened(&self) -> u64 {
+        self.reopened.load(Ordering::Relaxed)
     }
 
     /// Runs a read on a pooled connection; a read that found its connection closed (a restarted
@@ -126,10 +213,11 @@ impl Pool {
     pub fn read<T>(
         &self,
         doing: &str,
-        mut f: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+        mut f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
         let mut retried = false;
         loop {
+            self.reads.fetch_add(1, Ordering::Relaxed);
             let mut client = self.take()?;
             let result = f(&mut client);
             let closed = client.is_closed();

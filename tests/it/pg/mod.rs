@@ -5,6 +5,7 @@
 //!
 //! Without PostgreSQL's programs these tests fail (CI installs them: scripts/install-postgres.sh).
 
+mod cache;
 mod engine;
 mod shared;
 
