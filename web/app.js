@@ -375,6 +375,8 @@ function showDate() {
   const out = $('datum-text');
   out.textContent = s.asOf || 'alla beslut';
   out.dataset.datum = s.asOf || '';
+  // Said by a screen reader as the slider moves: the date, never the step's index.
+  $('datum').setAttribute('aria-valuetext', s.asOf ? 'beslut till och med ' + s.asOf : 'alla beslut');
 }
 
 async function redraw() {
@@ -437,10 +439,7 @@ function signOut(message) {
   state.token = null;
   state.csrf = null;
   // The next to sign in starts on the budget tab (the accounts tab may not be theirs).
-  for (const t of document.querySelectorAll('.flikar button')) {
-    t.classList.toggle('aktiv', t.dataset.flik === 'budget');
-    $('flik-' + t.dataset.flik).hidden = t.dataset.flik !== 'budget';
-  }
+  markTab('budget');
   $('app').hidden = true;
   $('inloggning').hidden = false;
   $('inloggning-fel').textContent = message;
@@ -462,17 +461,40 @@ async function start() {
   await redraw();
 }
 
+/** The arrow keys, Home and End move between the visible tabs and select the one they reach. */
+function tabKey(e) {
+  const tabs = [...document.querySelectorAll('.flikar button')].filter((b) => !b.hidden);
+  const at = tabs.indexOf(document.activeElement);
+  if (at < 0) return;
+  const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  const tab = tabs[(to + tabs.length) % tabs.length];
+  tab.focus();
+  if (tab.dataset.flik !== currentTab()) switchTab(tab.dataset.flik);
+}
+
 function currentTab() {
   const active = document.querySelector('.flikar button.aktiv');
   return active ? active.dataset.flik : 'budget';
 }
 
-function switchTab(name) {
+/**
+ * Shows tab `name` and its panel, and says so: the selected tab has aria-selected and is the one
+ * Tab stops at (roving tabindex); the others are reached with the arrow keys.
+ */
+function markTab(name) {
   for (const b of document.querySelectorAll('.flikar button')) {
-    b.classList.toggle('aktiv', b.dataset.flik === name);
-    b.setAttribute('aria-selected', String(b.dataset.flik === name));
-    $('flik-' + b.dataset.flik).hidden = b.dataset.flik !== name;
+    const chosen = b.dataset.flik === name;
+    b.classList.toggle('aktiv', chosen);
+    b.setAttribute('aria-selected', String(chosen));
+    b.tabIndex = chosen ? 0 : -1;
+    $('flik-' + b.dataset.flik).hidden = !chosen;
   }
+}
+
+function switchTab(name) {
+  markTab(name);
   if (name === 'revision') verify();
   document.dispatchEvent(new CustomEvent('rambok:flik', { detail: name }));
   redraw();
@@ -501,6 +523,7 @@ function wire() {
     download('export.xlsx', { year, unit, sign: $('tecken').value }, `revision-${year}-${unit}.xlsx`);
   });
   for (const b of document.querySelectorAll('.flikar button')) b.addEventListener('click', () => switchTab(b.dataset.flik));
+  document.querySelector('.flikar').addEventListener('keydown', tabKey);
   $('inloggning-form').addEventListener('submit', (e) => {
     e.preventDefault();
     signIn($('namn').value.trim(), $('losenord').value);

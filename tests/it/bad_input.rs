@@ -5,7 +5,10 @@
 //! Every bad file starts with a valid, *new* event ([`GOOD`]) and has the bad event on line 2 or
 //! later, so a passing case proves both that the line number is right and that the valid lines
 //! before the bad one were not written either.
+//!
+//! Every test runs on both engines (`NAME::sled`, `NAME::pg`: `--db postgres://…`).
 
+use crate::engines::on_both_engines;
 use expect_test::expect;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,11 +68,8 @@ fn show(o: &Output) -> String {
 impl Ledger {
     /// `init`, then the base imported with `--user test`.
     fn with_base() -> Ledger {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger {
-            db: dir.path().join("ledger"),
-            _dir: dir,
-        };
+        let crate::engines::Db { dir, path: db } = crate::engines::fresh("bad_input");
+        let ledger = Ledger { db, _dir: dir };
         let o = ledger.run(&["init"]);
         assert!(o.status.success(), "init failed: {}", show(&o));
         let base = ledger.write("base.jsonl", BASE);
@@ -80,7 +80,7 @@ impl Ledger {
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.db.parent().unwrap().join(name)
+        self._dir.path().join(name)
     }
 
     fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
@@ -199,7 +199,7 @@ fn frame_set(fields: &str) -> String {
 
 // --- controls: the good lines really are good, so the refusals below prove atomicity ----------
 
-#[test]
+on_both_engines! {
 fn the_good_lines_alone_are_imported() {
     let ledger = Ledger::with_base();
     let file = ledger.write("good.jsonl", format!("{GOOD}\n{GOOD2}\n"));
@@ -211,8 +211,9 @@ fn the_good_lines_alone_are_imported() {
     "#]]
     .assert_eq(&text(&o.stdout));
 }
+}
 
-#[test]
+on_both_engines! {
 fn reimporting_the_base_adds_nothing_and_says_skipped() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -225,8 +226,9 @@ fn reimporting_the_base_adds_nothing_and_says_skipped() {
     .assert_eq(&text(&o.stdout));
     assert!(ledger.log() == before, "a re-import changed the ledger");
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_bom_and_crlf_line_endings_are_tolerated() {
     let ledger = Ledger::with_base();
     // A BOM on the first line, CRLF everywhere, and a blank CRLF line in between.
@@ -255,10 +257,11 @@ fn a_bom_and_crlf_line_endings_are_tolerated() {
     assert!(o.status.success(), "{}", show(&o));
     assert_eq!(ledger.events(), BASE_EVENTS + 3);
 }
+}
 
 // --- the line itself ----------------------------------------------------------------------------
 
-#[test]
+on_both_engines! {
 fn malformed_json() {
     let stderr = check(
         on_line_2(r#"{"type":"frame_set","office":"KLK","#),
@@ -287,8 +290,9 @@ fn malformed_json() {
         check(on_line_2(bad), expected);
     }
 }
+}
 
-#[test]
+on_both_engines! {
 fn invalid_utf8() {
     let mut lines = format!("{GOOD}\n").into_bytes();
     lines.extend_from_slice(
@@ -301,6 +305,7 @@ fn invalid_utf8() {
     "#]]
     .assert_eq(&stderr);
 }
+}
 
 /// A valid frame_changed line padded with JSON whitespace to exactly `bytes` bytes.
 fn padded_line(bytes: usize) -> String {
@@ -309,7 +314,7 @@ fn padded_line(bytes: usize) -> String {
     format!("{line}{}", " ".repeat(bytes - line.len()))
 }
 
-#[test]
+on_both_engines! {
 fn a_line_longer_than_64_kib() {
     let stderr = check(
         format!("{GOOD}\n{}\n", padded_line(64 * 1024 + 1)),
@@ -326,8 +331,9 @@ fn a_line_longer_than_64_kib() {
         "3: raden är längre än 65 536 byte",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_line_of_exactly_64_kib_is_accepted() {
     let ledger = Ledger::with_base();
     let file = ledger.write(
@@ -338,8 +344,9 @@ fn a_line_of_exactly_64_kib_is_accepted() {
     assert!(o.status.success(), "{}", show(&o));
     assert_eq!(ledger.events(), BASE_EVENTS + 2);
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_line_of_exactly_64_kib_with_crlf_is_accepted() {
     let ledger = Ledger::with_base();
     let file = ledger.write(
@@ -350,8 +357,9 @@ fn a_line_of_exactly_64_kib_with_crlf_is_accepted() {
     assert!(o.status.success(), "{}", show(&o));
     assert_eq!(ledger.events(), BASE_EVENTS + 2);
 }
+}
 
-#[test]
+on_both_engines! {
 fn line_numbers_stay_right_after_a_long_line_and_blank_lines() {
     // The long line is skipped to its end; the line after it is still counted as the next line.
     let lines = format!(
@@ -373,8 +381,9 @@ fn line_numbers_stay_right_after_a_long_line_and_blank_lines() {
         "4: fältet office: 'XYZ' är inte en definierad förvaltning",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn every_bad_line_is_reported_up_to_a_limit() {
     let stderr = check(
         format!(
@@ -399,8 +408,9 @@ fn every_bad_line_is_reported_up_to_a_limit() {
         "{stderr}"
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn an_error_in_the_second_file_names_that_file_and_rejects_both() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -436,11 +446,12 @@ fn an_error_in_the_second_file_names_that_file_and_rejects_both() {
     assert!(stderr.contains(&wanted), "{wanted:?} in {}", show(&o));
     assert!(ledger.log() == before);
 }
+}
 
+on_both_engines! {
 /// Enough events, with long notes, that the ledger writes some of them (invisibly, beyond the
 /// head) before it reaches the bad last line: the refusal must still leave no trace, and the next
 /// imports must work as if the refused one never happened.
-#[test]
 fn a_bad_line_after_thousands_of_good_ones_rejects_the_whole_batch() {
     const N: usize = 8000;
     let note = "x".repeat(1900);
@@ -486,8 +497,9 @@ fn a_bad_line_after_thousands_of_good_ones_rejects_the_whole_batch() {
     assert!(text(&o.stdout).contains(&expected_seq), "{}", show(&o));
     assert_eq!(ledger.events(), BASE_EVENTS + 1 + N);
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_missing_file_imports_nothing() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -501,6 +513,7 @@ fn a_missing_file_imports_nothing() {
         show(&o)
     );
     assert!(ledger.log() == before);
+}
 }
 
 // --- what is not a file of lines: directories, devices and streams that never end ---------------
@@ -557,7 +570,7 @@ impl Ledger {
     }
 }
 
-#[test]
+on_both_engines! {
 fn a_directory_is_refused_by_name_and_nothing_is_imported() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -574,8 +587,9 @@ fn a_directory_is_refused_by_name_and_nothing_is_imported() {
     );
     assert!(ledger.log() == before);
 }
+}
 
-#[test]
+on_both_engines! {
 fn dev_zero_stops_at_the_line_limit_instead_of_reading_forever() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -587,8 +601,9 @@ fn dev_zero_stops_at_the_line_limit_instead_of_reading_forever() {
     .assert_eq(&stderr);
     assert!(ledger.log() == before);
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_fifo_with_an_endless_line_stops_at_the_line_limit() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -608,8 +623,9 @@ fn a_fifo_with_an_endless_line_stops_at_the_line_limit() {
     );
     assert!(ledger.log() == before);
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_fifo_of_endless_blank_lines_stops_at_the_lines_limit() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -625,8 +641,9 @@ fn a_fifo_of_endless_blank_lines_stops_at_the_lines_limit() {
     );
     assert!(ledger.log() == before);
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_fifo_or_standard_input_that_ends_imports_like_a_file() {
     let ledger = Ledger::with_base();
     let fifo = ledger.fifo("meeting", format!("{GOOD2}\n").into_bytes(), false);
@@ -653,10 +670,11 @@ fn a_fifo_or_standard_input_that_ends_imports_like_a_file() {
     assert!(o.status.success(), "{}", show(&o));
     assert_eq!(scratch.events(), BASE_EVENTS + 2);
 }
+}
 
 // --- the event's type and fields --------------------------------------------------------------
 
-#[test]
+on_both_engines! {
 fn unknown_type() {
     let stderr = check(
         on_line_2(r#"{"type":"frame_sett","office":"KLK"}"#),
@@ -669,8 +687,9 @@ fn unknown_type() {
     .assert_eq(&stderr);
     check(on_line_2(r#"{"office":"KLK"}"#), "2: fältet type: saknas");
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_budget_event_without_a_decision() {
     let stderr = check(
         on_line_2(r#"{"type":"frame_set","office":"KLK","year":2018,"amount":"1"}"#),
@@ -710,8 +729,9 @@ fn a_budget_event_without_a_decision() {
         check(on_line_2(bad), expected);
     }
 }
+}
 
-#[test]
+on_both_engines! {
 fn an_impossible_date() {
     let stderr = check(
         on_line_2(
@@ -741,8 +761,9 @@ fn an_impossible_date() {
         check(on_line_2(bad), expected);
     }
 }
+}
 
-#[test]
+on_both_engines! {
 fn an_amount_that_is_not_a_number() {
     let stderr = check(
         on_line_2(&frame_set(r#""amount":477569"#)),
@@ -791,8 +812,9 @@ fn an_amount_that_is_not_a_number() {
         check(on_line_2(&frame_set(fields)), expected);
     }
 }
+}
 
-#[test]
+on_both_engines! {
 fn an_amount_with_fractions_of_ore() {
     let stderr = check(
         on_line_2(&frame_set(r#""amount":"1.001""#)),
@@ -812,8 +834,9 @@ fn an_amount_with_fractions_of_ore() {
         "2: fältet amount: '0.0000000001' har delar av öre",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_zero_or_negative_transfer() {
     let transfer = |amount: &str| {
         format!(
@@ -838,8 +861,9 @@ fn a_zero_or_negative_transfer() {
         "2: fältet amount: en ramväxling flyttar ett positivt belopp, inte -691000 kr",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn other_amounts_that_change_nothing() {
     check(
         on_line_2(
@@ -860,8 +884,9 @@ fn other_amounts_that_change_nothing() {
         );
     }
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_transfer_to_the_same_office() {
     let stderr = check(
         on_line_2(
@@ -875,8 +900,9 @@ fn a_transfer_to_the_same_office() {
     "#]]
     .assert_eq(&stderr);
 }
+}
 
-#[test]
+on_both_engines! {
 fn an_unknown_office() {
     let stderr = check(
         on_line_2(
@@ -923,8 +949,9 @@ fn an_unknown_office() {
         "2: fältet office: 'NEW' är inte en definierad förvaltning",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn an_unknown_status() {
     let stderr = check(
         on_line_2(
@@ -944,8 +971,9 @@ fn an_unknown_status() {
         "2: fältet target: 'AKT17-99' är inte ett definierat mål, en aktivitet eller ett uppdrag",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_status_of_the_wrong_kind() {
     let stderr = check(
         on_line_2(
@@ -965,8 +993,9 @@ fn a_status_of_the_wrong_kind() {
         "2: fältet status: 'påbörjad' är inte en status för mål",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn corrections_that_cannot_be() {
     let correction = |corrects: &str| {
         format!(r#"{{"type":"correction","corrects":"{corrects}","reason":"fel"}}"#)
@@ -1009,8 +1038,9 @@ fn corrections_that_cannot_be() {
         &format!("3: fältet corrects: {good_id} är redan rättad"),
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_known_id_with_different_content() {
     let changed = format!(
         r#"{{"id":"{FRAME_ID}","type":"frame_set","office":"KLK","year":2017,"amount":"477570","unit":"tkr","decision":{{"body":"KF","date":"2016-06-20"}}}}"#
@@ -1045,8 +1075,9 @@ fn a_known_id_with_different_content() {
         &format!("3: fältet id: {id} finns redan i liggaren med annat innehåll"),
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn an_unknown_field() {
     let stderr = check(
         on_line_2(&frame_set(r#""amount":"1","amont":"2""#)),
@@ -1075,8 +1106,9 @@ fn an_unknown_field() {
         "2: fältet reason: är inget fält i denna händelse",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_year_out_of_range() {
     let stderr = check(
         on_line_2(&frame_set(r#""amount":"1""#).replace("2018", "1899")),
@@ -1118,8 +1150,9 @@ fn a_year_out_of_range() {
         );
     }
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_period_not_in_the_year() {
     let outcome = |period: &str| {
         format!(
@@ -1142,9 +1175,10 @@ fn a_period_not_in_the_year() {
         );
     }
 }
+}
 
+on_both_engines! {
 /// Regression: "2017-+1" was once accepted as 2017-01 (`u8::from_str` allows a leading `+`).
-#[test]
 fn a_period_with_a_plus_sign() {
     let outcome = r#"{"type":"outcome","office":"KLK","year":2017,"area":"ADM","period":"2017-+1","amount":"5","date":"2017-02-01"}"#;
     check(
@@ -1152,8 +1186,9 @@ fn a_period_with_a_plus_sign() {
         "2: fältet period: '2017-+1' är inte en period under 2017",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn a_budget_line_whose_net_is_not_cost_minus_revenue() {
     let line = |fields: &str| {
         format!(
@@ -1186,8 +1221,9 @@ fn a_budget_line_whose_net_is_not_cost_minus_revenue() {
         "2: fältet net: saknas: ange revenue och cost, eller net",
     );
 }
+}
 
-#[test]
+on_both_engines! {
 fn definitions_that_clash_or_dangle() {
     for (bad, expected) in [
         (
@@ -1222,8 +1258,9 @@ fn definitions_that_clash_or_dangle() {
         check(on_line_2(bad), expected);
     }
 }
+}
 
-#[test]
+on_both_engines! {
 fn bad_text_fields() {
     check(
         on_line_2(&frame_set(r#""amount":"1","note":"rad\u0007""#)),
@@ -1277,10 +1314,11 @@ fn bad_text_fields() {
         "2: fältet id: '1234' är inte ett UUID",
     );
 }
+}
 
 // --- who records ------------------------------------------------------------------------------
 
-#[test]
+on_both_engines! {
 fn a_missing_user_is_refused() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -1362,10 +1400,11 @@ fn a_missing_user_is_refused() {
     assert!(o.status.success(), "{}", show(&o));
     assert!(text(&ledger.log()).contains(r#""recorded_by":"miljö""#));
 }
+}
 
 // --- record -----------------------------------------------------------------------------------
 
-#[test]
+on_both_engines! {
 fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
     let ledger = Ledger::with_base();
     let before = ledger.log();
@@ -1627,4 +1666,5 @@ fn record_with_bad_flags_names_the_flag_and_writes_nothing() {
         .collect::<Vec<_>>();
     let o = run(&old_flags);
     assert!(o.status.success(), "{}", show(&o));
+}
 }

@@ -111,7 +111,7 @@ fn a_controller_records_a_frame_change_and_sees_the_frame_and_the_waterfall_move
         &json!(true),
     );
     assert_eq!(k.state.ledger().head().seq, head + 1);
-    assert_eq!(b.js("return document.activeElement.id"), json!("form-visa"));
+    b.wait_for("return document.activeElement.id", &json!("form-visa"));
     b.keys_to_focused(ENTER);
     b.wait_for(KLK_2017, &json!("476 569"));
     b.wait_for(
@@ -173,6 +173,8 @@ fn a_history_line_is_corrected_with_a_reason() {
         "return Boolean(document.getElementById('form-sparad'))",
         &json!(true),
     );
+    // The focus moves to "Visa i budgeten" once the page has read the ledger anew.
+    b.wait_for("return document.activeElement.id", &json!("form-visa"));
     b.keys_to_focused(ENTER);
     b.wait_for(KLK_2017, &json!("476 569"));
     drop(b);

@@ -11,6 +11,7 @@
 //! Also here: a million valid events (or 20 000 without `RAMBOK_LONG=1`) import within the memory
 //! target.
 
+use crate::engines::{self, on_both_engines, Engine};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -118,18 +119,21 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A ledger holding [`BASE`], built once; every case gets a fresh copy of its folder.
+/// A ledger holding [`BASE`], built once; every case gets a fresh copy of it: of its folder on
+/// sled, made with `rambok copy` into a new ledger on PostgreSQL.
 struct Template {
     _dir: tempfile::TempDir,
     db: PathBuf,
     /// `log --format json` of the base.
     log: Vec<u8>,
+    /// Chosen by the test's thread; the copies are made on the workers' threads.
+    engine: Engine,
 }
 
 impl Template {
     fn new() -> Template {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("ledger");
+        let engine = engines::current();
+        let engines::Db { dir, path: db } = engines::fresh("corpus");
         let mut init = rambok();
         init.arg("--db").arg(&db).arg("init");
         let o = run(init, TIMEOUT).unwrap();
@@ -147,14 +151,30 @@ impl Template {
         assert!(o.status.success(), "the base did not import: {}", show(&o));
         let log = log(&db).unwrap();
         assert_eq!(text(&log).lines().count(), 7, "{}", text(&log));
-        Template { _dir: dir, db, log }
+        Template {
+            _dir: dir,
+            db,
+            log,
+            engine,
+        }
     }
 
-    /// A fresh ledger holding the base, in its own temporary folder.
+    /// A fresh ledger holding the base, with a temporary folder of its own.
     fn fresh(&self) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("ledger");
-        copy_dir(&self.db, &db);
+        let engines::Db { dir, path: db } = engines::fresh_on(self.engine, "corpus");
+        match self.engine {
+            Engine::Sled => copy_dir(&self.db, &db),
+            Engine::Pg => {
+                let mut copy = rambok();
+                copy.arg("copy")
+                    .arg("--from")
+                    .arg(&self.db)
+                    .arg("--to")
+                    .arg(&db);
+                let o = run(copy, TIMEOUT).unwrap();
+                assert!(o.status.success(), "copy failed: {}", show(&o));
+            }
+        }
         (dir, db)
     }
 }
@@ -298,7 +318,7 @@ fn check_row(template: &Template, row: &Row) -> Option<String> {
     })
 }
 
-#[test]
+on_both_engines! {
 fn every_corpus_file_gets_its_expected_answer() {
     let rows = manifest();
     assert!(
@@ -348,6 +368,7 @@ fn every_corpus_file_gets_its_expected_answer() {
             .collect::<Vec<_>>()
             .join("\n\n")
     );
+}
 }
 
 /// Finding: a hundred `frame_changed` events of the maximal amount (10^15 kr each, all accepted)

@@ -3,7 +3,7 @@
 //! is answered 503 at once; a silent connection is closed after the header timeout, and a request
 //! whose body never comes gets 503 after the request timeout. The server runs as its own process,
 //! under `prlimit --nofile=128:128`; the idle clients connect from 127.0.0.2, the others from
-//! 127.0.0.1 (both loopback).
+//! 127.0.0.1 (both loopback). Both tests run on both engines.
 
 use super::server::Child;
 use chrono::Utc;
@@ -13,22 +13,30 @@ use std::path::Path;
 use std::time::Duration;
 
 /// `prlimit --nofile=128:128 -- rambok serve --port 0 --db DB EXTRA…`: the child, its address and
-/// the file its stderr goes to.
+/// the file its stderr goes to. The ledger holds the Kalmar fixtures, on the test thread's engine
+/// (on PostgreSQL the tokens in `DIR/tokens`).
 fn serve_in_128_files(dir: &Path, extra: &[&str]) -> (Child, SocketAddr, std::path::PathBuf) {
-    let db = dir.join("db");
-    if !db.exists() {
-        let fixtures = rambok::cli::demo::fixture_events().unwrap();
-        rambok::ledger::Ledger::open(&db)
-            .unwrap()
-            .append(&fixtures, "fixtures", None, Utc::now())
-            .unwrap();
-    }
+    let fixtures = rambok::cli::demo::fixture_events().unwrap();
+    let (db, tokens) = match crate::engines::current() {
+        crate::engines::Engine::Sled => (dir.join("db"), vec![]),
+        crate::engines::Engine::Pg => (
+            crate::pg::fresh_url("holdup"),
+            vec![
+                "--tokens".to_string(),
+                dir.join("tokens").display().to_string(),
+            ],
+        ),
+    };
+    crate::engines::open(&db)
+        .append(&fixtures, "fixtures", None, Utc::now())
+        .unwrap();
     let log = dir.join(format!("serve-{}.log", extra.join("_")));
     let mut child = std::process::Command::new("prlimit")
         .args(["--nofile=128:128", "--"])
         .arg(env!("CARGO_BIN_EXE_rambok"))
         .args(["serve", "--port", "0", "--db"])
         .arg(&db)
+        .args(&tokens)
         .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
@@ -82,7 +90,7 @@ fn caps(log: &Path) -> (usize, usize) {
     (numbers[0], numbers[1])
 }
 
-#[test]
+crate::engines::on_both_engines! {
 fn idle_connections_do_not_stop_the_server_answering_others() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, addr, log) = serve_in_128_files(dir.path(), &["--header-timeout", "60"]);
@@ -137,8 +145,9 @@ fn idle_connections_do_not_stop_the_server_answering_others() {
     assert_eq!((open, refused), (per_address, 150 - per_address));
     assert_eq!(health(addr), 200);
 }
+}
 
-#[test]
+crate::engines::on_both_engines! {
 fn a_silent_connection_is_closed_and_a_body_that_never_comes_times_out() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, addr, _) = serve_in_128_files(
@@ -194,4 +203,5 @@ fn a_silent_connection_is_closed_and_a_body_that_never_comes_times_out() {
     quiet.read_to_end(&mut after).expect("closed by the server");
     assert!(String::from_utf8_lossy(&after).starts_with("HTTP/1.1 200"));
     assert_eq!(health(addr), 200);
+}
 }

@@ -4,6 +4,7 @@
 //! known-at moments must equal the fold over the whole log. And the index's life: a store of the
 //! old layout is rebuilt once, an abandoned append leaves nothing, `verify` finds a forged entry.
 
+use crate::engines::{self, Engine};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -14,14 +15,21 @@ use rambok::projection::history;
 use rambok::projection::Clock;
 use rambok::query::{self, Report};
 use rambok::store::record::Recorded;
+use rambok::store::Store;
 use serde_json::{json, Value};
 
-fn config() -> Config {
+/// 24 cases on sled, 6 on PostgreSQL (each a ledger of a few hundred events appended over
+/// connections), unless PROPTEST_CASES says otherwise.
+fn config(engine: Engine) -> Config {
+    let default = match engine {
+        Engine::Sled => 24,
+        Engine::Pg => 6,
+    };
     Config {
         cases: std::env::var("PROPTEST_CASES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(24),
+            .unwrap_or(default),
         failure_persistence: None,
         ..Config::default()
     }
@@ -175,11 +183,17 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2018, 3, 1, 12, 0, 0).unwrap()
 }
 
-/// A ledger drawn from `seed`: the definitions, then `events` random events in `appends` appends
-/// recorded an hour apart.
+/// A ledger on sled drawn from `seed`: the definitions, then `events` random events in `appends`
+/// appends recorded an hour apart.
 fn ledger_from(seed: u64, events: usize, appends: usize) -> (tempfile::TempDir, Ledger) {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(&dir.path().join("l")).unwrap();
+    fill(&ledger, seed, events, appends);
+    (dir, ledger)
+}
+
+/// Appends to `ledger` what [`ledger_from`] draws from `seed`.
+fn fill<S: Store>(ledger: &Ledger<S>, seed: u64, events: usize, appends: usize) {
     ledger.append(&definitions(), "def", None, t0()).unwrap();
     let mut rng = Rng(seed | 1);
     let mut correctable = Vec::new();
@@ -195,7 +209,6 @@ fn ledger_from(seed: u64, events: usize, appends: usize) -> (tempfile::TempDir, 
         let at = t0() + Duration::hours(a as i64 + 1);
         ledger.append(&batch, "rec", None, at).unwrap();
     }
-    (dir, ledger)
 }
 
 fn reports() -> Vec<Report> {
@@ -257,8 +270,10 @@ fn clocks(rng: &mut Rng, appends: usize) -> Vec<Clock> {
     out
 }
 
-fn check_ledger(seed: u64, events: usize, appends: usize) {
-    let (_dir, ledger) = ledger_from(seed, events, appends);
+fn check_ledger(engine: Engine, seed: u64, events: usize, appends: usize) {
+    let db = engines::fresh_on(engine, "index");
+    let ledger = engines::open(&db.path);
+    fill(&ledger, seed, events, appends);
     let records: Vec<Recorded> = ledger.records().unwrap();
     let mut rng = Rng(seed.rotate_left(17) | 1);
     for clock in clocks(&mut rng, appends) {
@@ -295,16 +310,24 @@ fn check_ledger(seed: u64, events: usize, appends: usize) {
     ledger.check_index().unwrap();
 }
 
-proptest! {
-    #![proptest_config(config())]
+/// Every report through the index equals the fold over the log, on each engine.
+mod every_report_from_the_index_equals_the_fold_over_the_log {
+    use super::*;
 
-    #[test]
-    fn every_report_from_the_index_equals_the_fold_over_the_log(
-        seed in any::<u64>(),
-        events in 10usize..160,
-        appends in 1usize..5,
-    ) {
-        check_ledger(seed, events, appends);
+    proptest! {
+        #![proptest_config(config(Engine::Sled))]
+        #[test]
+        fn sled(seed in any::<u64>(), events in 10usize..160, appends in 1usize..5) {
+            check_ledger(Engine::Sled, seed, events, appends);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config(Engine::Pg))]
+        #[test]
+        fn pg(seed in any::<u64>(), events in 10usize..160, appends in 1usize..5) {
+            check_ledger(Engine::Pg, seed, events, appends);
+        }
     }
 }
 

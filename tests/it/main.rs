@@ -1,5 +1,6 @@
 //! The one integration-test binary: features tested end to end, one module per concern.
 
+mod a11y;
 mod access;
 mod accounts;
 mod audit;
@@ -10,6 +11,7 @@ mod browser_forms;
 mod cli;
 mod control;
 mod corpus;
+mod engines;
 mod exports;
 mod forms;
 mod holdup;

@@ -14,17 +14,24 @@
 //!
 //! - **verify --against** (`verify_against.rs`): on every damaged copy it reports at least what
 //!   `verify` reports, with the same exit code, and exits 0 only where `verify` does.
+//! - **damaged rows** (`damaged_rows.rs`): the damaged-files harness on PostgreSQL, bytes changed
+//!   in a block, an index entry or the head.
+//!
+//! Crash safety and concurrency run on both engines (`NAME::sled`, `NAME::pg`, see
+//! `crate::engines`); on PostgreSQL the child is killed while the database runs on (killing the
+//! database is `pg::shared`'s test), and the in-use check, sled's alone, is left out.
 //!
 //! Every harness is bounded in the default run; `RAMBOK_LONG=1` runs the long version. A seed is
 //! drawn from the clock and printed; `RAMBOK_SEED=N` replays one.
 
+use crate::engines::{self, on_both_engines, Engine};
 use chrono::Utc;
 use rambok::control::verify::verify;
 use rambok::domain::event::{content_id, Event};
 use rambok::json::parse_event;
 use rambok::ledger::{Ledger, LedgerError};
 use rambok::store::sled_store::block_key;
-use rambok::store::StoreError;
+use rambok::store::{Store, StoreError};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
@@ -33,6 +40,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod damaged_rows;
 mod verify_against;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rambok");
@@ -123,7 +131,7 @@ struct Seen {
 
 /// Reads the whole ledger and tallies the tagged batches, checking that every batch's events stand
 /// together, in order. Returns the batches by (group, batch), and the number of records.
-fn tally(ledger: &Ledger, kind: &str) -> Result<(Batches, u64), String> {
+fn tally<S: Store>(ledger: &Ledger<S>, kind: &str) -> Result<(Batches, u64), String> {
     let mut seen = Batches::new();
     let mut records = 0u64;
     let mut problem: Option<String> = None;
@@ -264,7 +272,7 @@ fn crash_child() {
     let mut out = stdout.lock();
     // A line that cannot be written means the parent is gone: stop.
     let mut say = |line: String| writeln!(out, "{line}").and_then(|()| out.flush()).is_ok();
-    let ledger = Ledger::open(Path::new(&path)).expect("the child opens the store");
+    let ledger = open_any(Path::new(&path)).expect("the child opens the store");
     // The first append reads the whole log to learn what it holds; do that now, so that the
     // appends timed and killed below are appends only.
     drop(
@@ -386,9 +394,22 @@ fn parse_child(lines: &[(Instant, String)], ctx: &str) -> ChildSaid {
     said
 }
 
-/// Whether blocks beyond the head are stored: an interrupted large append (read with sled itself,
-/// since opening the ledger removes them).
+/// A ledger on either engine, as the CLI opens it: a folder (made when missing) or a PostgreSQL
+/// URL (the ledger must exist).
+fn open_any(db: &Path) -> Result<AnyLedger, LedgerError> {
+    Ledger::open_target(&rambok::store::target::Target::parse(db).expect("a folder or a URL"))
+}
+
+type AnyLedger = Ledger<rambok::store::Engine>;
+
+/// Whether blocks beyond the head are stored: an interrupted large append. On sled read with sled
+/// itself, since opening the ledger removes them; on PostgreSQL in the ledger's rows (what an
+/// append stages is in its connection's temporary tables, gone with the connection).
 fn staged_blocks_left(path: &Path, ctx: &str) -> bool {
+    if path.to_str().is_some_and(|p| p.starts_with("postgres://")) {
+        let ledger = open_any(path).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        return blocks_beyond_head(&ledger, ledger.store().head().unwrap().seq) > 0;
+    }
     let db = rambok::store::sled_store::config(path)
         .open()
         .unwrap_or_else(|e| panic!("{ctx}: sled opens the store: {e}"));
@@ -405,12 +426,28 @@ fn staged_blocks_left(path: &Path, ctx: &str) -> bool {
     left
 }
 
+/// How many blocks the store holds beyond `head`.
+fn blocks_beyond_head(ledger: &AnyLedger, head: u64) -> usize {
+    match ledger.store() {
+        rambok::store::Engine::Sled(sled) => sled
+            .raw_tree()
+            .range(block_key(head + 1)..=block_key(u64::MAX))
+            .count(),
+        rambok::store::Engine::Postgres(pg) => pg
+            .raw_execute(
+                "SELECT 1 FROM rambok_blocks WHERE ledger = $1 AND first_seq > $2",
+                &[&pg.ledger(), &(head as i64)],
+            )
+            .unwrap() as usize,
+    }
+}
+
 /// Opens the store after a kill. sled may release the lock of a handle just dropped a little
 /// later, from another thread (seen while other tests ran sled in this process): wait briefly.
-fn open_after_kill(path: &Path, ctx: &str) -> (Ledger, Duration) {
+fn open_after_kill(path: &Path, ctx: &str) -> (AnyLedger, Duration) {
     let started = Instant::now();
     let ledger = loop {
-        match Ledger::open(path) {
+        match open_any(path) {
             Err(LedgerError::Store(StoreError::InUse { .. }))
                 if started.elapsed() < Duration::from_secs(10) =>
             {
@@ -444,13 +481,9 @@ fn check_after_kill(
         .unwrap_or_else(|e| panic!("{ctx}: verification: {e}"))
         .head
         .seq;
-    assert!(
-        ledger
-            .store()
-            .raw_tree()
-            .range(block_key(head + 1)..=block_key(u64::MAX))
-            .next()
-            .is_none(),
+    assert_eq!(
+        blocks_beyond_head(&ledger, head),
+        0,
         "{ctx}: nothing is left beyond the head after opening"
     );
     let (seen, records) = tally(&ledger, "crash").unwrap_or_else(|e| panic!("{ctx}: {e}"));
@@ -579,15 +612,33 @@ fn collect_until(
     }
 }
 
-#[test]
+/// A new store for the crash rounds: a folder the child makes, or a PostgreSQL ledger made here
+/// (the child opens it as the CLI would, so it must exist).
+fn crash_store(dir: &Path, round: usize) -> PathBuf {
+    match engines::current() {
+        Engine::Sled => dir.join(format!("store{round}")),
+        Engine::Pg => {
+            let db = engines::fresh("crash");
+            drop(engines::open(&db.path));
+            db.path
+        }
+    }
+}
+
+on_both_engines! {
 fn crash_safety() {
     let seed = seed("crash_safety");
     let mut rng = Rng::new(seed);
-    let kills = if long() { 300 } else { 15 };
+    let on_pg = engines::current() == Engine::Pg;
+    let kills = match (long(), on_pg) {
+        (true, _) => 300,
+        (false, false) => 15,
+        (false, true) => 8,
+    };
     let dir = tempfile::tempdir().unwrap();
     let t = template();
     let mut model = Model {
-        path: dir.path().join("store0"),
+        path: crash_store(dir.path(), 0),
         batches: BTreeMap::new(),
         head: 0,
     };
@@ -607,7 +658,7 @@ fn crash_safety() {
         if model.head > CRASH_STORE_MAX {
             let _ = std::fs::remove_dir_all(&model.path);
             model = Model {
-                path: dir.path().join(format!("store{round}")),
+                path: crash_store(dir.path(), round),
                 batches: BTreeMap::new(),
                 head: 0,
             };
@@ -627,8 +678,10 @@ fn crash_safety() {
             let size = rng.pick(&CRASH_SIZES);
             let deadline = spawned + Duration::from_secs(20);
             // Every third round first checks, while the child holds the store, that a second
-            // opener is told it is in use (after a wait of its own for the lock).
+            // opener is told it is in use (after a wait of its own for the lock). PostgreSQL
+            // takes any number of processes: that is tested in `pg/`.
             if round % 3 == 0
+                && !on_pg
                 && collect_until(&rx, deadline, &mut lines, &|l| l.starts_with("open "))
             {
                 match Ledger::open(&model.path) {
@@ -721,6 +774,7 @@ fn crash_safety() {
         };
         eprintln!("crash_safety:   {n:>4} killed {what}");
     }
+}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1015,12 +1069,12 @@ fn damaged_files_are_reported_never_misread() {
 // 3. Concurrency
 // ---------------------------------------------------------------------------------------------
 
-#[test]
+on_both_engines! {
 fn concurrent_appenders_and_readers_see_whole_batches() {
     let seed = seed("concurrency");
     let (writers, batches, readers) = if long() { (16, 150, 4) } else { (16, 25, 3) };
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Arc::new(Ledger::open(&dir.path().join("l")).unwrap());
+    let db = engines::fresh("concurrency");
+    let ledger = Arc::new(engines::open(&db.path));
     let t = Arc::new(template());
     // One record first, so that an expectation of `head - 1` is always stale.
     ledger
@@ -1176,6 +1230,7 @@ fn concurrent_appenders_and_readers_see_whole_batches() {
         conflicts.load(Ordering::Relaxed),
         stale_refused.load(Ordering::Relaxed)
     );
+}
 }
 
 #[test]

@@ -2,13 +2,13 @@
 //! same figures and text as the CLI; appends with the token holder as recorder, 409 on conflict,
 //! 422 naming the field; many readers and writers at once with nothing lost or duplicated; an
 //! attack suite with no unauthorised write; and the binary itself beside the CLI (`--server`, and
-//! the in-use message).
+//! the in-use message). The conflicts, the many readers and writers, the racing writers and
+//! the attacks run on both engines (`NAME::sled`, `NAME::pg`).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use rambok::cli::report::{print, Common, Format, Report, SignArg};
 use rambok::domain::amount::Unit;
-use rambok::ledger::Ledger;
 use rambok::server::auth::Role;
 use rambok::server::{self, AppState};
 use rambok::store::Store;
@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use tower::ServiceExt;
 
-/// A server state over a fresh store with the Kalmar fixtures, and one token per role.
+/// A server state over a fresh store with the Kalmar fixtures, and one token per role; on the
+/// test thread's engine (`crate::engines`: on PostgreSQL the tokens in a folder of their own, as
+/// `serve --tokens DIR` keeps them).
 pub struct Kalmar {
     pub _dir: tempfile::TempDir,
     pub state: AppState,
@@ -26,13 +28,21 @@ pub struct Kalmar {
 }
 
 pub fn kalmar() -> Kalmar {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("ledger")).unwrap();
+    let db = crate::engines::fresh("server");
+    let ledger = crate::engines::open(&db.path);
     let events = rambok::cli::demo::fixture_events().unwrap();
     ledger
         .append(&events, "demo", None, chrono::Utc::now())
         .unwrap();
-    let state = AppState::new(ledger, None).unwrap();
+    let state = if db.is_pg() {
+        let folder =
+            rambok::store::sled_store::SledStore::open(&db.dir.path().join("tokens")).unwrap();
+        let tokens = server::auth::TokenStore::open(&folder).unwrap();
+        AppState::with_tokens(ledger, tokens, None, "rambok").unwrap()
+    } else {
+        AppState::new(ledger, None).unwrap()
+    };
+    let dir = db.dir;
     let add = |name: &str, role| {
         (state.tokens())
             .add(name, role, None, "test.admin", chrono::Utc::now())
@@ -336,7 +346,7 @@ fn appends_are_recorded_by_the_token_holder() {
     assert_eq!(frame_of(&after, "KLK"), "477469000");
 }
 
-#[test]
+crate::engines::on_both_engines! {
 fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
     let k = kalmar();
     let stale = json!({"events": [frame_changed("A")], "expected_seq": 12});
@@ -391,6 +401,7 @@ fn conflicts_are_409_and_rejections_422_and_nothing_is_half_written() {
         crate::kalmar_events() + 1,
         "the rejected batch wrote nothing"
     );
+}
 }
 
 #[test]
@@ -485,7 +496,7 @@ fn over_a_real_socket() {
     running.stop().unwrap();
 }
 
-#[test]
+crate::engines::on_both_engines! {
 fn many_readers_and_writers_lose_and_duplicate_nothing() {
     const WRITERS: usize = 8;
     const PER_WRITER: usize = 25;
@@ -570,8 +581,9 @@ fn many_readers_and_writers_lose_and_duplicate_nothing() {
     );
     running.stop().unwrap();
 }
+}
 
-#[test]
+crate::engines::on_both_engines! {
 fn readers_do_not_wait_for_a_writer() {
     let k = kalmar();
     // An append in progress holds the ledger's writer lock until it commits or is dropped.
@@ -601,8 +613,9 @@ fn readers_do_not_wait_for_a_writer() {
     }
     drop(appender);
 }
+}
 
-#[test]
+crate::engines::on_both_engines! {
 fn racing_writers_with_the_same_expected_seq_one_wins() {
     let k = kalmar();
     let running = server::spawn(k.state.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
@@ -622,9 +635,10 @@ fn racing_writers_with_the_same_expected_seq_one_wins() {
     assert_eq!(codes, [201, 409, 409, 409, 409, 409, 409, 409]);
     assert_eq!(head(&k), crate::kalmar_events() + 1);
 }
+}
 
+crate::engines::on_both_engines! {
 /// What an attacker tries; none may write, each is refused with the right status and logged.
-#[test]
 fn attacks_write_nothing_and_are_logged() {
     let k = kalmar();
     let before = head(&k);
@@ -760,6 +774,7 @@ fn attacks_write_nothing_and_are_logged() {
     let records = k.state.all_records().unwrap();
     assert_eq!(records.last().unwrap().recorded_by, "karin.controller");
     assert!(records.iter().all(|r| r.recorded_by != "kommundirektör"));
+}
 }
 
 // ---- the binary: serve beside the CLI ------------------------------------------------------

@@ -246,3 +246,66 @@ pub(crate) fn open(url: &Path) -> rambok::ledger::Ledger<rambok::store::Engine> 
     let target = rambok::store::target::Target::parse(url).unwrap();
     rambok::ledger::Ledger::open_target(&target).unwrap()
 }
+
+/// The one cluster the suites that run on both engines share (`crate::engines`): started on first
+/// use, once per run of the test binary, and stopped by a watchdog when the binary exits (statics
+/// are never dropped). Every test takes a ledger of its own in it ([`fresh_url`]).
+///
+/// It runs without fsync: these suites kill rambok, never the database (the tests in `shared.rs`
+/// and `engine.rs` that stop the database hard start their own durable clusters).
+pub(crate) fn shared_cluster() -> &'static Cluster {
+    static SHARED: std::sync::OnceLock<Cluster> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        let cluster = Cluster::start_with(&[
+            "max_connections = 500",
+            "fsync = off",
+            "full_page_writes = off",
+            "shared_buffers = 64MB",
+        ]);
+        cluster.stop_when_this_process_ends();
+        cluster
+    })
+}
+
+/// The URL of a ledger nobody else in this run uses, in the shared cluster: `t_TAG_N`.
+pub(crate) fn fresh_url(tag: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tag: String = tag
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(40)
+        .collect();
+    shared_cluster().url(&format!("t_{tag}_{n}"))
+}
+
+impl Cluster {
+    /// A watchdog shell that waits for this process to end, then stops the cluster and removes its
+    /// folder: also after a panic, an abort or a kill. It outlives this process by design (init
+    /// reaps it), so it is never waited for.
+    #[allow(clippy::zombie_processes)]
+    fn stop_when_this_process_ends(&self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let stop = if is_root() {
+            format!("runuser -u postgres -- '{}'", pg_ctl.display())
+        } else {
+            format!("'{}'", pg_ctl.display())
+        };
+        let script = format!(
+            "while kill -0 \"$0\" 2>/dev/null; do sleep 0.5; done; \
+             {stop} -D '{}' -m immediate -w stop; rm -rf '{}'",
+            self.data().display(),
+            self.dir.path().display()
+        );
+        Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg(std::process::id().to_string())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sh runs the shared cluster's watchdog");
+    }
+}

@@ -225,9 +225,18 @@ fn a_database_stopped_hard_under_load_keeps_every_acknowledged_event() {
         .collect();
     std::thread::sleep(std::time::Duration::from_millis(700));
     pg.stop_hard();
+    let at_stop = acked.lock().unwrap().len();
     std::thread::sleep(std::time::Duration::from_millis(200));
     pg.start_again();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The writers go on once the database is back: the same handle takes appends again.
+    let started = std::time::Instant::now();
+    while acked.lock().unwrap().len() <= at_stop + 10 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no append after the database came back ({at_stop} before it stopped)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for t in threads {
         t.join().unwrap();
