@@ -153,7 +153,7 @@ fn check_server_after_stop(child: &mut Child, log: &Path) {
     for line in failures {
         assert!(
             line.contains("PostgreSQL") || line.contains("kan inte ansluta till postgres://"),
-            "{line}"
+            "a failure the log does not name: {line}\n{text}"
         );
     }
 }
