@@ -1,13 +1,15 @@
 //! The PostgreSQL engine, each test on a private cluster it starts (`initdb` in a temporary
 //! folder, a Unix socket there, no TCP) and stops: the CLI's reports equal sled's, `copy` between
 //! engines keeps every byte, several processes append to one ledger, ledgers in one database stay
-//! apart, damage is found, and a database killed mid-load keeps every acknowledged event.
+//! apart, damage is found, a database killed mid-load keeps every acknowledged event, and a
+//! synchronous standby promoted after the primary's hard stop has every acknowledged event.
 //!
 //! Without PostgreSQL's programs these tests fail (CI installs them: scripts/install-postgres.sh).
 
 mod cache;
 mod engine;
 mod shared;
+mod standby;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,47 +87,103 @@ impl Cluster {
 
     /// A cluster with extra `-c name=value` settings.
     pub(crate) fn start_with(settings: &[&str]) -> Cluster {
-        let bin = pg_bindir();
+        let cluster = Cluster::folder();
+        let mut init = as_pg(&cluster.bin.join("initdb"));
+        init.arg("-D")
+            .arg(cluster.data())
+            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
+            .arg("--locale=C.UTF-8");
+        run(init, "initdb");
+        let mut conf = vec!["listen_addresses = ''", "max_connections = 200"];
+        conf.extend_from_slice(settings);
+        cluster.configure(&conf);
+        cluster.start_again();
+        cluster
+    }
+
+    /// A temporary folder for a cluster, owned by `postgres` when this is root.
+    fn folder() -> Cluster {
         let dir = tempfile::Builder::new()
             .prefix("rambok-pg")
             .tempdir()
             .unwrap();
         if is_root() {
-            run(
-                {
-                    let mut c = Command::new("chown");
-                    c.args(["-R", "postgres:"]).arg(dir.path());
-                    c
-                },
-                "chown",
-            );
+            let mut c = Command::new("chown");
+            c.args(["-R", "postgres:"]).arg(dir.path());
+            run(c, "chown");
         }
-        let mut init = as_pg(&bin.join("initdb"));
-        init.arg("-D")
-            .arg(dir.path().join("data"))
-            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
-            .arg("--locale=C.UTF-8");
-        run(init, "initdb");
-        let mut conf = String::from("listen_addresses = ''\nmax_connections = 200\n");
-        conf.push_str(&format!(
+        Cluster {
+            dir,
+            bin: pg_bindir(),
+            port: 5432,
+        }
+    }
+
+    /// Appends settings to `postgresql.auto.conf` (a later line wins), with this cluster's own
+    /// socket folder.
+    fn configure(&self, settings: &[&str]) {
+        let auto = self.data().join("postgresql.auto.conf");
+        let mut text = std::fs::read_to_string(&auto).unwrap_or_default();
+        text.push_str(&format!(
             "unix_socket_directories = '{}'\n",
-            dir.path().display()
+            self.dir.path().display()
         ));
         for s in settings {
-            conf.push_str(s);
-            conf.push('\n');
+            text.push_str(s);
+            text.push('\n');
         }
-        let auto = dir.path().join("data/postgresql.auto.conf");
-        let mut text = std::fs::read_to_string(&auto).unwrap_or_default();
-        text.push_str(&conf);
         std::fs::write(&auto, text).unwrap();
-        let cluster = Cluster {
-            dir,
-            bin,
-            port: 5432,
-        };
-        cluster.start_again();
-        cluster
+    }
+
+    /// A streaming standby of `primary` in a folder of its own: a base backup taken with
+    /// `pg_basebackup -R` (which writes `standby.signal` and `primary_conninfo`), connecting as
+    /// `name`. It is asynchronous until the primary names it ([`Cluster::make_synchronous`]).
+    pub(crate) fn standby_of(primary: &Cluster, name: &str) -> Cluster {
+        let standby = Cluster::folder();
+        let mut backup = as_pg(&standby.bin.join("pg_basebackup"));
+        backup
+            .arg("-D")
+            .arg(standby.data())
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync", "-d"])
+            .arg(format!(
+                "host={} port={} user=postgres application_name={name}",
+                primary.dir.path().display(),
+                primary.port
+            ));
+        run(backup, "pg_basebackup");
+        standby.configure(&[]);
+        standby.start_again();
+        standby
+    }
+
+    /// Names `standby` in `synchronous_standby_names`, so a commit returns only once the standby
+    /// has flushed it, and waits (up to 20 s) until the primary reports it `sync`.
+    pub(crate) fn make_synchronous(&self, standby: &str) {
+        self.psql(&format!(
+            "ALTER SYSTEM SET synchronous_standby_names = '{standby}'"
+        ));
+        self.psql("SELECT pg_reload_conf()");
+        let query =
+            "SELECT application_name || ' ' || sync_state || ' ' || state FROM pg_stat_replication";
+        let wanted = format!("{standby} sync streaming");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let seen = self.psql(query);
+            if seen == wanted {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the standby is not synchronous: pg_stat_replication says {seen:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Promotes a standby to a primary, waiting until it takes writes.
+    pub(crate) fn promote(&self) {
+        self.pg_ctl(&["-w", "promote"]);
+        assert_eq!(self.psql("SELECT pg_is_in_recovery()"), "f");
     }
 
     pub(crate) fn data(&self) -> PathBuf {
