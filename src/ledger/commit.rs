@@ -57,6 +57,10 @@ pub(super) struct Queue {
     /// A commit failed: the writer's state (head, known events) is ahead of the store and must
     /// be read again before the next append; until then nothing more is queued.
     stale: bool,
+    /// Why, when it was another process appending first: an appender that built its group
+    /// on the old head is then told of a conflict, which [`Ledger::append`] retries, not of a
+    /// failure (tests/it/pg/shared.rs, two writers on one ledger).
+    stale_conflict: Option<(u64, u64)>,
 }
 
 /// How the committed groups went: appends per sync, for the benchmarks.
@@ -100,9 +104,12 @@ impl<S: Store> Ledger<S> {
     pub(super) fn enqueue(&self, group: Group) -> Result<(), LedgerError> {
         let mut q = lock(&self.queue);
         if q.stale {
-            return Err(LedgerError::Store(StoreError::Io(
-                "en tidigare skrivning kunde inte slutföras; försök igen".into(),
-            )));
+            return Err(match q.stale_conflict {
+                Some((expected, actual)) => LedgerError::Conflict { expected, actual },
+                None => LedgerError::Store(StoreError::Io(
+                    "en tidigare skrivning kunde inte slutföras; försök igen".into(),
+                )),
+            });
         }
         q.groups.push(group);
         Ok(())
@@ -111,7 +118,9 @@ impl<S: Store> Ledger<S> {
     /// Whether a failed commit left the writer's state ahead of the store; clears the mark, so
     /// call with the writer lock held and read the writer's state again.
     pub(super) fn take_stale(&self) -> bool {
-        std::mem::take(&mut lock(&self.queue).stale)
+        let mut q = lock(&self.queue);
+        q.stale_conflict = None;
+        std::mem::take(&mut q.stale)
     }
 
     /// Waits until every queued group is committed (committing them when no one else is), so
@@ -207,6 +216,10 @@ impl<S: Store> Ledger<S> {
     fn fail_queued(&self, result: Result<(), Failed>) {
         let mut q = lock(&self.queue);
         q.stale = true;
+        q.stale_conflict = match &result {
+            Err(Failed::Conflict { expected, actual }) => Some((*expected, *actual)),
+            _ => None,
+        };
         for g in std::mem::take(&mut q.groups) {
             *lock(&g.done.result) = Some(result.clone());
             g.done.ready.notify_all();

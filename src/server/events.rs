@@ -149,15 +149,7 @@ pub async fn append(
     let run = async {
         let mut p = Params::from_query(q)?;
         let query_seq = p.opt_i64("expected_seq")?;
-        let dry_run = match p.opt("dry_run").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                return Err(
-                    ApiError::bad_request("dry_run ska vara true eller false").field("dry_run")
-                )
-            }
-        };
+        let dry_run = p.flag("dry_run")?;
         p.finish()?;
         let query_seq = query_seq
             .map(|n| {

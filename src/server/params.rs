@@ -78,6 +78,17 @@ impl Params {
             .transpose()
     }
 
+    /// `true` or `false`, absent is false.
+    pub fn flag(&mut self, name: &'static str) -> Result<bool, ApiError> {
+        match self.opt(name).as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => {
+                Err(ApiError::bad_request(format!("{name} ska vara true eller false")).field(name))
+            }
+        }
+    }
+
     pub fn opt_year(&mut self, name: &'static str) -> Result<Option<i32>, ApiError> {
         match self.opt_i64(name)? {
             None => Ok(None),

@@ -62,15 +62,7 @@ pub async fn import(
             .iter()
             .filter_map(|n| p.opt(n).map(|v| (*n, v)))
             .collect();
-        let dry_run = match p.opt("dry_run").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                return Err(
-                    ApiError::bad_request("dry_run ska vara true eller false").field("dry_run")
-                )
-            }
-        };
+        let dry_run = p.flag("dry_run")?;
         let expected = p
             .opt_i64("expected_seq")?
             .map(|n| {

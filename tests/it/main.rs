@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod browser_accounts;
 mod browser_forms;
+mod browser_oidc;
 mod cli;
 mod control;
 mod corpus;

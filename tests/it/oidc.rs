@@ -111,14 +111,14 @@ fn agent() -> ureq::Agent {
 }
 
 /// A server with single sign-on against a provider of its own.
-struct Setup {
+pub(crate) struct Setup {
     k: Kalmar,
     running: Running,
     provider: Provider,
 }
 
 impl Setup {
-    fn new() -> Setup {
+    pub(crate) fn new() -> Setup {
         let k = kalmar();
         let running = server::spawn(k.state.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
         let callback = format!("{}/api/oidc/callback", running.url());
@@ -147,7 +147,7 @@ impl Setup {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.running.url())
     }
 }

@@ -426,6 +426,35 @@ fn staged_blocks_left(path: &Path, ctx: &str) -> bool {
     left
 }
 
+/// On PostgreSQL, waits until the killed process's connections are gone from the server: a
+/// statement it had sent goes on to its end there (an append that lands after the kill, as if
+/// the process had lived a moment longer), and the checks must see the ledger as it is once it
+/// has. The connections say whose they are (`application_name` "rambok PID").
+fn settled_after_kill(path: &Path, pid: u32, ctx: &str) {
+    if !path.to_str().is_some_and(|p| p.starts_with("postgres://")) {
+        return;
+    }
+    let ledger = open_any(path).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+    let rambok::store::Engine::Postgres(pg) = ledger.store() else {
+        unreachable!()
+    };
+    let started = Instant::now();
+    while pg
+        .raw_execute(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = $1",
+            &[&format!("rambok {pid}")],
+        )
+        .unwrap_or_else(|e| panic!("{ctx}: {e}"))
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{ctx}: the killed process's connections are still on the server after 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// How many blocks the store holds beyond `head`.
 fn blocks_beyond_head(ledger: &AnyLedger, head: u64) -> usize {
     match ledger.store() {
@@ -705,8 +734,10 @@ fn crash_safety() {
             });
             collect_until(&rx, Instant::now() + delay, &mut lines, &|_| false);
         }
+        let pid = child.id();
         child.kill().expect("kill the child");
         let status = child.wait().unwrap();
+        settled_after_kill(&model.path, pid, &ctx);
         reader.join().unwrap();
         lines.extend(rx.try_iter());
         if signal_of(&status) != Some(9) {

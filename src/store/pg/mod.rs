@@ -110,6 +110,12 @@ impl PgStore {
                 "--db: '{shown}' är ingen adress som PostgreSQL läser (postgres://ANVÄNDARE@VÄRD:PORT/DATABAS, en Unix-socket som ?host=/MAPP&port=N)"
             ))
         })?;
+        // Which process a connection is, in pg_stat_activity: for operators, and so that a test
+        // can wait until a killed process's last statement has ended on the server.
+        let mut config = config;
+        if config.get_application_name().is_none() {
+            config.application_name(&format!("rambok {}", std::process::id()));
+        }
         let pool = Pool::new(config.clone(), shown.clone());
         Ok(PgStore {
             ledger: url.ledger.clone(),
