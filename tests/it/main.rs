@@ -9,6 +9,7 @@ mod browser;
 mod browser_accounts;
 mod browser_forms;
 mod browser_oidc;
+mod browser_sheet;
 mod cli;
 mod control;
 mod corpus;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// A cell: a number, or a text as typed.
 #[derive(Clone, Copy)]
-enum C {
+pub(crate) enum C {
     N(f64),
     T(&'static str),
 }
@@ -23,7 +23,7 @@ use C::{N, T};
 
 /// The *Driftsbudget tkr* table of KS 2016/1130, p. 16, from its first row: headings on rows 1–3,
 /// the areas on rows 4–8, the sum on row 9; ADM's cost typed as text with a real minus.
-fn driftsbudget() -> Vec<Vec<C>> {
+pub(crate) fn driftsbudget() -> Vec<Vec<C>> {
     vec![
         vec![T("Driftsbudget tkr"), T("2017"), T(""), T(""), T("2016")],
         vec![
@@ -108,7 +108,7 @@ fn driftsbudget() -> Vec<Vec<C>> {
     ]
 }
 
-fn workbook(sheet: &str, rows: &[Vec<C>]) -> Vec<u8> {
+pub(crate) fn workbook(sheet: &str, rows: &[Vec<C>]) -> Vec<u8> {
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name(sheet).unwrap();
@@ -125,7 +125,7 @@ fn workbook(sheet: &str, rows: &[Vec<C>]) -> Vec<u8> {
 }
 
 /// The Kalmar fixtures without the 2017 internal budget, which the sheet brings.
-fn kalmar_without_2017_budget() -> Db {
+pub(crate) fn kalmar_without_2017_budget() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     ok(&path, &["init"]);
@@ -192,7 +192,7 @@ fn import(db: &Db, file: &Path, extra: &[&str]) -> (i32, String, String) {
     rambok(&db.path, &args)
 }
 
-fn budget_2017(db: &Path) -> Value {
+pub(crate) fn budget_2017(db: &Path) -> Value {
     let out = ok(
         db,
         &[
