@@ -220,7 +220,7 @@ fn words(text: &str) -> Vec<String> {
 
 /// Whether `w` is a hash or an id: sixteen or more hexadecimal digits, with dashes (a UUID).
 fn is_hex_run(w: &str) -> bool {
-    let w = w.trim_end_matches(['.', ',', ':', ';', ')']);
+    let w = w.trim_matches(['(', '.', ',', ':', ';', ')']);
     w.chars().filter(char::is_ascii_hexdigit).count() >= 16
         && w.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
@@ -261,6 +261,11 @@ fn the_reader_of_messages_tells_english_from_swedish() {
     assert!(english("kommunledningskontorets budgetram för KLK 2017").is_empty());
     // A hash is no words, whatever letters it happens to hold.
     assert!(english("senaste: sekvens 400 hash e1e19c644bc4b1ec572d6f3cc4741fb327ac3410dc6d79a3be2cd3152dd90523").is_empty());
+    // In parentheses too (`verify --against`: "… vid sekvens 397 (899e…ba42be0c)").
+    assert!(english(
+        "vid sekvens 397 (899efdd222b9b4408ddc70340e030683aabb6ac24d7c80a14fb91410ba42be0c)"
+    )
+    .is_empty());
     assert_eq!(english("the be"), ["be", "the"]);
 }
 
