@@ -3,6 +3,7 @@
 
 pub mod amount;
 pub mod calendar;
+pub mod claim;
 pub mod codec;
 pub mod effect;
 pub mod event;
