@@ -310,28 +310,48 @@ impl UserStore {
 
     /// Checks a sign-in's name and password, always hashing once (a dummy for unknown names).
     pub fn verify(&self, name: &str, password: &str) -> Result<Verdict, StoreError> {
+        Ok(self.verify_kept(name, password)?.0)
+    }
+
+    /// The SHA-256 of the account's record as stored now, and whether it is disabled; `None`
+    /// when there is no such account. A session compares it at every request with the one it
+    /// signed in with, so a change made through any server ends it.
+    pub fn kept(&self, name: &str) -> Result<Option<([u8; 32], bool)>, StoreError> {
+        match self.accounts.get(Tree::Users, name.as_bytes())? {
+            None => Ok(None),
+            Some(v) => Ok(Some((access::hash(&v), Stored::parse(&v)?.info.disabled))),
+        }
+    }
+
+    /// [`UserStore::verify`], with the SHA-256 of the record it checked against.
+    pub fn verify_kept(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<(Verdict, Option<[u8; 32]>), StoreError> {
         let password = if password.len() > PASSWORD_BYTES_MAX {
             ""
         } else {
             password
         };
         let stored = match self.accounts.get(Tree::Users, name.trim().as_bytes())? {
-            Some(v) => Some(Stored::parse(&v)?),
+            Some(v) => Some((Stored::parse(&v)?, access::hash(&v))),
             None => None,
         };
-        let Some(s) = stored else {
+        let Some((s, kept)) = stored else {
             let _ = matches(dummy(), password);
-            return Ok(Verdict::Unknown);
+            return Ok((Verdict::Unknown, None));
         };
         let who = Identity {
             name: s.info.name.clone(),
             role: s.info.role,
         };
-        Ok(match (matches(&s.phc, password)?, s.info.disabled) {
+        let verdict = match (matches(&s.phc, password)?, s.info.disabled) {
             (false, _) => Verdict::WrongPassword(who),
             (true, true) => Verdict::Disabled(who),
             (true, false) => Verdict::Valid(who),
-        })
+        };
+        Ok((verdict, Some(kept)))
     }
 
     /// Writes a sign-in, a refusal or a sign-out to the access log.
