@@ -1,7 +1,8 @@
 //! `rambok token add|list|remove|log`: API tokens for `rambok serve`. A token is shown once, when
 //! it is made; the store keeps its SHA-256 with the holder's name, role and expiry. Every change is
 //! written to the access log with who made it (`--by`, else the OS user), which `token log` shows
-//! and checks. Tokens are managed while the server is stopped (it holds the store).
+//! and checks. On sled, tokens are managed here while the server is stopped (it holds the store);
+//! a ledger in PostgreSQL keeps them in its database, managed here at any time.
 
 use super::{open_existing, CliError, Result};
 use crate::domain::amount::Unit;
