@@ -117,7 +117,10 @@ pub fn token_store(
         )));
     }
     let tokens = TokenStore::of(ledger.store()).map_err(held)?;
-    Ok((tokens, ledger.store().sled().map(|s| s.path().to_path_buf())))
+    Ok((
+        tokens,
+        ledger.store().sled().map(|s| s.path().to_path_buf()),
+    ))
 }
 
 /// The certificate and key for HTTPS, both or neither.

@@ -53,13 +53,13 @@ use super::auth::{valid_through, Auditing, Role};
 use super::error::ApiError;
 use super::params::Params;
 use super::{blocking, AppState};
+use crate::store::accounts::{Tree, Tx, TxError};
 use crate::store::StoreError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde_json::{json, Value};
-use crate::store::accounts::{Tree, Tx, TxError};
 use sha2::{Digest, Sha256};
 
 /// The tree that holds the access log (sled's tree; the `tree` column on PostgreSQL).

@@ -321,13 +321,7 @@ impl TokenStore {
             }
             stored.expiry_logged = true;
             tx.insert(Tree::Tokens, name.as_bytes(), &stored.to_json())?;
-            log_change(
-                tx,
-                Action::Expired,
-                access::EXPIRY_NOTICED_BY,
-                &stored,
-                now,
-            )
+            log_change(tx, Action::Expired, access::EXPIRY_NOTICED_BY, &stored, now)
         })
     }
 }

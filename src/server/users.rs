@@ -305,7 +305,10 @@ impl UserStore {
 
     pub fn list(&self) -> Result<Vec<UserInfo>, StoreError> {
         let pairs = self.accounts.scan(Tree::Users)?;
-        pairs.iter().map(|(_, v)| Ok(Stored::parse(v)?.info)).collect()
+        pairs
+            .iter()
+            .map(|(_, v)| Ok(Stored::parse(v)?.info))
+            .collect()
     }
 
     /// Checks a sign-in's name and password, always hashing once (a dummy for unknown names).

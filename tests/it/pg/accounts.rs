@@ -95,7 +95,9 @@ fn sign_in(server: &str, name: &str, password: &str) -> Result<(String, String),
 
 /// An admin's token on the ledger at `url`, made with the CLI.
 fn admin_token(url: &Path, name: &str) -> String {
-    let args = ["token", "add", "--role", "admin", "--name", name, "--by", "test"];
+    let args = [
+        "token", "add", "--role", "admin", "--name", name, "--by", "test",
+    ];
     ok(url, &args).trim().to_string()
 }
 
@@ -155,17 +157,34 @@ fn two_servers_on_one_ledger_share_accounts_tokens_and_one_access_log() {
     for server in [&a, &b] {
         let r = send(server, "GET", "/api/info", As::Token(&robot), None);
         assert_eq!(r.status, 401, "{server}: {}", r.text);
-        assert!(r.text.contains("okänd eller återkallad token"), "{}", r.text);
+        assert!(
+            r.text.contains("okänd eller återkallad token"),
+            "{}",
+            r.text
+        );
     }
 
     // The account disabled through A: its session on B ends at its next request, and it cannot
     // sign in on either.
-    let off = send(&a, "DELETE", "/api/users/nils.nyman", As::Token(&admin), None);
+    let off = send(
+        &a,
+        "DELETE",
+        "/api/users/nils.nyman",
+        As::Token(&admin),
+        None,
+    );
     assert_eq!(off.status, 200, "{}", off.text);
     let r = send(&b, "GET", "/api/info", As::Session(&cookie, &csrf), None);
     assert_eq!(r.status, 401, "{}", r.text);
-    assert!(r.text.contains("kontot 'nils.nyman' har ändrats"), "{}", r.text);
-    crate::language::assert_swedish("a session ended by a change", &r.json()["error"].to_string());
+    assert!(
+        r.text.contains("kontot 'nils.nyman' har ändrats"),
+        "{}",
+        r.text
+    );
+    crate::language::assert_swedish(
+        "a session ended by a change",
+        &r.json()["error"].to_string(),
+    );
     for server in [&a, &b] {
         assert_eq!(sign_in(server, "nils.nyman", pw), Err(403));
     }
@@ -175,7 +194,10 @@ fn two_servers_on_one_ledger_share_accounts_tokens_and_one_access_log() {
     // One access log, the same through both, its chain unbroken, with all of it in order.
     let log_a = access_log(&a, &admin);
     assert_eq!(log_a, access_log(&b, &admin));
-    let actions: Vec<&str> = log_a.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = log_a
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(
         actions,
         [
@@ -204,8 +226,14 @@ fn two_ledgers_in_one_database_never_accept_or_show_each_others_accounts() {
         admins.push(admin_token(url, &format!("{tag}.admin")));
         let ledger = crate::pg::open(url);
         let users = TokenStore::of(ledger.store()).unwrap().users();
-        (users.add(&format!("{tag}.anna"), Role::Auditor, pw, "test", chrono::Utc::now()))
-            .unwrap();
+        (users.add(
+            &format!("{tag}.anna"),
+            Role::Auditor,
+            pw,
+            "test",
+            chrono::Utc::now(),
+        ))
+        .unwrap();
     }
     let (_sx, sx) = start_serve(&x, &[]);
     let (_sy, sy) = start_serve(&y, &[]);
@@ -232,7 +260,9 @@ fn an_access_log_row_changed_or_removed_in_the_database_breaks_the_log() {
     let url = crate::pg::fresh_url("skadad_logg");
     ok(&url, &["init"]);
     for name in ["a", "b", "c"] {
-        let args = ["token", "add", "--role", "auditor", "--name", name, "--by", "maria"];
+        let args = [
+            "token", "add", "--role", "auditor", "--name", name, "--by", "maria",
+        ];
         ok(&url, &args);
     }
     let ledger = crate::pg::open(&url);

@@ -142,15 +142,26 @@ fn ledgers_in_one_database_never_see_each_other() {
         let folder = dir.path().join(name);
         let (code, _, err) = rambok(db, &["token", "--tokens", folder.to_str().unwrap(), "list"]);
         assert_eq!(code, 1, "{err}");
-        assert!(err.contains("--tokens") && err.contains("i databasen"), "{err}");
+        assert!(
+            err.contains("--tokens") && err.contains("i databasen"),
+            "{err}"
+        );
         assert!(!folder.exists());
-        let args = ["token", "add", "--role", "auditor", "--name", name, "--by", "test"];
+        let args = [
+            "token", "add", "--role", "auditor", "--name", name, "--by", "test",
+        ];
         ok(db, &args);
     }
     let listed = ok(&vaxjo, &["token", "list"]);
-    assert!(listed.contains("vaxjo.revisor") && !listed.contains("kalmar"), "{listed}");
+    assert!(
+        listed.contains("vaxjo.revisor") && !listed.contains("kalmar"),
+        "{listed}"
+    );
     let logged = ok(&kalmar, &["token", "log", "--format", "json"]);
-    assert!(logged.contains("kalmar.revisor") && !logged.contains("vaxjo"), "{logged}");
+    assert!(
+        logged.contains("kalmar.revisor") && !logged.contains("vaxjo"),
+        "{logged}"
+    );
 }
 
 #[test]
