@@ -40,6 +40,9 @@ impl Tree {
     }
 }
 
+/// A key and its value, as a tree holds them.
+pub type Pair = (Vec<u8>, Vec<u8>);
+
 /// Why a read or write inside a transaction did not happen.
 #[derive(Debug)]
 pub enum Failed {
@@ -142,7 +145,7 @@ impl Accounts {
     }
 
     /// Every key and value of a tree, in key order (on PostgreSQL, as one statement saw them).
-    pub fn scan(&self, tree: Tree) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn scan(&self, tree: Tree) -> Result<Vec<Pair>, StoreError> {
         match self {
             Accounts::Sled(s) => (s.tree(tree).iter())
                 .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))

@@ -18,7 +18,7 @@
 
 use super::pool::{failure, Conn, Pool};
 use super::{PgStore, SCHEMA_LOCK};
-use crate::store::accounts::{Failed, Tree, Tx, TxError};
+use crate::store::accounts::{Failed, Pair, Tree, Tx, TxError};
 use crate::store::StoreError;
 use postgres::{Config, Statement, Transaction};
 
@@ -121,7 +121,7 @@ impl PgAccounts {
         Ok(row.map(|r| r.get(0)))
     }
 
-    pub fn scan(&self, tree: Tree) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn scan(&self, tree: Tree) -> Result<Vec<Pair>, StoreError> {
         let rows = self.pool.read("när konton eller token lästes", |c| {
             c.query(SCAN, &[&self.ledger, &tree.name()])
         })?;
