@@ -29,7 +29,7 @@ for db in "$work/sled" "postgres://postgres@/postgres?host=$work/pg&port=54331&l
   "$bin" --db "$db" init >/dev/null
   token=$("$bin" --db "$db" token add --role revisor --name bench.token 2>/dev/null)
   printf '%s\n' "$pw" | "$bin" --db "$db" user add bench.user --role revisor --password-stdin >/dev/null
-  "$bin" --db "$db" serve --port 0 > "$work/serve.out" 2>/dev/null &
+  "$bin" --db "$db" serve --port 0 > "$work/serve.out" 2>>"${RAMBOK_BENCH_LOG:-/dev/null}" &
   pids+=($!)
   for _ in $(seq 100); do grep -q http "$work/serve.out" && break; sleep 0.1; done
   url=$(grep -o 'http://[0-9.:]*' "$work/serve.out" | head -1)

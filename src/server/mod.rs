@@ -483,11 +483,17 @@ pub fn run(
     ready: impl FnOnce(SocketAddr) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let rt = runtime()?;
-    rt.block_on(async move {
+    // The state is dropped last, outside the runtime: a PostgreSQL connection's drop blocks on a
+    // runtime of its own, which panics (and, in a destructor, aborts) inside another.
+    let kept = state.clone();
+    let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         ready(listener.local_addr()?)?;
         serve(listener, state, tls, limits, stop_signal()).await
-    })
+    });
+    drop(rt);
+    drop(kept);
+    served
 }
 
 async fn stop_signal() {
