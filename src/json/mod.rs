@@ -7,6 +7,7 @@
 //! [`Event`]: crate::domain::event::Event
 
 mod codec;
+mod compound;
 mod describe;
 mod emit;
 mod fields;

@@ -21,6 +21,7 @@ mod index;
 mod indicators;
 mod labels;
 mod language;
+mod layers;
 mod ledger;
 mod oidc;
 mod pg;
