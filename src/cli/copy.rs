@@ -2,7 +2,8 @@
 //! another folder or database) with its record bytes and hash chain as they are. The source's
 //! chain is verified first; the blocks are staged beyond the target's head and made visible in
 //! one step; the target's index is built from the copied log; then the target is verified and
-//! must end at the source's head and hash.
+//! must end at the source's head and hash. The API tokens, accounts and access log are not
+//! copied: they belong to where the ledger is served (docs/postgres.md).
 
 use super::{open_existing, target, CliError, Ledger, Result};
 use crate::control::verify;

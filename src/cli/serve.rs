@@ -14,7 +14,6 @@ use crate::server::throttle::ThrottleLimits;
 use crate::server::tls::Tls;
 use crate::server::Ledger;
 use crate::server::{self, AppState, Limits, EVENTS_PER_REQUEST_MAX};
-use crate::store::sled_store::SledStore;
 use crate::store::StoreError;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -49,9 +48,9 @@ pub struct ServeArgs {
     /// liggarens egna (delegation_set).
     #[arg(long, env = "RAMBOK_DELEGATION", value_name = "FILE")]
     pub delegation: Option<PathBuf>,
-    /// Mappen med API-token och åtkomstlogg för en liggare i PostgreSQL (skapas om den saknas;
-    /// en per server); en liggare i en mapp har dem i sin egen mapp.
-    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR")]
+    /// Används inte längre: API-token, konton och åtkomstlogg finns i liggarens mapp, eller för
+    /// en liggare i PostgreSQL i databasen (delade av alla servrar); anges den vägras kommandot.
+    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR", hide = true)]
     pub tokens: Option<PathBuf>,
     /// Högst så många öppna anslutningar åt gången (sänks till vad gränsen för öppna filer
     /// tillåter); fler väntar tills någon stängs.
@@ -98,23 +97,30 @@ impl ServeArgs {
     }
 }
 
-/// The API tokens for `ledger`, and the folder they are in (where `serve.json` goes): the
-/// ledger's own folder on sled, else `--tokens DIR` (the only choice for PostgreSQL).
-pub fn token_store(ledger: &Ledger, folder: &Option<PathBuf>) -> Result<(TokenStore, PathBuf)> {
+/// The API tokens, accounts and access log of `ledger`, and the folder where `serve.json` goes:
+/// on sled, beside the ledger in its folder; on PostgreSQL, in its database (rows of its own,
+/// shared by every server of the ledger; no `serve.json`). `--tokens DIR` named a folder for them
+/// when they could not be in the database; it is refused now rather than kept as a second place.
+pub fn token_store(
+    ledger: &Ledger,
+    folder: &Option<PathBuf>,
+) -> Result<(TokenStore, Option<PathBuf>)> {
     let held = |e: StoreError| CliError::Ledger(LedgerError::Store(e));
-    match (folder, ledger.store().sled()) {
-        (Some(dir), _) => {
-            let store = SledStore::open(dir).map_err(held)?;
-            Ok((TokenStore::open(&store).map_err(held)?, dir.clone()))
-        }
-        (None, Some(sled)) => Ok((
-            TokenStore::open(sled).map_err(held)?,
-            sled.path().to_path_buf(),
-        )),
-        (None, None) => Err(CliError::Input(
-            "en liggare i PostgreSQL har sina API-token och sin åtkomstlogg i en egen mapp: ange --tokens MAPP (eller RAMBOK_TOKENS)".into(),
-        )),
+    if let Some(dir) = folder {
+        let kept = match ledger.store().sled() {
+            Some(_) => "i liggarens mapp",
+            None => "i databasen, hos liggaren (delade av alla dess servrar)",
+        };
+        return Err(CliError::Input(format!(
+            "--tokens '{}': API-token, konton och åtkomstloggen finns {kept}; ta bort --tokens (och RAMBOK_TOKENS) — token och konton i en gammal mapp skapas på nytt med `rambok token add` och `rambok user add`",
+            dir.display()
+        )));
     }
+    let tokens = TokenStore::of(ledger.store()).map_err(held)?;
+    Ok((
+        tokens,
+        ledger.store().sled().map(|s| s.path().to_path_buf()),
+    ))
 }
 
 /// The certificate and key for HTTPS, both or neither.
@@ -189,7 +195,7 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     let (ledger, tokens, folder, intro) = match &temp {
         Some(dir) => {
             let (ledger, tokens, added, made, password) = demo_store(dir.path())?;
-            let folder = dir.path().join("ledger");
+            let folder = Some(dir.path().join("ledger"));
             let intro = Intro::Demo {
                 added,
                 tokens: made,
@@ -219,18 +225,22 @@ pub fn run(db: &Path, a: ServeArgs, out: &mut dyn Write) -> Result<()> {
     }
     let limits = a.limits();
     let addr = SocketAddr::new(a.bind, a.port);
-    let serve_file = folder.join(SERVE_FILE);
+    let serve_file = folder.map(|f| f.join(SERVE_FILE));
     let scheme = server::scheme(tls.as_ref());
     let served = server::run(state, addr, tls, limits, |bound| {
         let url = format!("{scheme}://{bound}");
-        let _ = std::fs::write(
-            &serve_file,
-            json!({"url": url, "pid": std::process::id()}).to_string(),
-        );
+        if let Some(file) = &serve_file {
+            let _ = std::fs::write(
+                file,
+                json!({"url": url, "pid": std::process::id()}).to_string(),
+            );
+        }
         intro.print(out, &url, &shown, head)?;
         out.flush()
     });
-    let _ = std::fs::remove_file(&serve_file);
+    if let Some(file) = &serve_file {
+        let _ = std::fs::remove_file(file);
+    }
     served.map_err(|e| {
         CliError::Io(format!(
             "kan inte servera på {addr}: {} (välj en annan port med --port)",

@@ -1,7 +1,8 @@
 //! `rambok token add|list|remove|log`: API tokens for `rambok serve`. A token is shown once, when
 //! it is made; the store keeps its SHA-256 with the holder's name, role and expiry. Every change is
 //! written to the access log with who made it (`--by`, else the OS user), which `token log` shows
-//! and checks. Tokens are managed while the server is stopped (it holds the store).
+//! and checks. On sled, tokens are managed here while the server is stopped (it holds the store);
+//! a ledger in PostgreSQL keeps them in its database, managed here at any time.
 
 use super::{open_existing, CliError, Result};
 use crate::domain::amount::Unit;
@@ -48,9 +49,9 @@ pub struct Actor {
 
 #[derive(clap::Args, Debug)]
 pub struct TokenArgs {
-    /// Mappen med API-token och åtkomstlogg för en liggare i PostgreSQL (skapas om den saknas);
-    /// en liggare i en mapp har dem i sin egen mapp.
-    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR")]
+    /// Används inte längre: API-token, konton och åtkomstlogg finns i liggarens mapp, eller för
+    /// en liggare i PostgreSQL i databasen; anges den vägras kommandot.
+    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR", hide = true)]
     pub tokens: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub action: TokenAction,

@@ -15,9 +15,9 @@ use std::path::Path;
 
 #[derive(clap::Args, Debug)]
 pub struct UserArgs {
-    /// Mappen med API-token, konton och åtkomstlogg för en liggare i PostgreSQL; en liggare i en
-    /// mapp har dem i sin egen mapp.
-    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR")]
+    /// Används inte längre: API-token, konton och åtkomstlogg finns i liggarens mapp, eller för
+    /// en liggare i PostgreSQL i databasen; anges den vägras kommandot.
+    #[arg(long, env = "RAMBOK_TOKENS", value_name = "DIR", hide = true)]
     pub tokens: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub action: UserAction,

@@ -1,11 +1,12 @@
 //! The access log: every change to the API tokens (created, revoked, expired) and to the accounts
 //! (added, disabled, enabled, role changed, password set), every sign-in, refused sign-in and
 //! sign-out, who did it, when, and the token's or account's name and role, never a token, a
-//! password, a session id or a hash of any of them. It lives in a sled tree of its own
-//! (`api_access`) beside the tokens and accounts, written in the same transaction as the change it
-//! records, and never in the ledger's hash chain. Each entry carries the SHA-256 of the entry
-//! before it and a head holds the count and the last entry's SHA-256, so an entry changed or
-//! removed breaks the chain where it was. `GET /api/access` serves it to auditors, revisors and
+//! password, a session id or a hash of any of them. It lives in a tree of its own (`api_access`)
+//! beside the tokens and accounts (`store::accounts`: a sled tree, or rows of `rambok_accounts`
+//! in PostgreSQL, the same bytes), written in the same transaction as the change it records, and
+//! never in the ledger's hash chain. Each entry carries the SHA-256 of the entry before it and a
+//! head holds the count and the last entry's SHA-256, so an entry changed or removed breaks the
+//! chain where it was. `GET /api/access` serves it to auditors, revisors and
 //! admins.
 //!
 //! An entry, format version 1, little-endian (a token's change, as written before accounts):
@@ -52,6 +53,7 @@ use super::auth::{valid_through, Auditing, Role};
 use super::error::ApiError;
 use super::params::Params;
 use super::{blocking, AppState};
+use crate::store::accounts::{Tree, Tx, TxError};
 use crate::store::StoreError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -59,10 +61,9 @@ use axum::Json;
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-/// The sled tree that holds the access log.
-pub const ACCESS_TREE: &str = "api_access";
+/// The tree that holds the access log (sled's tree; the `tree` column on PostgreSQL).
+pub const ACCESS_TREE: &str = Tree::Access.name();
 /// The newest entry format; [`encode`] writes version 1 for an entry that version can hold.
 pub const ACCESS_FORMAT_VERSION: u8 = 2;
 pub const HEAD_KEY: &[u8] = b"h";
@@ -380,18 +381,13 @@ fn fitted(text: &str) -> String {
     text[..end].to_string()
 }
 
-/// Appends `draft` to the access log inside a sled transaction (the one that makes the change it
+/// Appends `draft` to the access log inside a transaction (the one that makes the change it
 /// records), numbered after the head and chained to the last entry.
-pub fn append<E: From<StoreError>>(
-    access: &TransactionalTree,
-    draft: &Draft,
-    now: DateTime<Utc>,
-) -> Result<(), ConflictableTransactionError<E>> {
-    let abort = |e: StoreError| ConflictableTransactionError::Abort(E::from(e));
-    let head = match access.get(HEAD_KEY)? {
+pub fn append<E>(tx: &mut dyn Tx, draft: &Draft, now: DateTime<Utc>) -> Result<(), TxError<E>> {
+    let head = match tx.get(Tree::Access, HEAD_KEY)? {
         None => AccessHead::EMPTY,
         Some(v) => AccessHead::decode(&v).ok_or_else(|| {
-            abort(StoreError::Corrupt(format!(
+            TxError::store(StoreError::Corrupt(format!(
                 "åtkomstloggens huvud har {} byte i stället för 40; kör `rambok token log` för att se var dess kedja bryts",
                 v.len()
             )))
@@ -417,8 +413,8 @@ pub fn append<E: From<StoreError>>(
         count: entry.number,
         last: hash(&bytes),
     };
-    access.insert(&entry_key(entry.number)[..], bytes)?;
-    access.insert(HEAD_KEY, next.encode())?;
+    tx.insert(Tree::Access, &entry_key(entry.number), &bytes)?;
+    tx.insert(Tree::Access, HEAD_KEY, &next.encode())?;
     Ok(())
 }
 

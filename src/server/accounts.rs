@@ -150,8 +150,9 @@ pub async fn sign_in(
         let _turn = s.hashing().acquire().await.map_err(ApiError::internal)?;
         let users = s.users().clone();
         let (n, p) = (name.clone(), password);
-        blocking(move || Ok(users.verify(&n, &p)?)).await?
+        blocking(move || Ok(users.verify_kept(&n, &p)?)).await?
     };
+    let (verdict, kept) = verdict;
     let log = |action: Action, who: Option<&Identity>, detail: &str| {
         let mut d = Draft::new(
             action,
@@ -167,7 +168,7 @@ pub async fn sign_in(
     match verdict {
         Verdict::Valid(who) => {
             s.throttle().succeeded(&keys[0]);
-            let (cookie, csrf) = start_session(&s, &who, now, secure(&parts))?;
+            let (cookie, csrf) = start_session(&s, &who, kept, now, secure(&parts))?;
             log(Action::SignedIn, Some(&who), "").await?;
             let mut r = Json(json!({"name": who.name, "role": who.role.name(), "csrf": csrf}))
                 .into_response();
@@ -207,15 +208,17 @@ pub async fn sign_in(
     }
 }
 
-/// Starts a session for `who`, signed in by password or by single sign-on: the `Set-Cookie` value
-/// and the CSRF value; 503 when the server holds all the sessions it may.
+/// Starts a session for `who`, signed in by password (to the account whose record had the
+/// SHA-256 `account`) or by single sign-on: the `Set-Cookie` value and the CSRF value; 503 when
+/// the server holds all the sessions it may.
 pub(super) fn start_session(
     s: &AppState,
     who: &Identity,
+    account: Option<[u8; 32]>,
     now: DateTime<Utc>,
     secure: bool,
 ) -> Result<(String, String), ApiError> {
-    let started = s.sessions().start(who, now).map_err(|e| match e {
+    let started = (s.sessions().start_account(who, account, now)).map_err(|e| match e {
         StartError::Full(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
         StartError::Store(e) => e.into(),
     })?;

@@ -151,7 +151,13 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Identity, ApiError>
     let who = match parts.headers.get(axum::http::header::AUTHORIZATION) {
         Some(h) => bearer(h.to_str().unwrap_or(""), state).await?,
         None => match session::cookie(&parts.headers) {
-            Some(id) => signed_in(&id, &parts.method, &parts.headers, state)?,
+            Some(id) => {
+                let (who, account) = signed_in(&id, &parts.method, &parts.headers, state)?;
+                if let Some(kept) = account {
+                    unchanged(&id, &who, kept, state).await?;
+                }
+                who
+            }
             None => {
                 return Err(ApiError::unauthorized(
                     "inte inloggad: logga in på sidan, eller skicka `Authorization: Bearer TOKEN` (skapa en med `rambok token add`)",
@@ -190,16 +196,44 @@ async fn bearer(header: &str, state: &AppState) -> Result<Identity, ApiError> {
     }
 }
 
-/// The account behind a session cookie; a state-changing request must also carry the session's
-/// CSRF value in `X-CSRF-Token`, or it is refused with 403.
+/// Refuses a password sign-in's session (and ends it) when its account's stored record is no
+/// longer the one it signed in with: disabled, given another role or a new password, through
+/// this server or any other of the ledger (sessions live in each server's memory; the accounts
+/// are read where they are kept, at every request).
+async fn unchanged(
+    id: &str,
+    who: &Identity,
+    kept: [u8; 32],
+    state: &AppState,
+) -> Result<(), ApiError> {
+    let users = state.users().clone();
+    let name = who.name.clone();
+    let now = tokio::task::spawn_blocking(move || users.kept(&name))
+        .await
+        .map_err(ApiError::from_join)??;
+    match now {
+        Some((hash, false)) if same(&hash, &kept) => Ok(()),
+        _ => {
+            state.sessions().end(id);
+            Err(ApiError::unauthorized(format!(
+                "kontot '{}' har ändrats sedan inloggningen (avstängt, ny roll eller nytt lösenord); logga in igen",
+                who.name
+            ))
+            .by(who))
+        }
+    }
+}
+
+/// The account behind a session cookie, and its record's SHA-256 at sign-in; a state-changing
+/// request must also carry the session's CSRF value in `X-CSRF-Token`, or it is refused with 403.
 fn signed_in(
     id: &str,
     method: &Method,
     headers: &HeaderMap,
     state: &AppState,
-) -> Result<Identity, ApiError> {
-    let (who, csrf) = match state.sessions().find(id, Utc::now()) {
-        Found::Valid { who, csrf } => (who, csrf),
+) -> Result<(Identity, Option<[u8; 32]>), ApiError> {
+    let (who, csrf, account) = match state.sessions().find(id, Utc::now()) {
+        Found::Valid { who, csrf, account } => (who, csrf, account),
         Found::Expired => {
             return Err(ApiError::unauthorized(
                 "sessionen har gått ut; logga in igen",
@@ -229,7 +263,7 @@ fn signed_in(
             Some(_) => {}
         }
     }
-    Ok(who)
+    Ok((who, account))
 }
 
 /// Anyone signed in or with a valid token: reads, verification and controls.

@@ -92,22 +92,15 @@ impl AppState {
     }
 
     /// Like [`AppState::new`], with the name the exported files give the ledger (its folder's).
-    /// The API tokens are the ones kept beside a ledger on sled; a ledger in PostgreSQL keeps
-    /// them in a folder of their own ([`AppState::with_tokens`]).
+    /// The API tokens and accounts are the ledger's own: beside it in its folder, or in its
+    /// database ([`TokenStore::of`]).
     pub fn named(
         ledger: impl Into<Ledger>,
         delegation: Option<(Delegation, String)>,
         name: &str,
     ) -> Result<AppState, LedgerError> {
         let ledger = ledger.into();
-        let tokens =
-            match ledger.store().sled() {
-                Some(sled) => TokenStore::open(sled)?,
-                None => return Err(LedgerError::Store(crate::store::StoreError::Io(
-                    "en liggare i PostgreSQL har sina API-token i en egen mapp: ange --tokens MAPP"
-                        .into(),
-                ))),
-            };
+        let tokens = TokenStore::of(ledger.store())?;
         AppState::with_tokens(ledger, tokens, delegation, name)
     }
 
@@ -490,11 +483,17 @@ pub fn run(
     ready: impl FnOnce(SocketAddr) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let rt = runtime()?;
-    rt.block_on(async move {
+    // The state is dropped last, outside the runtime: a PostgreSQL connection's drop blocks on a
+    // runtime of its own, which panics (and, in a destructor, aborts) inside another.
+    let kept = state.clone();
+    let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         ready(listener.local_addr()?)?;
         serve(listener, state, tls, limits, stop_signal()).await
-    })
+    });
+    drop(rt);
+    drop(kept);
+    served
 }
 
 async fn stop_signal() {

@@ -46,6 +46,9 @@ impl Default for SessionLimits {
 
 struct Session {
     who: Identity,
+    /// The SHA-256 of the account's record as stored at a password sign-in (none for a single
+    /// sign-on): every request compares it with the record as stored then (`auth`).
+    account: Option<[u8; 32]>,
     csrf: String,
     started: DateTime<Utc>,
     seen: DateTime<Utc>,
@@ -57,6 +60,8 @@ pub enum Found {
     Valid {
         who: Identity,
         csrf: String,
+        /// The account's record as it was at sign-in (its SHA-256), for a password sign-in.
+        account: Option<[u8; 32]>,
     },
     /// It is there, and has run past its idle or absolute expiry (swept at the next sign-in).
     Expired,
@@ -112,6 +117,17 @@ impl Sessions {
 
     /// Starts a session for `who`.
     pub fn start(&self, who: &Identity, now: DateTime<Utc>) -> Result<Started, StartError> {
+        self.start_account(who, None, now)
+    }
+
+    /// Starts a session for `who`, signed in to the account whose stored record has the SHA-256
+    /// `account`.
+    pub fn start_account(
+        &self,
+        who: &Identity,
+        account: Option<[u8; 32]>,
+        now: DateTime<Utc>,
+    ) -> Result<Started, StartError> {
         let started = Started {
             id: hex(&random_bytes::<SECRET_BYTES>()?),
             csrf: hex(&random_bytes::<SECRET_BYTES>()?),
@@ -137,6 +153,7 @@ impl Sessions {
             key(&started.id),
             Session {
                 who: who.clone(),
+                account,
                 csrf: started.csrf.clone(),
                 started: now,
                 seen: now,
@@ -158,6 +175,7 @@ impl Sessions {
         Found::Valid {
             who: s.who.clone(),
             csrf: s.csrf.clone(),
+            account: s.account,
         }
     }
 

@@ -1,24 +1,25 @@
 //! API tokens for programs. A token is 32 random bytes shown once (`rbk_` and 64 hex digits); the
 //! store keeps only its SHA-256, with the holder's name, role and expiry, in a tree of its own
-//! beside the log (never in the hash chain). Every change to the tokens (created, revoked, expired)
-//! is written to the access log (`super::access`) in the same sled transaction as the change.
+//! beside the log (`store::accounts`: sled's, or the ledger's rows in PostgreSQL; never in the
+//! hash chain). Every change to the tokens (created, revoked, expired) is written to the access
+//! log (`super::access`) in the same transaction as the change. Nothing is cached: every request
+//! reads the stored tokens, so a token revoked through one server is refused by every other.
 //!
 //! A token may expire: it then works until the end of its last valid day (UTC) and is refused
 //! with 401 after.
 
-use super::access::{self, Action, Draft, Logged, ACCESS_TREE};
+use super::access::{self, Action, Draft, Logged};
 use super::auth::{hex, random_bytes, same, valid_through, Auth, Identity, Role};
+use crate::store::accounts::{Accounts, Tree, Tx, TxError};
 use crate::store::record::RECORDED_BY_BYTES_MAX;
 use crate::store::sled_store::SledStore;
-use crate::store::StoreError;
+use crate::store::{Engine, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::Transactional;
 
-/// The sled tree that holds the tokens.
-pub const TOKENS_TREE: &str = "api_tokens";
+/// The tree that holds the tokens.
+pub const TOKENS_TREE: &str = Tree::Tokens.name();
 /// Every token starts so, which makes a leaked one easy to recognise and search for.
 pub const TOKEN_PREFIX: &str = "rbk_";
 /// Random bytes per token.
@@ -99,44 +100,25 @@ pub enum TokenError {
     Store(#[from] StoreError),
 }
 
-/// The token tree of one store, and the access log beside it; the accounts' tree is opened with
-/// them ([`TokenStore::users`]), so tokens, accounts and their log always live in one place.
+/// The tokens of one ledger, and the access log beside them; the accounts are kept with them
+/// ([`TokenStore::users`]), so tokens, accounts and their log always live in one place.
 #[derive(Clone)]
 pub struct TokenStore {
-    tree: sled::Tree,
-    access: sled::Tree,
-    users: sled::Tree,
-}
-
-type TxError = ConflictableTransactionError<TokenError>;
-
-fn tx_result<T>(r: Result<T, TransactionError<TokenError>>) -> Result<T, TokenError> {
-    r.map_err(|e| match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => TokenError::Store(store_err(e)),
-    })
-}
-
-fn abort(e: StoreError) -> TxError {
-    ConflictableTransactionError::Abort(TokenError::Store(e))
+    accounts: Accounts,
 }
 
 /// Appends the entry for `action` on `token` to the access log, in the transaction that makes
 /// the change itself.
 fn log_change(
-    access: &TransactionalTree,
+    tx: &mut dyn Tx,
     action: Action,
     by: &str,
     token: &Stored,
     now: DateTime<Utc>,
-) -> Result<(), TxError> {
+) -> Result<(), TxError<TokenError>> {
     let mut draft = Draft::new(action, by, &token.name, Some(token.role));
     draft.expires_at = token.expires_at;
-    access::append(access, &draft, now)
-}
-
-fn store_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Io(e.to_string())
+    access::append(tx, &draft, now)
 }
 
 fn sha256(text: &str) -> [u8; 32] {
@@ -185,17 +167,28 @@ pub fn changed_by(by: &str) -> Result<String, TokenError> {
 }
 
 impl TokenStore {
+    /// The tokens kept in a sled store (a ledger's folder, or one of their own).
     pub fn open(store: &SledStore) -> Result<TokenStore, StoreError> {
-        Ok(TokenStore {
-            tree: store.tree(TOKENS_TREE)?,
-            access: store.tree(ACCESS_TREE)?,
-            users: store.tree(super::users::USERS_TREE)?,
-        })
+        Accounts::sled(store).map(TokenStore::new)
+    }
+
+    /// The tokens of the ledger `engine` holds: beside it in its folder, or in its database.
+    pub fn of(engine: &Engine) -> Result<TokenStore, StoreError> {
+        Accounts::of(engine).map(TokenStore::new)
+    }
+
+    pub fn new(accounts: Accounts) -> TokenStore {
+        TokenStore { accounts }
+    }
+
+    /// Where they are kept.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
     /// The accounts kept beside these tokens, logged to the same access log.
     pub fn users(&self) -> super::users::UserStore {
-        super::users::UserStore::from_trees(self.users.clone(), self.access.clone())
+        super::users::UserStore::new(self.accounts.clone())
     }
 
     /// Creates a token for `name`, valid until `expires_at` if given, and logs it as made `by`;
@@ -227,16 +220,15 @@ impl TokenStore {
             expires_at,
             expiry_logged: false,
         };
-        tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
-            if tokens.get(name.as_bytes())?.is_some() {
-                return Err(ConflictableTransactionError::Abort(TokenError::Input(format!(
+        self.accounts.transact(|tx| {
+            if tx.get(Tree::Tokens, name.as_bytes())?.is_some() {
+                return Err(TxError::Abort(TokenError::Input(format!(
                     "det finns redan en token med namnet '{name}'; ta bort den först (`rambok token remove --name {name}`)"
                 ))));
             }
-            tokens.insert(name.as_bytes(), stored.to_json())?;
-            log_change(access, Action::Created, &by, &stored, now)
-        }))?;
-        self.flush()?;
+            tx.insert(Tree::Tokens, name.as_bytes(), &stored.to_json())?;
+            log_change(tx, Action::Created, &by, &stored, now)
+        })?;
         Ok(token)
     }
 
@@ -244,30 +236,19 @@ impl TokenStore {
     pub fn remove(&self, name: &str, by: &str, now: DateTime<Utc>) -> Result<bool, TokenError> {
         let by = changed_by(by)?;
         let name = name.trim();
-        let gone = tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
-            let Some(v) = tokens.remove(name.as_bytes())? else {
+        self.accounts.transact(|tx| {
+            let Some(v) = tx.remove(Tree::Tokens, name.as_bytes())? else {
                 return Ok(false);
             };
-            let stored = Stored::parse(&v).map_err(abort)?;
-            log_change(access, Action::Revoked, &by, &stored, now)?;
+            let stored = Stored::parse(&v).map_err(TxError::store)?;
+            log_change(tx, Action::Revoked, &by, &stored, now)?;
             Ok(true)
-        }))?;
-        self.flush()?;
-        Ok(gone)
-    }
-
-    fn flush(&self) -> Result<(), StoreError> {
-        // One flush covers both trees: they share sled's log.
-        self.tree.flush().map(drop).map_err(store_err)
+        })
     }
 
     fn entries(&self) -> Result<Vec<Stored>, StoreError> {
-        let mut out = Vec::new();
-        for kv in self.tree.iter() {
-            let (_, v) = kv.map_err(store_err)?;
-            out.push(Stored::parse(&v)?);
-        }
-        Ok(out)
+        let pairs = self.accounts.scan(Tree::Tokens)?;
+        pairs.iter().map(|(_, v)| Stored::parse(v)).collect()
     }
 
     pub fn list(&self) -> Result<Vec<TokenInfo>, StoreError> {
@@ -286,12 +267,7 @@ impl TokenStore {
     /// The access log, oldest first, each entry checked against the chain; a break is
     /// [`StoreError::Corrupt`] naming the entry.
     pub fn access_log(&self) -> Result<Vec<Logged>, StoreError> {
-        let pairs = self
-            .access
-            .iter()
-            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(store_err)?;
+        let pairs = self.accounts.scan(Tree::Access)?;
         access::check(&pairs).map_err(|b| StoreError::Corrupt(b.to_string()))
     }
 
@@ -335,25 +311,18 @@ impl TokenStore {
         presented: &[u8; 32],
         now: DateTime<Utc>,
     ) -> Result<(), TokenError> {
-        tx_result((&self.tree, &self.access).transaction(|(tokens, access)| {
-            let Some(v) = tokens.get(name.as_bytes())? else {
+        self.accounts.transact(|tx| {
+            let Some(v) = tx.get(Tree::Tokens, name.as_bytes())? else {
                 return Ok(());
             };
-            let mut stored = Stored::parse(&v).map_err(abort)?;
+            let mut stored = Stored::parse(&v).map_err(TxError::store)?;
             if stored.expiry_logged || !same(&stored.sha256, presented) {
                 return Ok(());
             }
             stored.expiry_logged = true;
-            tokens.insert(name.as_bytes(), stored.to_json())?;
-            log_change(
-                access,
-                Action::Expired,
-                access::EXPIRY_NOTICED_BY,
-                &stored,
-                now,
-            )
-        }))?;
-        self.flush().map_err(TokenError::Store)
+            tx.insert(Tree::Tokens, name.as_bytes(), &stored.to_json())?;
+            log_change(tx, Action::Expired, access::EXPIRY_NOTICED_BY, &stored, now)
+        })
     }
 }
 
@@ -372,7 +341,9 @@ mod tests {
             .add("åsa", Role::Revisor, None, "admin", now)
             .unwrap();
         assert!(t.starts_with(TOKEN_PREFIX) && t.len() == 68);
-        let raw: Vec<u8> = tokens.tree.get("åsa").unwrap().unwrap().to_vec();
+        let raw = (tokens.accounts.get(Tree::Tokens, "åsa".as_bytes()))
+            .unwrap()
+            .unwrap();
         assert!(!String::from_utf8(raw).unwrap().contains(&t[4..]));
         let who = Identity {
             name: "åsa".into(),

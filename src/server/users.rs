@@ -1,15 +1,17 @@
 //! Accounts for people: a name, a role and a password stored as an Argon2id PHC string (random
-//! salt, the `argon2` crate's default cost), in a sled tree of their own (`users`) beside the tokens,
-//! never in the hash chain. An account is never removed, since its name is the recorder of what it
-//! appended; it is disabled instead. Every change (added, disabled, enabled, role changed,
-//! password set) is written to the access log in the same sled transaction as the change, and
+//! salt, the `argon2` crate's default cost), in a tree of their own (`users`) beside the tokens
+//! (`store::accounts`: sled's, or the ledger's rows in PostgreSQL), never in the hash chain. An
+//! account is never removed, since its name is the recorder of what it appended; it is disabled
+//! instead. Every change (added, disabled, enabled, role changed, password set) is written to the
+//! access log in the same transaction as the change, and
 //! every sign-in and refusal on its own; no entry holds a password or a hash.
 //!
 //! Checking a password costs about as much for a name that is no account's as for one that is: a
 //! dummy hash is checked instead, so the time taken does not tell which names exist.
 
-use super::access::{self, Action, Draft, ACCESS_TREE};
+use super::access::{self, Action, Draft};
 use super::auth::{random_bytes, Identity, Role};
+use crate::store::accounts::{Accounts, Tree, TxError};
 use crate::store::record::RECORDED_BY_BYTES_MAX;
 use crate::store::sled_store::SledStore;
 use crate::store::StoreError;
@@ -17,12 +19,10 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
 use std::sync::OnceLock;
 
-/// The sled tree that holds the accounts.
-pub const USERS_TREE: &str = "users";
+/// The tree that holds the accounts.
+pub const USERS_TREE: &str = Tree::Users.name();
 /// The shortest password, in characters.
 pub const PASSWORD_CHARS_MIN: usize = 12;
 /// The longest password, in bytes (hashing reads all of it).
@@ -172,19 +172,6 @@ fn dummy() -> &'static str {
     })
 }
 
-type TxError = ConflictableTransactionError<UserError>;
-
-fn tx_result<T>(r: Result<T, TransactionError<UserError>>) -> Result<T, UserError> {
-    r.map_err(|e| match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => UserError::Store(store_err(e)),
-    })
-}
-
-fn store_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Io(e.to_string())
-}
-
 /// A change to one account.
 enum Change<'a> {
     Disable,
@@ -193,29 +180,21 @@ enum Change<'a> {
     Password(&'a str),
 }
 
-/// The account tree of one store, and the access log beside it.
+/// The accounts of one ledger, and the access log beside them.
 #[derive(Clone)]
 pub struct UserStore {
-    tree: sled::Tree,
-    access: sled::Tree,
+    accounts: Accounts,
 }
 
 impl UserStore {
+    /// The accounts kept in a sled store.
     pub fn open(store: &SledStore) -> Result<UserStore, StoreError> {
-        Ok(UserStore {
-            tree: store.tree(USERS_TREE)?,
-            access: store.tree(ACCESS_TREE)?,
-        })
+        Accounts::sled(store).map(UserStore::new)
     }
 
-    /// The accounts of an open `users` tree, logged to `access` (see `TokenStore::users`).
-    pub(crate) fn from_trees(tree: sled::Tree, access: sled::Tree) -> UserStore {
-        UserStore { tree, access }
-    }
-
-    fn flush(&self) -> Result<(), StoreError> {
-        // One flush covers both trees: they share sled's log.
-        self.tree.flush().map(drop).map_err(store_err)
+    /// The accounts kept in `accounts` (see `TokenStore::users`).
+    pub fn new(accounts: Accounts) -> UserStore {
+        UserStore { accounts }
     }
 
     /// Adds an account, logged as added `by`; its name must be new.
@@ -238,20 +217,17 @@ impl UserStore {
             },
             phc: hash_password(password)?,
         };
-        tx_result((&self.tree, &self.access).transaction(|(users, access)| {
-            if users.get(name.as_bytes())?.is_some() {
-                return Err(ConflictableTransactionError::Abort(UserError::Exists(
-                    name.clone(),
-                )));
+        self.accounts.transact(|tx| {
+            if tx.get(Tree::Users, name.as_bytes())?.is_some() {
+                return Err(TxError::Abort(UserError::Exists(name.clone())));
             }
-            users.insert(name.as_bytes(), stored.to_json())?;
+            tx.insert(Tree::Users, name.as_bytes(), &stored.to_json())?;
             access::append(
-                access,
+                tx,
                 &Draft::new(Action::UserAdded, by, &name, Some(role)),
                 now,
             )
-        }))?;
-        self.flush()?;
+        })?;
         Ok(stored.info)
     }
 
@@ -270,13 +246,11 @@ impl UserStore {
             }
             _ => None,
         };
-        let changed = tx_result((&self.tree, &self.access).transaction(|(users, access)| {
-            let Some(v) = users.get(name.as_bytes())? else {
-                return Err(ConflictableTransactionError::Abort(UserError::NotFound(
-                    name.to_string(),
-                )));
+        self.accounts.transact(|tx| {
+            let Some(v) = tx.get(Tree::Users, name.as_bytes())? else {
+                return Err(TxError::Abort(UserError::NotFound(name.to_string())));
             };
-            let mut s = Stored::parse(&v).map_err(|e| TxError::Abort(e.into()))?;
+            let mut s = Stored::parse(&v).map_err(TxError::store)?;
             let action = match change {
                 Change::Disable => {
                     s.info.disabled = true;
@@ -295,16 +269,10 @@ impl UserStore {
                     Action::PasswordSet
                 }
             };
-            users.insert(name.as_bytes(), s.to_json())?;
-            access::append(
-                access,
-                &Draft::new(action, by, name, Some(s.info.role)),
-                now,
-            )?;
+            tx.insert(Tree::Users, name.as_bytes(), &s.to_json())?;
+            access::append(tx, &Draft::new(action, by, name, Some(s.info.role)), now)?;
             Ok(s.info)
-        }))?;
-        self.flush()?;
-        Ok(changed)
+        })
     }
 
     pub fn disable(&self, name: &str, by: &str, now: DateTime<Utc>) -> Result<UserInfo, UserError> {
@@ -336,50 +304,63 @@ impl UserStore {
     }
 
     pub fn list(&self) -> Result<Vec<UserInfo>, StoreError> {
-        let mut out = Vec::new();
-        for kv in self.tree.iter() {
-            let (_, v) = kv.map_err(store_err)?;
-            out.push(Stored::parse(&v)?.info);
-        }
-        Ok(out)
+        let pairs = self.accounts.scan(Tree::Users)?;
+        pairs
+            .iter()
+            .map(|(_, v)| Ok(Stored::parse(v)?.info))
+            .collect()
     }
 
     /// Checks a sign-in's name and password, always hashing once (a dummy for unknown names).
     pub fn verify(&self, name: &str, password: &str) -> Result<Verdict, StoreError> {
+        Ok(self.verify_kept(name, password)?.0)
+    }
+
+    /// The SHA-256 of the account's record as stored now, and whether it is disabled; `None`
+    /// when there is no such account. A session compares it at every request with the one it
+    /// signed in with, so a change made through any server ends it.
+    pub fn kept(&self, name: &str) -> Result<Option<([u8; 32], bool)>, StoreError> {
+        match self.accounts.get(Tree::Users, name.as_bytes())? {
+            None => Ok(None),
+            Some(v) => Ok(Some((access::hash(&v), Stored::parse(&v)?.info.disabled))),
+        }
+    }
+
+    /// [`UserStore::verify`], with the SHA-256 of the record it checked against.
+    pub fn verify_kept(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<(Verdict, Option<[u8; 32]>), StoreError> {
         let password = if password.len() > PASSWORD_BYTES_MAX {
             ""
         } else {
             password
         };
-        let stored = match self.tree.get(name.trim().as_bytes()).map_err(store_err)? {
-            Some(v) => Some(Stored::parse(&v)?),
+        let stored = match self.accounts.get(Tree::Users, name.trim().as_bytes())? {
+            Some(v) => Some((Stored::parse(&v)?, access::hash(&v))),
             None => None,
         };
-        let Some(s) = stored else {
+        let Some((s, kept)) = stored else {
             let _ = matches(dummy(), password);
-            return Ok(Verdict::Unknown);
+            return Ok((Verdict::Unknown, None));
         };
         let who = Identity {
             name: s.info.name.clone(),
             role: s.info.role,
         };
-        Ok(match (matches(&s.phc, password)?, s.info.disabled) {
+        let verdict = match (matches(&s.phc, password)?, s.info.disabled) {
             (false, _) => Verdict::WrongPassword(who),
             (true, true) => Verdict::Disabled(who),
             (true, false) => Verdict::Valid(who),
-        })
+        };
+        Ok((verdict, Some(kept)))
     }
 
     /// Writes a sign-in, a refusal or a sign-out to the access log.
     pub fn log(&self, draft: &Draft, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let r: Result<(), TransactionError<StoreError>> = self
-            .access
-            .transaction(|access| access::append(access, draft, now));
-        r.map_err(|e| match e {
-            TransactionError::Abort(e) => e,
-            TransactionError::Storage(e) => store_err(e),
-        })?;
-        self.flush()
+        self.accounts
+            .transact(|tx| access::append::<StoreError>(tx, draft, now))
     }
 }
 
@@ -397,7 +378,8 @@ mod tests {
         users
             .add("anna", Role::Controller, pw, "admin", now)
             .unwrap();
-        let raw = String::from_utf8(users.tree.get("anna").unwrap().unwrap().to_vec()).unwrap();
+        let raw = (users.accounts.get(Tree::Users, b"anna")).unwrap().unwrap();
+        let raw = String::from_utf8(raw).unwrap();
         assert!(raw.contains("$argon2id$") && !raw.contains(pw), "{raw}");
         let anna = Identity {
             name: "anna".into(),

@@ -5,6 +5,7 @@
 //! head (last sequence number and its hash). It knows nothing of events, validation or hashing:
 //! those live in `record` and `ledger`, so a second engine only has to keep bytes safely.
 
+pub mod accounts;
 pub mod engine;
 pub mod folder;
 pub mod pg;

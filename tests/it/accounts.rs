@@ -3,9 +3,11 @@
 //! `X-CSRF-Token` (403 without); an expired session, a disabled account and a revoked token are
 //! refused at once; failed sign-ins are throttled per account and per address (429 with
 //! `Retry-After`, a right password too); sign-ins and refusals are in the access log without a
-//! password, a session id or a hash; the cookie is `Secure` over HTTPS.
+//! password, a session id or a hash; the cookie is `Secure` over HTTPS. Adding, signing in,
+//! disabling and revoking run on both engines (`NAME::sled`, `NAME::pg`).
 
 use super::server::{kalmar, Kalmar, Reply};
+use crate::engines::on_both_engines;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
@@ -143,7 +145,7 @@ fn head(k: &Kalmar) -> u64 {
     k.state.ledger().store().head().unwrap().seq
 }
 
-#[test]
+on_both_engines! {
 fn an_account_added_while_serving_signs_in_at_once_and_records_as_itself() {
     let k = with_admin();
     let admin = sign_in(&k.state, ADMIN, ADMIN_PASSWORD);
@@ -230,7 +232,6 @@ fn an_account_added_while_serving_signs_in_at_once_and_records_as_itself() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
 }
 
-#[test]
 fn a_disabled_account_and_a_revoked_token_are_refused_at_once() {
     let k = with_admin();
     let admin = sign_in(&k.state, ADMIN, ADMIN_PASSWORD);
@@ -322,6 +323,8 @@ fn a_disabled_account_and_a_revoked_token_are_refused_at_once() {
         .status,
         StatusCode::NOT_FOUND
     );
+}
+
 }
 
 #[test]

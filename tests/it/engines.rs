@@ -40,14 +40,6 @@ pub(crate) struct Db {
     pub(crate) path: PathBuf,
 }
 
-impl Db {
-    pub(crate) fn is_pg(&self) -> bool {
-        self.path
-            .to_str()
-            .is_some_and(|p| p.starts_with("postgres://"))
-    }
-}
-
 /// A place for a new ledger on the current engine (nothing made yet on sled; on PostgreSQL a
 /// ledger name nobody used, which still needs `init` or [`open`], which makes it).
 pub(crate) fn fresh(tag: &str) -> Db {

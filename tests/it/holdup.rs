@@ -14,18 +14,12 @@ use std::time::Duration;
 
 /// `prlimit --nofile=128:128 -- rambok serve --port 0 --db DB EXTRA…`: the child, its address and
 /// the file its stderr goes to. The ledger holds the Kalmar fixtures, on the test thread's engine
-/// (on PostgreSQL the tokens in `DIR/tokens`).
+/// (on PostgreSQL its tokens in the database, with it).
 fn serve_in_128_files(dir: &Path, extra: &[&str]) -> (Child, SocketAddr, std::path::PathBuf) {
     let fixtures = rambok::cli::demo::fixture_events().unwrap();
-    let (db, tokens) = match crate::engines::current() {
-        crate::engines::Engine::Sled => (dir.join("db"), vec![]),
-        crate::engines::Engine::Pg => (
-            crate::pg::fresh_url("holdup"),
-            vec![
-                "--tokens".to_string(),
-                dir.join("tokens").display().to_string(),
-            ],
-        ),
+    let db = match crate::engines::current() {
+        crate::engines::Engine::Sled => dir.join("db"),
+        crate::engines::Engine::Pg => crate::pg::fresh_url("holdup"),
     };
     crate::engines::open(&db)
         .append(&fixtures, "fixtures", None, Utc::now())
@@ -36,7 +30,6 @@ fn serve_in_128_files(dir: &Path, extra: &[&str]) -> (Child, SocketAddr, std::pa
         .arg(env!("CARGO_BIN_EXE_rambok"))
         .args(["serve", "--port", "0", "--db"])
         .arg(&db)
-        .args(&tokens)
         .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())

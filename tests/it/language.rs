@@ -506,6 +506,9 @@ fn wrong_command_lines_are_answered_in_swedish() {
             &["user", "passwd", "ingen", "--password-stdin", "--by", "t"],
             1,
         ),
+        (&["token", "--tokens", folder, "list"], 1),
+        (&["user", "--tokens", folder, "list"], 1),
+        (&["serve", "--tokens", folder, "--port", "0"], 1),
         (
             &["--server", "ftp://x", "report", "frames", "--year", "2017"],
             1,

@@ -17,8 +17,7 @@ use std::path::PathBuf;
 use tower::ServiceExt;
 
 /// A server state over a fresh store with the Kalmar fixtures, and one token per role; on the
-/// test thread's engine (`crate::engines`: on PostgreSQL the tokens in a folder of their own, as
-/// `serve --tokens DIR` keeps them).
+/// test thread's engine (`crate::engines`: on PostgreSQL the tokens in the ledger's database).
 pub struct Kalmar {
     pub _dir: tempfile::TempDir,
     pub state: AppState,
@@ -34,14 +33,7 @@ pub fn kalmar() -> Kalmar {
     ledger
         .append(&events, "demo", None, chrono::Utc::now())
         .unwrap();
-    let state = if db.is_pg() {
-        let folder =
-            rambok::store::sled_store::SledStore::open(&db.dir.path().join("tokens")).unwrap();
-        let tokens = server::auth::TokenStore::open(&folder).unwrap();
-        AppState::with_tokens(ledger, tokens, None, "rambok").unwrap()
-    } else {
-        AppState::new(ledger, None).unwrap()
-    };
+    let state = AppState::new(ledger, None).unwrap();
     let dir = db.dir;
     let add = |name: &str, role| {
         (state.tokens())

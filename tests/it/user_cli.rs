@@ -3,7 +3,9 @@
 //! password, or twice; listed, disabled and opened again; each change in the access log; and the
 //! password it was given signs in.
 
-use rambok::server::users::{UserStore, Verdict};
+use crate::engines::on_both_engines;
+use rambok::server::auth::TokenStore;
+use rambok::server::users::Verdict;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -38,9 +40,9 @@ fn rambok(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn verdict(db: &Path, name: &str, password: &str) -> Verdict {
-    let ledger = rambok::ledger::Ledger::open(db).unwrap();
-    UserStore::open(ledger.store())
-        .unwrap()
+    let target = rambok::store::target::Target::parse(db).unwrap();
+    let ledger = rambok::ledger::Ledger::open_target(&target).unwrap();
+    (TokenStore::of(ledger.store()).unwrap().users())
         .verify(name, password)
         .unwrap()
 }
@@ -49,10 +51,10 @@ fn init(db: &Path) {
     assert!(rambok(db, &["init"], None).status.success());
 }
 
-#[test]
+on_both_engines! {
 fn user_add_with_password_stdin_then_list_disable_and_the_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("l");
+    let fresh = crate::engines::fresh("users");
+    let db = fresh.path.clone();
     init(&db);
     let pw = "ett långt lösenord";
     let add = [
@@ -140,6 +142,7 @@ fn user_add_with_password_stdin_then_list_disable_and_the_log() {
         assert!(log.contains(what), "{what}: {log}");
     }
     assert!(log.contains("cli.admin") && !log.contains(pw), "{log}");
+}
 }
 
 /// Reads from `out` until `want` has appeared in what was read, or panics after 20 s.

@@ -216,7 +216,7 @@ async fn signed_in(
     };
     match answer(&oidc, headers, query).await {
         Ok(who) => {
-            let (cookie, _csrf) = start_session(s, &who, now, tls)?;
+            let (cookie, _csrf) = start_session(s, &who, None, now, tls)?;
             log(
                 Action::SignedIn,
                 &who.name,

@@ -21,6 +21,7 @@
 //! byte by byte, then by length, like sled's keys, so range reads of derived entries come back
 //! in the same order on both engines.
 
+pub mod accounts;
 mod cache;
 mod pages;
 pub mod pool;
@@ -148,6 +149,7 @@ impl PgStore {
             let mut tx = c.client().transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
             tx.batch_execute(SCHEMA)?;
+            tx.batch_execute(accounts::SCHEMA)?;
             let n = tx.execute(
                 "INSERT INTO rambok_heads (ledger, seq, hash) VALUES ($1, 0, $2)
                  ON CONFLICT (ledger) DO NOTHING",

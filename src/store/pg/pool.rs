@@ -134,6 +134,8 @@ impl Conn {
 /// Read connections, opened as needed up to [`READ_CONNECTIONS_MAX`] and kept.
 pub struct Pool {
     config: Config,
+    /// Connections open at most.
+    max: usize,
     shown: String,
     state: Mutex<PoolState>,
     freed: Condvar,
@@ -151,8 +153,14 @@ struct PoolState {
 
 impl Pool {
     pub fn new(config: Config, shown: String) -> Pool {
+        Pool::bounded(config, shown, READ_CONNECTIONS_MAX)
+    }
+
+    /// A pool of at most `max` connections.
+    pub fn bounded(config: Config, shown: String, max: usize) -> Pool {
         Pool {
             config,
+            max: max.max(1),
             shown,
             state: Mutex::new(PoolState::default()),
             freed: Condvar::new(),
@@ -172,7 +180,7 @@ impl Pool {
                 s.open -= 1;
                 continue;
             }
-            if s.open < READ_CONNECTIONS_MAX {
+            if s.open < self.max {
                 s.open += 1;
                 drop(s);
                 let made = connect(&self.config, &self.shown);
@@ -206,6 +214,19 @@ impl Pool {
     /// before may come from a server that is not the one answering now.
     pub fn reopened(&self) -> u64 {
         self.reopened.load(Ordering::Relaxed)
+    }
+
+    /// Runs `f` once on a pooled connection, never again on another: a write whose connection
+    /// broke may have committed.
+    pub fn once<T>(
+        &self,
+        doing: &str,
+        f: impl FnOnce(&mut Conn) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let mut client = self.take()?;
+        let result = f(&mut client);
+        self.release(Some(client));
+        result.map_err(|e| failure(doing, &e))
     }
 
     /// Runs a read on a pooled connection; a read that found its connection closed (a restarted

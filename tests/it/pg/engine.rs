@@ -271,12 +271,12 @@ fn postgresql_messages_are_swedish() {
         3,
     );
     says(&db, &["verify"], 0);
-    says(&db, &["token", "list"], 1);
+    says(&db, &["token", "list"], 0);
     let tokens = dir.path().join("token");
     says(
         &db,
         &["token", "--tokens", tokens.to_str().unwrap(), "list"],
-        0,
+        1,
     );
     says(&pg.url("saknas"), &["verify"], 1);
     let copy = dir.path().join("kopia");

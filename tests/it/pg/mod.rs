@@ -6,6 +6,7 @@
 //!
 //! Without PostgreSQL's programs these tests fail (CI installs them: scripts/install-postgres.sh).
 
+mod accounts;
 mod cache;
 mod engine;
 mod shared;

@@ -136,31 +136,32 @@ fn ledgers_in_one_database_never_see_each_other() {
     assert!(ok(&kalmar, &["verify"]).contains("ok: 2 poster"));
     assert!(ok(&vaxjo, &["verify"]).contains("ok: 1 post"));
     assert!(!ok(&vaxjo, &["log"]).contains("BUF"));
-    // The tokens of each server are in a folder of its own.
+    // The tokens of each ledger are its own, in the database; a folder for them is refused.
     let dir = tempfile::tempdir().unwrap();
-    let (kt, vt) = (dir.path().join("kalmar"), dir.path().join("vaxjo"));
-    for (db, t) in [(&kalmar, &kt), (&vaxjo, &vt)] {
-        let (code, _, err) = rambok(db, &["token", "list"]);
+    for (db, name) in [(&kalmar, "kalmar.revisor"), (&vaxjo, "vaxjo.revisor")] {
+        let folder = dir.path().join(name);
+        let (code, _, err) = rambok(db, &["token", "--tokens", folder.to_str().unwrap(), "list"]);
         assert_eq!(code, 1, "{err}");
-        assert!(err.contains("--tokens"), "{err}");
-        ok(
-            db,
-            &[
-                "token",
-                "--tokens",
-                t.to_str().unwrap(),
-                "add",
-                "--role",
-                "auditor",
-                "--name",
-                "revisor",
-                "--by",
-                "test",
-            ],
+        assert!(
+            err.contains("--tokens") && err.contains("i databasen"),
+            "{err}"
         );
+        assert!(!folder.exists());
+        let args = [
+            "token", "add", "--role", "auditor", "--name", name, "--by", "test",
+        ];
+        ok(db, &args);
     }
-    let listed = ok(&vaxjo, &["token", "--tokens", vt.to_str().unwrap(), "list"]);
-    assert!(listed.contains("revisor"), "{listed}");
+    let listed = ok(&vaxjo, &["token", "list"]);
+    assert!(
+        listed.contains("vaxjo.revisor") && !listed.contains("kalmar"),
+        "{listed}"
+    );
+    let logged = ok(&kalmar, &["token", "log", "--format", "json"]);
+    assert!(
+        logged.contains("kalmar.revisor") && !logged.contains("vaxjo"),
+        "{logged}"
+    );
 }
 
 #[test]
@@ -269,17 +270,12 @@ fn two_servers_on_one_database_take_32_writers_with_nothing_lost() {
     let pg = Cluster::start();
     let url = pg.url("tva");
     ok(&url, &["init"]);
-    let dir = tempfile::tempdir().unwrap();
     let mut servers = Vec::new();
     for name in ["a", "b"] {
-        let folder = dir.path().join(name);
-        let folder = folder.to_str().unwrap();
         let token = ok(
             &url,
             &[
                 "token",
-                "--tokens",
-                folder,
                 "add",
                 "--role",
                 "controller",
@@ -289,7 +285,7 @@ fn two_servers_on_one_database_take_32_writers_with_nothing_lost() {
                 "test",
             ],
         );
-        let (child, address) = start_serve(&url, &["--tokens", folder]);
+        let (child, address) = start_serve(&url, &[]);
         servers.push((child, address, token.trim().to_string()));
     }
     let clients = 32;

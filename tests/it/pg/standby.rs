@@ -28,8 +28,8 @@ struct Seen {
     refused: Vec<(u16, String)>,
 }
 
-/// `rambok serve` on `url` with its own token folder, its log (stderr) in `log`.
-fn serve(url: &Path, tokens: &Path, log: &Path) -> (Child, String) {
+/// `rambok serve` on `url` (its tokens in the database), its log (stderr) in `log`.
+fn serve(url: &Path, log: &Path) -> (Child, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rambok"))
         .env_remove("RAMBOK_SERVER")
@@ -37,8 +37,6 @@ fn serve(url: &Path, tokens: &Path, log: &Path) -> (Child, String) {
         .env_remove("RAMBOK_TLS_KEY")
         .args(["serve", "--port", "0", "--db"])
         .arg(url)
-        .arg("--tokens")
-        .arg(tokens)
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
@@ -116,13 +114,11 @@ fn load(servers: &[(String, String)], clients: usize, stop: &Arc<AtomicBool>) ->
     threads.into_iter().map(|t| t.join().unwrap()).collect()
 }
 
-fn token_for(url: &Path, folder: &Path, name: &str) -> String {
+fn token_for(url: &Path, name: &str) -> String {
     ok(
         url,
         &[
             "token",
-            "--tokens",
-            folder.to_str().unwrap(),
             "add",
             "--role",
             "controller",
@@ -168,18 +164,12 @@ fn a_promoted_synchronous_standby_has_every_acknowledged_event() {
     let standby = Cluster::standby_of(&primary, "rambok_standby");
     primary.make_synchronous("rambok_standby");
     let dir = tempfile::tempdir().unwrap();
-    let folders: Vec<PathBuf> = ["a", "b"].iter().map(|n| dir.path().join(n)).collect();
     let logs: Vec<PathBuf> = ["a.log", "b.log"]
         .iter()
         .map(|n| dir.path().join(n))
         .collect();
-    let tokens: Vec<String> = folders
-        .iter()
-        .zip(["a", "b"])
-        .map(|(f, n)| token_for(&url, f, n))
-        .collect();
-    let mut servers: Vec<(Child, String)> =
-        (0..2).map(|i| serve(&url, &folders[i], &logs[i])).collect();
+    let tokens: Vec<String> = ["a", "b"].iter().map(|n| token_for(&url, n)).collect();
+    let mut servers: Vec<(Child, String)> = (0..2).map(|i| serve(&url, &logs[i])).collect();
     let targets: Vec<(String, String)> = servers
         .iter()
         .zip(&tokens)
@@ -253,11 +243,8 @@ fn a_promoted_synchronous_standby_has_every_acknowledged_event() {
 
     let servers: Vec<(Child, String)> = (0..2)
         .map(|i| {
-            serve(
-                &new_url,
-                &folders[i],
-                &dir.path().join(format!("ny{i}.log")),
-            )
+            // The tokens made on the primary are on the promoted standby, with the ledger.
+            serve(&new_url, &dir.path().join(format!("ny{i}.log")))
         })
         .collect();
     let agent = agent();
