@@ -232,7 +232,13 @@ impl Known {
                 insert_logged(&mut self.areas, &key, &mut log, Step::Area);
             }
             EventBody::GoalDefined { goal, level, .. } => {
-                put_logged(&mut self.targets, goal, TargetKind::Goal, &mut log, Step::Target);
+                put_logged(
+                    &mut self.targets,
+                    goal,
+                    TargetKind::Goal,
+                    &mut log,
+                    Step::Target,
+                );
                 put_logged(&mut self.goals, goal, *level, &mut log, Step::Goal);
             }
             EventBody::ActivityDefined { activity, .. } => {

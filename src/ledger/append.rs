@@ -189,8 +189,14 @@ impl<'l, S: Store> Appender<'l, S> {
             derived.append(&mut self.markers);
             let blocks = std::mem::take(&mut self.pending);
             let journal = self.journal.take().expect("kept until commit");
-            let (group, t) =
-                Group::new(blocks, derived, head, index_head, self.staged_from(), journal);
+            let (group, t) = Group::new(
+                blocks,
+                derived,
+                head,
+                index_head,
+                self.staged_from(),
+                journal,
+            );
             // Refused when a commit before it failed: this append was chained onto it.
             if let Err((error, journal)) = self.ledger.enqueue(group) {
                 self.journal = journal;
