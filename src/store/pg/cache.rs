@@ -64,6 +64,15 @@ impl ScanCache {
         (*at >= seq).then(|| entries.clone())
     }
 
+    /// The entries of `range` if kept, with the head they were read at.
+    pub fn peek(&self, range: &Range, epoch: u64) -> Option<(u64, Arc<Vec<Derived>>)> {
+        let c = self.lock();
+        if c.epoch != epoch {
+            return None;
+        }
+        c.ranges.get(range).map(|(at, e)| (*at, e.clone()))
+    }
+
     /// Keeps `entries` of `range`, read at head `at` for a reader up to `seq`; `before` and
     /// `after` are the pool's counts of reopened connections before and after the read.
     pub fn put(

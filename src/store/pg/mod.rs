@@ -290,6 +290,92 @@ impl PgStore {
         Ok((at, found))
     }
 
+    /// The entry `key` and the ranges `prefixes` (ending at `ends`) in one statement: a range
+    /// kept from a read at or past the head that statement saw comes from the cache, the others
+    /// from the statement's rows (and kept).
+    fn key_and_ranges(
+        &self,
+        key: &[u8],
+        prefixes: &[Vec<u8>],
+        ends: &[Vec<u8>],
+    ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
+        let before = self.pool.reopened();
+        let kept: Vec<Option<(u64, Arc<Vec<Derived>>)>> = prefixes
+            .iter()
+            .zip(ends)
+            .map(|(p, e)| self.cache.peek(&(p.clone(), Some(e.clone())), before))
+            .collect();
+        self.key_and_ranges_with(key, prefixes, ends, kept, before)
+    }
+
+    fn key_and_ranges_with(
+        &self,
+        key: &[u8],
+        prefixes: &[Vec<u8>],
+        ends: &[Vec<u8>],
+        kept: Vec<Option<(u64, Arc<Vec<Derived>>)>>,
+        before: u64,
+    ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
+        let known: Vec<i64> = kept
+            .iter()
+            .map(|k| k.as_ref().map_or(-1, |(at, _)| i64::try_from(*at).unwrap_or(i64::MAX)))
+            .collect();
+        let rows = self.read("när indexet lästes", |c| {
+            c.query(
+                KEY_AND_RANGES,
+                &[&self.ledger, &prefixes, &ends, &DERIVED_PER_PAGE, &key, &known],
+            )
+        })?;
+        let Some(first) = rows.first() else {
+            return Err(StoreError::Io(format!(
+                "liggaren '{}' finns inte längre i {}",
+                self.ledger, self.shown
+            )));
+        };
+        let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
+        let value: Option<Vec<u8>> = first.get(1);
+        let mut found: Vec<Vec<Derived>> = vec![Vec::new(); prefixes.len()];
+        for r in &rows {
+            let i = r.get::<_, i64>(2) - 1;
+            if let (Some(k), Some(v), Some(slot)) = (
+                r.get::<_, Option<Vec<u8>>>(3),
+                r.get(4),
+                found.get_mut(i as usize),
+            ) {
+                slot.push((k, v));
+            }
+        }
+        let after = self.pool.reopened();
+        if before != after && kept.iter().any(Option::is_some) {
+            // A connection was opened again meanwhile: what was kept is not sure; read it all.
+            self.forget();
+            let none = vec![None; prefixes.len()];
+            return self.key_and_ranges_with(key, prefixes, ends, none, after);
+        }
+        let mut out = Vec::with_capacity(prefixes.len());
+        for (i, mut entries) in found.into_iter().enumerate() {
+            if let Some((kept_at, kept)) = &kept[i] {
+                if *kept_at >= at {
+                    out.push(kept.to_vec());
+                    continue;
+                }
+            }
+            if entries.len() as i64 == DERIVED_PER_PAGE {
+                let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
+                let mut rest = DerivedPages::new(self, last, Some(ends[i].clone()));
+                rest.after = true;
+                for kv in rest {
+                    entries.push(kv?);
+                }
+            }
+            let entries = Arc::new(entries);
+            let range: Range = (prefixes[i].clone(), Some(ends[i].clone()));
+            self.cache.put(range, at, at, (before, after), &entries);
+            out.push(entries.to_vec());
+        }
+        Ok((value, out))
+    }
+
     /// Every entry with `start <= key < end`, and the ledger's head as the first page's statement
     /// saw it (every entry written with a head up to it is in the pages).
     fn read_range(
@@ -556,6 +642,23 @@ impl Store for PgStore {
             }
         }
         Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    fn get_and_scan_many(
+        &self,
+        key: &[u8],
+        prefixes: &[Vec<u8>],
+    ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
+        let ends: Option<Vec<Vec<u8>>> = prefixes.iter().map(|p| prefix_end(p)).collect();
+        let (Some(ends), false) = (ends, prefixes.is_empty()) else {
+            let value = self.get_derived(key)?;
+            let ranges = prefixes
+                .iter()
+                .map(|p| self.scan_derived(p).collect())
+                .collect::<Result<_, _>>()?;
+            return Ok((value, ranges));
+        };
+        self.key_and_ranges(key, prefixes, &ends)
     }
 
     fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
