@@ -272,12 +272,7 @@ impl<'l, S: Store> Reader<'l, S> {
             let fingerprint = checked.fingerprint(k, v);
             let known_good = checked.contains(fingerprint);
             if !known_good {
-                to_check.extend(
-                    records
-                        .iter()
-                        .map(|(r, _)| r.seq)
-                        .filter(|&s| s <= seq),
-                );
+                to_check.extend(records.iter().map(|(r, _)| r.seq).filter(|&s| s <= seq));
             }
             decoded.push((k, fingerprint, known_good, records));
         }

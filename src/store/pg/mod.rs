@@ -318,12 +318,22 @@ impl PgStore {
     ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
         let known: Vec<i64> = kept
             .iter()
-            .map(|k| k.as_ref().map_or(-1, |(at, _)| i64::try_from(*at).unwrap_or(i64::MAX)))
+            .map(|k| {
+                k.as_ref()
+                    .map_or(-1, |(at, _)| i64::try_from(*at).unwrap_or(i64::MAX))
+            })
             .collect();
         let rows = self.read("när indexet lästes", |c| {
             c.query(
                 KEY_AND_RANGES,
-                &[&self.ledger, &prefixes, &ends, &DERIVED_PER_PAGE, &key, &known],
+                &[
+                    &self.ledger,
+                    &prefixes,
+                    &ends,
+                    &DERIVED_PER_PAGE,
+                    &key,
+                    &known,
+                ],
             )
         })?;
         let Some(first) = rows.first() else {
@@ -662,20 +672,39 @@ impl Store for PgStore {
     }
 
     fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
-        let seqs: Vec<i64> = seqs
-            .iter()
-            .map(|&s| seq_param(s))
-            .collect::<Result<_, _>>()?;
+        // Kept blocks first (each written once, never rewritten); the rest in one statement.
+        let before = self.pool.reopened();
+        let mut out: BTreeMap<u64, Block> = BTreeMap::new();
+        let mut missed = Vec::new();
+        for &seq in seqs {
+            match self.cache.block(seq, before) {
+                Some((first_seq, bytes)) => {
+                    out.entry(first_seq).or_insert_with(|| Block {
+                        first_seq,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+                None => missed.push(seq_param(seq)?),
+            }
+        }
+        if missed.is_empty() {
+            return Ok(out.into_values().collect());
+        }
         let rows = self.read("när loggen lästes", |c| {
-            c.query(BLOCKS_HOLDING, &[&self.ledger, &seqs])
+            c.query(BLOCKS_HOLDING, &[&self.ledger, &missed])
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Block {
-                first_seq: r.get::<_, i64>(0).max(0) as u64,
-                bytes: r.get(1),
-            })
-            .collect())
+        let mut kept = Vec::with_capacity(rows.len());
+        for r in rows {
+            let first_seq = r.get::<_, i64>(0).max(0) as u64;
+            let bytes: Vec<u8> = r.get(1);
+            let end = r.get::<_, Option<i64>>(2).unwrap_or(0).max(0) as u64;
+            if end > first_seq {
+                kept.push((first_seq, end, Arc::new(bytes.clone())));
+            }
+            out.insert(first_seq, Block { first_seq, bytes });
+        }
+        self.cache.put_blocks(kept, (before, self.pool.reopened()));
+        Ok(out.into_values().collect())
     }
 
     fn stage(

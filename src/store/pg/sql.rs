@@ -86,8 +86,12 @@ pub(super) const KEY_AND_RANGES: &str = "SELECT h.seq, k.value, r.i, d.key, d.va
     ON true
   WHERE h.ledger = $1";
 /// The blocks holding each of the records `$2`, each once.
-pub(super) const BLOCKS_HOLDING: &str = "SELECT first_seq, bytes FROM rambok_blocks
-  WHERE ledger = $1 AND first_seq = ANY (
+/// Each with where the next block starts (or the head + 1), so a process may keep it.
+pub(super) const BLOCKS_HOLDING: &str = "SELECT b.first_seq, b.bytes, coalesce(
+    (SELECT min(n.first_seq) FROM rambok_blocks n WHERE n.ledger = $1 AND n.first_seq > b.first_seq),
+    (SELECT h.seq + 1 FROM rambok_heads h WHERE h.ledger = $1))
+  FROM rambok_blocks b
+  WHERE b.ledger = $1 AND b.first_seq = ANY (
     SELECT DISTINCT (SELECT max(first_seq) FROM rambok_blocks
       WHERE ledger = $1 AND first_seq <= s) FROM unnest($2::int8[]) AS t(s))";
 
