@@ -6,8 +6,8 @@
 
 use super::{open_existing, target, CliError, Ledger, Result};
 use crate::control::verify;
+use crate::lang::counted;
 use crate::ledger::LedgerError;
-use crate::report::number::counted;
 use crate::store::folder::{self, Folder};
 use crate::store::pg::PgStore;
 use crate::store::target::Target;

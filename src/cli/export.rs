@@ -5,10 +5,11 @@
 
 use super::{open_existing, CliError, Result};
 use crate::domain::amount::Unit;
+use crate::lang::counted;
 pub use crate::query::export::sheets;
 use crate::query::export::{set_decimals, stamp};
 use crate::query::SignArg;
-use crate::report::number::{counted, Style};
+use crate::report::number::Style;
 use crate::report::table::render_csv_file;
 use crate::report::xlsx::{workbook, Figures};
 use std::io::Write;

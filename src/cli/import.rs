@@ -6,8 +6,8 @@
 use super::{open_existing, require_user, CliError, Recorder, Result};
 use crate::domain::event::Event;
 use crate::json::parse_event_line;
+use crate::lang::{count, counted};
 use crate::ledger::{Appender, LedgerError, BATCH_EVENTS_MAX};
-use crate::report::number::{count, counted};
 use crate::store::Engine;
 use chrono::Utc;
 use std::io::{BufRead, IsTerminal, Read, Write};

@@ -16,8 +16,8 @@ mod token;
 pub mod usage;
 mod user;
 
+use crate::lang::counted;
 use crate::ledger::LedgerError;
-use crate::report::number::counted;
 use crate::store::folder::{self, Folder};
 use crate::store::pg::PgStore;
 use crate::store::target::Target;
@@ -152,7 +152,7 @@ pub enum CliError {
     #[error("{0}")]
     Io(String),
     /// Not a failure of the command: the controls ran and found errors (fel); the exit code says so.
-    #[error("den interna kontrollen fann {}", crate::report::number::counted(*.0 as u64, "fel", "fel"))]
+    #[error("den interna kontrollen fann {}", crate::lang::counted(*.0 as u64, "fel", "fel"))]
     Findings(usize),
 }
 

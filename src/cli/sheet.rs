@@ -6,8 +6,8 @@
 use super::import::{mark_backfill, ImportArgs};
 use super::{open_existing, require_user, CliError, Result};
 use crate::json::event_to_json;
+use crate::lang::counted;
 use crate::ledger::LedgerError;
-use crate::report::number::counted;
 use crate::sheet::{self, Row, SettingError, Settings, SheetError, XLSX_BYTES_MAX};
 use chrono::Utc;
 use std::io::{Read, Write};

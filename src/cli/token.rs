@@ -6,8 +6,9 @@
 use super::{open_existing, CliError, Result};
 use crate::domain::amount::Unit;
 use crate::json::parse_date;
+use crate::lang::counted;
 use crate::ledger::LedgerError;
-use crate::report::number::{counted, Sign, Style};
+use crate::report::number::{Sign, Style};
 use crate::report::table::{render_terminal, Cell, Row, Table};
 use crate::server::access::{entries_json, hex, Logged};
 use crate::server::auth::{changed_by, expiry_after, valid_through, Role, TokenError, TokenStore};

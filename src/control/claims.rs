@@ -6,8 +6,8 @@
 //! target against the target decided); and `savings.base`, a savings requirement whose rate is not
 //! that rate of the frame. Pure: records in, findings out.
 
+use super::finding::{tkr, Causes, Finding};
 use super::reconcile::matches_printed;
-use super::rules::{tkr, Causes, Finding};
 use crate::domain::amount::Amount;
 use crate::domain::event::{Counted, Date, EventBody, GoalLevel, Status};
 use crate::domain::measure::Measure;

@@ -3,13 +3,13 @@
 //! goal without a hand-recorded status, or not yet assessable, is no finding. Pure: records in,
 //! findings out; `rules::control` runs it with the other rules.
 
-use super::rules::{Causes, Finding};
+use super::finding::{Causes, Finding};
 use crate::domain::event::{EventBody, Status};
 use crate::projection::goals::{goals, Item};
 use crate::projection::{in_effect, Clock};
 use crate::store::record::Recorded;
 
-/// The rule's name, as `rules::RULES` lists it with its severity.
+/// The rule's name, as `finding::RULES` lists it with its severity.
 pub const RULE: &str = "goals.assessment";
 
 /// The goals of `year` whose hand-recorded status and assessment disagree, grouped by the two

@@ -7,7 +7,9 @@
 pub mod approvals;
 mod claims;
 pub mod delegation;
+pub mod finding;
 pub mod goals;
 mod reconcile;
 pub mod rules;
+pub mod shown;
 pub mod verify;

@@ -5,7 +5,7 @@
 //! `reported.rounding` (a printed table's rows against its printed total). Counts and targets are
 //! in `claims.rs`. Pure: records in, findings out; `rules::control` runs them with the others.
 
-use super::rules::{tkr, Causes, Finding};
+use super::finding::{tkr, Causes, Finding};
 use crate::domain::amount::Amount;
 use crate::domain::event::{Date, EventBody, ReportedColumn, ReportedTable};
 use crate::projection::budget::{budget, investments, outcome, OutcomeRow};

@@ -84,7 +84,7 @@ pub enum AmountError {
     NotANumber(String),
     #[error("'{0}' har delar av öre: belopp anges exakt på öret")]
     FractionOfOre(String),
-    #[error("'{0}' är för stort: belopp får vara högst ±{max} kr", max = crate::report::number::count((Amount::MAX.0 / 100) as u64))]
+    #[error("'{0}' är för stort: belopp får vara högst ±{max} kr", max = crate::lang::count((Amount::MAX.0 / 100) as u64))]
     TooLarge(String),
 }
 

@@ -3,8 +3,11 @@
 
 pub mod amount;
 pub mod calendar;
+pub mod claim;
 pub mod codec;
+pub mod effect;
 pub mod event;
+pub mod field;
 pub mod measure;
 pub mod text;
 pub mod time;

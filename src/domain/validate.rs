@@ -5,8 +5,8 @@
 //! id, same content: skipped), or rejected with the field and reason.
 
 use super::event::{Event, EventBody, GoalLevel, Status, TargetKind};
+use super::field::FieldError;
 use super::text::person_key;
-use crate::json::FieldError;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 

@@ -34,8 +34,8 @@
 //! compares them with what is stored, and the digest with the index head's.
 
 use crate::domain::amount::Amount;
+use crate::domain::effect::{effect_on, Effect};
 use crate::domain::event::{Date, Event, EventBody};
-use crate::projection::frames::{effect_on, Effect};
 use crate::store::Derived;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use sha2::{Digest, Sha256};
@@ -471,7 +471,7 @@ impl Context {
                 k.extend_from_slice(&year_code(y));
                 out.push((k, Vec::new()));
             }
-            if crate::projection::frames::effect_on_any(body) && self.frame_years.insert(y) {
+            if crate::domain::effect::effect_on_any(body) && self.frame_years.insert(y) {
                 note(ContextStep::FrameYear(y));
                 let mut k = vec![FRAME_YEARS];
                 k.extend_from_slice(&year_code(y));

@@ -6,7 +6,7 @@ use super::record::{Raw, Record};
 use super::{FieldError, CODE_CHARS_MAX, R, TEXT_CHARS_MAX, YEARS};
 use crate::domain::amount::{Amount, Unit};
 use crate::domain::event::Date;
-use crate::report::number::counted;
+use crate::lang::counted;
 
 /// Fields every event has besides those of its type.
 const COMMON_KEYS: [&str; 3] = ["type", "id", "note"];

@@ -7,6 +7,7 @@
 //! [`Event`]: crate::domain::event::Event
 
 mod codec;
+mod compound;
 mod describe;
 mod emit;
 mod fields;
@@ -17,6 +18,7 @@ mod record;
 mod schema;
 pub mod strict;
 
+pub use crate::domain::field::FieldError;
 pub use describe::describe as describe_json_error;
 pub use emit::event_to_json;
 pub use fields::parse_date;
@@ -31,34 +33,6 @@ pub const TEXT_CHARS_MAX: usize = 2000;
 pub const CODE_CHARS_MAX: usize = 64;
 /// Budget years the ledger accepts.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
-
-/// A problem with one field of one event; the caller adds file and line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// Dotted path of the field, e.g. `decision.date`; empty for the whole object.
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// `fältet decision.date: …`, or the message alone for the whole object.
-impl std::fmt::Display for FieldError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.field.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "fältet {}: {}", self.field, self.message)
-        }
-    }
-}
 
 pub(crate) type R<T> = Result<T, FieldError>;
 

@@ -9,9 +9,11 @@
 //! `docs/events.md` documents every type; keep the two in step.
 
 use super::codec::{
-    read_field, Code, Codec, Codes, Count, Day, DecisionObject, Id, Ident, Label, Money, Net,
-    Number, OneOf, Parts, PartsUnit, Period, Person, Printed, PrintedUnit, Rate, Rules, StatusName,
+    read_field, Code, Codec, Day, Id, Ident, Label, Money, Number, OneOf, Person, Rate, StatusName,
     Swedish, Text, Year,
+};
+use super::compound::{
+    Codes, Count, DecisionObject, Net, Parts, PartsUnit, Period, Printed, PrintedUnit, Rules,
 };
 use super::fields::Fields;
 use super::{FieldError, R};

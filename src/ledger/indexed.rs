@@ -4,7 +4,7 @@
 
 use super::{Damage, Ledger, LedgerError};
 use crate::index::{self, Context, Digester, IndexHead};
-use crate::report::number::counted;
+use crate::lang::counted;
 use crate::store::{Derived, Store};
 
 /// Entries written per batch while an index is rebuilt.

@@ -9,7 +9,7 @@ use crate::domain::event::Event;
 use crate::domain::validate::Known;
 use crate::index::{self, IndexHead};
 use crate::json::FieldError;
-use crate::report::number::counted;
+use crate::lang::counted;
 use crate::store::record::{self, DecodeError, Hash, Recorded, RECORDED_BY_BYTES_MAX};
 use crate::store::sled_store::SledStore;
 use crate::store::target::Target;

@@ -4,6 +4,7 @@
 use super::frame_index::FrameIndex;
 use super::{in_effect, office_names, Clock};
 use crate::domain::amount::Amount;
+use crate::domain::effect::{effect_on, Effect};
 use crate::domain::event::{Decision, EventBody};
 use crate::store::record::Recorded;
 use std::collections::HashMap;
@@ -18,57 +19,6 @@ pub struct FrameRow {
     pub set: bool,
     /// How many events in effect moved it.
     pub events: usize,
-}
-
-/// How one event moves `office`'s frame for `year`: `Set` replaces it, `Add` adds to it.
-pub enum Effect {
-    Set(Amount),
-    Add(Amount),
-}
-
-/// The effect of `body` on the frame of (`office`, `year`), if any.
-pub fn effect_on(body: &EventBody, office: &str, year: i32) -> Option<Effect> {
-    match body {
-        EventBody::FrameSet {
-            office: o,
-            year: y,
-            amount,
-            ..
-        } if o == office && *y == year => Some(Effect::Set(*amount)),
-        EventBody::FrameChanged {
-            office: o,
-            year: y,
-            amount,
-            ..
-        } if o == office && *y == year => Some(Effect::Add(*amount)),
-        EventBody::SavingsRequired {
-            office: o,
-            year: y,
-            amount,
-            ..
-        } if o == office && *y == year => Some(Effect::Add(-*amount)),
-        EventBody::Transfer {
-            from,
-            to,
-            year: y,
-            amount,
-            ..
-        } if *y == year && (from == office || to == office) => {
-            Some(Effect::Add(if to == office { *amount } else { -*amount }))
-        }
-        _ => None,
-    }
-}
-
-/// Whether `body` moves any office's frame.
-pub fn effect_on_any(body: &EventBody) -> bool {
-    matches!(
-        body,
-        EventBody::FrameSet { .. }
-            | EventBody::FrameChanged { .. }
-            | EventBody::SavingsRequired { .. }
-            | EventBody::Transfer { .. }
-    )
 }
 
 /// Every office's frame for `year` under the clock, ordered by office code.

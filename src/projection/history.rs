@@ -3,9 +3,9 @@
 //! frames, budgets and statuses between two dates.
 
 use super::frame_index::FrameIndex;
-use super::frames::{effect_on, Effect};
 use super::{corrected_ids, Clock};
 use crate::domain::amount::Amount;
+use crate::domain::effect::{effect_on, Effect};
 use crate::domain::event::{Date, Decision, EventBody, Status};
 use crate::store::record::Recorded;
 use chrono::{DateTime, Utc};

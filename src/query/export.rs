@@ -196,7 +196,7 @@ fn control_sheet(
     };
     sheet(
         "Kontroll",
-        audit::findings_tables(&control(records, &settings)),
+        crate::control::shown::findings_tables(&control(records, &settings)),
         0,
     )
 }

@@ -7,6 +7,7 @@
 //! them to the same pure fold (`crate::projection`) that the tests run over the whole log: the
 //! fold over everything is the reference, the index only chooses what it reads.
 
+pub mod effects;
 pub mod export;
 pub mod options;
 pub mod preview;
@@ -683,8 +684,8 @@ pub fn diff_rendered(d: &Diff) -> Rendered {
 /// The internal-control report for a year, as both adapters render it.
 pub fn control_rendered(report: &crate::control::rules::Report) -> Rendered {
     Rendered {
-        tables: crate::report::audit::findings_tables(report),
-        json: crate::report::audit::findings_json(report),
+        tables: crate::control::shown::findings_tables(report),
+        json: crate::control::shown::findings_json(report),
         default_decimals: 0,
     }
 }

@@ -73,7 +73,7 @@ pub fn places(events: &[Event], also: Option<Place>) -> Vec<Place> {
                 year: *year,
                 area: Some(area.clone()),
             }),
-            _ if frames::effect_on_any(body) => {
+            _ if crate::domain::effect::effect_on_any(body) => {
                 for office in body.offices() {
                     if let Some(year) = body.year() {
                         add(Place {

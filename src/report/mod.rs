@@ -2,7 +2,6 @@
 //! kronor. Swedish formats and labels live here and nowhere else.
 
 pub mod audit;
-pub mod effects;
 pub mod indicators;
 pub mod number;
 pub mod svg;

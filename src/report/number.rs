@@ -112,30 +112,12 @@ fn grouped(scaled: i128, decimals: u32, style: &Style) -> String {
             '-'
         });
     }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            if let Some(sep) = style.group {
-                out.push(sep);
-            }
-        }
-        out.push(c);
-    }
+    crate::lang::push_grouped(&mut out, int, style.group);
     if d > 0 {
         out.push(',');
         out.push_str(frac);
     }
     out
-}
-
-/// A count for people, grouped by thousands: `30 288`.
-pub fn count(n: u64) -> String {
-    grouped(i128::from(n), 0, &Style::terminal(Unit::Kr, 0, Sign::Cost))
-}
-
-/// A count with its noun in the right number, grouped by thousands: `1 händelse`, `2 händelser`,
-/// `30 288 händelser`. Every count a message gives goes through here (docs/language.md).
-pub fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
 /// A share as a whole percent, rounded half away from zero: `85 %`.
@@ -182,14 +164,6 @@ mod tests {
             ),
             "477,6"
         );
-    }
-
-    #[test]
-    fn counts_say_their_noun_in_the_right_number() {
-        assert_eq!(counted(0, "händelse", "händelser"), "0 händelser");
-        assert_eq!(counted(1, "händelse", "händelser"), "1 händelse");
-        assert_eq!(counted(2, "fil", "filer"), "2 filer");
-        assert_eq!(counted(30_288, "händelse", "händelser"), "30 288 händelser");
     }
 
     #[test]

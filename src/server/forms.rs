@@ -13,8 +13,8 @@ use crate::control::verify as v;
 use crate::domain::event::Event;
 use crate::domain::text::person_key;
 use crate::json::{event_to_json, forms, parse_event, FieldError, CODE_CHARS_MAX};
+use crate::query::effects::effects_json;
 use crate::query::preview::{self, Place};
-use crate::report::effects::effects_json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -239,7 +239,7 @@ pub async fn pending(
             .map(|r| {
                 json!({
                     "seq": r.seq, "id": r.event.id.to_string(), "type": r.event.body.type_name(),
-                    "text": crate::control::rules::describe(r),
+                    "text": crate::control::finding::describe(r),
                     "decision": r.event.body.decision().map(crate::json::decision_json),
                     "recorded_by": r.recorded_by,
                     "recorded_at": r.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),

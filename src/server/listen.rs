@@ -204,7 +204,7 @@ impl Refusals {
             eprintln!(
                 "rambok serve: vägrade en anslutning från {}: den har redan {max} öppna ({})",
                 peer.ip(),
-                crate::report::number::counted(n, "vägrad", "vägrade")
+                crate::lang::counted(n, "vägrad", "vägrade")
             );
         }
     }

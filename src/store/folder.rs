@@ -13,7 +13,7 @@
 use super::sled_store::SEGMENT_BYTES;
 use super::witness::{self, Found, WITNESS_FILE};
 use super::StoreError;
-use crate::report::number::{count, counted};
+use crate::lang::{count, counted};
 use std::path::{Path, PathBuf};
 
 /// sled's configuration file and data file, inside the store's folder.

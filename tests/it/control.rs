@@ -5,7 +5,7 @@
 
 use super::cli::{kalmar, ok, rambok};
 use calamine::{Data, Reader, Xlsx};
-use rambok::control::rules::{rule_named, Severity, RULES};
+use rambok::control::finding::{rule_named, Severity, RULES};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -491,8 +491,8 @@ fn a_million_events_import_within_the_memory_target() {
     assert!(o.status.success(), "{}", show(&o));
     let wanted = format!(
         "läste {}: {}, 0 överhoppade",
-        rambok::report::number::counted(n as u64, "händelse", "händelser"),
-        rambok::report::number::counted(n as u64, "tillagd", "tillagda")
+        rambok::lang::counted(n as u64, "händelse", "händelser"),
+        rambok::lang::counted(n as u64, "tillagd", "tillagda")
     );
     assert!(text(&o.stdout).contains(&wanted), "{}", show(&o));
     let peak_kib = peak_kib.expect("the peak memory of the import could not be measured");

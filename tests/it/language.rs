@@ -218,10 +218,12 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `w` is a hash or an id: sixteen or more hexadecimal digits, with dashes (a UUID).
+/// Whether `w` is a hash or an id: eight or more hexadecimal digits, at least one a digit, with
+/// dashes (a UUID). The access log's short hash column is ten ("be04990dab" is no "be").
 fn is_hex_run(w: &str) -> bool {
-    let w = w.trim_matches(['(', '.', ',', ':', ';', ')']);
-    w.chars().filter(char::is_ascii_hexdigit).count() >= 16
+    let w = w.trim_matches(['(', '.', ',', ':', ';', ')', '…']);
+    w.chars().filter(char::is_ascii_hexdigit).count() >= 8
+        && w.chars().any(|c| c.is_ascii_digit())
         && w.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
@@ -258,6 +260,9 @@ fn the_reader_of_messages_tells_english_from_swedish() {
         english("fältet amount: '12 is not' är inget belopp; se `rambok record --help`").is_empty()
     );
     assert!(english("Användning: rambok report frames [FLAGGOR] --year <ÅR>").is_empty());
+    // A short hash in a table's column is no words, whatever letters it starts with.
+    assert!(english(" 1  2026-12-02 05:12:53  t   skapad    rut   be04990dab").is_empty());
+    assert_eq!(english("be the ledger"), ["be", "ledger", "the"]);
     assert!(english("kommunledningskontorets budgetram för KLK 2017").is_empty());
     // A hash is no words, whatever letters it happens to hold.
     assert!(english("senaste: sekvens 400 hash e1e19c644bc4b1ec572d6f3cc4741fb327ac3410dc6d79a3be2cd3152dd90523").is_empty());

@@ -22,6 +22,7 @@ mod index;
 mod indicators;
 mod labels;
 mod language;
+mod layers;
 mod ledger;
 mod oidc;
 mod pg;

@@ -769,7 +769,7 @@ fn crash_safety() {
             );
             let ok = format!(
                 "ok: {}",
-                rambok::report::number::counted(model.head, "post", "poster")
+                rambok::lang::counted(model.head, "post", "poster")
             );
             assert!(run.stdout.starts_with(&ok), "{ctx}: {}", run.stdout);
         }
@@ -1437,7 +1437,7 @@ fn damaged_folders_are_reported_as_damaged_and_left_as_they_are() {
     let seq = fixture_ledger(&pristine);
     let witness = format!(
         "vittnesfilen rambok.head anger {} till och med sekvens {seq}",
-        rambok::report::number::counted(seq, "post", "poster")
+        rambok::lang::counted(seq, "post", "poster")
     );
     let commands: [&[&str]; 4] = [
         &["verify"],
@@ -1561,6 +1561,6 @@ fn a_deleted_snapshot_is_not_damage() {
     assert_eq!(again.stdout, run.stdout);
     assert!(again.stdout.starts_with(&format!(
         "ok: {}",
-        rambok::report::number::counted(seq, "post", "poster")
+        rambok::lang::counted(seq, "post", "poster")
     )));
 }

@@ -2,10 +2,10 @@
 //! after, and for a budget line the area's net and the internal budget beside the frame, as exact
 //! kronor and as one Swedish line (`KLK 2017: budgetram 477 569 → 476 569 tkr`).
 
-use super::kr;
-use super::number::exact;
+use super::preview::{Change, Effect, Preview};
 use crate::domain::amount::{Amount, Unit};
-use crate::query::preview::{Change, Effect, Preview};
+use crate::report::kr;
+use crate::report::number::exact;
 use serde_json::{json, Value};
 
 /// An amount in tkr with the decimals it needs (none for whole thousands, down to the öre).
