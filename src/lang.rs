@@ -49,7 +49,7 @@ pub fn counted(n: u64, one: &str, many: &str) -> String {
 pub fn push_grouped(out: &mut String, digits: &str, separator: Option<char>) {
     let len = digits.chars().count();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (len - i) % 3 == 0 {
+        if i > 0 && (len - i).is_multiple_of(3) {
             if let Some(sep) = separator {
                 out.push(sep);
             }

@@ -198,7 +198,8 @@ impl<'l, S: Store> Appender<'l, S> {
                 journal,
             );
             // Refused when a commit before it failed: this append was chained onto it.
-            if let Err((error, journal)) = self.ledger.enqueue(group) {
+            if let Err(refused) = self.ledger.enqueue(group) {
+                let (error, journal) = *refused;
                 self.journal = journal;
                 return Err(error);
             }

@@ -78,6 +78,9 @@ pub(super) struct Queue {
     stale_journals: Vec<Journal>,
 }
 
+/// A group refused by [`Ledger::enqueue`]: why, and its journal.
+pub(super) type Refused = Box<(LedgerError, Option<Journal>)>;
+
 /// What a failed commit left for the writer to do before its next append.
 pub(super) enum Stale {
     /// Nothing failed.
@@ -129,7 +132,7 @@ impl<S: Store> Ledger<S> {
     /// Queues `group`; call with the writer lock held, so groups queue in chain order. Refused
     /// after a failed commit, until the writer has been read again from the store.
     /// A refused group's journal is handed back.
-    pub(super) fn enqueue(&self, group: Group) -> Result<(), (LedgerError, Option<Journal>)> {
+    pub(super) fn enqueue(&self, group: Group) -> Result<(), Refused> {
         let mut q = lock(&self.queue);
         if q.stale {
             let error = match q.stale_conflict {
@@ -138,7 +141,7 @@ impl<S: Store> Ledger<S> {
                     "en tidigare skrivning kunde inte slutföras; försök igen".into(),
                 )),
             };
-            return Err((error, group.journal));
+            return Err(Box::new((error, group.journal)));
         }
         q.groups.push(group);
         Ok(())

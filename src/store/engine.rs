@@ -116,7 +116,7 @@ impl Store for Engine {
         &self,
         key: &[u8],
         prefixes: &[Vec<u8>],
-    ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
+    ) -> Result<crate::store::KeyAndRanges, StoreError> {
         each!(self, s => s.get_and_scan_many(key, prefixes))
     }
     fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {

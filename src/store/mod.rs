@@ -38,6 +38,9 @@ pub type Derived = (Vec<u8>, Vec<u8>);
 /// Derived entries as an engine reads them, in key order.
 pub type DerivedIter<'a> = Box<dyn Iterator<Item = Result<Derived, StoreError>> + 'a>;
 
+/// A derived entry's value (if any) and the entries under each of several prefixes, read together.
+pub type KeyAndRanges = (Option<Vec<u8>>, Vec<Vec<Derived>>);
+
 /// A block of records as stored: the sequence number of its first record and the bytes.
 #[derive(Clone, Debug)]
 pub struct Block {
@@ -145,7 +148,7 @@ pub trait Store: Send + Sync {
         &self,
         key: &[u8],
         prefixes: &[Vec<u8>],
-    ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
+    ) -> Result<KeyAndRanges, StoreError> {
         let value = self.get_derived(key)?;
         let ranges = prefixes
             .iter()

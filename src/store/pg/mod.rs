@@ -459,7 +459,7 @@ impl Store for PgStore {
         &self,
         key: &[u8],
         prefixes: &[Vec<u8>],
-    ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
+    ) -> Result<crate::store::KeyAndRanges, StoreError> {
         let ends: Option<Vec<Vec<u8>>> = prefixes.iter().map(|p| prefix_end(p)).collect();
         let (Some(ends), false) = (ends, prefixes.is_empty()) else {
             let value = self.get_derived(key)?;

@@ -86,7 +86,7 @@ impl PgStore {
         key: &[u8],
         prefixes: &[Vec<u8>],
         ends: &[Vec<u8>],
-    ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
+    ) -> Result<crate::store::KeyAndRanges, StoreError> {
         let before = self.pool.reopened();
         let kept: Vec<Option<(u64, Arc<Vec<Derived>>)>> = prefixes
             .iter()
@@ -103,7 +103,7 @@ impl PgStore {
         ends: &[Vec<u8>],
         kept: Vec<Option<(u64, Arc<Vec<Derived>>)>>,
         before: u64,
-    ) -> Result<(Option<Vec<u8>>, Vec<Vec<Derived>>), StoreError> {
+    ) -> Result<crate::store::KeyAndRanges, StoreError> {
         let known: Vec<i64> = kept
             .iter()
             .map(|k| {
