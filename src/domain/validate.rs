@@ -75,14 +75,76 @@ struct Recorders {
 }
 
 impl Recorders {
-    fn number(&mut self, recorded_by: &str) -> u32 {
+    fn number(&mut self, recorded_by: &str, log: &mut Option<&mut Undo>) -> u32 {
         if let Some(n) = self.spelled.get(recorded_by) {
             return *n;
         }
         let next = self.numbers.len() as u32;
-        let n = *self.numbers.entry(person_key(recorded_by)).or_insert(next);
+        let key = person_key(recorded_by);
+        let n = match self.numbers.get(&key) {
+            Some(n) => *n,
+            None => {
+                if let Some(log) = log {
+                    log.0.push(Step::Number(key.clone()));
+                }
+                self.numbers.insert(key, next);
+                next
+            }
+        };
+        if let Some(log) = log {
+            log.0.push(Step::Spelled(recorded_by.to_string()));
+        }
         self.spelled.insert(recorded_by.to_string(), n);
         n
+    }
+}
+
+/// What [`Known::apply_logged`] changed, step by step, so that [`Known::undo`] can take it back:
+/// the events of an append that never reached the store (refused half-way, or beaten to the head
+/// by another process) leave the state as it was before them, with no read of the log.
+#[derive(Debug, Default)]
+pub struct Undo(Vec<Step>);
+
+#[derive(Debug)]
+enum Step {
+    Id(Uuid, Option<Held>),
+    Number(String),
+    Spelled(String),
+    Beyond(Uuid, Option<u32>),
+    Correction(Uuid),
+    Corrected(Uuid),
+    Office(String),
+    Area((String, String)),
+    Target(String, Option<TargetKind>),
+    Goal(String, Option<GoalLevel>),
+    Indicator(String),
+}
+
+impl Undo {
+    /// Steps recorded so far (one or more per event).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Appends `later`'s steps after these (undone first).
+    pub fn extend(&mut self, later: Undo) {
+        self.0.extend(later.0);
+    }
+}
+
+/// Inserts into a set, logging the value when it was new.
+fn insert_logged<T: std::hash::Hash + Eq + Clone>(
+    set: &mut HashSet<T>,
+    value: &T,
+    log: &mut Option<&mut Undo>,
+    step: impl FnOnce(T) -> Step,
+) {
+    if set.insert(value.clone()) {
+        if let Some(log) = log {
+            log.0.push(step(value.clone()));
+        }
     }
 }
 
@@ -101,38 +163,122 @@ impl Known {
 
     /// Records an accepted event and who recorded it. Call only after `check` said `New`.
     pub fn apply(&mut self, event: &Event, recorded_by: &str) {
-        let recorder = self.recorders.number(recorded_by);
-        if recorder >= RECORDER_INLINE_MAX {
-            self.recorders.beyond.insert(event.id, recorder);
+        self.apply_to(event, recorded_by, None);
+    }
+
+    /// As [`Known::apply`], noting in `log` how to take it back ([`Known::undo`]).
+    pub fn apply_logged(&mut self, event: &Event, recorded_by: &str, log: &mut Undo) {
+        self.apply_to(event, recorded_by, Some(log));
+    }
+
+    /// Takes back what `log` noted, the last step first; call with the steps of the latest
+    /// applied events only (everything applied after them undone before).
+    pub fn undo(&mut self, log: Undo) {
+        for step in log.0.into_iter().rev() {
+            match step {
+                Step::Id(id, old) => restore(&mut self.ids, id, old),
+                Step::Number(key) => {
+                    self.recorders.numbers.remove(&key);
+                }
+                Step::Spelled(name) => {
+                    self.recorders.spelled.remove(&name);
+                }
+                Step::Beyond(id, old) => restore(&mut self.recorders.beyond, id, old),
+                Step::Correction(id) => {
+                    self.corrections.remove(&id);
+                }
+                Step::Corrected(id) => {
+                    self.corrected.remove(&id);
+                }
+                Step::Office(o) => {
+                    self.offices.remove(&o);
+                }
+                Step::Area(a) => {
+                    self.areas.remove(&a);
+                }
+                Step::Target(t, old) => restore(&mut self.targets, t, old),
+                Step::Goal(g, old) => restore(&mut self.goals, g, old),
+                Step::Indicator(i) => {
+                    self.indicators.remove(&i);
+                }
+            }
         }
-        self.ids
+    }
+
+    fn apply_to(&mut self, event: &Event, recorded_by: &str, mut log: Option<&mut Undo>) {
+        let recorder = self.recorders.number(recorded_by, &mut log);
+        if recorder >= RECORDER_INLINE_MAX {
+            let old = self.recorders.beyond.insert(event.id, recorder);
+            if let Some(log) = &mut log {
+                log.0.push(Step::Beyond(event.id, old));
+            }
+        }
+        let old = self
+            .ids
             .insert(event.id, Held::new(fingerprint(event), recorder));
+        if let Some(log) = &mut log {
+            log.0.push(Step::Id(event.id, old));
+        }
         match &event.body {
             EventBody::Correction { corrects, .. } => {
-                self.corrections.insert(event.id);
-                self.corrected.insert(*corrects);
+                insert_logged(&mut self.corrections, &event.id, &mut log, Step::Correction);
+                insert_logged(&mut self.corrected, corrects, &mut log, Step::Corrected);
             }
             EventBody::OfficeDefined { office, .. } => {
-                self.offices.insert(office.clone());
+                insert_logged(&mut self.offices, office, &mut log, Step::Office);
             }
             EventBody::AreaDefined { office, area, .. } => {
-                self.areas.insert((office.clone(), area.clone()));
+                let key = (office.clone(), area.clone());
+                insert_logged(&mut self.areas, &key, &mut log, Step::Area);
             }
             EventBody::GoalDefined { goal, level, .. } => {
-                self.targets.insert(goal.clone(), TargetKind::Goal);
-                self.goals.insert(goal.clone(), *level);
+                put_logged(
+                    &mut self.targets,
+                    goal,
+                    TargetKind::Goal,
+                    &mut log,
+                    Step::Target,
+                );
+                put_logged(&mut self.goals, goal, *level, &mut log, Step::Goal);
             }
             EventBody::ActivityDefined { activity, .. } => {
-                self.targets.insert(activity.clone(), TargetKind::Activity);
+                let kind = TargetKind::Activity;
+                put_logged(&mut self.targets, activity, kind, &mut log, Step::Target);
             }
             EventBody::AssignmentDefined { assignment, .. } => {
-                self.targets
-                    .insert(assignment.clone(), TargetKind::Assignment);
+                let kind = TargetKind::Assignment;
+                put_logged(&mut self.targets, assignment, kind, &mut log, Step::Target);
             }
             EventBody::IndicatorDefined { indicator, .. } => {
-                self.indicators.insert(indicator.clone());
+                insert_logged(&mut self.indicators, indicator, &mut log, Step::Indicator);
             }
             _ => {}
+        }
+    }
+}
+
+/// Inserts into a map, logging the value it replaced.
+fn put_logged<V>(
+    map: &mut HashMap<String, V>,
+    key: &str,
+    value: V,
+    log: &mut Option<&mut Undo>,
+    step: fn(String, Option<V>) -> Step,
+) {
+    let old = map.insert(key.to_string(), value);
+    if let Some(log) = log {
+        log.0.push(step(key.to_string(), old));
+    }
+}
+
+/// Puts back a map's value as it was before an insert (`None`: the key was absent).
+fn restore<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, old: Option<V>) {
+    match old {
+        Some(v) => {
+            map.insert(key, v);
+        }
+        None => {
+            map.remove(&key);
         }
     }
 }

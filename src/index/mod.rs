@@ -89,6 +89,25 @@ pub struct Context {
     dates: HashSet<Date>,
 }
 
+/// What [`Context::entries_logged`] changed, so that [`Context::undo`] can take it back.
+#[derive(Debug, Default)]
+pub struct ContextUndo(Vec<ContextStep>);
+
+impl ContextUndo {
+    /// Appends `later`'s steps after these (undone first).
+    pub fn extend(&mut self, later: ContextUndo) {
+        self.0.extend(later.0);
+    }
+}
+
+#[derive(Debug)]
+enum ContextStep {
+    GoalYear(String, Option<i32>),
+    Year(i32),
+    FrameYear(i32),
+    Date(Date),
+}
+
 /// The index's head: the sequence number it covers and the running digest of its entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IndexHead {
@@ -321,6 +340,53 @@ impl Context {
         event: &Event,
         raw: &[u8],
     ) -> Vec<Derived> {
+        self.entries_to(seq, recorded_at, event, raw, None)
+    }
+
+    /// As [`Context::entries`], noting in `log` how to take the context's change back
+    /// ([`Context::undo`]).
+    pub fn entries_logged(
+        &mut self,
+        seq: u64,
+        recorded_at: DateTime<Utc>,
+        event: &Event,
+        raw: &[u8],
+        log: &mut ContextUndo,
+    ) -> Vec<Derived> {
+        self.entries_to(seq, recorded_at, event, raw, Some(log))
+    }
+
+    /// Takes back what `log` noted, the last step first (see [`crate::domain::validate::Undo`]).
+    pub fn undo(&mut self, log: ContextUndo) {
+        for step in log.0.into_iter().rev() {
+            match step {
+                ContextStep::GoalYear(goal, Some(y)) => {
+                    self.goal_years.insert(goal, y);
+                }
+                ContextStep::GoalYear(goal, None) => {
+                    self.goal_years.remove(&goal);
+                }
+                ContextStep::Year(y) => {
+                    self.years.remove(&y);
+                }
+                ContextStep::FrameYear(y) => {
+                    self.frame_years.remove(&y);
+                }
+                ContextStep::Date(d) => {
+                    self.dates.remove(&d);
+                }
+            }
+        }
+    }
+
+    fn entries_to(
+        &mut self,
+        seq: u64,
+        recorded_at: DateTime<Utc>,
+        event: &Event,
+        raw: &[u8],
+        mut log: Option<&mut ContextUndo>,
+    ) -> Vec<Derived> {
         let body = &event.body;
         let date = body.effective_date();
         let mut out: Vec<Derived> = Vec::new();
@@ -341,7 +407,10 @@ impl Context {
                 put(vec![TIMELINE]);
             }
             EventBody::GoalDefined { goal, year, .. } => {
-                self.goal_years.insert(goal.clone(), *year);
+                let old = self.goal_years.insert(goal.clone(), *year);
+                if let Some(log) = &mut log {
+                    log.0.push(ContextStep::GoalYear(goal.clone(), old));
+                }
                 put(prefix::goals(*year));
             }
             EventBody::AssignmentDefined { year, .. } => put(prefix::goals(*year)),
@@ -384,18 +453,26 @@ impl Context {
                 }
             }
         }
-        self.markers(body, &mut out);
+        self.markers(body, &mut out, log);
         out
     }
 
-    fn markers(&mut self, body: &EventBody, out: &mut Vec<Derived>) {
+    fn markers(&mut self, body: &EventBody, out: &mut Vec<Derived>, log: Option<&mut ContextUndo>) {
+        let mut log = log;
+        let mut note = |step| {
+            if let Some(log) = log.as_deref_mut() {
+                log.0.push(step);
+            }
+        };
         if let Some(y) = body.year() {
             if self.years.insert(y) {
+                note(ContextStep::Year(y));
                 let mut k = vec![YEARS];
                 k.extend_from_slice(&year_code(y));
                 out.push((k, Vec::new()));
             }
             if crate::domain::effect::effect_on_any(body) && self.frame_years.insert(y) {
+                note(ContextStep::FrameYear(y));
                 let mut k = vec![FRAME_YEARS];
                 k.extend_from_slice(&year_code(y));
                 out.push((k, Vec::new()));
@@ -403,6 +480,7 @@ impl Context {
         }
         if let Some(d) = body.effective_date() {
             if self.dates.insert(d) {
+                note(ContextStep::Date(d));
                 let mut k = vec![DATES];
                 k.extend_from_slice(&date_code(Some(d)));
                 out.push((k, Vec::new()));

@@ -1,7 +1,7 @@
 //! An append in progress: events pushed one at a time are validated against the writer's state,
 //! encoded into blocks (staged beyond the head when many), and made visible at once on commit.
 
-use super::commit::Group;
+use super::commit::{Group, Journal};
 use super::{
     Appended, Ledger, LedgerError, Writer, BATCH_EVENTS_MAX, BLOCK_BYTES_MAX, BLOCK_RECORDS_MAX,
 };
@@ -44,6 +44,8 @@ pub struct Appender<'l, S: Store> {
     seen: usize,
     added: usize,
     done: bool,
+    /// How to take this append's events back out of the writer's state.
+    journal: Option<Journal>,
 }
 
 impl<'l, S: Store> Appender<'l, S> {
@@ -55,6 +57,13 @@ impl<'l, S: Store> Appender<'l, S> {
     ) -> Appender<'l, S> {
         let head = writer.head;
         let digest = writer.index_head.digest;
+        let journal = Journal {
+            known: Default::default(),
+            context: Default::default(),
+            head,
+            index_head: writer.index_head,
+            last_recorded_at: writer.last_recorded_at,
+        };
         Appender {
             ledger,
             writer,
@@ -77,6 +86,7 @@ impl<'l, S: Store> Appender<'l, S> {
             seen: 0,
             added: 0,
             done: false,
+            journal: Some(journal),
         }
     }
 
@@ -100,12 +110,13 @@ impl<'l, S: Store> Appender<'l, S> {
             Ok(Verdict::New) => {}
             Err(error) => return Err(LedgerError::Rejected { index, error }),
         }
-        known.apply(event, &self.recorded_by);
+        let journal = self.journal.as_mut().expect("kept until commit");
+        known.apply_logged(event, &self.recorded_by, &mut journal.known);
         self.applied = true;
         let seq = self.head.seq + 1;
         let (bytes, hash) = record::encode(&self.head.hash, seq, self.at, &self.recorded_by, event);
         let mut digest = Digester::after(&self.digest);
-        for (k, v) in context.entries(seq, self.at, event, &bytes) {
+        for (k, v) in context.entries_logged(seq, self.at, event, &bytes, &mut journal.context) {
             digest.add(&k, &v);
             if index::is_marker(&k) {
                 self.markers.push((k, v));
@@ -177,13 +188,26 @@ impl<'l, S: Store> Appender<'l, S> {
             let mut derived = index::runs::runs(&std::mem::take(&mut self.derived));
             derived.append(&mut self.markers);
             let blocks = std::mem::take(&mut self.pending);
-            let (group, t) = Group::new(blocks, derived, head, index_head, self.staged_from());
+            let journal = self.journal.take().expect("kept until commit");
+            let (group, t) = Group::new(
+                blocks,
+                derived,
+                head,
+                index_head,
+                self.staged_from(),
+                journal,
+            );
             // Refused when a commit before it failed: this append was chained onto it.
-            self.ledger.enqueue(group)?;
+            if let Err(refused) = self.ledger.enqueue(group) {
+                let (error, journal) = *refused;
+                self.journal = journal;
+                return Err(error);
+            }
             self.writer.head = head;
             self.writer.index_head = index_head;
             self.writer.last_recorded_at = Some(self.at);
             ticket = Some(t);
+            self.applied = false;
         }
         self.done = true;
         let ledger = self.ledger;
@@ -208,8 +232,15 @@ impl<S: Store> Appender<'_, S> {
 
 impl<S: Store> Drop for Appender<'_, S> {
     fn drop(&mut self) {
-        if !self.done && self.applied {
-            self.writer.known = None;
+        if self.applied {
+            // Refused half-way (or not queued): take its events back out of the writer's state.
+            match (self.writer.known.as_mut(), self.journal.take()) {
+                (Some((known, context)), Some(journal)) => {
+                    known.undo(journal.known);
+                    context.undo(journal.context);
+                }
+                _ => self.writer.known = None,
+            }
         }
         if !self.done && self.wrote_staged {
             // Blocks beyond the head are invisible; remove them so a later append starts clean.

@@ -20,7 +20,20 @@ pub(super) struct Group {
     /// The first sequence number of the append, when it staged blocks beyond the head: its batch
     /// ends the staging.
     pub staged: Option<u64>,
+    /// How to take the append out of the writer's state should it not commit.
+    pub journal: Option<Journal>,
     done: Arc<Done>,
+}
+
+/// What one append changed in the writer's state, and the writer as it was before it: an append
+/// that lost its commit to another process is taken back with this, and the writer then catches
+/// up from the head it had (instead of reading the whole log again).
+pub(super) struct Journal {
+    pub known: crate::domain::validate::Undo,
+    pub context: index::ContextUndo,
+    pub head: Head,
+    pub index_head: IndexHead,
+    pub last_recorded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -61,6 +74,21 @@ pub(super) struct Queue {
     /// on the old head is then told of a conflict, which [`Ledger::append`] retries, not of a
     /// failure (tests/it/pg/shared.rs, two writers on one ledger).
     stale_conflict: Option<(u64, u64)>,
+    /// After a conflict: the journals of every append that failed with it, in chain order.
+    stale_journals: Vec<Journal>,
+}
+
+/// A group refused by [`Ledger::enqueue`]: why, and its journal.
+pub(super) type Refused = Box<(LedgerError, Option<Journal>)>;
+
+/// What a failed commit left for the writer to do before its next append.
+pub(super) enum Stale {
+    /// Nothing failed.
+    No,
+    /// Another process appended first: take these appends back (the last first), then catch up.
+    Conflict(Vec<Journal>),
+    /// Anything else: read the state again from the store.
+    Reload,
 }
 
 /// How the committed groups went: appends per sync, for the benchmarks.
@@ -80,6 +108,7 @@ impl Group {
         head: Head,
         index_head: IndexHead,
         staged: Option<u64>,
+        journal: Journal,
     ) -> (Group, Ticket) {
         let done = Arc::new(Done::default());
         let group = Group {
@@ -88,6 +117,7 @@ impl Group {
             head,
             index_head,
             staged,
+            journal: Some(journal),
             done: done.clone(),
         };
         (group, Ticket(done))
@@ -101,26 +131,35 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl<S: Store> Ledger<S> {
     /// Queues `group`; call with the writer lock held, so groups queue in chain order. Refused
     /// after a failed commit, until the writer has been read again from the store.
-    pub(super) fn enqueue(&self, group: Group) -> Result<(), LedgerError> {
+    /// A refused group's journal is handed back.
+    pub(super) fn enqueue(&self, group: Group) -> Result<(), Refused> {
         let mut q = lock(&self.queue);
         if q.stale {
-            return Err(match q.stale_conflict {
+            let error = match q.stale_conflict {
                 Some((expected, actual)) => LedgerError::Conflict { expected, actual },
                 None => LedgerError::Store(StoreError::Io(
                     "en tidigare skrivning kunde inte slutföras; försök igen".into(),
                 )),
-            });
+            };
+            return Err(Box::new((error, group.journal)));
         }
         q.groups.push(group);
         Ok(())
     }
 
-    /// Whether a failed commit left the writer's state ahead of the store; clears the mark, so
-    /// call with the writer lock held and read the writer's state again.
-    pub(super) fn take_stale(&self) -> bool {
+    /// Whether a failed commit left the writer's state ahead of the store, and how to set it
+    /// right; clears the mark, so call with the writer lock held and do what it says.
+    pub(super) fn take_stale(&self) -> Stale {
         let mut q = lock(&self.queue);
-        q.stale_conflict = None;
-        std::mem::take(&mut q.stale)
+        let conflict = q.stale_conflict.take();
+        let journals = std::mem::take(&mut q.stale_journals);
+        if !std::mem::take(&mut q.stale) {
+            return Stale::No;
+        }
+        match conflict {
+            Some(_) => Stale::Conflict(journals),
+            None => Stale::Reload,
+        }
     }
 
     /// Waits until every queued group is committed (committing them when no one else is), so
@@ -176,7 +215,7 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Writes `groups` as one batch, syncs once, and tells each how it went.
-    fn commit_groups(&self, groups: Vec<Group>) {
+    fn commit_groups(&self, mut groups: Vec<Group>) {
         let Some(last) = groups.last() else {
             return;
         };
@@ -203,7 +242,8 @@ impl<S: Store> Ledger<S> {
             other => Failed::Other(other.to_string()),
         });
         if result.is_err() {
-            self.fail_queued(result.clone());
+            let journals = groups.iter_mut().filter_map(|g| g.journal.take()).collect();
+            self.fail_queued(result.clone(), journals);
         }
         for g in groups {
             *lock(&g.done.result) = Some(result.clone());
@@ -213,13 +253,17 @@ impl<S: Store> Ledger<S> {
 
     /// After a failed commit: every group queued behind it was chained onto it and fails too,
     /// and the writer must start again from what the store holds.
-    fn fail_queued(&self, result: Result<(), Failed>) {
+    fn fail_queued(&self, result: Result<(), Failed>, mut journals: Vec<Journal>) {
         let mut q = lock(&self.queue);
         q.stale = true;
         q.stale_conflict = match &result {
             Err(Failed::Conflict { expected, actual }) => Some((*expected, *actual)),
             _ => None,
         };
+        for g in &mut q.groups {
+            journals.extend(g.journal.take());
+        }
+        q.stale_journals = journals;
         for g in std::mem::take(&mut q.groups) {
             *lock(&g.done.result) = Some(result.clone());
             g.done.ready.notify_all();

@@ -70,9 +70,12 @@ impl<S: Store> Ledger<S> {
 
     /// The stored index head: the sequence number the index covers and its running digest.
     pub fn index_head(&self) -> Result<IndexHead, LedgerError> {
-        self.store
-            .get_derived(index::HEAD_KEY)?
-            .as_deref()
+        self.decode_index_head(self.store.get_derived(index::HEAD_KEY)?.as_deref())
+    }
+
+    /// The index head from its stored bytes (as read with [`crate::store::Store::get_derived`]).
+    pub fn decode_index_head(&self, bytes: Option<&[u8]>) -> Result<IndexHead, LedgerError> {
+        bytes
             .and_then(IndexHead::decode)
             .ok_or_else(|| self.index_damage("indexet har inget läsbart huvud"))
     }

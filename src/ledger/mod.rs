@@ -129,6 +129,8 @@ pub struct Ledger<S: Store = SledStore> {
     stats: Mutex<CommitStats>,
     /// Index runs this process has compared with the log (see `query::reader`).
     checked_runs: CheckedRuns,
+    /// Records read from the log into the writer's state so far (see [`Ledger::state_reads`]).
+    state_reads: std::sync::atomic::AtomicU64,
 }
 
 impl Ledger<SledStore> {
@@ -153,6 +155,7 @@ impl From<Ledger<SledStore>> for Ledger<Engine> {
             queue: l.queue,
             stats: l.stats,
             checked_runs: l.checked_runs,
+            state_reads: l.state_reads,
         }
     }
 }
@@ -229,6 +232,7 @@ impl<S: Store> Ledger<S> {
             queue: Mutex::new(commit::Queue::default()),
             stats: Mutex::new(CommitStats::default()),
             checked_runs: CheckedRuns::default(),
+            state_reads: Default::default(),
             store,
         };
         ledger.open_index()?;
@@ -237,6 +241,17 @@ impl<S: Store> Ledger<S> {
 
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// Records this process has read from the log into the writer's validation state: the whole
+    /// log once on the first append, then only what other processes appended (tests hold it).
+    pub fn state_reads(&self) -> u64 {
+        self.state_reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count_state_read(&self) {
+        self.state_reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn head(&self) -> Head {
@@ -303,8 +318,32 @@ impl<S: Store> Ledger<S> {
         expected_seq: Option<u64>,
     ) -> Result<std::sync::MutexGuard<'_, Writer>, LedgerError> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if self.take_stale() {
-            w.known = None;
+        match self.take_stale() {
+            commit::Stale::No => {}
+            commit::Stale::Conflict(journals) if w.known.is_some() && !journals.is_empty() => {
+                // Take the appends that lost back out, the last first, and start from the head
+                // before the first of them; `catch_up` below reads what the other process wrote.
+                self.drain();
+                let Writer {
+                    known: Some((known, context)),
+                    ..
+                } = &mut *w
+                else {
+                    unreachable!("checked above")
+                };
+                let mut first = None;
+                for j in journals.into_iter().rev() {
+                    known.undo(j.known);
+                    context.undo(j.context);
+                    first = Some((j.head, j.index_head, j.last_recorded_at));
+                }
+                if let Some((head, index_head, last)) = first {
+                    w.head = head;
+                    w.index_head = index_head;
+                    w.last_recorded_at = last;
+                }
+            }
+            _ => w.known = None,
         }
         if w.known.is_none() {
             self.reload(&mut w)?;
@@ -339,6 +378,7 @@ impl<S: Store> Ledger<S> {
         let mut head = w.head;
         let mut last = w.last_recorded_at;
         let applied = self.scan_raw(w.head.seq + 1, Some(index_head.seq), |r, raw| {
+            self.count_state_read();
             known.apply(&r.event, &r.recorded_by);
             context.entries(r.seq, r.recorded_at, &r.event, raw);
             head = Head {
@@ -389,6 +429,7 @@ impl<S: Store> Ledger<S> {
         let mut context = index::Context::default();
         let mut last = None;
         self.scan_raw(1, Some(until), |r, raw| {
+            self.count_state_read();
             known.apply(&r.event, &r.recorded_by);
             context.entries(r.seq, r.recorded_at, &r.event, raw);
             last = Some(r.recorded_at);

@@ -110,6 +110,12 @@ pub enum Report {
 /// definitions in force on the as-of date.
 pub fn frames<S: Store>(ledger: &Ledger<S>, year: i32, clock: &Clock) -> Result<Vec<FrameRow>> {
     let reader = Reader::new(ledger)?;
+    reader.prefetch(&[
+        vec![index::YEARS],
+        prefix::frames(year),
+        vec![index::CORRECTIONS],
+        vec![index::OFFICES],
+    ])?;
     known_year(&reader, year)?;
     let mut idx = FrameIndex::default();
     for (office, entries) in reader.frame_entries(&prefix::frames(year))? {
@@ -124,6 +130,18 @@ pub fn frames<S: Store>(ledger: &Ledger<S>, year: i32, clock: &Clock) -> Result<
     }
     let names = frames::names_at(&defs, clock);
     Ok(frames::frames_from_index(&idx, &names, year, clock))
+}
+
+/// What an office's report reads besides its own ranges: the offices and years it checks its
+/// question against, and the corrections; all read ahead with `own` in one round trip.
+fn report_ranges(own: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut all = vec![
+        vec![index::OFFICES],
+        vec![index::YEARS],
+        vec![index::CORRECTIONS],
+    ];
+    all.extend(own.iter().cloned());
+    all
 }
 
 /// Fails with [`LedgerError::Unknown`] when offices are defined and `office` is not one of them,
@@ -242,6 +260,13 @@ pub fn bridge<S: Store>(
     clock: &Clock,
 ) -> Result<Bridge> {
     let reader = Reader::new(ledger)?;
+    reader.prefetch(&[
+        vec![index::OFFICES],
+        vec![index::YEARS],
+        vec![index::CORRECTIONS],
+        prefix::records(office, to, Kind::Frame),
+        prefix::frames_of(from, office),
+    ])?;
     known_office(&reader, office)?;
     known_year(&reader, to)?;
     let records = reader.gather(
@@ -267,6 +292,11 @@ fn frame_index<S: Store>(
     which: &[(i32, &str)],
     records: &[Recorded],
 ) -> Result<FrameIndex> {
+    let prefixes: Vec<Vec<u8>> = which
+        .iter()
+        .map(|(year, office)| prefix::frames_of(*year, office))
+        .collect();
+    reader.prefetch(&prefixes)?;
     let mut idx = FrameIndex::default();
     for (year, office) in which {
         for (o, entries) in reader.frame_entries(&prefix::frames_of(*year, office))? {
@@ -291,13 +321,14 @@ pub fn budget<S: Store>(
     clock: &Clock,
 ) -> Result<budget::BudgetTable> {
     let reader = Reader::new(ledger)?;
-    known_office(&reader, office)?;
-    known_year(&reader, year)?;
     let mut prefixes = vec![
         prefix::areas(office),
         prefix::records(office, year, Kind::Budget),
     ];
     prefixes.extend(compare.map(|c| prefix::records(office, c, Kind::Budget)));
+    reader.prefetch(&report_ranges(&prefixes))?;
+    known_office(&reader, office)?;
+    known_year(&reader, year)?;
     let records = reader.gather(&prefixes, clock.as_of)?;
     Ok(budget::budget(&records, office, year, compare, clock))
 }
@@ -310,16 +341,15 @@ pub fn outcome<S: Store>(
     clock: &Clock,
 ) -> Result<budget::OutcomeTable> {
     let reader = Reader::new(ledger)?;
+    let prefixes = [
+        prefix::areas(office),
+        prefix::records(office, year, Kind::Budget),
+        prefix::records(office, year, Kind::Outcome),
+    ];
+    reader.prefetch(&report_ranges(&prefixes))?;
     known_office(&reader, office)?;
     known_year(&reader, year)?;
-    let records = reader.gather(
-        &[
-            prefix::areas(office),
-            prefix::records(office, year, Kind::Budget),
-            prefix::records(office, year, Kind::Outcome),
-        ],
-        clock.as_of,
-    )?;
+    let records = reader.gather(&prefixes, clock.as_of)?;
     Ok(budget::outcome(&records, office, year, clock))
 }
 
@@ -332,10 +362,11 @@ pub fn investments<S: Store>(
     clock: &Clock,
 ) -> Result<budget::InvestmentTable> {
     let reader = Reader::new(ledger)?;
-    known_office(&reader, office)?;
-    known_year(&reader, year)?;
     let mut prefixes = vec![prefix::records(office, year, Kind::Investment)];
     prefixes.extend(compare.map(|c| prefix::records(office, c, Kind::Investment)));
+    reader.prefetch(&report_ranges(&prefixes))?;
+    known_office(&reader, office)?;
+    known_year(&reader, year)?;
     let records = reader.gather(&prefixes, clock.as_of)?;
     Ok(budget::investments(&records, office, year, compare, clock))
 }
@@ -348,25 +379,25 @@ pub fn goals<S: Store>(
     clock: &Clock,
 ) -> Result<GoalsReport> {
     let reader = Reader::new(ledger)?;
+    let definitions = [
+        prefix::goals(year),
+        vec![index::INDICATORS],
+        prefix::indicator_values(year),
+    ];
+    reader.prefetch(&report_ranges(&definitions))?;
     known_year(&reader, year)?;
     if let Some(o) = office {
         known_office(&reader, o)?;
     }
     // First the tree without statuses, then the statuses of the items it shows: an office's
     // report asks for its own items' statuses only.
-    let defs = reader.gather(
-        &[
-            prefix::goals(year),
-            vec![index::INDICATORS],
-            prefix::indicator_values(year),
-        ],
-        clock.as_of,
-    )?;
+    let defs = reader.gather(&definitions, clock.as_of)?;
     let tree = goals::goals(&defs, year, office, clock);
     let prefixes: Vec<Vec<u8>> = item_codes(&tree)
         .into_iter()
         .map(prefix::statuses)
         .collect();
+    reader.prefetch(&prefixes)?;
     let mut records = defs;
     for p in &prefixes {
         records.extend(reader.records(p, clock.as_of)?);
@@ -423,16 +454,19 @@ pub fn history<S: Store>(
     clock: &Clock,
 ) -> Result<History> {
     let reader = Reader::new(ledger)?;
-    known_office(&reader, office)?;
-    known_year(&reader, year)?;
-    if let Some(a) = area {
-        known_area(&reader, office, a)?;
-    }
     let kind = if area.is_some() {
         Kind::Budget
     } else {
         Kind::Frame
     };
+    let mut prefixes = vec![prefix::records(office, year, kind)];
+    prefixes.extend(area.map(|_| prefix::areas(office)));
+    reader.prefetch(&report_ranges(&prefixes))?;
+    known_office(&reader, office)?;
+    known_year(&reader, year)?;
+    if let Some(a) = area {
+        known_area(&reader, office, a)?;
+    }
     let records = reader.gather(&[prefix::records(office, year, kind)], clock.as_of)?;
     Ok(history::history(&records, office, year, area, clock))
 }

@@ -24,8 +24,11 @@ type Result<T> = std::result::Result<T, LedgerError>;
 
 pub struct Reader<'l, S: Store> {
     ledger: &'l Ledger<S>,
-    /// The last sequence number this question may see.
-    seq: u64,
+    /// The last sequence number this question may see: the index head, read with the first
+    /// ranges the question asks for (one round trip on PostgreSQL).
+    seq: std::cell::Cell<Option<u64>>,
+    /// Ranges read ahead ([`Reader::prefetch`]) by their prefix, up to `seq`.
+    fetched: RefCell<std::collections::HashMap<Vec<u8>, Vec<Derived>>>,
     /// The log's blocks read so far, to check entries against.
     log: RefCell<LogBlocks>,
 }
@@ -106,14 +109,71 @@ pub fn in_log_order(mut records: Vec<Recorded>) -> Vec<Recorded> {
 impl<'l, S: Store> Reader<'l, S> {
     pub fn new(ledger: &'l Ledger<S>) -> Result<Reader<'l, S>> {
         Ok(Reader {
-            seq: ledger.index_head()?.seq,
+            seq: std::cell::Cell::new(None),
+            fetched: RefCell::default(),
             ledger,
             log: RefCell::new(LogBlocks::default()),
         })
     }
 
+    /// The last sequence number this question may see (the index head, read once).
+    fn seq(&self) -> Result<u64> {
+        if let Some(seq) = self.seq.get() {
+            return Ok(seq);
+        }
+        let seq = self.ledger.index_head()?.seq;
+        self.seq.set(Some(seq));
+        Ok(seq)
+    }
+
+    /// Reads the ranges under `prefixes` that were not read yet, all at once (with the index
+    /// head, when this is the question's first read), for the calls that follow: a report names
+    /// everything it will ask for first, and pays one round trip on PostgreSQL.
+    pub fn prefetch(&self, prefixes: &[Vec<u8>]) -> Result<()> {
+        let mut missing: Vec<Vec<u8>> = {
+            let fetched = self.fetched.borrow();
+            prefixes
+                .iter()
+                .filter(|p| !fetched.contains_key(*p))
+                .cloned()
+                .collect()
+        };
+        missing.sort();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let store = self.ledger.store();
+        let ranges = match self.seq.get() {
+            Some(seq) => store.scan_many_upto(&missing, seq)?,
+            None => {
+                let (head, ranges) = store.get_and_scan_many(index::HEAD_KEY, &missing)?;
+                self.seq
+                    .set(Some(self.ledger.decode_index_head(head.as_deref())?.seq));
+                ranges
+            }
+        };
+        let mut fetched = self.fetched.borrow_mut();
+        for (p, r) in missing.into_iter().zip(ranges) {
+            fetched.insert(p, r);
+        }
+        Ok(())
+    }
+
+    /// The entries under `prefix` up to this question's sequence number, read ahead or now.
+    fn fetch(&self, prefix: &[u8]) -> Result<DerivedIter<'static>> {
+        self.prefetch(&[prefix.to_vec()])?;
+        let entries = self
+            .fetched
+            .borrow()
+            .get(prefix)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Box::new(entries.into_iter().map(Ok)))
+    }
+
     fn damaged(&self, what: String) -> LedgerError {
-        self.damaged_at(self.seq, what)
+        self.damaged_at(self.seq.get().unwrap_or(0), what)
     }
 
     fn damaged_at(&self, seq: u64, what: String) -> LedgerError {
@@ -149,10 +209,11 @@ impl<'l, S: Store> Reader<'l, S> {
 
     /// The runs of `runs` that hold records up to this question's sequence number.
     fn runs_upto(&self, runs: DerivedIter<'_>) -> Result<Vec<Derived>> {
+        let seq = self.seq()?;
         let mut out = Vec::new();
         for kv in runs {
             let (k, v) = kv?;
-            if index::seq_of(&k).is_some_and(|first| first <= self.seq) {
+            if index::seq_of(&k).is_some_and(|first| first <= seq) {
                 out.push((k, v));
             }
         }
@@ -198,6 +259,7 @@ impl<'l, S: Store> Reader<'l, S> {
     /// before `as_of` (or undated).
     fn decode_all(&self, runs: DerivedIter<'_>, as_of: Option<Date>) -> Result<Vec<Recorded>> {
         let runs = self.runs_upto(runs)?;
+        let seq = self.seq()?;
         // A run is checked whole, once per process; a run with records beyond this question's
         // head is checked as far as it may be, and again next time. The blocks the checks need
         // are read first, together.
@@ -210,12 +272,7 @@ impl<'l, S: Store> Reader<'l, S> {
             let fingerprint = checked.fingerprint(k, v);
             let known_good = checked.contains(fingerprint);
             if !known_good {
-                to_check.extend(
-                    records
-                        .iter()
-                        .map(|(r, _)| r.seq)
-                        .filter(|&s| s <= self.seq),
-                );
+                to_check.extend(records.iter().map(|(r, _)| r.seq).filter(|&s| s <= seq));
             }
             decoded.push((k, fingerprint, known_good, records));
         }
@@ -224,7 +281,7 @@ impl<'l, S: Store> Reader<'l, S> {
         for (k, fingerprint, known_good, records) in decoded {
             let mut whole = true;
             for (r, raw) in records {
-                if r.seq > self.seq {
+                if r.seq > seq {
                     whole = false;
                     continue;
                 }
@@ -257,10 +314,7 @@ impl<'l, S: Store> Reader<'l, S> {
 
     /// The records filed under `prefix`, dated on or before `as_of` (or undated).
     pub fn records(&self, prefix: &[u8], as_of: Option<Date>) -> Result<Vec<Recorded>> {
-        self.decode_all(
-            self.ledger.store().scan_derived_upto(prefix, self.seq),
-            as_of,
-        )
+        self.decode_all(self.fetch(prefix)?, as_of)
     }
 
     /// The timeline's records dated after `from` and on or before `to`.
@@ -277,7 +331,7 @@ impl<'l, S: Store> Reader<'l, S> {
         let records = self.decode_all(
             self.ledger
                 .store()
-                .range_derived_upto(&start, &end, self.seq),
+                .range_derived_upto(&start, &end, self.seq()?),
             Some(to),
         )?;
         Ok(records
@@ -288,12 +342,7 @@ impl<'l, S: Store> Reader<'l, S> {
 
     /// Every correction.
     pub fn corrections(&self) -> Result<Vec<Recorded>> {
-        self.decode_all(
-            self.ledger
-                .store()
-                .scan_derived_upto(&[index::CORRECTIONS], self.seq),
-            None,
-        )
+        self.decode_all(self.fetch(&[index::CORRECTIONS])?, None)
     }
 
     /// The records under each of `prefixes` (up to `as_of`) and every correction, in log order;
@@ -302,11 +351,14 @@ impl<'l, S: Store> Reader<'l, S> {
         let mut all = Vec::with_capacity(prefixes.len() + 1);
         all.push(vec![index::CORRECTIONS]);
         all.extend(prefixes.iter().cloned());
-        let mut ranges = self
-            .ledger
-            .store()
-            .scan_many_upto(&all, self.seq)?
-            .into_iter();
+        self.prefetch(&all)?;
+        let mut ranges = {
+            let fetched = self.fetched.borrow();
+            all.iter()
+                .map(|p| fetched.get(p).cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
         let corrections = ranges.next().unwrap_or_default();
         let mut out = self.decode_all(Box::new(corrections.into_iter().map(Ok)), None)?;
         let runs: Vec<Derived> = ranges.flatten().collect();
@@ -316,15 +368,16 @@ impl<'l, S: Store> Reader<'l, S> {
 
     /// The frame entries under `prefix`, run by run, each with its office.
     pub fn frame_entries(&self, prefix: &[u8]) -> Result<Vec<(String, Vec<FrameEntry>)>> {
-        let runs = self.runs_upto(self.ledger.store().scan_derived_upto(prefix, self.seq))?;
+        let runs = self.runs_upto(self.fetch(prefix)?)?;
+        let seq = self.seq()?;
         let checked = self.ledger.checked_runs();
         let mut decoded = Vec::with_capacity(runs.len());
         let mut to_check = Vec::new();
         for (k, v) in &runs {
             let (year, office, mut entries) = index::decode_frames(k, v)
                 .ok_or_else(|| self.damaged("en rampost i indexet går inte att avkoda".into()))?;
-            let whole = entries.iter().all(|e| e.seq <= self.seq);
-            entries.retain(|e| e.seq <= self.seq);
+            let whole = entries.iter().all(|e| e.seq <= seq);
+            entries.retain(|e| e.seq <= seq);
             let fingerprint = checked.fingerprint(k, v);
             let known_good = checked.contains(fingerprint);
             if !known_good {
@@ -351,9 +404,7 @@ impl<'l, S: Store> Reader<'l, S> {
     /// The catalogue markers of one family.
     pub fn markers(&self, family: u8) -> Result<Vec<Derived>> {
         Ok(self
-            .ledger
-            .store()
-            .scan_derived_upto(&[family], self.seq)
+            .fetch(&[family])?
             .collect::<std::result::Result<Vec<_>, _>>()?)
     }
 }

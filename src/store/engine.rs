@@ -112,6 +112,13 @@ impl Store for Engine {
     ) -> Result<Vec<Vec<Derived>>, StoreError> {
         each!(self, s => s.scan_many_upto(prefixes, seq))
     }
+    fn get_and_scan_many(
+        &self,
+        key: &[u8],
+        prefixes: &[Vec<u8>],
+    ) -> Result<crate::store::KeyAndRanges, StoreError> {
+        each!(self, s => s.get_and_scan_many(key, prefixes))
+    }
     fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
         each!(self, s => s.blocks_holding(seqs))
     }

@@ -39,6 +39,9 @@ pub type Derived = (Vec<u8>, Vec<u8>);
 /// Derived entries as an engine reads them, in key order.
 pub type DerivedIter<'a> = Box<dyn Iterator<Item = Result<Derived, StoreError>> + 'a>;
 
+/// A derived entry's value (if any) and the entries under each of several prefixes, read together.
+pub type KeyAndRanges = (Option<Vec<u8>>, Vec<Vec<Derived>>);
+
 /// A block of records as stored: the sequence number of its first record and the bytes.
 #[derive(Clone, Debug)]
 pub struct Block {
@@ -136,6 +139,23 @@ pub trait Store: Send + Sync {
             .iter()
             .map(|p| self.scan_derived_upto(p, seq).collect())
             .collect()
+    }
+    /// The entry `key` and the entries under each of `prefixes`, read together: each range holds
+    /// every entry written in the same atomic step as `key`'s value, or before it (the index
+    /// head is such a key, so a reader gets its head and its ranges at once; later entries may
+    /// be there too, and the reader leaves them out). An engine with round trips reads all of
+    /// it in one.
+    fn get_and_scan_many(
+        &self,
+        key: &[u8],
+        prefixes: &[Vec<u8>],
+    ) -> Result<KeyAndRanges, StoreError> {
+        let value = self.get_derived(key)?;
+        let ranges = prefixes
+            .iter()
+            .map(|p| self.scan_derived(p).collect())
+            .collect::<Result<_, _>>()?;
+        Ok((value, ranges))
     }
     /// The blocks holding each of the records `seqs` (each block once at most, in any order);
     /// a record no block holds is left out. An engine with round trips reads them in one.

@@ -10,6 +10,7 @@ mod browser_accounts;
 mod browser_forms;
 mod browser_oidc;
 mod browser_sheet;
+mod catch_up;
 mod cli;
 mod control;
 mod corpus;

@@ -11,7 +11,7 @@
 //! again when full.
 
 use crate::store::{Derived, StoreError};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 /// Bytes of derived entries kept at most.
@@ -33,6 +33,9 @@ struct Inner {
     epoch: u64,
     /// The highest head a kept read saw.
     highest: u64,
+    /// Log blocks by first sequence number: where the next block starts, and the bytes. A block
+    /// is written once with the head that covers it and never rewritten.
+    blocks: BTreeMap<u64, (u64, Arc<Vec<u8>>)>,
 }
 
 fn size_of(entries: &[Derived]) -> usize {
@@ -64,6 +67,46 @@ impl ScanCache {
         (*at >= seq).then(|| entries.clone())
     }
 
+    /// The kept block holding record `seq`: its first sequence number and bytes.
+    pub fn block(&self, seq: u64, epoch: u64) -> Option<(u64, Arc<Vec<u8>>)> {
+        let c = self.lock();
+        if c.epoch != epoch {
+            return None;
+        }
+        let (first, (end, bytes)) = c.blocks.range(..=seq).next_back()?;
+        (seq < *end).then(|| (*first, bytes.clone()))
+    }
+
+    /// Keeps blocks (first sequence number, where the next starts, bytes) read between the
+    /// pool's counts of reopened connections `before` and `after`.
+    pub fn put_blocks(&self, blocks: Vec<(u64, u64, Arc<Vec<u8>>)>, (before, after): (u64, u64)) {
+        let mut c = self.lock();
+        if c.epoch != after || before != after {
+            return;
+        }
+        for (first, end, bytes) in blocks {
+            let size = bytes.len() + 64;
+            if c.bytes + size > CACHE_BYTES_MAX {
+                c.ranges.clear();
+                c.blocks.clear();
+                c.bytes = 0;
+            }
+            c.bytes += size;
+            if let Some((_, old)) = c.blocks.insert(first, (end, bytes)) {
+                c.bytes -= old.len() + 64;
+            }
+        }
+    }
+
+    /// The entries of `range` if kept, with the head they were read at.
+    pub fn peek(&self, range: &Range, epoch: u64) -> Option<(u64, Arc<Vec<Derived>>)> {
+        let c = self.lock();
+        if c.epoch != epoch {
+            return None;
+        }
+        c.ranges.get(range).map(|(at, e)| (*at, e.clone()))
+    }
+
     /// Keeps `entries` of `range`, read at head `at` for a reader up to `seq`; `before` and
     /// `after` are the pool's counts of reopened connections before and after the read.
     pub fn put(
@@ -89,6 +132,7 @@ impl ScanCache {
         }
         if c.bytes + size > CACHE_BYTES_MAX {
             c.ranges.clear();
+            c.blocks.clear();
             c.bytes = 0;
         }
         c.bytes += size;

@@ -25,11 +25,12 @@ pub mod accounts;
 mod cache;
 mod pages;
 pub mod pool;
+mod reads;
 mod sql;
 
 use super::target::PgUrl;
 use super::{Block, Derived, DerivedIter, Head, Store, StoreError};
-use cache::{Range, ScanCache, Shared};
+use cache::{Range, ScanCache};
 use pages::{BlockPages, DerivedPages};
 use pool::{connect, failure, Conn, Pool};
 use postgres::Config;
@@ -227,110 +228,6 @@ impl PgStore {
     /// Empties the read cache (derived entries written other than by an append).
     fn forget(&self) {
         self.cache.forget();
-    }
-
-    /// `start <= key < end` (no end: to the last) as a reader up to `seq` sees it: from the cache
-    /// when a read at a head at or past `seq` is there, else read (its first page with the head)
-    /// and kept.
-    fn cached_range(&self, start: &[u8], end: Option<&[u8]>, seq: u64) -> DerivedIter<'_> {
-        let range: Range = (start.to_vec(), end.map(<[u8]>::to_vec));
-        let before = self.pool.reopened();
-        if let Some(entries) = self.cache.get(&range, seq, before) {
-            return Box::new(Shared { entries, at: 0 });
-        }
-        match self.read_range(start, end) {
-            Ok((at, entries)) => {
-                let entries = Arc::new(entries);
-                let after = self.pool.reopened();
-                self.cache.put(range, at, seq, (before, after), &entries);
-                Box::new(Shared { entries, at: 0 })
-            }
-            Err(e) => Box::new(std::iter::once(Err(e))),
-        }
-    }
-
-    /// The ranges `missed` (by their place in the answer) in one statement, with the head it saw.
-    fn read_ranges(
-        &self,
-        missed: &[(usize, Vec<u8>, Vec<u8>)],
-    ) -> Result<(u64, BTreeMap<usize, Vec<Derived>>), StoreError> {
-        let starts: Vec<&[u8]> = missed.iter().map(|(_, s, _)| s.as_slice()).collect();
-        let ends: Vec<&[u8]> = missed.iter().map(|(_, _, e)| e.as_slice()).collect();
-        let rows = self.read("när indexet lästes", |c| {
-            c.query(
-                RANGES_WITH_HEAD,
-                &[&self.ledger, &starts, &ends, &DERIVED_PER_PAGE],
-            )
-        })?;
-        let Some(first) = rows.first() else {
-            return Err(StoreError::Io(format!(
-                "liggaren '{}' finns inte längre i {}",
-                self.ledger, self.shown
-            )));
-        };
-        let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
-        let mut found: BTreeMap<usize, Vec<Derived>> = BTreeMap::new();
-        for r in &rows {
-            let Some(i) = r.get::<_, Option<i64>>(1) else {
-                continue;
-            };
-            let slot = found.entry((i - 1) as usize).or_default();
-            if let (Some(k), Some(v)) = (r.get::<_, Option<Vec<u8>>>(2), r.get(3)) {
-                slot.push((k, v));
-            }
-        }
-        for (i, entries) in found.iter_mut() {
-            if entries.len() as i64 == DERIVED_PER_PAGE {
-                let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
-                let mut rest = DerivedPages::new(self, last, Some(ends[*i].to_vec()));
-                rest.after = true;
-                for kv in rest {
-                    entries.push(kv?);
-                }
-            }
-        }
-        Ok((at, found))
-    }
-
-    /// Every entry with `start <= key < end`, and the ledger's head as the first page's statement
-    /// saw it (every entry written with a head up to it is in the pages).
-    fn read_range(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-    ) -> Result<(u64, Vec<Derived>), StoreError> {
-        let rows = self.read("när indexet lästes", |c| match end {
-            Some(end) => c.query(
-                RANGE_WITH_HEAD,
-                &[&self.ledger, &start, &end, &DERIVED_PER_PAGE],
-            ),
-            None => c.query(FROM_WITH_HEAD, &[&self.ledger, &start, &DERIVED_PER_PAGE]),
-        })?;
-        let Some(first) = rows.first() else {
-            return Err(StoreError::Io(format!(
-                "liggaren '{}' finns inte längre i {}",
-                self.ledger, self.shown
-            )));
-        };
-        let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
-        let mut entries: Vec<Derived> = rows
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    r.get::<_, Option<Vec<u8>>>(1)?,
-                    r.get::<_, Option<Vec<u8>>>(2)?,
-                ))
-            })
-            .collect();
-        if entries.len() as i64 == DERIVED_PER_PAGE {
-            let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
-            let mut rest = DerivedPages::new(self, last, end.map(<[u8]>::to_vec));
-            rest.after = true;
-            for kv in rest {
-                entries.push(kv?);
-            }
-        }
-        Ok((at, entries))
     }
 
     /// Raw access for tests that change stored rows the way an attacker with the database's
@@ -560,21 +457,57 @@ impl Store for PgStore {
         Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
 
+    fn get_and_scan_many(
+        &self,
+        key: &[u8],
+        prefixes: &[Vec<u8>],
+    ) -> Result<crate::store::KeyAndRanges, StoreError> {
+        let ends: Option<Vec<Vec<u8>>> = prefixes.iter().map(|p| prefix_end(p)).collect();
+        let (Some(ends), false) = (ends, prefixes.is_empty()) else {
+            let value = self.get_derived(key)?;
+            let ranges = prefixes
+                .iter()
+                .map(|p| self.scan_derived(p).collect())
+                .collect::<Result<_, _>>()?;
+            return Ok((value, ranges));
+        };
+        self.key_and_ranges(key, prefixes, &ends)
+    }
+
     fn blocks_holding(&self, seqs: &[u64]) -> Result<Vec<Block>, StoreError> {
-        let seqs: Vec<i64> = seqs
-            .iter()
-            .map(|&s| seq_param(s))
-            .collect::<Result<_, _>>()?;
+        // Kept blocks first (each written once, never rewritten); the rest in one statement.
+        let before = self.pool.reopened();
+        let mut out: BTreeMap<u64, Block> = BTreeMap::new();
+        let mut missed = Vec::new();
+        for &seq in seqs {
+            match self.cache.block(seq, before) {
+                Some((first_seq, bytes)) => {
+                    out.entry(first_seq).or_insert_with(|| Block {
+                        first_seq,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+                None => missed.push(seq_param(seq)?),
+            }
+        }
+        if missed.is_empty() {
+            return Ok(out.into_values().collect());
+        }
         let rows = self.read("när loggen lästes", |c| {
-            c.query(BLOCKS_HOLDING, &[&self.ledger, &seqs])
+            c.query(BLOCKS_HOLDING, &[&self.ledger, &missed])
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Block {
-                first_seq: r.get::<_, i64>(0).max(0) as u64,
-                bytes: r.get(1),
-            })
-            .collect())
+        let mut kept = Vec::with_capacity(rows.len());
+        for r in rows {
+            let first_seq = r.get::<_, i64>(0).max(0) as u64;
+            let bytes: Vec<u8> = r.get(1);
+            let end = r.get::<_, Option<i64>>(2).unwrap_or(0).max(0) as u64;
+            if end > first_seq {
+                kept.push((first_seq, end, Arc::new(bytes.clone())));
+            }
+            out.insert(first_seq, Block { first_seq, bytes });
+        }
+        self.cache.put_blocks(kept, (before, self.pool.reopened()));
+        Ok(out.into_values().collect())
     }
 
     fn stage(

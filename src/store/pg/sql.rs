@@ -74,9 +74,24 @@ pub(super) const RANGES_WITH_HEAD: &str = "SELECT h.seq, r.i, d.key, d.value FRO
   LEFT JOIN LATERAL (SELECT key, value FROM rambok_derived
     WHERE ledger = $1 AND key >= r.s AND key < r.e ORDER BY key LIMIT $4) d ON true
   WHERE h.ledger = $1";
+/// As `RANGES_WITH_HEAD`, with the entry `$5` beside the head (the index head: read in the same
+/// statement, so the ranges hold everything it covers), and without the entries of a range whose
+/// cached read (`$6[i]`, the head it was read at, or -1) is at or past the head now.
+pub(super) const KEY_AND_RANGES: &str = "SELECT h.seq, k.value, r.i, d.key, d.value
+  FROM rambok_heads h
+  LEFT JOIN rambok_derived k ON k.ledger = $1 AND k.key = $5
+  CROSS JOIN unnest($2::bytea[], $3::bytea[], $6::int8[]) WITH ORDINALITY AS r(s, e, known, i)
+  LEFT JOIN LATERAL (SELECT key, value FROM rambok_derived
+    WHERE ledger = $1 AND key >= r.s AND key < r.e AND r.known < h.seq ORDER BY key LIMIT $4) d
+    ON true
+  WHERE h.ledger = $1";
 /// The blocks holding each of the records `$2`, each once.
-pub(super) const BLOCKS_HOLDING: &str = "SELECT first_seq, bytes FROM rambok_blocks
-  WHERE ledger = $1 AND first_seq = ANY (
+/// Each with where the next block starts (or the head + 1), so a process may keep it.
+pub(super) const BLOCKS_HOLDING: &str = "SELECT b.first_seq, b.bytes, coalesce(
+    (SELECT min(n.first_seq) FROM rambok_blocks n WHERE n.ledger = $1 AND n.first_seq > b.first_seq),
+    (SELECT h.seq + 1 FROM rambok_heads h WHERE h.ledger = $1))
+  FROM rambok_blocks b
+  WHERE b.ledger = $1 AND b.first_seq = ANY (
     SELECT DISTINCT (SELECT max(first_seq) FROM rambok_blocks
       WHERE ledger = $1 AND first_seq <= s) FROM unnest($2::int8[]) AS t(s))";
 
