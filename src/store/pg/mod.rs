@@ -216,6 +216,14 @@ impl PgStore {
         f(client, staged).map_err(|e| failure(doing, &e))
     }
 
+    /// The error when the ledger's head row is gone (dropped while this process had it open).
+    fn gone(&self) -> StoreError {
+        StoreError::Io(format!(
+            "liggaren '{}' finns inte längre i {}",
+            self.ledger, self.shown
+        ))
+    }
+
     /// Runs `f` on a pooled connection.
     fn read<T>(
         &self,
@@ -255,10 +263,7 @@ impl Store for PgStore {
         })?;
         match row {
             Some(r) => head_from(r.get(0), r.get::<_, &[u8]>(1)),
-            None => Err(StoreError::Io(format!(
-                "liggaren '{}' finns inte längre i {}",
-                self.ledger, self.shown
-            ))),
+            None => Err(self.gone()),
         }
     }
 

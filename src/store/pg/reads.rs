@@ -49,10 +49,7 @@ impl PgStore {
             )
         })?;
         let Some(first) = rows.first() else {
-            return Err(StoreError::Io(format!(
-                "liggaren '{}' finns inte längre i {}",
-                self.ledger, self.shown
-            )));
+            return Err(self.gone());
         };
         let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
         let mut found: BTreeMap<usize, Vec<Derived>> = BTreeMap::new();
@@ -66,14 +63,7 @@ impl PgStore {
             }
         }
         for (i, entries) in found.iter_mut() {
-            if entries.len() as i64 == DERIVED_PER_PAGE {
-                let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
-                let mut rest = DerivedPages::new(self, last, Some(ends[*i].to_vec()));
-                rest.after = true;
-                for kv in rest {
-                    entries.push(kv?);
-                }
-            }
+            self.rest_of_range(entries, Some(ends[*i].to_vec()))?;
         }
         Ok((at, found))
     }
@@ -125,10 +115,7 @@ impl PgStore {
             )
         })?;
         let Some(first) = rows.first() else {
-            return Err(StoreError::Io(format!(
-                "liggaren '{}' finns inte längre i {}",
-                self.ledger, self.shown
-            )));
+            return Err(self.gone());
         };
         let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
         let value: Option<Vec<u8>> = first.get(1);
@@ -158,20 +145,31 @@ impl PgStore {
                     continue;
                 }
             }
-            if entries.len() as i64 == DERIVED_PER_PAGE {
-                let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
-                let mut rest = DerivedPages::new(self, last, Some(ends[i].clone()));
-                rest.after = true;
-                for kv in rest {
-                    entries.push(kv?);
-                }
-            }
+            self.rest_of_range(&mut entries, Some(ends[i].clone()))?;
             let entries = Arc::new(entries);
             let range: Range = (prefixes[i].clone(), Some(ends[i].clone()));
             self.cache.put(range, at, at, (before, after), &entries);
             out.push(entries.to_vec());
         }
         Ok((value, out))
+    }
+
+    /// The rest of a range whose first page a statement filled (`entries`, a full page or less):
+    /// the following pages up to `end`, read after the last key.
+    fn rest_of_range(
+        &self,
+        entries: &mut Vec<Derived>,
+        end: Option<Vec<u8>>,
+    ) -> Result<(), StoreError> {
+        if entries.len() as i64 == DERIVED_PER_PAGE {
+            let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
+            let mut rest = DerivedPages::new(self, last, end);
+            rest.after = true;
+            for kv in rest {
+                entries.push(kv?);
+            }
+        }
+        Ok(())
     }
 
     /// Every entry with `start <= key < end`, and the ledger's head as the first page's statement
@@ -189,10 +187,7 @@ impl PgStore {
             None => c.query(FROM_WITH_HEAD, &[&self.ledger, &start, &DERIVED_PER_PAGE]),
         })?;
         let Some(first) = rows.first() else {
-            return Err(StoreError::Io(format!(
-                "liggaren '{}' finns inte längre i {}",
-                self.ledger, self.shown
-            )));
+            return Err(self.gone());
         };
         let at = u64::try_from(first.get::<_, i64>(0)).unwrap_or(0);
         let mut entries: Vec<Derived> = rows
@@ -204,14 +199,7 @@ impl PgStore {
                 ))
             })
             .collect();
-        if entries.len() as i64 == DERIVED_PER_PAGE {
-            let last = entries.last().map(|(k, _)| k.clone()).unwrap_or_default();
-            let mut rest = DerivedPages::new(self, last, end.map(<[u8]>::to_vec));
-            rest.after = true;
-            for kv in rest {
-                entries.push(kv?);
-            }
-        }
+        self.rest_of_range(&mut entries, end.map(<[u8]>::to_vec))?;
         Ok((at, entries))
     }
 }
